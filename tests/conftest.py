@@ -1,0 +1,78 @@
+"""Shared fixtures: real clips built once per session from real photos and espeak-ng speech."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.data
+
+from videochat_text import VideoChat
+from videochat_text.synthetic import SPEECH_RATE, Line, Shot, make_clip
+
+# Ground truth of the main test clip: what is shown and said, and when.
+SHOTS = [
+    Shot(skimage.data.astronaut(), 4.0),  # person
+    Shot(skimage.data.chelsea(), 3.0),  # cat
+    Shot(skimage.data.coffee(), 3.0),  # cup
+]
+LINES = [
+    Line(0.5, "Hello. This is the astronaut Eileen Collins."),
+    Line(4.3, "My cat is called Whiskers."),
+    Line(7.3, "The coffee costs three dollars."),
+]
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def speech_clip(media_dir) -> Path:
+    """10 s, 640x480, 25 fps: person 0–4 s, cat 4–7 s, cup 7–10 s; three spoken lines."""
+    return make_clip(media_dir / "speech clip.mp4", SHOTS, LINES)
+
+
+@pytest.fixture(scope="session")
+def silent_clip(media_dir) -> Path:
+    """Photos with an audio track that holds only silence."""
+    return make_clip(media_dir / "silent.mp4", SHOTS[:2], [])
+
+
+@pytest.fixture(scope="session")
+def music_clip(media_dir) -> Path:
+    """Photos with a loud chord melody and no speech: must not become words."""
+    t = np.arange(int(7.0 * SPEECH_RATE)) / SPEECH_RATE
+    notes = [261.6, 329.6, 392.0, 523.3]
+    freq = np.array(notes)[(t * 2).astype(int) % len(notes)]
+    music = 0.25 * (np.sin(2 * np.pi * freq * t) + 0.5 * np.sin(2 * np.pi * 1.5 * freq * t))
+    return make_clip(media_dir / "music.mp4", SHOTS[:2], [], soundtrack=music.astype(np.float32))
+
+
+@pytest.fixture(scope="session")
+def no_audio_clip(media_dir) -> Path:
+    return make_clip(media_dir / "no_audio.mp4", SHOTS[1:], audio=False)
+
+
+@pytest.fixture
+def config(tmp_path) -> dict:
+    """Default settings with a private cache folder."""
+    return {"cache": {"dir": str(tmp_path / "cache")}}
+
+
+@pytest.fixture
+def config_file(tmp_path, config) -> Path:
+    import yaml
+
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="session")
+def described(speech_clip, tmp_path_factory):
+    """The speech clip described once by the real default modules (shared, read-only)."""
+    vc = VideoChat({"cache": {"enabled": False}})
+    return vc.describe(speech_clip)

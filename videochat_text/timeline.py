@@ -1,0 +1,261 @@
+"""The data model that flows through the pipeline: video → frames → events → description.
+
+Time is always float seconds from the start of the video, taken from the
+stream's presentation timestamps (never a frame index). `format_timestamp` is the
+one place that turns seconds into text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+
+def format_timestamp(seconds: float, *, srt: bool = False) -> str:
+    """Format seconds as ``H:MM:SS.d`` (or SRT's ``HH:MM:SS,mmm``).
+
+    Example:
+        >>> format_timestamp(62.25)
+        '0:01:02.2'
+    """
+    if seconds < 0:
+        raise ValueError(f"negative timestamp: {seconds}")
+    if srt:
+        ms = round(seconds * 1000)
+        h, ms = divmod(ms, 3_600_000)
+        m, ms = divmod(ms, 60_000)
+        s, ms = divmod(ms, 1000)
+        return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
+    tenths = int(seconds * 10 + 1e-6)  # truncate: 1.99 s is still "0:00:01.9"
+    h, tenths = divmod(tenths, 36_000)
+    m, tenths = divmod(tenths, 600)
+    s, tenths = divmod(tenths, 10)
+    return f"{h}:{m:02d}:{s:02d}.{tenths}"
+
+
+class VideoInfo(BaseModel):
+    """What probing a video file found."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    """The path as given (not resolved), so descriptions stay portable."""
+    duration: float
+    """Seconds, from the container or stream."""
+    fps: float
+    """Average frame rate; 29.97 stays 29.97."""
+    width: int
+    """Display width in pixels, after rotation."""
+    height: int
+    rotation: int = 0
+    """Clockwise degrees the player must rotate the coded frames (0, 90, 180, 270)."""
+    frame_count: int | None = None
+    has_audio: bool = False
+    size_bytes: int = 0
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded, sampled frame. Images are RGB ``uint8`` arrays, ``(h, w, 3)``."""
+
+    index: int
+    """Frame number in the stream (for debugging only; use `time`)."""
+    time: float
+    """Seconds from the start of the video, from the frame's PTS."""
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class Media:
+    """Everything a perception module may consume, decoded once per video."""
+
+    info: VideoInfo
+    frames: list[Frame]
+    """Sampled frames with true timestamps (empty when no module wants frames)."""
+    audio: np.ndarray | None
+    """16 kHz mono float32 samples, or None when the video has no audio track."""
+    sample_every_s: float
+    """The sampling interval the frames were taken at."""
+
+    AUDIO_RATE = 16_000
+
+
+class Event(BaseModel):
+    """One timestamped observation made by one module."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: float = Field(ge=0)
+    """Seconds from the start of the video."""
+    end: float = Field(ge=0)
+    module: str
+    """Registry name of the module that made it, e.g. ``"objects"``."""
+    text: str
+    """How the observation reads, e.g. ``2 persons (left, center)``."""
+    data: dict[str, Any] = Field(default_factory=dict)
+    """Structured results: ``detections`` (label, confidence, box in pixels), scores, …"""
+
+    @model_validator(mode="after")
+    def _check_order(self) -> "Event":
+        if self.end < self.start:
+            raise ValueError(f"event ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @field_validator("data")
+    @classmethod
+    def _check_json(cls, data: dict[str, Any]) -> dict[str, Any]:
+        # Plugins must hand over plain JSON values (no numpy scalars) so that a
+        # description always round-trips through the cache unchanged.
+        try:
+            json.dumps(data, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"event data must be plain JSON values: {exc}") from None
+        return data
+
+    def line(self, *, with_boxes: bool = True) -> str:
+        """Render as ``[0:00:02.0–0:00:04.5] module: text``, boxes appended if any."""
+        text = self.text
+        detections = self.data.get("detections") if with_boxes else None
+        if detections:
+            boxes = "; ".join(
+                f"{d['label']} {d['confidence']:.2f} [{', '.join(str(round(v)) for v in d['box'])}]"
+                for d in detections
+            )
+            text = f"{text} — boxes: {boxes}"
+        return f"[{format_timestamp(self.start)}–{format_timestamp(self.end)}] {self.module}: {text}"
+
+
+class Summary(BaseModel):
+    """A short general description of the whole video, and what wrote it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    source: str
+    """The summarizer that produced it, e.g. ``merge`` or ``t5:/path/to/model``."""
+
+
+class ModuleFailure(BaseModel):
+    """A module that failed; the other modules' events are kept."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    module: str
+    error: str
+
+
+class Description(BaseModel):
+    """A described video: what the modules saw and heard, in time order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    video: VideoInfo
+    events: list[Event] = Field(default_factory=list)
+    summary: Summary | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+    """Seconds spent per stage: ``decode``, each module, ``summary``."""
+    failures: list[ModuleFailure] = Field(default_factory=list)
+    config: dict[str, Any] = Field(default_factory=dict)
+    """The settings that produced it (secrets removed)."""
+
+    @field_validator("events")
+    @classmethod
+    def _sort_events(cls, events: list[Event]) -> list[Event]:
+        return sorted(events, key=lambda e: (e.start, e.end, e.module))
+
+    # --- queries -----------------------------------------------------------------
+    def by_module(self, module: str) -> list[Event]:
+        return [e for e in self.events if e.module == module]
+
+    def between(self, start: float, end: float) -> list[Event]:
+        """Events that overlap the interval ``[start, end]``."""
+        return [e for e in self.events if e.end >= start and e.start <= end]
+
+    @property
+    def modules(self) -> list[str]:
+        return sorted({e.module for e in self.events})
+
+    # --- renderings --------------------------------------------------------------
+    def header(self) -> str:
+        v = self.video
+        audio = "with audio" if v.has_audio else "no audio"
+        return (
+            f"Video {v.name}: {format_timestamp(v.duration)} long, {v.width}x{v.height}, "
+            f"{v.fps:.2f} fps, {audio}"
+        )
+
+    def to_text(self, *, with_boxes: bool = True) -> str:
+        lines = [self.header(), ""]
+        lines += [e.line(with_boxes=with_boxes) for e in self.events] or ["(no events)"]
+        if self.summary:
+            lines += ["", f"Summary ({self.summary.source}): {self.summary.text}"]
+        if self.failures:
+            lines += [""] + [f"Module {f.module} failed: {f.error}" for f in self.failures]
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        lines = [f"# {self.video.name}", "", self.header(), ""]
+        if self.summary:
+            lines += ["## Summary", "", self.summary.text, "", f"*Source: {self.summary.source}*", ""]
+        lines += ["## Events", "", "| start | end | module | text |", "|---|---|---|---|"]
+        for e in self.events:
+            text = e.line().split(": ", 1)[1].replace("|", "\\|")
+            lines.append(
+                f"| {format_timestamp(e.start)} | {format_timestamp(e.end)} | {e.module} | {text} |"
+            )
+        if self.failures:
+            lines += ["", "## Failed modules", ""] + [f"- **{f.module}**: {f.error}" for f in self.failures]
+        return "\n".join(lines) + "\n"
+
+    def to_srt(self) -> str:
+        blocks = []
+        for n, e in enumerate(self.events, 1):
+            end = max(e.end, e.start + 0.001)  # players drop zero-length cues
+            blocks.append(
+                f"{n}\n{format_timestamp(e.start, srt=True)} --> {format_timestamp(end, srt=True)}\n"
+                f"{e.module}: {e.text}\n"
+            )
+        return "\n".join(blocks)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Description":
+        return cls.model_validate_json(text)
+
+
+def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Event]:
+    """Merge consecutive events of one module whose text repeats into one span.
+
+    Per-frame detections repeat every sample; a reader (and a prompt) needs
+    "0:00–0:08 one person (center)" once, not eight times. The first event's data
+    is kept; ``data["merged"]`` counts how many events the span stands for.
+    """
+    merged: list[Event] = []
+    open_by_module: dict[str, int] = {}
+    for event in sorted(events, key=lambda e: (e.start, e.end)):
+        i = open_by_module.get(event.module)
+        if i is not None:
+            last = merged[i]
+            if last.text == event.text and event.start - last.end <= max_gap_s:
+                count = last.data.get("merged", 1) + 1
+                merged[i] = last.model_copy(
+                    update={"end": max(last.end, event.end), "data": {**last.data, "merged": count}}
+                )
+                continue
+        open_by_module[event.module] = len(merged)
+        merged.append(event)
+    return sorted(merged, key=lambda e: (e.start, e.end, e.module))

