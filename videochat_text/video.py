@@ -121,6 +121,11 @@ def sample_interval(info: VideoInfo, every_s: float, max_frames: int) -> float:
     return every_s
 
 
+def _clock(seconds: float) -> float:
+    """Stream time in seconds, rounded to 0.1 ms: decord reports float32, PyAV float64."""
+    return round(max(0.0, seconds), 4)
+
+
 def _pick(timed: Iterable[tuple[float, T]], every_s: float, tolerance_s: float) -> Iterator[tuple[float, T]]:
     """Keep the first ``(time, item)`` at or after each sampling target.
 
@@ -163,7 +168,7 @@ def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int) -> It
         stream.thread_type = "AUTO"
         start = _container_start(container)
         timed = (
-            (max(0.0, f.time - start), (index, f))
+            (_clock(f.time - start), (index, f))
             for index, f in enumerate(container.decode(stream))
             if f.time is not None
         )
@@ -189,7 +194,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> 
     # Align to PyAV's zero (the container start), which audio also uses.
     offset = _first_frame_time(path) - float(stamps[0]) if n else 0.0
     tolerance = 0.5 / info.fps if info.fps else 0.0
-    timed = ((max(0.0, float(s) + offset), index) for index, s in enumerate(stamps))
+    timed = ((_clock(float(s) + offset), index) for index, s in enumerate(stamps))
     picked = list(_pick(timed, every_s, tolerance))
     batch = 16  # bounded memory: decord materializes a whole batch at once
     for i in range(0, len(picked), batch):

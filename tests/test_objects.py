@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from videochat_text import ModuleLoadError
+from videochat_text.timeline import Media
+from videochat_text.video import iter_frames, probe
+from videochat_text_perception.objects import (
+    ObjectsModule, describe_detections, detections_from_ssd, horizontal_position)
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _media(path, every_s=1.0) -> Media:
+    info = probe(path)
+    return Media(info=info, frames=list(iter_frames(path, every_s=every_s, info=info)), audio=None, sample_every_s=every_s)
+
+
+def _labels_between(events, start, end):
+    return {d["label"] for e in events if start <= e.start < end for d in e.data["detections"]}
+
+
+def test_ssd_finds_what_each_shot_shows(speech_clip):
+    events = ObjectsModule().run(_media(speech_clip))
+    assert "person" in _labels_between(events, 0, 4)
+    assert "cat" in _labels_between(events, 4, 7)
+    assert "cup" in _labels_between(events, 7, 10)
+    assert "cat" not in _labels_between(events, 0, 4)
+    for e in events:
+        assert e.end == pytest.approx(min(e.start + 1.0, 10.0))
+        for d in e.data["detections"]:
+            x1, y1, x2, y2 = d["box"]
+            assert 0 <= x1 < x2 <= 640 and 0 <= y1 < y2 <= 480 and d["confidence"] >= 0.4
+
+
+def test_boxes_are_in_video_pixels_even_when_frames_are_downscaled(speech_clip):
+    info = probe(speech_clip)
+    small = Media(info=info, frames=list(iter_frames(speech_clip, max_side=320, info=info)), audio=None, sample_every_s=1.0)
+    full = _media(speech_clip)
+    box_small = ObjectsModule().run(small)[0].data["detections"][0]["box"]
+    box_full = ObjectsModule().run(full)[0].data["detections"][0]["box"]
+    assert np.allclose(box_small, box_full, atol=40)
+
+
+def test_detections_from_ssd_maps_ids_and_boxes():
+    rows = np.array([[0, 1, 0.9, 0.1, 0.2, 0.5, 1.2], [1, 17, 0.8, 0, 0, 1, 1], [0, 3, 0.1, 0, 0, 1, 1]])
+    per_image = detections_from_ssd(rows, 2, (200, 100), min_score=0.4)
+    assert per_image[0] == [{"label": "person", "confidence": 0.9, "box": [20.0, 20.0, 100.0, 100.0]}]
+    assert per_image[1][0]["label"] == "cat"
+
+
+def test_text_counts_and_positions():
+    det = lambda label, x: {"label": label, "confidence": 0.9, "box": [x - 10, 0, x + 10, 50]}
+    text = describe_detections([det("person", 30), det("person", 320), det("car", 600)], 640)
+    assert text == "2 persons (left, center), 1 car (right)"
+    assert horizontal_position([0, 0, 640, 10], 640) == "center"
+
+
+@pytest.mark.slow
+def test_yolo_backend_runs_ultralytics_offline(speech_clip):
+    """A YOLO built from its model YAML (random weights) exercises our ultralytics path."""
+    module = ObjectsModule({"backend": "yolo", "model": "yolov8n.yaml", "min_score": 0.0001, "device": "cpu"})
+    events = module.run(_media(speech_clip, every_s=5.0))
+    assert module._net.__class__.__name__ == "YOLO"
+    for e in events:
+        assert e.module == "objects" and e.data["detections"]
+        for d in e.data["detections"]:
+            x1, y1, x2, y2 = d["box"]
+            assert 0 <= x1 <= x2 <= 640 and 0 <= y1 <= y2 <= 480
+
+
+def test_yolo_without_local_weights_says_so():
+    module = ObjectsModule({"backend": "yolo", "model": "yolo11n.pt"})
+    assert "not found locally" in module.weights_status()
+    with pytest.raises(ModuleLoadError, match="not found locally"):
+        module.load()

