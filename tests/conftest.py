@@ -76,3 +76,60 @@ def described(speech_clip, tmp_path_factory):
     """The speech clip described once by the real default modules (shared, read-only)."""
     vc = VideoChat({"cache": {"enabled": False}})
     return vc.describe(speech_clip)
+
+
+# --- fakes for testing the orchestration itself -------------------------------------
+from typing import Any  # noqa: E402
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402
+from langchain_core.messages import AIMessage  # noqa: E402
+from pydantic import Field  # noqa: E402
+
+from videochat_text import Event, PerceptionModule, register_module, unregister_module  # noqa: E402
+
+
+class RecordingChatModel(GenericFakeChatModel):
+    """Answers from a script and records every message list it was sent."""
+
+    seen: list = Field(default_factory=list)
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs: Any):
+        self.seen.append(list(messages))
+        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+@pytest.fixture
+def fake_chat():
+    def make(*answers: str) -> RecordingChatModel:
+        return RecordingChatModel(messages=iter([AIMessage(a) for a in answers]))
+
+    return make
+
+
+class CountingModule(PerceptionModule):
+    """Emits one event per sampled frame and counts its runs."""
+
+    name = "counting"
+    runs = 0
+
+    def run(self, media):
+        type(self).runs += 1
+        return [Event(start=f.time, end=f.time, module="counting", text=f"frame {f.index}") for f in media.frames]
+
+
+class FailingModule(PerceptionModule):
+    name = "failing"
+    consumes = frozenset({"audio"})
+
+    def run(self, media):
+        raise RuntimeError("boom")
+
+
+@pytest.fixture
+def fake_modules():
+    CountingModule.runs = 0
+    for cls in (CountingModule, FailingModule):
+        register_module(cls)
+    yield CountingModule
+    for cls in (CountingModule, FailingModule):
+        unregister_module(cls.name)

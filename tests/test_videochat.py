@@ -1,0 +1,85 @@
+import json
+
+import pytest
+
+from videochat_text import ConfigError, UnknownModuleError, VideoChat, VideoOpenError
+
+
+def test_default_pipeline_describes_speech_and_objects(described):
+    assert set(described.modules) == {"speech", "objects"}
+    assert not described.failures
+    assert described.summary.source == "merge" and "whiskers" in described.summary.text.lower()
+    assert {"decode", "speech", "objects", "summary"} <= set(described.timings)
+    assert described.config["perception"]["modules"] == ["speech", "objects"]
+    assert [e.start for e in described.events] == sorted(e.start for e in described.events)
+
+
+def test_cache_hit_skips_perception(speech_clip, config, fake_modules):
+    vc = VideoChat(config)
+    first = vc.describe(speech_clip, modules=["counting"])
+    again = vc.describe(speech_clip, modules=["counting"])
+    assert fake_modules.runs == 1 and again == first
+    VideoChat(config).describe(speech_clip, modules=["counting"], use_cache=False)
+    assert fake_modules.runs == 2
+
+
+def test_changed_module_settings_miss_the_cache(speech_clip, config, fake_modules):
+    VideoChat(config).describe(speech_clip, modules=["counting"])
+    VideoChat({**config, "perception": {"sample_every_s": 2.0}}).describe(speech_clip, modules=["counting"])
+    assert fake_modules.runs == 2
+
+
+def test_corrupt_cache_entry_is_recomputed(speech_clip, config, fake_modules, tmp_path):
+    vc = VideoChat(config)
+    vc.describe(speech_clip, modules=["counting"])
+    (entry,) = (tmp_path / "cache" / "descriptions").glob("*.json")
+    entry.write_text('{"truncated": ')
+    vc.describe(speech_clip, modules=["counting"])
+    assert fake_modules.runs == 2
+    json.loads(entry.read_text())  # rewritten whole
+    assert not list(entry.parent.glob(".tmp-*"))
+
+
+def test_one_failing_module_keeps_the_others(speech_clip, config, fake_modules, tmp_path):
+    d = VideoChat(config).describe(speech_clip, modules=["counting", "failing"])
+    assert len(d.by_module("counting")) == 10
+    assert [(f.module, f.error) for f in d.failures] == [("failing", "RuntimeError: boom")]
+    assert not (tmp_path / "cache" / "descriptions").exists()  # partial results are not cached
+
+
+def test_unknown_module_fails_before_decoding(tmp_path):
+    with pytest.raises(UnknownModuleError, match="available:"):
+        VideoChat({"cache": {"enabled": False}}).describe(tmp_path / "missing.mp4", modules=["nope"])
+
+
+def test_bad_video_fails_cleanly(tmp_path):
+    with pytest.raises(VideoOpenError, match="no such file"):
+        VideoChat({"cache": {"enabled": False}}).describe(tmp_path / "missing.mp4")
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [({"chat": {"temprature": 0}}, "chat.temprature"), ({"perception": {"sample_every_s": 0}}, "sample_every_s"),
+     ({"unknown": 1}, "unknown")],
+)
+def test_config_typos_fail_loudly(config, message):
+    with pytest.raises(ConfigError, match=message):
+        VideoChat(config)
+
+
+def test_config_file_round_trip(config_file, tmp_path):
+    vc = VideoChat.from_config(config_file)
+    assert vc.settings.cache.dir == str(tmp_path / "cache")
+    with pytest.raises(ConfigError, match="not found"):
+        VideoChat.from_config(tmp_path / "nope.yaml")
+
+
+def test_example_config_is_valid_and_matches_defaults():
+    from pathlib import Path
+
+    from videochat_text.config import Settings, load_settings
+
+    example = load_settings(Path(__file__).parents[1] / "examples" / "config.yaml")
+    assert example.model_dump() == Settings().model_dump() | {"modules": example.modules}
+    for name, options in example.modules.items():  # every module section validates
+        VideoChat({"cache": {"enabled": False}}).module(name).Settings.model_validate(options)
