@@ -105,3 +105,21 @@ def test_audio_only_file_is_rejected(tmp_path):
 def test_url_is_not_supported():
     with pytest.raises(VideoOpenError, match="URLs are not supported"):
         probe("https://example.com/video.mp4")
+
+
+def test_rotation_metadata_is_applied_like_ffmpeg(speech_clip, tmp_path):
+    import subprocess
+
+    rotated = tmp_path / "portrait.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_clip), "-c", "copy",
+                    "-metadata:s:v:0", "rotate=90", str(rotated)], check=True)
+    info = probe(rotated)
+    assert (info.width, info.height) == (480, 640) and info.rotation in (90, 270)
+    # ffmpeg's own autorotated first frame is the reference.
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(rotated), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    reference = np.frombuffer(raw, np.uint8).reshape(640, 480, 3).astype(int)
+    for decoder in available_decoders():
+        frame = next(iter_frames(rotated, decoder=decoder))
+        assert frame.image.shape == (640, 480, 3)
+        assert np.abs(frame.image.astype(int) - reference).mean() < 3.0

@@ -184,7 +184,9 @@ def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int) -> It
 def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> Iterator[Frame]:
     import decord
 
-    out_w, out_h = _coded_size(info, max_side)
+    # Unlike PyAV, decord applies the rotation metadata itself, so it gets the
+    # display-oriented size and its frames are not rotated again.
+    out_w, out_h = _scaled_size(info.width, info.height, max_side)
     try:
         reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=out_w, height=out_h, num_threads=0)
         n = len(reader)
@@ -201,7 +203,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> 
         chunk = picked[i : i + batch]
         images = reader.get_batch([index for _, index in chunk]).asnumpy()
         for (t, index), image in zip(chunk, images):
-            yield Frame(index=index, time=t, image=_rotate(image, info.rotation))
+            yield Frame(index=index, time=t, image=image)
 
 
 def _first_frame_time(path: Path) -> float:
