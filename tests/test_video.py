@@ -123,3 +123,36 @@ def test_rotation_metadata_is_applied_like_ffmpeg(speech_clip, tmp_path):
         frame = next(iter_frames(rotated, decoder=decoder))
         assert frame.image.shape == (640, 480, 3)
         assert np.abs(frame.image.astype(int) - reference).mean() < 3.0
+
+
+@pytest.fixture(scope="module")
+def truncated_clip(speech_clip, tmp_path_factory):
+    """The index (moov) at the front, the second half of the data cut off."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("truncated")
+    whole = folder / "faststart.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_clip), "-c", "copy", "-movflags", "+faststart",
+                    str(whole)], check=True)
+    cut = folder / "truncated.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    return cut
+
+
+@pytest.mark.parametrize("decoder", ["pyav", "decord"])
+def test_truncated_file_keeps_what_decodes(truncated_clip, decoder):
+    if decoder not in available_decoders():
+        pytest.skip("decord not installed on this platform")
+    frames = list(iter_frames(truncated_clip, decoder=decoder))
+    assert 1 <= len(frames) < 10
+    assert [f.time for f in frames] == pytest.approx([float(i) for i in range(len(frames))], abs=0.05)
+    audio = load_audio(truncated_clip)
+    assert 0 < len(audio) / 16000 <= 10.1
+
+
+def test_truncated_file_without_index_is_a_clear_error(speech_clip, tmp_path):
+    data = speech_clip.read_bytes()
+    cut = _write(tmp_path / "cut.mp4", data[: len(data) // 2])  # moov sits at the end: lost
+    with pytest.raises(VideoOpenError, match="not a readable video"):
+        probe(cut)

@@ -83,3 +83,20 @@ def test_example_config_is_valid_and_matches_defaults():
     assert example.model_dump() == Settings().model_dump() | {"modules": example.modules}
     for name, options in example.modules.items():  # every module section validates
         VideoChat({"cache": {"enabled": False}}).module(name).Settings.model_validate(options)
+
+
+@pytest.mark.parametrize(
+    ("ffmpeg_args", "name"),
+    [(["-t", "0.3"], "short 0.3s.mp4"), (["-frames:v", "1", "-an"], "one frame.mp4"), (["-an"], "vidéo sans son.mp4")],
+)
+def test_odd_but_valid_videos_are_described(speech_clip, tmp_path, ffmpeg_args, name):
+    import subprocess
+
+    clip = tmp_path / name
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_clip), *ffmpeg_args, str(clip)], check=True)
+    d = VideoChat({"cache": {"dir": str(tmp_path / "cache")}}).describe(clip)
+    assert not d.failures
+    assert d.by_module("objects") and d.by_module("objects")[0].data["detections"][0]["label"] == "person"
+    assert all(e.end <= d.video.duration + 0.5 for e in d.events)
+    if "-an" in ffmpeg_args:
+        assert not d.video.has_audio and not d.by_module("speech")

@@ -31,7 +31,8 @@ class MergeSummarizer:
 
     def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
         merged = merge_repeats(events)
-        parts = [f"A {info.duration:.0f}-second video"]
+        seconds = f"{info.duration:.0f}" if info.duration >= 10 else f"{info.duration:.1f}"
+        parts = [f"A {seconds}-second video"]
         speech = [e for e in merged if e.module == "speech"]
         if speech:
             said = " ".join(e.data.get("transcript", e.text) for e in speech[: self.max_items])

@@ -183,7 +183,10 @@ def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int) -> It
 
 def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> Iterator[Frame]:
     import decord
+    import decord.logging
 
+    # Damaged input is reported once by us, not line by line by decord's FFmpeg.
+    decord.logging.set_level(decord.logging.QUIET)
     # Unlike PyAV, decord applies the rotation metadata itself, so it gets the
     # display-oriented size and its frames are not rotated again.
     out_w, out_h = _scaled_size(info.width, info.height, max_side)
@@ -191,8 +194,11 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> 
         reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=out_w, height=out_h, num_threads=0)
         n = len(reader)
         stamps = reader.get_frame_timestamp(range(n))[:, 0] if n else np.zeros(0)
-    except decord.DECORDError as exc:
-        raise VideoOpenError(f"{path}: decord cannot read it ({exc}); {_FFMPEG_HINT}") from exc
+    except decord.DECORDError:
+        # PyAV already opened this file in probe(); it copes with damage decord rejects.
+        log.warning("%s: decord cannot index it; decoding with PyAV instead", path)
+        yield from _iter_pyav(path, info, every_s, max_side)
+        return
     # Align to PyAV's zero (the container start), which audio also uses.
     offset = _first_frame_time(path) - float(stamps[0]) if n else 0.0
     tolerance = 0.5 / info.fps if info.fps else 0.0
@@ -201,7 +207,14 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> 
     batch = 16  # bounded memory: decord materializes a whole batch at once
     for i in range(0, len(picked), batch):
         chunk = picked[i : i + batch]
-        images = reader.get_batch([index for _, index in chunk]).asnumpy()
+        try:
+            images = reader.get_batch([index for _, index in chunk]).asnumpy()
+        except decord.DECORDError:
+            # decord gives up on a whole batch; PyAV decodes up to the damage itself.
+            resume_at = chunk[0][0]
+            log.warning("%s: decord failed at %.1f s; continuing with PyAV", path, resume_at)
+            yield from (f for f in _iter_pyav(path, info, every_s, max_side) if f.time >= resume_at)
+            return
         for (t, index), image in zip(chunk, images):
             yield Frame(index=index, time=t, image=image)
 
