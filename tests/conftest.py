@@ -56,6 +56,21 @@ def no_audio_clip(media_dir) -> Path:
     return make_clip(media_dir / "no_audio.mp4", SHOTS[1:], audio=False)
 
 
+@pytest.fixture(scope="session")
+def truncated_clip(speech_clip, tmp_path_factory):
+    """The index (moov) at the front, the second half of the data cut off."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("truncated")
+    whole = folder / "faststart.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_clip), "-c", "copy", "-movflags", "+faststart",
+                    str(whole)], check=True)
+    cut = folder / "truncated.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    return cut
+
+
 @pytest.fixture
 def config(tmp_path) -> dict:
     """Default settings with a private cache folder."""

@@ -125,21 +125,6 @@ def test_rotation_metadata_is_applied_like_ffmpeg(speech_clip, tmp_path):
         assert np.abs(frame.image.astype(int) - reference).mean() < 3.0
 
 
-@pytest.fixture(scope="module")
-def truncated_clip(speech_clip, tmp_path_factory):
-    """The index (moov) at the front, the second half of the data cut off."""
-    import subprocess
-
-    folder = tmp_path_factory.mktemp("truncated")
-    whole = folder / "faststart.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_clip), "-c", "copy", "-movflags", "+faststart",
-                    str(whole)], check=True)
-    cut = folder / "truncated.mp4"
-    data = whole.read_bytes()
-    cut.write_bytes(data[: len(data) // 2])
-    return cut
-
-
 @pytest.mark.parametrize("decoder", ["pyav", "decord"])
 def test_truncated_file_keeps_what_decodes(truncated_clip, decoder):
     if decoder not in available_decoders():

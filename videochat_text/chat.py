@@ -13,11 +13,12 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable
 
 from .config import ChatSettings
 from .errors import ChatModelError
@@ -54,12 +55,19 @@ def describe_chat_model(settings: ChatSettings) -> str:
     return f"{settings.provider} ({settings.model or 'default'}){where}"
 
 
-def make_chat_model(settings: ChatSettings) -> BaseChatModel:
-    """Build the configured LangChain chat model.
+def make_chat_model(settings: ChatSettings) -> Runnable:
+    """Build the configured LangChain chat model, with its fallback if one is set.
 
     Raises:
         ChatModelError: a dependency, the weights or the API key is missing.
     """
+    model = _make_one(settings)
+    if settings.fallback is not None:
+        return model.with_fallbacks([make_chat_model(settings.fallback)])
+    return model
+
+
+def _make_one(settings: ChatSettings) -> BaseChatModel:
     if settings.provider == "local":
         return _local_model(settings)
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
@@ -122,7 +130,21 @@ def _local_model(settings: ChatSettings) -> BaseChatModel:
         raise ChatModelError(f"cannot load the local chat model {path}: {exc}") from exc
 
 
-def token_counter(model: BaseChatModel) -> TokenCounter:
+def redact(text: str, settings: ChatSettings) -> str:
+    """``text`` with every configured or environment API key replaced by ``***``."""
+    secrets = {os.environ.get("OPENAI_API_KEY"), os.environ.get("VIDEOCHAT_TEXT_API_KEY")}
+    chat: ChatSettings | None = settings
+    while chat is not None:
+        if chat.api_key is not None:
+            secrets.add(chat.api_key.get_secret_value())
+        chat = chat.fallback
+    for secret in secrets:
+        if secret and len(secret) >= 6:  # short strings would mangle ordinary words
+            text = text.replace(secret, "***")
+    return text
+
+
+def token_counter(model: Runnable) -> TokenCounter:
     """Exact counts with the local model's own tokenizer; a conservative estimate otherwise."""
     client = getattr(model, "client", None)
     if client is not None and hasattr(client, "tokenize"):
@@ -139,8 +161,10 @@ class ChatSession:
         >>> session.ask("And after that?")
     """
 
-    def __init__(self, model: BaseChatModel, templates: Templates, description_text: str, history_turns: int = 6):
+    def __init__(self, model: Runnable, templates: Templates, description_text: str, history_turns: int = 6,
+                 redact: Callable[[str], str] = lambda text: text):
         self.model = model
+        self._redact = redact
         self.description_text = description_text
         self.history: list[BaseMessage] = []
         """Earlier turns as plain question/answer messages (without the description)."""
@@ -173,6 +197,7 @@ class ChatSession:
         except ChatModelError:
             raise
         except Exception as exc:  # provider SDKs raise their own error types; all mean "no answer"
-            raise ChatModelError(f"the chat model failed to answer: {type(exc).__name__}: {exc}") from exc
+            message = self._redact(f"{type(exc).__name__}: {exc}")
+            raise ChatModelError(f"the chat model failed to answer: {message}") from None
         answer = "".join(parts).strip()
         self.history += [HumanMessage(inputs["question"]), AIMessage(answer)]

@@ -33,6 +33,8 @@ class PerceptionSettings(_Section):
     """Cap on sampled frames; longer videos are sampled more sparsely (0: no cap)."""
     max_side: int = Field(1280, ge=0)
     """Downscale frames so the longer side is at most this (bounds memory; 0: never)."""
+    module_timeout_s: float | None = Field(None, gt=0)
+    """Give up on a module that runs longer than this; the others' events are kept."""
 
 
 class SummarySettings(_Section):
@@ -76,6 +78,8 @@ class ChatSettings(_Section):
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(2, ge=0)
     seed: int = 0
+    fallback: "ChatSettings | None" = None
+    """Another chat model to use when this one fails (e.g. a local model behind a server)."""
 
 
 class CacheSettings(_Section):
@@ -97,7 +101,10 @@ class Settings(_Section):
     def public_dump(self) -> dict[str, Any]:
         """The settings as plain JSON values, secrets left out."""
         data = self.model_dump(mode="json")
-        data["chat"].pop("api_key", None)
+        chat = data["chat"]
+        while chat:  # the fallback chain too
+            chat.pop("api_key", None)
+            chat = chat.get("fallback")
         return data
 
 

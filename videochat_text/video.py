@@ -12,7 +12,7 @@ import importlib.util
 import logging
 import math
 from pathlib import Path
-from typing import Iterable, Iterator, Literal, TypeVar
+from typing import Iterable, Iterator, Literal, Sequence, TypeVar
 
 import numpy as np
 
@@ -276,6 +276,17 @@ def iter_frames(
             return
         count += 1
         yield frame
+
+
+def coverage_gaps(times: Sequence[float], duration: float, every_s: float) -> list[tuple[float, float]]:
+    """Stretches of the video where sampling found no frames (damaged or cut-off data).
+
+    A stretch counts when it is longer than 2.5 sampling intervals, so ordinary
+    frame jitter and variable frame rates are not reported.
+    """
+    limit = 2.5 * every_s
+    edges = [0.0 - every_s, *sorted(times), duration]
+    return [(round(max(0.0, a + every_s), 3), round(b, 3)) for a, b in zip(edges, edges[1:]) if b - a > limit]
 
 
 def load_audio(path: str | Path, *, info: VideoInfo | None = None) -> np.ndarray | None:

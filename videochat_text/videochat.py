@@ -12,21 +12,23 @@ from __future__ import annotations
 import logging
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
 
 from .cache import DescriptionCache, cache_key, file_digest
-from .chat import ChatSession, describe_chat_model, make_chat_model, token_counter
+from .chat import ChatSession, describe_chat_model, make_chat_model, redact, token_counter
 from .config import Settings, load_settings
 from .errors import VideoChatError
 from .modules import PerceptionModule, create_module, get_module_class, module_names
 from .prompt import RenderedDescription, load_templates, render_description
 from .summary import make_summarizer
 from .timeline import Description, Event, Media, ModuleFailure, VideoInfo
-from .video import iter_frames, load_audio, probe, sample_interval
+from .video import AUDIO_RATE, coverage_gaps, iter_frames, load_audio, probe, sample_interval
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class VideoChat:
     questions without reloading weights.
     """
 
-    def __init__(self, settings: Settings | dict[str, Any] | None = None, *, chat_model: BaseChatModel | None = None, **overrides: Any):
+    def __init__(self, settings: Settings | dict[str, Any] | None = None, *, chat_model: Runnable | None = None, **overrides: Any):
         """
         Args:
             settings: a `Settings`, a dict in the config-file shape, or None for defaults.
@@ -128,14 +130,15 @@ class VideoChat:
                 log.info("%s: description from cache", video)
                 return cached
         media, decode_s = self._decode(video, info, names, progress)
-        events: list[Event] = []
+        events: list[Event] = decode_gap_events(media)
         failures: list[ModuleFailure] = []
         timings = {"decode": round(decode_s, 3)}
         for done, name in enumerate(names):
             progress(f"module {name}", done, len(names))
             started = time.perf_counter()
             try:
-                events += _checked(self.module(name).run(media), name, info)
+                found = _run_with_timeout(self.module(name), media, self.settings.perception.module_timeout_s)
+                events += _checked(found, name, info)
             except Exception as exc:  # one module's failure must not lose the others' work
                 message = str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"
                 log.warning("module %s failed: %s", name, message, exc_info=not isinstance(exc, VideoChatError))
@@ -183,7 +186,7 @@ class VideoChat:
 
     # --- chat --------------------------------------------------------------------
     @property
-    def chat_model(self) -> BaseChatModel:
+    def chat_model(self) -> Runnable:
         if self._chat_model is None:
             self._chat_model = make_chat_model(self.settings.chat)
         return self._chat_model
@@ -207,7 +210,8 @@ class VideoChat:
         if not isinstance(description, Description):
             description = self.describe(description)
         return ChatSession(self.chat_model, self._templates, self.render(description).text,
-                           history_turns=self.settings.prompt.history_turns)
+                           history_turns=self.settings.prompt.history_turns,
+                           redact=lambda text: redact(text, self.settings.chat))
 
     def ask(self, description: Description | str | Path, question: str) -> str:
         """Answer one question (no memory between calls; use `chat` for that)."""
@@ -218,6 +222,42 @@ class VideoChat:
             module.close()
         self._modules.clear()
         self._chat_model = None
+
+
+DECODE_MODULE = "decode"
+"""Events the pipeline itself adds: stretches the decoder could not read."""
+
+
+def decode_gap_events(media: Media) -> list[Event]:
+    """Mark where frames or audio are missing, so readers and the model know."""
+    info = media.info
+    gaps = []
+    if media.frames:
+        for start, end in coverage_gaps([f.time for f in media.frames], info.duration, media.sample_every_s):
+            gaps.append(Event(start=start, end=end, module=DECODE_MODULE, text="no video frames could be decoded here",
+                              data={"stream": "video"}))
+    if media.audio is not None:
+        audio_end = len(media.audio) / AUDIO_RATE
+        if info.duration - audio_end > 1.0:
+            gaps.append(Event(start=round(audio_end, 3), end=info.duration, module=DECODE_MODULE,
+                              text="no audio could be decoded here", data={"stream": "audio"}))
+    for gap in gaps:
+        log.warning("%s: %s (%.1f–%.1f s)", info.path, gap.text, gap.start, gap.end)
+    return gaps
+
+
+def _run_with_timeout(module: PerceptionModule, media: Media, timeout_s: float | None) -> list[Event]:
+    if timeout_s is None:
+        return module.run(media)
+    # Python cannot stop a thread: a timed-out module finishes in the background and
+    # its result is dropped. That still lets the description complete on time.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"module-{module.name}")
+    try:
+        return pool.submit(module.run, media).result(timeout=timeout_s)
+    except FutureTimeout:
+        raise VideoChatError(f"module {module.name} timed out after {timeout_s:g} s") from None
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _checked(events: list[Event], name: str, info: VideoInfo) -> list[Event]:

@@ -1,0 +1,143 @@
+"""Faults: damaged input, slow or failing modules, unreachable or hanging chat servers, secrets, cache."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from openai_stub import OpenAIStub
+from videochat_text import ChatModelError, Event, PerceptionModule, VideoChat, register_module, unregister_module
+
+
+def test_decode_gaps_are_marked_and_the_rest_is_kept(truncated_clip, config):
+    d = VideoChat(config).describe(truncated_clip)
+    gaps = d.by_module("decode")
+    assert {g.data["stream"] for g in gaps} == {"video", "audio"}
+    video_gap = next(g for g in gaps if g.data["stream"] == "video")
+    assert 3.0 <= video_gap.start <= 6.0 and video_gap.end == pytest.approx(d.video.duration)
+    assert d.by_module("objects") and d.by_module("speech")  # what decoded is described
+    assert "no video frames could be decoded here" in d.to_text()
+
+
+def test_a_slow_module_times_out_and_the_others_survive(speech_clip, config):
+    class Sleepy(PerceptionModule):
+        name = "sleepy"
+
+        def run(self, media):
+            time.sleep(5)
+            return []
+
+    class Quick(PerceptionModule):
+        name = "quick"
+
+        def run(self, media):
+            return [Event(start=0, end=1, module="quick", text="seen")]
+
+    register_module(Sleepy)
+    register_module(Quick)
+    try:
+        vc = VideoChat({**config, "perception": {"module_timeout_s": 0.5}})
+        started = time.perf_counter()
+        d = vc.describe(speech_clip, modules=["sleepy", "quick"])
+        assert time.perf_counter() - started < 4
+    finally:
+        unregister_module("sleepy")
+        unregister_module("quick")
+    assert [f.error for f in d.failures] == ["module sleepy timed out after 0.5 s"]
+    assert [e.text for e in d.by_module("quick")] == ["seen"]
+
+
+def _chat(config, **chat):
+    return VideoChat({**config, "chat": {"provider": "openai", "max_retries": 0, "timeout_s": 5, **chat}})
+
+
+def test_openai_compatible_server_gets_the_fenced_prompt_and_streams(described, config, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with OpenAIStub("The cat is called Whiskers.") as stub:
+        session = _chat(config, base_url=stub.base_url, model="llama3").chat(described)
+        chunks = list(session.stream("What is the cat's name?"))
+    assert "".join(chunks).strip() == "The cat is called Whiskers." and len(chunks) > 1
+    request = stub.requests[0]
+    assert request["model"] == "llama3" and request["stream"] is True
+    user = request["messages"][-1]["content"]
+    assert "<video_description>" in user and "whiskers" in user.lower()
+
+
+def test_a_hanging_server_times_out_instead_of_hanging(described, config):
+    with OpenAIStub(delay_s=10) as stub:
+        vc = _chat(config, base_url=stub.base_url, timeout_s=1)
+        started = time.perf_counter()
+        with pytest.raises(ChatModelError, match="failed to answer"):
+            vc.ask(described, "hello?")
+    assert time.perf_counter() - started < 6
+
+
+def test_fallback_model_answers_when_the_primary_is_down(described, config):
+    with OpenAIStub("from the fallback") as backup:
+        vc = _chat(config, base_url="http://127.0.0.1:9/v1",
+                   fallback={"provider": "openai", "base_url": backup.base_url, "max_retries": 0})
+        assert vc.ask(described, "hello?").strip() == "from the fallback"
+
+
+def test_api_keys_never_reach_errors_descriptions_or_the_cache(speech_clip, config, fake_modules, tmp_path):
+    secret = "sk-test-SECRET-0123456789"
+    with OpenAIStub(status=401, error=f"Incorrect API key provided: {secret}.") as stub:
+        vc = _chat(config, base_url=stub.base_url, api_key=secret)
+        d = vc.describe(speech_clip, modules=["counting"])
+        with pytest.raises(ChatModelError) as info:
+            vc.ask(d, "hello?")
+    assert secret not in str(info.value) and "***" in str(info.value)
+    assert secret not in d.to_json()
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file():
+            assert secret not in path.read_text()
+
+
+SLOW_DESCRIBE = textwrap.dedent("""
+    import sys, time
+    from videochat_text import Event, PerceptionModule, VideoChat, register_module
+
+    class Slow(PerceptionModule):
+        name = "slow"
+        def run(self, media):
+            time.sleep(float(sys.argv[3]))
+            return [Event(start=0, end=1, module="slow", text="done")]
+
+    register_module(Slow)
+    VideoChat({"cache": {"dir": sys.argv[2]}}).describe(sys.argv[1], modules=["slow"])
+    print("described")
+""")
+
+
+def test_kill_9_during_describe_leaves_no_broken_cache(speech_clip, tmp_path):
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_DESCRIBE)
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen([sys.executable, str(script), str(speech_clip), str(cache), "30"])
+    time.sleep(3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not list(cache.glob("descriptions/*.json"))
+    done = subprocess.run([sys.executable, str(script), str(speech_clip), str(cache), "0"],
+                          capture_output=True, text=True, check=True)
+    assert "described" in done.stdout
+    (entry,) = cache.glob("descriptions/*.json")
+    assert json.loads(entry.read_text())["events"][0]["text"] == "done"
+
+
+def test_concurrent_describes_of_one_file_share_the_cache_safely(speech_clip, tmp_path):
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_DESCRIBE)
+    cache = tmp_path / "cache"
+    procs = [subprocess.Popen([sys.executable, str(script), str(speech_clip), str(cache), "1"],
+                              stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs) and all("described" in o for o in outputs)
+    (entry,) = cache.glob("descriptions/*.json")
+    json.loads(entry.read_text())
+    assert not list(cache.glob("descriptions/.tmp-*"))
