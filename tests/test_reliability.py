@@ -141,3 +141,86 @@ def test_concurrent_describes_of_one_file_share_the_cache_safely(speech_clip, tm
     (entry,) = cache.glob("descriptions/*.json")
     json.loads(entry.read_text())
     assert not list(cache.glob("descriptions/.tmp-*"))
+
+
+def test_variable_frame_rate_frames_are_timed_by_pts(speech_clip, tmp_path):
+    """25 fps for 2 s, then every third frame: an index-based clock would drift by seconds."""
+    import numpy as np
+
+    from videochat_text.video import available_decoders, iter_frames
+
+    vfr = tmp_path / "vfr.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_clip), "-an", "-vf",
+                    "select='lt(t,2)+not(mod(n,3))'", "-fps_mode", "vfr", str(vfr)], check=True)
+    # Every original frame by its time (multiples of 0.04 s); VFR frames keep their times.
+    reference = {round(f.time, 2): f.image.astype(int) for f in iter_frames(speech_clip, every_s=0.04, decoder="pyav")}
+    for decoder in available_decoders():
+        frames = list(iter_frames(vfr, decoder=decoder))
+        assert [f.time for f in frames] == pytest.approx([float(t) for t in range(10)], abs=0.13)
+        assert frames[-1].index < 9 * 25  # fewer frames than a 25 fps clock would assume
+        for f in frames:  # the picture shown at time t is the one the original shows at t
+            assert np.abs(f.image.astype(int) - reference[round(f.time, 2)]).mean() < 6
+
+
+@pytest.mark.slow
+def test_4k_video_is_downscaled_and_memory_stays_bounded(tmp_path):
+    import numpy as np
+
+    from videochat_text.synthetic import Shot, make_clip
+
+    photo = np.kron(skimage_photo(), np.ones((8, 8, 1), dtype=np.uint8))  # a real photo blown up to 4K
+    clip = make_clip(tmp_path / "4k.mp4", [Shot(photo, 3.0)], size=(3840, 2160), fps=10, audio=False)
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from videochat_text import VideoChat
+        d = VideoChat({{"cache": {{"enabled": False}}, "perception": {{"modules": ["objects"]}}}}).describe({str(clip)!r})
+        box = d.by_module("objects")[0].data["detections"][0]["box"]
+        peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")][0]
+        print(d.video.width, d.video.height, max(box), int(peak.split()[1]) // 1024)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    width, height, box_max, peak_mb = map(float, out)
+    print(f"4K describe: peak RSS {peak_mb:.0f} MB")
+    assert (width, height) == (3840, 2160)
+    assert box_max > 1280  # boxes are in 4K pixels even though frames were decoded at 1280
+    assert peak_mb < 1500, f"peak RSS {peak_mb} MB"
+
+
+def skimage_photo():
+    import skimage.data
+
+    return skimage.data.astronaut()[:270, :480]
+
+
+def test_stdin_is_a_clear_error():
+    from videochat_text import VideoOpenError
+    from videochat_text.video import probe
+
+    with pytest.raises(VideoOpenError, match="standard input is not supported"):
+        probe("-")
+
+
+def test_rate_limits_are_retried_then_reported(described, config):
+    with OpenAIStub(status=429, error="Rate limit reached") as stub:
+        vc = _chat(config, base_url=stub.base_url, max_retries=1)
+        with pytest.raises(ChatModelError, match="RateLimitError"):
+            vc.ask(described, "hello?")
+    assert len(stub.requests) == 2  # one retry with backoff, then a clear error
+
+
+@pytest.mark.parametrize(
+    ("blocked", "build", "hint"),
+    [
+        ("ultralytics", lambda: __import__("videochat_text_perception.objects", fromlist=["x"]).ObjectsModule(
+            {"backend": "yolo", "model": "yolov8n.yaml"}).load(), "videochat-text[yolo]"),
+        ("whisper", lambda: __import__("videochat_text_perception.speech", fromlist=["x"]).SpeechModule(
+            {"backend": "openai-whisper"}).load(), "videochat-text[whisper]"),
+        ("llama_cpp", lambda: VideoChat({"cache": {"enabled": False}}).chat_model, "videochat-text[offline]"),
+    ],
+)
+def test_missing_optional_dependencies_name_the_extra(monkeypatch, blocked, build, hint):
+    from videochat_text import VideoChatError
+
+    monkeypatch.setitem(sys.modules, blocked, None)  # makes `import blocked` raise ImportError
+    with pytest.raises(VideoChatError, match=hint.replace("[", r"\[").replace("]", r"\]")):
+        build()

@@ -38,6 +38,8 @@ def _import_av():
 
 def _check_path(path: str | Path) -> Path:
     p = Path(path)
+    if str(path) == "-":
+        raise VideoOpenError("-: reading a video from standard input is not supported; save it to a file first")
     if str(path).startswith(("http://", "https://", "rtsp://", "rtmp://")):
         raise VideoOpenError(f"{path}: URLs are not supported; download the video and pass a local file")
     if not p.exists():
@@ -126,15 +128,19 @@ def _clock(seconds: float) -> float:
     return round(max(0.0, seconds), 4)
 
 
-def _pick(timed: Iterable[tuple[float, T]], every_s: float, tolerance_s: float) -> Iterator[tuple[float, T]]:
-    """Keep the first ``(time, item)`` at or after each sampling target.
+def _pick(
+    timed: Iterable[tuple[float, T]], every_s: float, tolerance_s: float, duration_s: float
+) -> Iterator[tuple[float, T]]:
+    """Keep the first ``(time, item)`` at or after each sampling target before ``duration_s``.
 
     Both decoders run this same rule over the stream's frame times, so they select
     the same frames. A frame within ``tolerance_s`` (half a frame) before a target
-    counts as on it.
+    counts as on it. The first frame is always kept (a one-frame video has duration 0).
     """
     next_target = 0.0
     for t, item in timed:
+        if next_target > 0 and next_target >= duration_s:
+            return
         if t >= next_target - tolerance_s:
             yield t, item
             # Skip targets this frame already covers (frame gaps in VFR video).
@@ -173,7 +179,7 @@ def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int) -> It
             if f.time is not None
         )
         try:
-            for t, (index, f) in _pick(timed, every_s, tolerance):
+            for t, (index, f) in _pick(timed, every_s, tolerance, info.duration):
                 image = f.to_ndarray(format="rgb24", width=out_w, height=out_h)
                 yield Frame(index=index, time=t, image=_rotate(image, info.rotation))
         except av.error.FFmpegError as exc:
@@ -203,7 +209,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> 
     offset = _first_frame_time(path) - float(stamps[0]) if n else 0.0
     tolerance = 0.5 / info.fps if info.fps else 0.0
     timed = ((_clock(float(s) + offset), index) for index, s in enumerate(stamps))
-    picked = list(_pick(timed, every_s, tolerance))
+    picked = list(_pick(timed, every_s, tolerance, info.duration))
     batch = 16  # bounded memory: decord materializes a whole batch at once
     for i in range(0, len(picked), batch):
         chunk = picked[i : i + batch]
