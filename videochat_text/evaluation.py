@@ -26,6 +26,10 @@ from .synthetic import Line, Shot, make_clip
 from .videochat import VideoChat
 
 
+CLIP_RECIPE_VERSION = 2
+"""Bump when clip building changes, so stored clips are rebuilt."""
+
+
 class Question(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,7 +58,8 @@ class ClipSpec(BaseModel):
     questions: list[Question]
 
     def digest(self) -> str:
-        return hashlib.sha256(self.model_dump_json(exclude={"questions"}).encode()).hexdigest()[:12]
+        recipe = self.model_dump_json(exclude={"questions"}) + f"|v{CLIP_RECIPE_VERSION}"
+        return hashlib.sha256(recipe.encode()).hexdigest()[:12]
 
 
 class QASet(BaseModel):
@@ -83,9 +88,11 @@ def _photo(name: str) -> np.ndarray:
     image = getattr(skimage.data, name)()
     if isinstance(image, tuple):  # stereo pairs: take the left view
         image = image[0]
+    if image.dtype != np.uint8:  # e.g. the horse silhouette is boolean, other images float
+        image = (image.astype(np.float32) / max(float(image.max()), 1e-6) * 255).astype(np.uint8)
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
-    return np.ascontiguousarray(image[..., :3]).astype(np.uint8)
+    return np.ascontiguousarray(image[..., :3])
 
 
 def build_clip(spec: ClipSpec, folder: Path) -> Path:
