@@ -1,10 +1,11 @@
 """Measure videochat-text: per-module seconds, realtime factor, peak memory, cache and ask costs.
 
 Usage:
-    python benchmarks/run.py [VIDEO] [--modules speech,objects] [--loop N] [--json]
+    python benchmarks/run.py [VIDEO] [--modules speech,objects] [--long SECONDS | --loop N] [--json]
 
-``--loop N`` first makes a clip N times as long by repeating VIDEO (ffmpeg stream
-copy), to see how cost grows with duration. Numbers are for this process on this
+``--long SECONDS`` builds a clip of distinct photos and spoken sentences to see how
+cost grows with duration; ``--loop N`` repeats VIDEO N times (ffmpeg stream copy) —
+but Whisper slows down on repeated speech, so looped clips overstate speech cost. Numbers are for this process on this
 machine; the README quotes them with the machine they came from.
 """
 
@@ -45,6 +46,27 @@ def reset_peak_rss() -> bool:
         return False
 
 
+SENTENCES = [
+    "The train leaves at noon.", "My sister lives in Paris.", "The garden has red roses.",
+    "We bought a new blue car.", "The museum opens on Monday.", "Our dog likes long walks.",
+    "The bakery sells fresh bread.", "It will rain tomorrow evening.", "The library closes at six.",
+    "My brother plays the guitar.", "The river is very cold.", "Dinner is served at eight.",
+]
+
+
+def long_clip(seconds: float, folder: Path) -> Path:
+    """A clip of distinct photos and sentences (no repeats: Whisper slows down on repeated text)."""
+    import skimage.data
+
+    from videochat_text.synthetic import Line, Shot, make_clip
+
+    photos = [skimage.data.astronaut(), skimage.data.chelsea(), skimage.data.coffee(),
+              skimage.data.stereo_motorcycle()[0]]
+    shots = [Shot(photos[i % len(photos)], 10.0) for i in range(int(seconds // 10))]
+    lines = [Line(0.5 + 5 * i, f"Note {i + 1}. {SENTENCES[i % len(SENTENCES)]}") for i in range(int(seconds // 5))]
+    return make_clip(folder / f"long-{int(seconds)}s.mp4", shots, lines)
+
+
 def looped(video: Path, times: int, folder: Path) -> Path:
     if times <= 1:
         return video
@@ -65,6 +87,8 @@ def main() -> int:
     parser.add_argument("video", nargs="?", default=str(Path(__file__).parents[1] / "examples" / "demo.mp4"))
     parser.add_argument("--modules", default="speech,objects")
     parser.add_argument("--loop", type=int, default=1, help="repeat the video N times first")
+    parser.add_argument("--long", type=float, help="instead of VIDEO, build a clip this many seconds long "
+                        "with distinct photos and sentences (needs scikit-image, ffmpeg, espeak-ng)")
     parser.add_argument("--question", default="What is the cat's name?")
     parser.add_argument("--no-llm", action="store_true", help="skip loading/answering with the chat model")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -72,7 +96,7 @@ def main() -> int:
     names = [m for m in args.modules.split(",") if m]
 
     with tempfile.TemporaryDirectory() as tmp:
-        video = looped(Path(args.video), args.loop, Path(tmp))
+        video = long_clip(args.long, Path(tmp)) if args.long else looped(Path(args.video), args.loop, Path(tmp))
         vc = VideoChat({"cache": {"dir": tmp}, "perception": {"modules": names}})
         report: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                         "video": str(video), "modules": names, "load_s": {}, "peak_rss_mb": {}}
