@@ -8,7 +8,9 @@ from videochat_text import ConfigError, UnknownModuleError, VideoChat, VideoOpen
 def test_default_pipeline_describes_speech_and_objects(described):
     assert set(described.modules) == {"speech", "objects"}
     assert not described.failures
-    assert described.summary.source == "merge" and "whiskers" in described.summary.text.lower()
+    # No T5 weights ship on PyPI: the default T5 summarizer falls back to merge, and says so.
+    assert described.summary.source == "merge (fallback from t5:google/flan-t5-base)"
+    assert "whiskers" in described.summary.text.lower()
     assert {"decode", "speech", "objects", "summary"} <= set(described.timings)
     assert described.config["perception"]["modules"] == ["speech", "objects"]
     assert [e.start for e in described.events] == sorted(e.start for e in described.events)

@@ -38,10 +38,23 @@ class PerceptionSettings(_Section):
 
 
 class SummarySettings(_Section):
-    backend: Literal["merge"] = "merge"
-    """``merge``: deterministic summary from merged repeated events."""
+    backend: Literal["t5", "merge"] = "t5"
+    """``t5``: a T5 model condenses the events (chunked by time); ``merge``: a deterministic
+    summary of merged repeated events, which needs no model."""
+    model: str = "google/flan-t5-base"
+    """T5 model: a local folder, or a Hugging Face id already in the local cache."""
+    prefix: str = "Summarize what happens in this video: "
+    """Instruction put before each chunk of events."""
+    chunk_s: float = Field(120.0, gt=0)
+    """Events are summarized in windows of this many seconds, then the pieces together."""
+    max_input_tokens: int = Field(512, ge=16)
+    max_output_tokens: int = Field(96, ge=8)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    fallback: Literal["merge", "error"] = "merge"
+    """When the T5 weights or transformers are missing: use ``merge`` (with a warning, and
+    recorded in the summary's source) or stop with an ``error``."""
     max_items: int = Field(8, ge=1)
-    """How many speech lines / object kinds the summary names at most."""
+    """merge: how many speech lines / object kinds the summary names at most."""
 
 
 class PromptSettings(_Section):

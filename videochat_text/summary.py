@@ -1,18 +1,24 @@
 """Summarizers: events → a short general description of the whole video.
 
-The slot is meant for T5; this module holds the interface and the deterministic
-``merge`` summarizer, which always works and keeps the prompt supplied with a
-summary when no model is available.
+``t5`` condenses the events with a T5 model (transformers), window by window for
+long videos, then the window summaries together. ``merge`` is deterministic and
+needs no model; it is also what ``t5`` falls back to — loudly, and recorded in the
+summary's ``source`` — when the T5 weights are not available offline.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from collections import Counter
-from typing import Protocol, Sequence
+from pathlib import Path
+from typing import Any, Protocol, Sequence
 
 from .config import SummarySettings
-from .errors import ConfigError
-from .timeline import Event, Summary, VideoInfo, format_timestamp, merge_repeats
+from .errors import ConfigError, ModuleLoadError
+from .timeline import Event, Summary, SummaryPiece, VideoInfo, format_timestamp, merge_repeats
+
+log = logging.getLogger(__name__)
 
 
 class Summarizer(Protocol):
@@ -59,7 +65,111 @@ def _first_seen(events: Sequence[Event]) -> list[tuple[str, float]]:
     return sorted(first.items(), key=lambda kv: kv[1])
 
 
+def time_windows(events: Sequence[Event], window_s: float) -> list[tuple[float, float, list[Event]]]:
+    """Group events by the ``window_s``-long window their start falls in (empty windows skipped)."""
+    groups: dict[int, list[Event]] = {}
+    for event in sorted(events, key=lambda e: e.start):
+        groups.setdefault(int(event.start // window_s), []).append(event)
+    return [(k * window_s, (k + 1) * window_s, group) for k, group in sorted(groups.items())]
+
+
+class T5Summarizer:
+    """Summarize with a seq2seq T5 model, one time window at a time, then the pieces together."""
+
+    name = "t5"
+
+    def __init__(self, settings: SummarySettings):
+        self.settings = settings
+        self._tokenizer: Any = None
+        self._model: Any = None
+
+    def unavailable_reason(self) -> str | None:
+        """Why the model cannot be loaded offline, or None if it can (without loading it)."""
+        if importlib.util.find_spec("transformers") is None:
+            return "transformers is not installed (pip install 'videochat-text[t5]')"
+        model = self.settings.model
+        if Path(model).expanduser().is_dir():
+            return None
+        from huggingface_hub import try_to_load_from_cache
+
+        try:
+            if isinstance(try_to_load_from_cache(model, "config.json"), str):
+                return None
+        except ValueError:  # not a valid hub id (e.g. a path that does not exist)
+            pass
+        return (f"T5 model {model!r} is not a local folder nor in the Hugging Face cache, and model hubs "
+                "are unreachable (set summary.model to a local folder)")
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        reason = self.unavailable_reason()
+        if reason:
+            raise ModuleLoadError(f"summary: {reason}")
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        source = str(Path(self.settings.model).expanduser()) if Path(self.settings.model).expanduser().is_dir() \
+            else self.settings.model
+        device = self.settings.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+        self._model = AutoModelForSeq2SeqLM.from_pretrained(source, local_files_only=True).to(device).eval()
+
+    def _generate(self, text: str) -> str:
+        import torch
+
+        inputs = self._tokenizer(self.settings.prefix + text, return_tensors="pt", truncation=True,
+                                 max_length=self.settings.max_input_tokens).to(self._model.device)
+        with torch.inference_mode():
+            output = self._model.generate(**inputs, max_new_tokens=self.settings.max_output_tokens,
+                                          num_beams=2, do_sample=False)
+        return self._tokenizer.decode(output[0], skip_special_tokens=True).strip()
+
+    def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
+        self._load()
+        merged = [e for e in merge_repeats(events)]
+        windows = time_windows(merged, self.settings.chunk_s)
+        pieces = [
+            SummaryPiece(start=start, end=min(end, info.duration),
+                         text=self._generate("\n".join(f"[{format_timestamp(e.start)}] {e.module}: {e.text}"
+                                                       for e in group)))
+            for start, end, group in windows
+        ]
+        if not pieces:
+            text = "Nothing was observed in the video."
+        elif len(pieces) == 1:
+            text = pieces[0].text
+        else:
+            text = self._generate(" ".join(p.text for p in pieces))
+        return Summary(text=text, source=f"t5:{self.settings.model}", pieces=pieces if len(pieces) > 1 else [])
+
+
+class FallbackSummarizer:
+    """Use ``primary`` when it can run; otherwise say so (once per process) and use ``merge``."""
+
+    _warned: set[str] = set()
+
+    def __init__(self, primary: T5Summarizer, fallback: MergeSummarizer):
+        self.primary, self.fallback = primary, fallback
+        self.name = primary.name
+
+    def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
+        reason = self.primary.unavailable_reason()
+        if reason is None:
+            return self.primary.summarize(events, info)
+        if reason not in self._warned:
+            self._warned.add(reason)
+            log.warning("summary: %s; using the merge summarizer instead (summary.backend: merge silences this)", reason)
+        summary = self.fallback.summarize(events, info)
+        return summary.model_copy(update={"source": f"merge (fallback from t5:{self.primary.settings.model})"})
+
+
 def make_summarizer(settings: SummarySettings) -> Summarizer:
     if settings.backend == "merge":
         return MergeSummarizer(settings.max_items)
-    raise ConfigError(f"summary.backend {settings.backend!r} is not available; use: merge")
+    if settings.backend == "t5":
+        t5 = T5Summarizer(settings)
+        return t5 if settings.fallback == "error" else FallbackSummarizer(t5, MergeSummarizer(settings.max_items))
+    raise ConfigError(f"summary.backend {settings.backend!r} is not available; use: t5, merge")

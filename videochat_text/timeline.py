@@ -136,6 +136,16 @@ class Event(BaseModel):
         return f"[{format_timestamp(self.start)}–{format_timestamp(self.end)}] {self.module}: {text}"
 
 
+class SummaryPiece(BaseModel):
+    """The summary of one time window of a long video."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: float
+    end: float
+    text: str
+
+
 class Summary(BaseModel):
     """A short general description of the whole video, and what wrote it."""
 
@@ -143,7 +153,10 @@ class Summary(BaseModel):
 
     text: str
     source: str
-    """The summarizer that produced it, e.g. ``merge`` or ``t5:/path/to/model``."""
+    """The summarizer that produced it, e.g. ``merge`` or ``t5:/path/to/model``; a
+    fallback says so, e.g. ``merge (fallback: t5 model … not available offline)``."""
+    pieces: list[SummaryPiece] = Field(default_factory=list)
+    """Per-window summaries when the video was summarized piecewise."""
 
 
 class ModuleFailure(BaseModel):

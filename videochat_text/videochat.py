@@ -26,7 +26,7 @@ from .config import Settings, load_settings
 from .errors import VideoChatError
 from .modules import PerceptionModule, create_module, get_module_class, module_names
 from .prompt import RenderedDescription, load_templates, render_description
-from .summary import make_summarizer
+from .summary import Summarizer, make_summarizer
 from .timeline import Description, Event, Media, ModuleFailure, VideoInfo
 from .video import AUDIO_RATE, coverage_gaps, iter_frames, load_audio, probe, sample_interval
 
@@ -66,6 +66,7 @@ class VideoChat:
         self.settings = load_settings(settings, **overrides)
         self._modules: dict[str, PerceptionModule] = {}
         self._chat_model = chat_model
+        self._summarizer: Summarizer | None = None
         self._templates = load_templates(self.settings.prompt.templates_dir)
         self.cache = DescriptionCache(self.settings.cache.dir)
 
@@ -146,7 +147,9 @@ class VideoChat:
             timings[name] = round(time.perf_counter() - started, 3)
         progress("modules", len(names), len(names))
         started = time.perf_counter()
-        summary = make_summarizer(self.settings.summary).summarize(events, info)
+        if self._summarizer is None:  # models load once per VideoChat
+            self._summarizer = make_summarizer(self.settings.summary)
+        summary = self._summarizer.summarize(events, info)
         timings["summary"] = round(time.perf_counter() - started, 3)
         description = Description(
             video=info,
@@ -222,6 +225,7 @@ class VideoChat:
             module.close()
         self._modules.clear()
         self._chat_model = None
+        self._summarizer = None
 
 
 DECODE_MODULE = "decode"
