@@ -1,0 +1,153 @@
+"""``captions``: what a frame shows, in words — BLIP (or any image-to-text model) via transformers.
+
+A frame is captioned when the picture changed since the last caption (a new
+shot), at most one per ``min_gap_s``, and a long unchanged shot again every
+``every_s`` seconds. No
+captioner ships on PyPI, so the weights come from a local folder or the Hugging
+Face cache; without them the module says exactly that.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from videochat_text.errors import ModuleLoadError
+from videochat_text.modules import ModuleSettings, PerceptionModule
+from videochat_text.timeline import Event, Frame, Media
+
+log = logging.getLogger(__name__)
+
+_PIP_HINT = "pip install 'videochat-text[t5]' (transformers)"
+
+
+class CaptionsSettings(ModuleSettings):
+    model: str = "Salesforce/blip-image-captioning-base"
+    """A local folder or a Hugging Face id in the local cache; BLIP or any image-text-to-text model."""
+    min_gap_s: float = Field(2.0, ge=0)
+    """At most one caption per this many seconds (a cap for busy footage)."""
+    every_s: float = Field(10.0, gt=0)
+    """Caption an unchanged picture again after this many seconds."""
+    min_change: float = Field(0.08, ge=0)
+    """Mean pixel difference (0–1) from the last captioned frame that counts as a new picture."""
+    prompt: str | None = None
+    """Conditional captioning text, e.g. ``"a photo of"`` (BLIP continues it)."""
+    max_new_tokens: int = Field(30, ge=1)
+    batch_size: int = Field(4, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+def _thumbnail(image: np.ndarray) -> np.ndarray:
+    """A 32×32 grey thumbnail as floats in 0–1, for cheap near-duplicate checks."""
+    h, w = image.shape[:2]
+    ys = np.linspace(0, h - 1, 32).astype(int)
+    xs = np.linspace(0, w - 1, 32).astype(int)
+    return image[ys][:, xs].mean(axis=2) / 255.0
+
+
+def frames_to_caption(frames: list[Frame], *, min_gap_s: float, every_s: float, min_change: float) -> list[Frame]:
+    """The frames worth a caption: new pictures (rate-capped) and long unchanged ones again."""
+    chosen: list[Frame] = []
+    last_thumb = None
+    for frame in frames:
+        thumb = _thumbnail(frame.image)
+        if chosen:
+            since = frame.time - chosen[-1].time
+            changed = np.abs(thumb - last_thumb).mean() >= min_change
+            if since < min_gap_s - 1e-6 or not (changed or since >= every_s - 1e-6):
+                continue
+        chosen.append(frame)
+        last_thumb = thumb
+    return chosen
+
+
+class CaptionsModule(PerceptionModule):
+    """Describe representative frames in a sentence."""
+
+    name = "captions"
+    consumes = frozenset({"frames"})
+    Settings = CaptionsSettings
+    settings: CaptionsSettings
+
+    def __init__(self, settings: Any = None):
+        super().__init__(settings)
+        self._processor: Any = None
+        self._model: Any = None
+
+    def _source(self) -> str:
+        if importlib.util.find_spec("transformers") is None:
+            raise ModuleLoadError(f"captions: transformers is not installed; {_PIP_HINT}")
+        folder = Path(self.settings.model).expanduser()
+        if folder.is_dir():
+            return str(folder)
+        from huggingface_hub import try_to_load_from_cache
+
+        try:
+            cached = isinstance(try_to_load_from_cache(self.settings.model, "config.json"), str)
+        except ValueError:  # not a hub id (a path that does not exist)
+            cached = False
+        if not cached:
+            raise ModuleLoadError(
+                f"captions: model {self.settings.model!r} is not a local folder nor in the Hugging Face cache, "
+                "and model hubs are unreachable; set modules.captions.model to a local BLIP folder"
+            )
+        return self.settings.model
+
+    def backend(self) -> str:
+        return f"transformers ({self.settings.model})"
+
+    def weights_status(self) -> str:
+        try:
+            self._source()
+        except ModuleLoadError as exc:
+            return str(exc)
+        return "ok"
+
+    def load(self) -> None:
+        source = self._source()
+        import torch
+        from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor, BlipForConditionalGeneration
+
+        device = self.settings.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        kind = AutoConfig.from_pretrained(source, local_files_only=True).model_type
+        model_class = BlipForConditionalGeneration if kind == "blip" else AutoModelForImageTextToText
+        self._processor = AutoProcessor.from_pretrained(source, local_files_only=True)
+        self._model = model_class.from_pretrained(source, local_files_only=True).to(device).eval()
+
+    def run(self, media: Media) -> list[Event]:
+        chosen = frames_to_caption(media.frames, min_gap_s=self.settings.min_gap_s, every_s=self.settings.every_s,
+                                   min_change=self.settings.min_change)
+        if not chosen:
+            return []
+        self.ensure_loaded()
+        events: list[Event] = []
+        ends = [f.time for f in chosen[1:]] + [media.info.duration]  # a caption holds until the next
+        for i in range(0, len(chosen), self.settings.batch_size):
+            batch = chosen[i : i + self.settings.batch_size]
+            for frame, end, caption in zip(batch, ends[i:], self._caption([f.image for f in batch])):
+                if caption:
+                    events.append(Event(start=round(frame.time, 3), end=round(max(end, frame.time), 3),
+                                        module=self.name, text=caption, data={"model": self.settings.model}))
+        return events
+
+    def _caption(self, images: list[np.ndarray]) -> list[str]:
+        import torch
+
+        kwargs: dict[str, Any] = {"images": images, "return_tensors": "pt"}
+        if self.settings.prompt:
+            kwargs["text"] = [self.settings.prompt] * len(images)
+        inputs = self._processor(**kwargs).to(self._model.device)
+        with torch.inference_mode():
+            output = self._model.generate(**inputs, max_new_tokens=self.settings.max_new_tokens, do_sample=False)
+        return [" ".join(t.split()) for t in self._processor.batch_decode(output, skip_special_tokens=True)]
+
+    def close(self) -> None:
+        self._processor = self._model = None
+        super().close()
