@@ -99,21 +99,30 @@ class ActionsModule(PerceptionModule):
         s = self.settings
         every_s = s.clip_s / s.frames_per_clip
         frames = iter_frames(media.info.path, every_s=every_s, max_side=320, info=media.info)
-        clips = list(group_clips(frames, s.clip_s, s.frames_per_clip))
+        events: list[Event] = []
+        batch: list[tuple[float, list[Frame]]] = []
+        # Clips stream through in small batches: memory stays flat however long the video.
+        for clip in group_clips(frames, s.clip_s, s.frames_per_clip):
+            batch.append(clip)
+            if len(batch) == s.batch_size:
+                events += self._events(batch, media.info.duration)
+                batch = []
+        if batch:
+            events += self._events(batch, media.info.duration)
+        return events
+
+    def _events(self, batch: list[tuple[float, list[Frame]]], duration: float) -> list[Event]:
+        s = self.settings
         events = []
-        for i in range(0, len(clips), s.batch_size):
-            batch = clips[i : i + s.batch_size]
-            probabilities = self._classify([frames for _, frames in batch])
-            for (start, _), probs in zip(batch, probabilities):
-                top = [(self._labels[j], float(probs[j])) for j in np.argsort(-probs)[: s.top_k]]
-                top = [(label, p) for label, p in top if p >= s.min_score]
-                if top:
-                    end = min(start + s.clip_s, media.info.duration)
-                    events.append(Event(
-                        start=round(start, 3), end=round(end, 3), module=self.name,
-                        text=", ".join(f"{label} ({p:.2f})" for label, p in top),
-                        data={"labels": [{"label": label, "score": round(p, 4)} for label, p in top]},
-                    ))
+        for (start, _), probs in zip(batch, self._classify([frames for _, frames in batch])):
+            top = [(self._labels[j], float(probs[j])) for j in np.argsort(-probs)[: s.top_k]]
+            top = [(label, p) for label, p in top if p >= s.min_score]
+            if top:
+                events.append(Event(
+                    start=round(start, 3), end=round(min(start + s.clip_s, duration), 3), module=self.name,
+                    text=", ".join(f"{label} ({p:.2f})" for label, p in top),
+                    data={"labels": [{"label": label, "score": round(p, 4)} for label, p in top]},
+                ))
         return events
 
     def _classify(self, clips: list[list[Frame]]) -> np.ndarray:
