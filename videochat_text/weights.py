@@ -37,6 +37,27 @@ def packaged_file(import_name: str, relative: str, *, pip_hint: str, what: str) 
     return path
 
 
+def hf_model_available(model: str) -> bool:
+    """True if ``model`` is a local folder or a Hugging Face id already in the local cache."""
+    if Path(model).expanduser().is_dir():
+        return True
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(model, "config.json"), str)
+    except ValueError:  # not a valid hub id (e.g. a path that does not exist)
+        return False
+
+
+def torch_device(setting: str) -> str:
+    """``auto`` → ``cuda`` when a GPU is visible, else ``cpu``; other values unchanged."""
+    if setting != "auto":
+        return setting
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def local_path(value: str | None) -> Path | None:
     """``value`` as a path if it names an existing file or folder, else None."""
     if not value:
