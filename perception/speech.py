@@ -8,7 +8,6 @@ faster-whisper) keeps music and noise from turning into invented words.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,7 +16,7 @@ import numpy as np
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Media
-from videochat_text.weights import local_path, package_dir, torch_device
+from videochat_text.weights import MODELS_DIR, join_parts, local_path, package_dir, torch_device
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +39,12 @@ def assemble_packaged_base(cache_dir: Path | None = None) -> Path:
     first, second = (package_dir(name) for name in BASE_PARTS)
     if first is None or second is None:
         raise ModuleLoadError(f"speech: the multilingual Whisper base packages are not installed; {_BASE_HINT}")
-    parts = [first / "data" / "model.bin.part1", second / "data" / "model.bin.part2"]
-    target = (cache_dir or Path("~/.cache/videochat-text/models")).expanduser() / "whisper-base-ct2"
-    expected = sum(p.stat().st_size for p in parts)
-    model_bin = target / "model.bin"
-    if model_bin.exists() and model_bin.stat().st_size == expected:
-        return target
+    target = (cache_dir or MODELS_DIR).expanduser() / "whisper-base-ct2"
     target.mkdir(parents=True, exist_ok=True)
     for name in BASE_FILES:
         (target / name).write_bytes((second / "data" / name).read_bytes())
-    partial = target / "model.bin.partial"
-    with partial.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as f:
-                while chunk := f.read(1 << 22):
-                    out.write(chunk)
-    os.replace(partial, model_bin)  # atomic: an interrupted join leaves no half model
+    join_parts([first / "data" / "model.bin.part1", second / "data" / "model.bin.part2"], target / "model.bin",
+               what="speech")
     return target
 
 

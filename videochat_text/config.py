@@ -75,7 +75,8 @@ class ChatSettings(_Section):
     OpenAI-compatible server via ``base_url``), or any LangChain ``init_chat_model``
     provider such as ``ollama`` or ``anthropic``."""
     model: str | None = None
-    """local: path to a .gguf file (None: the packaged SmolLM2-135M-Instruct);
+    """local: path to a .gguf file, ``packaged-qwen`` (opt-in extra ``qwen``), or None (the
+    packaged SmolLM2-135M-Instruct);
     openai: a model name (default gpt-4o-mini); other providers: their model name."""
     base_url: str | None = None
     """For OpenAI-compatible servers, e.g. http://localhost:11434/v1 (Ollama)."""

