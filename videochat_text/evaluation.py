@@ -86,13 +86,8 @@ def _photo(name: str) -> np.ndarray:
     except ImportError as exc:
         raise ConfigError("building QA clips needs scikit-image: pip install 'videochat-text[test]'") from exc
     image = getattr(skimage.data, name)()
-    if isinstance(image, tuple):  # stereo pairs: take the left view
-        image = image[0]
-    if image.dtype != np.uint8:  # e.g. the horse silhouette is boolean, other images float
-        image = (image.astype(np.float32) / max(float(image.max()), 1e-6) * 255).astype(np.uint8)
-    if image.ndim == 2:
-        image = np.stack([image] * 3, axis=-1)
-    return np.ascontiguousarray(image[..., :3])
+    # fit_image (in make_clip) converts grey, boolean and RGBA images.
+    return image[0] if isinstance(image, tuple) else image  # stereo pairs: the left view
 
 
 def build_clip(spec: ClipSpec, folder: Path) -> Path:

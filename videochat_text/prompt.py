@@ -160,7 +160,7 @@ def render_description(
             "events": "\n".join(_event_lines(events, keep, with_boxes)) or "(no events)",
         }
         text = template.format(**{k: v for k, v in values.items() if k in template.input_variables})
-        return re.sub(r"\n{3,}", "\n\n", re.sub(r"\n\s*\n(?=[^\n])", "\n", text)).strip()
+        return "\n".join(line for line in text.splitlines() if line.strip())  # empty slots leave no gaps
 
     everything = set(range(len(events)))
     for with_boxes in ([True, False] if include_boxes else [False]):

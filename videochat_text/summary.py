@@ -120,8 +120,7 @@ class T5Summarizer:
 
     def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
         self._load()
-        merged = [e for e in merge_repeats(events)]
-        windows = time_windows(merged, self.settings.chunk_s)
+        windows = time_windows(merge_repeats(events), self.settings.chunk_s)
         pieces = [
             SummaryPiece(start=start, end=min(end, info.duration),
                          text=self._generate("\n".join(f"[{format_timestamp(e.start)}] {e.module}: {e.text}"

@@ -86,7 +86,13 @@ def narration(lines: Sequence[Line], duration: float) -> np.ndarray:
 
 
 def fit_image(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Letterbox an RGB image into ``width``×``height`` (nearest-neighbour, no extra deps)."""
+    """Letterbox an image into ``width``×``height`` RGB (nearest-neighbour, no extra deps).
+
+    Grey, RGBA, boolean and float images are accepted: non-8-bit values are scaled
+    to 0–255 (a boolean silhouette would otherwise come out black).
+    """
+    if image.dtype != np.uint8:
+        image = (image.astype(np.float32) / max(float(image.max()), 1e-6) * 255).astype(np.uint8)
     h, w = image.shape[:2]
     scale = min(width / w, height / h)
     nw, nh = max(1, int(w * scale)), max(1, int(h * scale))

@@ -88,8 +88,6 @@ class Media:
     sample_every_s: float
     """The sampling interval the frames were taken at."""
 
-    AUDIO_RATE = 16_000
-
 
 class Event(BaseModel):
     """One timestamped observation made by one module."""

@@ -67,7 +67,7 @@ def _rotation_cw(frame) -> int:
 
 def _container_start(container) -> float:
     # Time zero is the container's start so that frame and audio times line up.
-    return container.start_time / 1_000_000 if container.start_time not in (None,) else 0.0
+    return container.start_time / 1_000_000 if container.start_time is not None else 0.0
 
 
 def probe(path: str | Path) -> VideoInfo:
