@@ -15,7 +15,8 @@ from typing import Any, Iterable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Bump when descriptions change shape or content for the same input: old cache entries then miss."""
 
 
 def format_timestamp(seconds: float, *, srt: bool = False) -> str:
