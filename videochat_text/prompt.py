@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 
 from .errors import PromptError
-from .timeline import Description, Event, merge_repeats
+from .timeline import SUMMARY_MODULE, Description, Event, timeline_entries
 
 TokenCounter = Callable[[str], int]
 
@@ -29,6 +29,9 @@ TEMPLATE_VARIABLES = {
     "question": {"description", "question"},
 }
 """Each template file and the variables it must use."""
+
+_MAX_CHARS_PER_TOKEN = 12
+"""No tokenizer averages more characters a token over prose; longer texts cannot fit."""
 
 _FENCE = re.compile(r"</?\s*video_description\s*>", re.IGNORECASE)
 
@@ -109,26 +112,37 @@ def _spread_order(n: int) -> list[int]:
     return sorted(range(n), key=lambda i: int(f"{i:0{bits}b}"[::-1], 2))
 
 
-def _priority(events: Sequence[Event]) -> list[int]:
-    """Which events to keep first when trimming: speech, then the rest, each spread over time."""
-    speech = [i for i, e in enumerate(events) if e.module == "speech"]
-    other = [i for i, e in enumerate(events) if e.module != "speech"]
-    return [speech[j] for j in _spread_order(len(speech))] + [other[j] for j in _spread_order(len(other))]
+def _priority(entries: Sequence[Event], focus: Sequence[int]) -> list[int]:
+    """Which entries to keep first when trimming: ``focus`` as given, then window summaries,
+    speech, and the rest, each spread evenly over time."""
+    first = list(dict.fromkeys(i for i in focus if 0 <= i < len(entries)))
+    taken = set(first)
+    order = first
+    for group in (
+        [i for i, e in enumerate(entries) if e.module == SUMMARY_MODULE],
+        [i for i, e in enumerate(entries) if e.module == "speech"],
+        [i for i, e in enumerate(entries) if e.module not in (SUMMARY_MODULE, "speech")],
+    ):
+        rest = [i for i in group if i not in taken]
+        order += [rest[j] for j in _spread_order(len(rest))]
+    return order
 
 
 def _event_lines(events: Sequence[Event], keep: set[int], with_boxes: bool) -> list[str]:
-    lines, skipped = [], 0
-    for i, event in enumerate(events):
-        if i in keep:
-            if skipped:
-                lines.append(f"[… {skipped} events omitted …]")
-                skipped = 0
-            lines.append(_defang(event.line(with_boxes=with_boxes)))
-        else:
-            skipped += 1
-    if skipped:
-        lines.append(f"[… {skipped} events omitted …]")
+    lines, previous = [], -1
+    for i in sorted(keep):  # only the kept entries are visited: a long video has thousands
+        if i - previous > 1:
+            lines.append(f"[… {i - previous - 1} events omitted …]")
+        lines.append(_defang(events[i].line(with_boxes=with_boxes)))
+        previous = i
+    if len(events) - previous > 1:
+        lines.append(f"[… {len(events) - previous - 1} events omitted …]")
     return lines
+
+
+def could_fit(entries: Sequence[Event], max_tokens: int) -> bool:
+    """False when ``entries`` surely cannot all fit ``max_tokens`` (cheap: no rendering, no tokenizer)."""
+    return sum(len(e.text) for e in entries) <= _MAX_CHARS_PER_TOKEN * max_tokens
 
 
 def render_description(
@@ -138,13 +152,22 @@ def render_description(
     max_tokens: int,
     count_tokens: TokenCounter = estimate_tokens,
     include_boxes: bool = True,
+    focus: Sequence[int] = (),
+    entries: Sequence[Event] | None = None,
 ) -> RenderedDescription:
-    """Fill the description template, trimming events until it fits ``max_tokens``.
+    """Fill the description template, trimming entries until it fits ``max_tokens``.
 
-    Repeated events are merged first; then boxes are dropped; then events are left
-    out (speech last), evenly over time, and the text says how many were omitted.
+    The entries are the merged events and window summaries (`timeline_entries`).
+    If they do not all fit, boxes are dropped; then entries are left out —
+    ``focus`` (e.g. the ones a question needs) kept first, then window summaries,
+    speech, and the rest, each evenly over time — and the text says how many were
+    omitted.
+
+    Args:
+        focus: indices into ``entries`` to keep before all others.
+        entries: ``timeline_entries(description)``, if the caller already has them.
     """
-    events = merge_repeats(description.events)
+    events = list(entries) if entries is not None else timeline_entries(description)
     template = PromptTemplate.from_template(templates.description)
     summary = _defang(description.summary.text) if description.summary else "(none)"
 
@@ -162,25 +185,52 @@ def render_description(
         text = template.format(**{k: v for k, v in values.items() if k in template.input_variables})
         return "\n".join(line for line in text.splitlines() if line.strip())  # empty slots leave no gaps
 
+    # A long video's whole text cannot fit: skip rendering and counting it (the costliest step).
+    whole_options = ([True, False] if include_boxes else [False]) if could_fit(events, max_tokens) else []
     everything = set(range(len(events)))
-    for with_boxes in ([True, False] if include_boxes else [False]):
+    for with_boxes in whole_options:
         text = fill(everything, with_boxes)
         tokens = count_tokens(text)
         if tokens <= max_tokens:
             return RenderedDescription(text, tokens, len(events), len(events))
 
-    order = _priority(events)
+    order = _priority(events, focus)
     best = fill(set(), False)
     if count_tokens(best) > max_tokens:
         raise PromptError(
             f"prompt.max_description_tokens={max_tokens} is too small for even the video header and summary"
         )
-    # Invariant: the first `lo` events of `order` fit; all of them do not.
-    lo, hi = 0, len(events) - 1
+
+    # Lines are counted one by one (a caching counter makes repeat questions cheap), which
+    # bounds how many entries fit from both sides: with an omission marker charged to every
+    # entry (surely fits) and without any (surely the most); the real text decides between.
+    marker = count_tokens("[… 9999 events omitted …]") + 1
+    budget = max_tokens - count_tokens(best)
+    surely = most = 0
+    used_low = used_high = 0
+    for i in order:
+        cost = count_tokens(_defang(events[i].line(with_boxes=False))) + 1
+        if used_high + cost > budget:
+            break
+        used_high += cost
+        most += 1
+        if used_low + cost + marker <= budget:
+            used_low += cost + marker
+            surely += 1
+
+    def fits(n: int) -> str | None:
+        candidate = fill(set(order[:n]), False)
+        return candidate if count_tokens(candidate) <= max_tokens else None
+
+    # Invariant: the first `lo` entries fit, `hi + 1` do not (or are more than exist).
+    lo, hi = 0, min(most, len(events) - 1)
+    candidate = fits(surely) if surely else None
+    if candidate is not None:
+        lo, best = surely, candidate
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        candidate = fill(set(order[:mid]), False)
-        if count_tokens(candidate) <= max_tokens:
+        candidate = fits(mid)
+        if candidate is not None:
             lo, best = mid, candidate
         else:
             hi = mid - 1

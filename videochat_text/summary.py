@@ -29,32 +29,51 @@ class Summarizer(Protocol):
 
 
 class MergeSummarizer:
-    """Merge repeated events, then name what was said and what was seen, in order."""
+    """Merge repeated events, then name what was said and what was seen, in order.
+
+    Videos longer than one window (``chunk_s``) also get a shorter one (a third of
+    ``max_items``) per window.
+    """
 
     name = "merge"
 
-    def __init__(self, max_items: int = 8):
+    def __init__(self, max_items: int = 8, chunk_s: float = 120.0):
         self.max_items = max_items
+        self.chunk_s = chunk_s
 
     def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
-        merged = merge_repeats(events)
         seconds = f"{info.duration:.0f}" if info.duration >= 10 else f"{info.duration:.1f}"
-        parts = [f"A {seconds}-second video"]
+        text = self._text(events, f"A {seconds}-second video")
+        pieces = []
+        if info.duration > self.chunk_s:
+            pieces = [
+                SummaryPiece(start=start, end=min(end, info.duration),
+                             text=self._text(group, f"The stretch {format_timestamp(start)}–"
+                                                    f"{format_timestamp(min(end, info.duration))}",
+                                            max_items=max(1, self.max_items // 3)))
+                for start, end, group in time_windows(events, self.chunk_s)
+            ]
+        return Summary(text=text, source=self.name, pieces=pieces)
+
+    def _text(self, events: Sequence[Event], opening: str, max_items: int | None = None) -> str:
+        max_items = max_items or self.max_items
+        merged = merge_repeats(events)
+        parts = [opening]
         speech = [e for e in merged if e.module == "speech"]
         if speech:
-            said = " ".join(e.data.get("transcript", e.text) for e in speech[: self.max_items])
-            more = f" (and {len(speech) - self.max_items} more lines)" if len(speech) > self.max_items else ""
+            said = " ".join(e.data.get("transcript", e.text) for e in speech[:max_items])
+            more = f" (and {len(speech) - max_items} more lines)" if len(speech) > max_items else ""
             parts.append(f'in which someone says: "{said}"{more}')
         seen = _first_seen([e for e in events if e.data.get("detections")])
         if seen:
-            names = [f"{label} (from {format_timestamp(t)})" for label, t in seen[: self.max_items]]
+            names = [f"{label} (from {format_timestamp(t)})" for label, t in seen[:max_items]]
             parts.append("showing " + ", ".join(names))
         others = Counter(e.module for e in merged if e.module != "speech" and not e.data.get("detections"))
         if others:
             parts.append("with " + ", ".join(f"{n} {m} events" for m, n in sorted(others.items())))
         if len(parts) == 1:
             parts.append("in which the modules observed nothing")
-        return Summary(text=", ".join(parts) + ".", source=self.name)
+        return ", ".join(parts) + "."
 
 
 def _first_seen(events: Sequence[Event]) -> list[tuple[str, float]]:
@@ -158,8 +177,8 @@ class FallbackSummarizer:
 
 def make_summarizer(settings: SummarySettings) -> Summarizer:
     if settings.backend == "merge":
-        return MergeSummarizer(settings.max_items)
+        return MergeSummarizer(settings.max_items, settings.chunk_s)
     if settings.backend == "t5":
         t5 = T5Summarizer(settings)
-        return t5 if settings.fallback == "error" else FallbackSummarizer(t5, MergeSummarizer(settings.max_items))
+        return t5 if settings.fallback == "error" else FallbackSummarizer(t5, MergeSummarizer(settings.max_items, settings.chunk_s))
     raise ConfigError(f"summary.backend {settings.backend!r} is not available; use: t5, merge")

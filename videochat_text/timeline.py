@@ -271,3 +271,20 @@ def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Ev
         open_by_module[event.module] = len(merged)
         merged.append(event)
     return sorted(merged, key=lambda e: (e.start, e.end, e.module))
+
+
+SUMMARY_MODULE = "summary"
+"""Timeline entries that stand for a time window's summary rather than one module's event."""
+
+
+def timeline_entries(description: Description) -> list[Event]:
+    """What a prompt can show, one line each: merged events and window summaries, in time order.
+
+    A window's summary comes before that window's events, so an overview of the
+    whole video can survive trimming before any detail does.
+    """
+    entries = merge_repeats(description.events)
+    if description.summary is not None:
+        entries += [Event(start=p.start, end=p.end, module=SUMMARY_MODULE, text=p.text)
+                    for p in description.summary.pieces]
+    return sorted(entries, key=lambda e: (e.start, e.module != SUMMARY_MODULE, e.end, e.module))

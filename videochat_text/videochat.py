@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -16,18 +17,21 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
+from langchain_core.embeddings import Embeddings
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 
 from .cache import DescriptionCache, cache_key, file_digest
-from .chat import ChatSession, describe_chat_model, make_chat_model, redact, token_counter
+from .chat import ChatSession, ContextFor, describe_chat_model, make_chat_model, redact, token_counter
 from .config import Settings, load_settings
 from .errors import VideoChatError
 from .modules import PerceptionModule, create_module, get_module_class, module_names
-from .prompt import RenderedDescription, load_templates, render_description
+from .prompt import RenderedDescription, TokenCounter, could_fit, load_templates, render_description
 from .summary import Summarizer, make_summarizer
-from .timeline import Description, Event, Media, ModuleFailure, VideoInfo
+from .retrieval import TimelineIndex, embeddings_id, entry_text, make_embeddings, select_entries
+from .timeline import Description, Event, Media, ModuleFailure, VideoInfo, timeline_entries
 from .video import AUDIO_RATE, coverage_gaps, iter_frames, load_audio, probe, sample_interval
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,9 @@ class VideoChat:
         self._modules: dict[str, PerceptionModule] = {}
         self._chat_model = chat_model
         self._summarizer: Summarizer | None = None
+        self._embeddings: Embeddings | None = None
+        self._token_counter: TokenCounter | None = None
+        self._retrieval_warnings: set[str] = set()
         self._templates = load_templates(self.settings.prompt.templates_dir)
         self.cache = DescriptionCache(self.settings.cache.dir)
 
@@ -197,22 +204,86 @@ class VideoChat:
     def chat_model_name(self) -> str:
         return describe_chat_model(self.settings.chat)
 
-    def render(self, description: Description) -> RenderedDescription:
-        """The description block as the model will see it, within the token budget."""
+    def render(self, description: Description, *, focus: Sequence[int] = (),
+               entries: Sequence[Event] | None = None) -> RenderedDescription:
+        """The description block as the model will see it, within the token budget.
+
+        Args:
+            focus: indices into ``entries`` to keep first if it must be trimmed.
+            entries: the timeline entries to show (default: all of ``timeline_entries``).
+        """
         p = self.settings.prompt
         return render_description(
             description,
             self._templates,
             max_tokens=p.max_description_tokens,
-            count_tokens=token_counter(self.chat_model),
+            count_tokens=self._count_tokens(),
             include_boxes=p.include_boxes,
+            focus=focus,
+            entries=entries,
         )
+
+    def _count_tokens(self) -> TokenCounter:
+        """The chat model's token counter, remembering counts: prompts are rebuilt per question
+        from the same timeline lines."""
+        if self._token_counter is None:
+            self._token_counter = functools.lru_cache(maxsize=65536)(token_counter(self.chat_model))
+        return self._token_counter
+
+    def context(self, description: Description) -> str | ContextFor:
+        """The description for the prompt: all of it when it fits, else per question the parts it needs.
+
+        With ``retrieval.mode: auto`` a description that fits the token budget is sent
+        whole. One that does not (a long video) is trimmed per question, keeping
+        first the stretch the question names and the entries nearest to it in
+        meaning (`retrieval.select_entries`).
+        """
+        r = self.settings.retrieval
+        entries = timeline_entries(description)
+        if r.mode == "never" or (r.mode == "auto" and could_fit(entries, self.settings.prompt.max_description_tokens)):
+            whole = self.render(description, entries=entries)
+            if r.mode == "never" or not whole.trimmed:
+                return whole.text
+        index = self.timeline_index(entries)
+        duration = description.video.duration
+
+        def for_question(question: str, history: list[BaseMessage]) -> str:
+            # A follow-up ("and after that?") is searched together with the question before it.
+            earlier = [str(m.content) for m in history if m.type == "human"][-1:]
+            focus = select_entries(question, entries, duration, index=index, top_k=r.top_k,
+                                   query=" ".join([*earlier, question]), time_margin_s=r.time_margin_s)
+            if r.mode == "always":  # only what the question needs, even when everything would fit
+                chosen = sorted(focus)
+                rank = {i: n for n, i in enumerate(chosen)}
+                return self.render(description, entries=[entries[i] for i in chosen],
+                                   focus=[rank[i] for i in focus]).text
+            return self.render(description, entries=entries, focus=focus).text
+
+        return for_question
+
+    def timeline_index(self, entries: Sequence[Event]) -> TimelineIndex | None:
+        """The embedded entries (built once per description, kept beside the cache), or None
+        if the embedding model cannot run — then long videos are trimmed evenly over time."""
+        r = self.settings.retrieval
+        try:
+            if self._embeddings is None:
+                self._embeddings = make_embeddings(r)
+            cache_dir = self.settings.cache.dir if self.settings.cache.enabled else None
+            return TimelineIndex.build([entry_text(e) for e in entries], self._embeddings,
+                                       model_id=embeddings_id(r), cache_dir=cache_dir)
+        except Exception as exc:  # retrieval is an aid: without it the prompt is still built, trimmed evenly
+            message = redact(str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}",
+                             self.settings.chat)
+            if message not in self._retrieval_warnings:
+                self._retrieval_warnings.add(message)
+                log.warning("retrieval unavailable (%s); the description is trimmed evenly over time instead", message)
+            return None
 
     def chat(self, description: Description | str | Path) -> ChatSession:
         """Start a conversation about a description (or a video path, described first)."""
         if not isinstance(description, Description):
             description = self.describe(description)
-        return ChatSession(self.chat_model, self._templates, self.render(description).text,
+        return ChatSession(self.chat_model, self._templates, self.context(description),
                            history_turns=self.settings.prompt.history_turns,
                            redact=lambda text: redact(text, self.settings.chat))
 
@@ -226,6 +297,8 @@ class VideoChat:
         self._modules.clear()
         self._chat_model = None
         self._summarizer = None
+        self._embeddings = None
+        self._token_counter = None
 
 
 DECODE_MODULE = "decode"
