@@ -110,3 +110,22 @@ def test_odd_but_valid_videos_are_described(speech_clip, tmp_path, ffmpeg_args, 
     assert all(e.end <= d.video.duration + 0.5 for e in d.events)
     if "-an" in ffmpeg_args:
         assert not d.video.has_audio and not d.by_module("speech")
+
+
+def test_unchanged_video_is_not_hashed_again(speech_clip, tmp_path, monkeypatch):
+    import shutil
+
+    from videochat_text import cache
+
+    hashed = []
+    real_digest = cache.file_digest
+    monkeypatch.setattr(cache, "file_digest", lambda path: hashed.append(path) or real_digest(path))
+    clip = tmp_path / "clip.mp4"
+    shutil.copy(speech_clip, clip)
+    store = cache.DescriptionCache(tmp_path / "cache")
+    first = store.video_digest(clip)
+    assert store.video_digest(clip) == first and len(hashed) == 1
+    data = bytearray(clip.read_bytes())
+    data[-1] ^= 0xFF  # same size, new content and modification time
+    clip.write_bytes(bytes(data))
+    assert store.video_digest(clip) != first and len(hashed) == 2

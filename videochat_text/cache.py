@@ -34,6 +34,23 @@ def file_digest(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temp file beside ``path``, then rename it into place: readers see
+    the old file or the whole new one, never a part (also after ``kill -9``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def cache_key(video_digest: str, settings: dict[str, Any]) -> str:
     payload = json.dumps({"video": video_digest, "schema": SCHEMA_VERSION, "settings": settings}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -59,16 +76,24 @@ class DescriptionCache:
             return None
 
     def put(self, key: str, description: Description) -> Path:
-        path = self._path(key)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+        return atomic_write(self._path(key), description.to_json(indent=None).encode("utf-8"))
+
+    def video_digest(self, video: str | Path) -> str:
+        """The SHA-256 of a video file, remembered by its path, size, mtime and inode.
+
+        Hashing a long video takes seconds; asking about it again should not. A file
+        changed in any way that touches its size or modification time is hashed again.
+        """
+        real = os.path.realpath(video)
+        st = os.stat(real)
+        stamp = {"path": real, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+        entry = self.directory.parent / "files" / f"{hashlib.sha256(real.encode()).hexdigest()}.json"
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(description.to_json(indent=None))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+            known = json.loads(entry.read_bytes())
+            if known["stamp"] == stamp and len(known["sha256"]) == 64:
+                return known["sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not known yet, or unreadable: hash again
+        digest = file_digest(real)
+        atomic_write(entry, json.dumps({"stamp": stamp, "sha256": digest}).encode())
+        return digest

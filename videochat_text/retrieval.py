@@ -18,17 +18,18 @@ stays under a millisecond for thousands of entries, where LangChain's
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .cache import atomic_write
 from .config import RetrievalSettings
 from .errors import ModuleLoadError
 from .timeline import Event
@@ -192,15 +193,9 @@ def _load_vectors(path: Path, rows: int) -> np.ndarray | None:
 
 
 def _save_vectors(path: Path, vectors: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, vectors, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    np.save(buffer, vectors, allow_pickle=False)
+    atomic_write(path, buffer.getvalue())
 
 
 def select_entries(

@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 
-from .cache import DescriptionCache, cache_key, file_digest
+from .cache import DescriptionCache, cache_key
 from .chat import ChatSession, ContextFor, describe_chat_model, make_chat_model, redact, token_counter
 from .config import Settings, load_settings
 from .errors import VideoChatError
@@ -132,7 +132,7 @@ class VideoChat:
         use_cache = self.settings.cache.enabled if use_cache is None else use_cache
         key = None
         if use_cache:
-            key = self._perception_key(names, file_digest(video))
+            key = self._perception_key(names, self.cache.video_digest(video))
             cached = self.cache.get(key)
             if cached is not None:
                 log.info("%s: description from cache", video)
