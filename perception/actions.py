@@ -89,7 +89,7 @@ class ActionsModule(PerceptionModule):
         self.ensure_loaded()
         s = self.settings
         every_s = s.clip_s / s.frames_per_clip
-        frames = iter_frames(media.info.path, every_s=every_s, max_side=320, info=media.info)
+        frames = iter_frames(media.info.path, every_s=every_s, max_side=320, info=media.info, span=media.span)
         events: list[Event] = []
         batch: list[tuple[float, list[Frame]]] = []
         # Clips stream through in small batches: memory stays flat however long the video.

@@ -31,6 +31,7 @@ class ScenesModule(PerceptionModule):
 
     name = "scenes"
     consumes = frozenset()  # reads the file itself: cuts need every frame
+    whole_video = True  # "shot 3 of 7" needs all shots
     Settings = ScenesSettings
     settings: ScenesSettings
 

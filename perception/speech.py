@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
@@ -59,6 +60,11 @@ class SpeechSettings(ModuleSettings):
     vad: bool = True
     """Drop non-speech audio before transcribing (no words invented over music)."""
     beam_size: int = 5
+    temperatures: list[float] = Field(default_factory=lambda: [0.0])
+    """Decoding temperatures Whisper falls back through when a window decodes badly. Whisper's
+    own default (0, 0.2, …, 1.0) samples at random on those retries, so the same video could
+    be transcribed differently run to run (measured: 14 vs 16 lines on a repetitive 4-minute
+    narration); [0.0] keeps descriptions reproducible."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     compute_type: str = "int8"
     """CTranslate2 precision (faster-whisper only): int8, int8_float16, float16, float32."""
@@ -158,7 +164,8 @@ class SpeechModule(PerceptionModule):
             segments, language, probability = self._transcribe_faster_whisper(media.audio)
         else:
             segments, language, probability = self._transcribe_openai_whisper(media.audio)
-        events = events_from_segments(segments, media.info.duration, language, self.settings.no_speech_threshold)
+        events = events_from_segments(segments, media.info.duration, language, self.settings.no_speech_threshold,
+                                      offset=media.start)
         if probability is not None:  # how sure the language detection was
             events = [e.model_copy(update={"data": {**e.data, "language_probability": probability}}) for e in events]
         return events
@@ -168,6 +175,7 @@ class SpeechModule(PerceptionModule):
             audio,
             language=self.settings.language,
             beam_size=self.settings.beam_size,
+            temperature=self.settings.temperatures,
             vad_filter=self.settings.vad,
             # Conditioning on earlier text makes Whisper repeat itself over silence.
             condition_on_previous_text=False,
@@ -188,6 +196,7 @@ class SpeechModule(PerceptionModule):
             audio,
             language=self.settings.language,
             beam_size=self.settings.beam_size,
+            temperature=tuple(self.settings.temperatures),
             condition_on_previous_text=False,
             word_timestamps=True,
             fp16=False,
@@ -240,9 +249,14 @@ def split_sentences(segment: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def events_from_segments(
-    segments: list[dict[str, Any]], duration: float, language: str | None, no_speech_threshold: float
+    segments: list[dict[str, Any]], duration: float, language: str | None, no_speech_threshold: float,
+    offset: float = 0.0,
 ) -> list[Event]:
-    """Whisper segments → one speech event per sentence, dropping probably-not-speech ones."""
+    """Whisper segments → one speech event per sentence, dropping probably-not-speech ones.
+
+    Args:
+        offset: where the transcribed audio starts in the video, in seconds.
+    """
     events = []
     for segment in segments:
         avg_logprob = float(segment.get("avg_logprob", 0.0))
@@ -254,9 +268,9 @@ def events_from_segments(
             text = " ".join(str(sentence["text"]).split())
             if not text:
                 continue
-            start = min(max(0.0, float(sentence["start"])), duration)
-            end = min(max(start, float(sentence["end"])), duration)
-            words = [[str(w["word"]).strip(), round(float(w["start"]), 3), round(float(w["end"]), 3)]
+            start = min(max(0.0, offset + float(sentence["start"])), duration)
+            end = min(max(start, offset + float(sentence["end"])), duration)
+            words = [[str(w["word"]).strip(), round(offset + float(w["start"]), 3), round(offset + float(w["end"]), 3)]
                      for w in sentence.get("words") or []]
             events.append(
                 Event(

@@ -141,3 +141,20 @@ def test_truncated_file_without_index_is_a_clear_error(speech_clip, tmp_path):
     cut = _write(tmp_path / "cut.mp4", data[: len(data) // 2])  # moov sits at the end: lost
     with pytest.raises(VideoOpenError, match="not a readable video"):
         probe(cut)
+
+
+@pytest.mark.parametrize("decoder", ["pyav", "decord"])
+def test_stretches_give_the_frames_the_whole_video_gives(speech_clip, decoder):
+    whole = [(f.time, f.image.sum()) for f in iter_frames(speech_clip, every_s=0.7, decoder=decoder)]
+    pieces = [(f.time, f.image.sum()) for span in [(0.0, 3.5), (3.5, 7.0), (7.0, 10.0)]
+              for f in iter_frames(speech_clip, every_s=0.7, decoder=decoder, span=span)]
+    assert pieces == whole and len(whole) == 15
+
+
+def test_audio_stretch_matches_the_whole_track(speech_clip):
+    whole = load_audio(speech_clip)
+    part = load_audio(speech_clip, span=(4.0, 7.5))
+    assert len(part) == pytest.approx(3.5 * 16000, abs=2)
+    offset = 4 * 16000
+    # Same samples up to resampler edge effects (checked on correlation, not bit equality).
+    assert np.corrcoef(part[1000:-1000], whole[offset + 1000 : offset + len(part) - 1000])[0, 1] > 0.99

@@ -129,3 +129,50 @@ def test_unchanged_video_is_not_hashed_again(speech_clip, tmp_path, monkeypatch)
     data[-1] ^= 0xFF  # same size, new content and modification time
     clip.write_bytes(bytes(data))
     assert store.video_digest(clip) != first and len(hashed) == 2
+
+
+class _Interrupt(KeyboardInterrupt):
+    pass
+
+
+def test_interrupted_long_describe_resumes_where_it_stopped(speech_clip, config, fake_modules, tmp_path):
+    """A 10 s clip in 4 s stretches: stop during the second, then finish without redoing the first."""
+    from videochat_text import PerceptionModule, register_module, unregister_module
+
+    class Stopping(PerceptionModule):
+        name = "stopping"
+        stop_at: float | None = 4.0
+
+        def run(self, media):
+            if media.start == self.stop_at:
+                raise _Interrupt()
+            return []
+
+    register_module(Stopping)
+    try:
+        settings = {**config, "perception": {"segment_s": 4.0}}
+        with pytest.raises(_Interrupt):
+            VideoChat(settings).describe(speech_clip, modules=["counting", "stopping"])
+        assert fake_modules.runs == 2  # stretch 0 finished (and saved); stretch 1 was cut off
+        Stopping.stop_at = None
+        resumed = VideoChat(settings).describe(speech_clip, modules=["counting", "stopping"])
+        assert fake_modules.runs == 4  # stretches 1 and 2 only
+        assert not (tmp_path / "cache" / "partial").exists() or not any((tmp_path / "cache" / "partial").iterdir())
+        uninterrupted = VideoChat({"cache": {"enabled": False}, "perception": {"segment_s": 4.0}}).describe(
+            speech_clip, modules=["counting", "stopping"])
+        assert resumed.events == uninterrupted.events
+        assert [e.start for e in resumed.events] == [float(t) for t in range(10)]  # one per second, none twice
+    finally:
+        unregister_module("stopping")
+
+
+def test_long_video_stretches_match_one_pass(speech_clip, tmp_path):
+    """Speech and objects over 5 s stretches find what one pass finds, at the same times."""
+    one = VideoChat({"cache": {"enabled": False}}).describe(speech_clip)
+    split = VideoChat({"cache": {"enabled": False}, "perception": {"segment_s": 5.0}}).describe(speech_clip)
+    assert [e.line() for e in split.by_module("objects")] == [e.line() for e in one.by_module("objects")]
+    # Lines spoken at 0.5, 4.3 and 7.3 s: the one crossing the 5 s cut may split, never move.
+    said = " ".join(e.data["transcript"] for e in split.by_module("speech")).lower()
+    assert "whiskers" in said and "three dollars" in said and "astronaut" in said
+    assert split.by_module("speech")[0].start == pytest.approx(one.by_module("speech")[0].start, abs=0.2)
+    assert split.by_module("speech")[-1].start == pytest.approx(one.by_module("speech")[-1].start, abs=0.3)

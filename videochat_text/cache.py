@@ -13,13 +13,14 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from .timeline import SCHEMA_VERSION, Description
+from .timeline import SCHEMA_VERSION, Description, Event
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,11 @@ class DescriptionCache:
     def put(self, key: str, description: Description) -> Path:
         return atomic_write(self._path(key), description.to_json(indent=None).encode("utf-8"))
 
+    def partial(self, key: str) -> "PartialWork":
+        """Where the finished stretches of the description ``key`` wait while it is being made."""
+        self._path(key)  # validates the key
+        return PartialWork(self.directory.parent / "partial" / key)
+
     def video_digest(self, video: str | Path) -> str:
         """The SHA-256 of a video file, remembered by its path, size, mtime and inode.
 
@@ -97,3 +103,43 @@ class DescriptionCache:
         digest = file_digest(real)
         atomic_write(entry, json.dumps({"stamp": stamp, "sha256": digest}).encode())
         return digest
+
+
+_EVENTS = TypeAdapter(list[Event])
+
+
+class PartialWork:
+    """The finished units (stretches, whole-video modules) of a description being made.
+
+    Each unit is saved as soon as it finishes, so a run that is interrupted (Ctrl-C,
+    a crash, ``kill -9``) continues from there; the folder is removed once the whole
+    description is cached.
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def _path(self, unit: str) -> Path:
+        if not unit.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"bad unit name {unit!r}")
+        return self.directory / f"{unit}.json"
+
+    def get(self, unit: str) -> tuple[list[Event], dict[str, float]] | None:
+        try:
+            data = json.loads(self._path(unit).read_bytes())
+            return _EVENTS.validate_python(data["events"]), {k: float(v) for k, v in data["timings"].items()}
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
+            log.warning("saved work %s is unreadable (%s); redoing it", self._path(unit), type(exc).__name__)
+            return None
+
+    def put(self, unit: str, events: list[Event], timings: dict[str, float]) -> None:
+        payload = {"events": [e.model_dump(mode="json") for e in events], "timings": timings}
+        atomic_write(self._path(unit), json.dumps(payload).encode("utf-8"))
+
+    def done(self) -> list[str]:
+        return sorted(p.stem for p in self.directory.glob("*.json")) if self.directory.is_dir() else []
+
+    def clear(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)

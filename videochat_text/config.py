@@ -33,6 +33,9 @@ class PerceptionSettings(_Section):
     """Cap on sampled frames; longer videos are sampled more sparsely (0: no cap)."""
     max_side: int = Field(1280, ge=0)
     """Downscale frames so the longer side is at most this (bounds memory; 0: never)."""
+    segment_s: float = Field(300.0, gt=0)
+    """Long videos are described this many seconds at a time: memory stays bounded, and each
+    finished stretch is saved, so an interrupted run resumes where it stopped."""
     module_timeout_s: float | None = Field(None, gt=0)
     """Give up on a module that runs longer than this; the others' events are kept."""
 

@@ -48,6 +48,10 @@ class PerceptionModule(ABC):
     consumes: ClassVar[frozenset[Consumes]] = frozenset({"frames"})
     """What the pipeline must decode for it: sampled ``frames`` and/or ``audio``."""
     Settings: ClassVar[type[ModuleSettings]] = ModuleSettings
+    whole_video: ClassVar[bool] = False
+    """Long videos are described a stretch at a time (``perception.segment_s``): `run` gets
+    one stretch (``media.span``; ``media.audio`` starts at ``media.start``). A module that
+    must see the whole video at once (e.g. to number its shots) sets this to True."""
 
     def __init__(self, settings: ModuleSettings | dict[str, Any] | None = None):
         if not isinstance(settings, self.Settings):
@@ -68,7 +72,8 @@ class PerceptionModule(ABC):
 
     @abstractmethod
     def run(self, media: Media) -> list[Event]:
-        """Observe the media and return events (any order; times within the video)."""
+        """Observe the media and return events (any order; times from the start of the video,
+        within ``media.span``)."""
 
     def backend(self) -> str:
         """Which implementation/weights this instance uses, for ``videochat-text modules``."""

@@ -88,6 +88,19 @@ class Media:
     """16 kHz mono float32 samples, or None when the video has no audio track."""
     sample_every_s: float
     """The sampling interval the frames were taken at."""
+    start: float = 0.0
+    """Where this stretch begins, in seconds: long videos are described a stretch at a time.
+    ``audio[0]`` is at ``start``; frame times are always from the start of the video."""
+    stop: float | None = None
+    """Where this stretch ends (None: the end of the video)."""
+
+    @property
+    def end(self) -> float:
+        return self.info.duration if self.stop is None else self.stop
+
+    @property
+    def span(self) -> tuple[float, float]:
+        return (self.start, self.end)
 
 
 class Event(BaseModel):

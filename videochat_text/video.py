@@ -129,15 +129,17 @@ def _clock(seconds: float) -> float:
 
 
 def _pick(
-    timed: Iterable[tuple[float, T]], every_s: float, tolerance_s: float, duration_s: float
+    timed: Iterable[tuple[float, T]], every_s: float, tolerance_s: float, duration_s: float, start_s: float = 0.0
 ) -> Iterator[tuple[float, T]]:
-    """Keep the first ``(time, item)`` at or after each sampling target before ``duration_s``.
+    """Keep the first ``(time, item)`` at or after each sampling target in ``[start_s, duration_s)``.
 
     Both decoders run this same rule over the stream's frame times, so they select
-    the same frames. A frame within ``tolerance_s`` (half a frame) before a target
-    counts as on it. The first frame is always kept (a one-frame video has duration 0).
+    the same frames. Targets are multiples of ``every_s`` from the video's start, so
+    a stretch decoded on its own gets the frames the whole video would. A frame
+    within ``tolerance_s`` (half a frame) before a target counts as on it. The first
+    frame is always kept (a one-frame video has duration 0).
     """
-    next_target = 0.0
+    next_target = math.ceil(start_s / every_s - 1e-9) * every_s
     for t, item in timed:
         if next_target > 0 and next_target >= duration_s:
             return
@@ -165,21 +167,27 @@ def _coded_size(info: VideoInfo, max_side: int) -> tuple[int, int]:
     return _scaled_size(w, h, max_side)
 
 
-def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int) -> Iterator[Frame]:
+def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int,
+               span: tuple[float, float] | None = None) -> Iterator[Frame]:
     av = _import_av()
     out_w, out_h = _coded_size(info, max_side)
     tolerance = 0.5 / info.fps if info.fps else 0.0
+    first_s, end_s = span or (0.0, info.duration)
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         start = _container_start(container)
+        if first_s > 0 and stream.time_base:
+            # Lands on the keyframe before first_s; `_pick` skips what precedes it. Frame
+            # numbers then count from there (they are for debugging; times are exact).
+            container.seek(int((first_s + start) / stream.time_base), stream=stream, backward=True)
         timed = (
             (_clock(f.time - start), (index, f))
             for index, f in enumerate(container.decode(stream))
             if f.time is not None
         )
         try:
-            for t, (index, f) in _pick(timed, every_s, tolerance, info.duration):
+            for t, (index, f) in _pick(timed, every_s, tolerance, end_s, first_s):
                 image = f.to_ndarray(format="rgb24", width=out_w, height=out_h)
                 yield Frame(index=index, time=t, image=_rotate(image, info.rotation))
         except av.error.FFmpegError as exc:
@@ -187,7 +195,8 @@ def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int) -> It
             log.warning("%s: decoding stopped early (%s); keeping the frames before it", path, exc)
 
 
-def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> Iterator[Frame]:
+def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
+                 span: tuple[float, float] | None = None) -> Iterator[Frame]:
     import decord
     import decord.logging
 
@@ -203,13 +212,14 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> 
     except decord.DECORDError:
         # PyAV already opened this file in probe(); it copes with damage decord rejects.
         log.warning("%s: decord cannot index it; decoding with PyAV instead", path)
-        yield from _iter_pyav(path, info, every_s, max_side)
+        yield from _iter_pyav(path, info, every_s, max_side, span)
         return
+    first_s, end_s = span or (0.0, info.duration)
     # Align to PyAV's zero (the container start), which audio also uses.
     offset = _first_frame_time(path) - float(stamps[0]) if n else 0.0
     tolerance = 0.5 / info.fps if info.fps else 0.0
     timed = ((_clock(float(s) + offset), index) for index, s in enumerate(stamps))
-    picked = list(_pick(timed, every_s, tolerance, info.duration))
+    picked = list(_pick(timed, every_s, tolerance, end_s, first_s))
     batch = 16  # bounded memory: decord materializes a whole batch at once
     for i in range(0, len(picked), batch):
         chunk = picked[i : i + batch]
@@ -219,7 +229,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int) -> 
             # decord gives up on a whole batch; PyAV decodes up to the damage itself.
             resume_at = chunk[0][0]
             log.warning("%s: decord failed at %.1f s; continuing with PyAV", path, resume_at)
-            yield from (f for f in _iter_pyav(path, info, every_s, max_side) if f.time >= resume_at)
+            yield from _iter_pyav(path, info, every_s, max_side, (resume_at, end_s))
             return
         for (t, index), image in zip(chunk, images):
             yield Frame(index=index, time=t, image=image)
@@ -259,10 +269,13 @@ def iter_frames(
     max_side: int = 1280,
     decoder: DecoderName = "auto",
     info: VideoInfo | None = None,
+    span: tuple[float, float] | None = None,
 ) -> Iterator[Frame]:
     """Yield one frame per ``every_s`` seconds, timed by PTS.
 
     Args:
+        span: only the stretch ``(start, end)`` in seconds (the same frames the whole
+            video would give there); default the whole video.
         every_s: seconds between samples.
         max_frames: widen the interval so no more than this many frames come (0: no cap).
         max_side: downscale so the longer side is at most this many pixels (0: never).
@@ -277,44 +290,53 @@ def iter_frames(
     name = resolve_decoder(decoder)
     iterator = _iter_decord if name == "decord" else _iter_pyav
     count = 0
-    for frame in iterator(Path(path), info, every_s, max_side):
+    for frame in iterator(Path(path), info, every_s, max_side, span):
         if max_frames and count >= max_frames:
             return
         count += 1
         yield frame
 
 
-def coverage_gaps(times: Sequence[float], duration: float, every_s: float) -> list[tuple[float, float]]:
-    """Stretches of the video where sampling found no frames (damaged or cut-off data).
+def coverage_gaps(times: Sequence[float], duration: float, every_s: float,
+                  start: float = 0.0) -> list[tuple[float, float]]:
+    """Stretches of ``[start, duration]`` where sampling found no frames (damaged or cut-off data).
 
     A stretch counts when it is longer than 2.5 sampling intervals, so ordinary
     frame jitter and variable frame rates are not reported.
     """
     limit = 2.5 * every_s
-    edges = [0.0 - every_s, *sorted(times), duration]
+    edges = [start - every_s, *sorted(times), duration]
     return [(round(max(0.0, a + every_s), 3), round(b, 3)) for a, b in zip(edges, edges[1:]) if b - a > limit]
 
 
-def load_audio(path: str | Path, *, info: VideoInfo | None = None) -> np.ndarray | None:
+def load_audio(path: str | Path, *, info: VideoInfo | None = None,
+               span: tuple[float, float] | None = None) -> np.ndarray | None:
     """Decode the first audio track as 16 kHz mono float32, or None if there is none.
 
     Samples are placed on the container's time axis, so a track that starts late is
-    padded with silence and speech times match frame times.
+    padded with silence and speech times match frame times. With ``span=(start, end)``
+    only that stretch is decoded; sample 0 is then at ``start``.
     """
     info = info or probe(path)
     if not info.has_audio:
         return None
     av = _import_av()
+    first_s, end_s = span or (0.0, None)
     chunks: list[np.ndarray] = []
     with _open(Path(path)) as container:
         stream = container.streams.audio[0]
         start = _container_start(container)
+        if first_s > 0 and stream.time_base:
+            container.seek(int((first_s + start) / stream.time_base), stream=stream, backward=True)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
-        lead_s: float | None = None
+        lead_s: float | None = None  # where the first decoded sample lies, relative to first_s
         try:
             for frame in container.decode(stream):
+                t = (frame.time if frame.time is not None else start) - start
+                if end_s is not None and t >= end_s:
+                    break
                 if lead_s is None:
-                    lead_s = max(0.0, (frame.time or start) - start)
+                    lead_s = t - first_s if first_s > 0 else max(0.0, t)
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
             for out in resampler.resample(None):
@@ -323,5 +345,12 @@ def load_audio(path: str | Path, *, info: VideoInfo | None = None) -> np.ndarray
             log.warning("%s: audio decoding stopped early (%s); keeping what decoded", path, exc)
     if not chunks:
         return np.zeros(0, dtype=np.float32)
-    lead = np.zeros(int(round((lead_s or 0.0) * AUDIO_RATE)), dtype=np.float32)
-    return np.concatenate([lead, *chunks]).astype(np.float32, copy=False)
+    samples = np.concatenate(chunks).astype(np.float32, copy=False)
+    shift = int(round((lead_s or 0.0) * AUDIO_RATE))
+    if shift >= 0:  # the track starts late: pad with silence
+        samples = np.concatenate([np.zeros(shift, dtype=np.float32), samples])
+    else:  # seeking landed before first_s: drop the samples before it
+        samples = samples[-shift:]
+    if end_s is not None:
+        samples = samples[: max(0, int(round((end_s - first_s) * AUDIO_RATE)))]
+    return samples

@@ -137,22 +137,31 @@ class VideoChat:
             if cached is not None:
                 log.info("%s: description from cache", video)
                 return cached
-        media, decode_s = self._decode(video, info, names, progress)
-        events: list[Event] = decode_gap_events(media)
+        events: list[Event] = []
         failures: list[ModuleFailure] = []
-        timings = {"decode": round(decode_s, 3)}
-        for done, name in enumerate(names):
-            progress(f"module {name}", done, len(names))
-            started = time.perf_counter()
-            try:
-                found = _run_with_timeout(self.module(name), media, self.settings.perception.module_timeout_s)
-                events += _checked(found, name, info)
-            except Exception as exc:  # one module's failure must not lose the others' work
-                message = str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"
-                log.warning("module %s failed: %s", name, message, exc_info=not isinstance(exc, VideoChatError))
-                failures.append(ModuleFailure(module=name, error=message))
-            timings[name] = round(time.perf_counter() - started, 3)
-        progress("modules", len(names), len(names))
+        timings: dict[str, float] = {}
+        units = self._work_units(info, names)
+        work = self.cache.partial(key) if key is not None else None
+        resumed = 0
+        for done, (unit, span, unit_names) in enumerate(units):
+            if len(units) > 1:
+                progress("video stretches", done, len(units))
+            saved = work.get(unit) if work is not None else None
+            if saved is not None:  # finished by an earlier, interrupted run
+                found, spent, failed = saved[0], saved[1], []
+                resumed += 1
+            else:
+                found, failed, spent = self._describe_stretch(video, info, unit_names, span, progress)
+                if work is not None and not failed:
+                    work.put(unit, found, spent)
+            events += found
+            failures += failed
+            for stage, seconds in spent.items():
+                timings[stage] = round(timings.get(stage, 0.0) + seconds, 3)
+        if resumed:
+            log.warning("%s: resumed an interrupted run (%d of %d parts were already done)", video, resumed, len(units))
+        if len(units) > 1:
+            progress("video stretches", len(units), len(units))
         started = time.perf_counter()
         if self._summarizer is None:  # models load once per VideoChat
             self._summarizer = make_summarizer(self.settings.summary)
@@ -169,29 +178,70 @@ class VideoChat:
         )
         if key is not None and not failures:
             self.cache.put(key, description)
+            work.clear()
         return description
 
+    def _work_units(self, info: VideoInfo, names: list[str]) -> list[tuple[str, tuple[float, float] | None, list[str]]]:
+        """``(name, span, modules)`` per unit of work: the video's stretches (``perception.segment_s``
+        long), each for all modules that take stretches, then each whole-video module."""
+        stretch_modules = [n for n in names if not get_module_class(n).whole_video]
+        segment_s = self.settings.perception.segment_s
+        count = max(1, math.ceil(info.duration / segment_s - 1e-9))
+        units: list[tuple[str, tuple[float, float] | None, list[str]]] = []
+        if stretch_modules or not names:
+            units += [(f"stretch-{i}", (i * segment_s, min(info.duration, (i + 1) * segment_s)) if count > 1 else None,
+                       stretch_modules) for i in range(count)]
+        units += [(f"module-{n}", None, [n]) for n in names if get_module_class(n).whole_video]
+        return units
+
+    def _describe_stretch(
+        self, video: str | Path, info: VideoInfo, names: list[str], span: tuple[float, float] | None,
+        progress: ProgressCallback,
+    ) -> tuple[list[Event], list[ModuleFailure], dict[str, float]]:
+        """Decode one stretch (None: the whole video) once, and run ``names`` over it."""
+        media, decode_s = self._decode(video, info, names, span, progress)
+        events: list[Event] = decode_gap_events(media)
+        failures: list[ModuleFailure] = []
+        timings = {"decode": decode_s}
+        for done, name in enumerate(names):
+            progress(f"module {name}", done, len(names))
+            started = time.perf_counter()
+            try:
+                found = _run_with_timeout(self.module(name), media, self.settings.perception.module_timeout_s)
+                events += _checked(found, name, info)
+            except Exception as exc:  # one module's failure must not lose the others' work
+                message = str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"
+                log.warning("module %s failed: %s", name, message, exc_info=not isinstance(exc, VideoChatError))
+                failures.append(ModuleFailure(module=name, error=message))
+            timings[name] = time.perf_counter() - started
+        progress(f"module {names[-1]}" if names else "modules", len(names), len(names))
+        return events, failures, timings
+
     def _decode(
-        self, video: str | Path, info: VideoInfo, names: list[str], progress: ProgressCallback
+        self, video: str | Path, info: VideoInfo, names: list[str], span: tuple[float, float] | None,
+        progress: ProgressCallback,
     ) -> tuple[Media, float]:
-        """Decode what the chosen modules consume, once, for all of them."""
+        """Decode what the chosen modules consume, once, for all of them (only ``span`` if given)."""
         started = time.perf_counter()
         wants = set().union(*(get_module_class(n).consumes for n in names)) if names else set()
         p = self.settings.perception
         every_s = sample_interval(info, p.sample_every_s, p.max_frames)
         frames = []
+        start, end = span or (0.0, info.duration)
         if wants & {"frames", "clips"}:
-            expected = max(1, math.ceil(info.duration / every_s))
+            expected = max(1, math.ceil((end - start) / every_s))
             progress("decoding frames", 0, expected)
-            for frame in iter_frames(video, every_s=every_s, max_frames=p.max_frames,
-                                     max_side=p.max_side, decoder=p.decoder, info=info):
+            # every_s is already widened for max_frames over the whole video.
+            for frame in iter_frames(video, every_s=every_s, max_frames=0 if span else p.max_frames,
+                                     max_side=p.max_side, decoder=p.decoder, info=info, span=span):
                 frames.append(frame)
                 progress("decoding frames", len(frames), expected)
         audio = None
         if "audio" in wants:
             progress("decoding audio", 0, None)
-            audio = load_audio(video, info=info)
-        media = Media(info=info, frames=frames, audio=audio, sample_every_s=every_s)
+            audio = load_audio(video, info=info, span=span)
+        media = Media(info=info, frames=frames, audio=audio, sample_every_s=every_s, start=start,
+                      stop=span[1] if span else None)
         return media, time.perf_counter() - started
 
     # --- chat --------------------------------------------------------------------
@@ -310,13 +360,13 @@ def decode_gap_events(media: Media) -> list[Event]:
     info = media.info
     gaps = []
     if media.frames:
-        for start, end in coverage_gaps([f.time for f in media.frames], info.duration, media.sample_every_s):
+        for start, end in coverage_gaps([f.time for f in media.frames], media.end, media.sample_every_s, media.start):
             gaps.append(Event(start=start, end=end, module=DECODE_MODULE, text="no video frames could be decoded here",
                               data={"stream": "video"}))
     if media.audio is not None:
-        audio_end = len(media.audio) / AUDIO_RATE
-        if info.duration - audio_end > 1.0:
-            gaps.append(Event(start=round(audio_end, 3), end=info.duration, module=DECODE_MODULE,
+        audio_end = media.start + len(media.audio) / AUDIO_RATE
+        if media.end - audio_end > 1.0:
+            gaps.append(Event(start=round(audio_end, 3), end=media.end, module=DECODE_MODULE,
                               text="no audio could be decoded here", data={"stream": "audio"}))
     for gap in gaps:
         log.warning("%s: %s (%.1f–%.1f s)", info.path, gap.text, gap.start, gap.end)
