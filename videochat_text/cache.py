@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,13 @@ def cache_key(video_digest: str, settings: dict[str, Any]) -> str:
 
 
 class DescriptionCache:
+    _MEMORY_ENTRIES = 4
+
     def __init__(self, directory: str | Path):
         self.directory = Path(directory).expanduser() / "descriptions"
+        self._memory: OrderedDict[str, tuple[tuple[int, int], Description]] = OrderedDict()
+        """The last entries read or written, by key, with the file's (mtime, size): asking
+        many questions about one long video should not parse its JSON every time."""
 
     def _path(self, key: str) -> Path:
         if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
@@ -69,7 +75,15 @@ class DescriptionCache:
     def get(self, key: str) -> Description | None:
         path = self._path(key)
         try:
-            return Description.from_json(path.read_bytes())
+            stat = path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            remembered = self._memory.get(key)
+            if remembered is not None and remembered[0] == stamp:
+                self._memory.move_to_end(key)
+                return remembered[1].model_copy()  # events are frozen; the list is shared
+            description = Description.from_json(path.read_bytes())
+            self._remember(key, stamp, description)
+            return description.model_copy()
         except FileNotFoundError:
             return None
         except (OSError, ValidationError, ValueError) as exc:
@@ -77,7 +91,16 @@ class DescriptionCache:
             return None
 
     def put(self, key: str, description: Description) -> Path:
-        return atomic_write(self._path(key), description.to_json(indent=None).encode("utf-8"))
+        path = atomic_write(self._path(key), description.to_json(indent=None).encode("utf-8"))
+        stat = path.stat()
+        self._remember(key, (stat.st_mtime_ns, stat.st_size), description.model_copy())
+        return path
+
+    def _remember(self, key: str, stamp: tuple[int, int], description: Description) -> None:
+        self._memory[key] = (stamp, description)
+        self._memory.move_to_end(key)
+        while len(self._memory) > self._MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
 
     def partial(self, key: str) -> "PartialWork":
         """Where the finished stretches of the description ``key`` wait while it is being made."""

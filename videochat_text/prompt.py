@@ -9,6 +9,7 @@ it is neutralized so a transcript cannot close the fence.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -128,12 +129,12 @@ def _priority(entries: Sequence[Event], focus: Sequence[int]) -> list[int]:
     return order
 
 
-def _event_lines(events: Sequence[Event], keep: set[int], with_boxes: bool) -> list[str]:
+def _event_lines(events: Sequence[Event], keep: set[int], line: Callable[[int], str]) -> list[str]:
     lines, previous = [], -1
     for i in sorted(keep):  # only the kept entries are visited: a long video has thousands
         if i - previous > 1:
             lines.append(f"[… {i - previous - 1} events omitted …]")
-        lines.append(_defang(events[i].line(with_boxes=with_boxes)))
+        lines.append(line(i))
         previous = i
     if len(events) - previous > 1:
         lines.append(f"[… {len(events) - previous - 1} events omitted …]")
@@ -171,6 +172,10 @@ def render_description(
     template = PromptTemplate.from_template(templates.description)
     summary = _defang(description.summary.text) if description.summary else "(none)"
 
+    # Each entry's line is rendered once, however many candidate texts the search tries.
+    lines = functools.cache(lambda i: _defang(events[i].line(with_boxes=False)))
+    lines_with_boxes = functools.cache(lambda i: _defang(events[i].line(with_boxes=True)))
+
     def fill(keep: set[int], with_boxes: bool) -> str:
         shown = len(keep)
         note = "" if shown == len(events) else (
@@ -180,7 +185,7 @@ def render_description(
             "header": _defang(description.header()),
             "summary": summary,
             "trim_note": note,
-            "events": "\n".join(_event_lines(events, keep, with_boxes)) or "(no events)",
+            "events": "\n".join(_event_lines(events, keep, lines_with_boxes if with_boxes else lines)) or "(no events)",
         }
         text = template.format(**{k: v for k, v in values.items() if k in template.input_variables})
         return "\n".join(line for line in text.splitlines() if line.strip())  # empty slots leave no gaps
@@ -209,7 +214,7 @@ def render_description(
     surely = most = 0
     used_low = used_high = 0
     for i in order:
-        cost = count_tokens(_defang(events[i].line(with_boxes=False))) + 1
+        cost = count_tokens(lines(i)) + 1
         if used_high + cost > budget:
             break
         used_high += cost

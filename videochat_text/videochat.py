@@ -13,6 +13,7 @@ import functools
 import logging
 import math
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ class VideoChat:
         self._summarizer: Summarizer | None = None
         self._embeddings: Embeddings | None = None
         self._token_counter: TokenCounter | None = None
+        self._timelines: OrderedDict[int, _PreparedTimeline] = OrderedDict()
         self._retrieval_warnings: set[str] = set()
         self._templates = load_templates(self.settings.prompt.templates_dir)
         self.cache = DescriptionCache(self.settings.cache.dir)
@@ -128,15 +130,18 @@ class VideoChat:
         names = list(modules) if modules is not None else list(self.settings.perception.modules)
         for name in names:
             get_module_class(name)  # unknown names fail before any decoding
-        info = probe(video)
         use_cache = self.settings.cache.enabled if use_cache is None else use_cache
         key = None
         if use_cache:
-            key = self._perception_key(names, self.cache.video_digest(video))
-            cached = self.cache.get(key)
-            if cached is not None:
+            try:
+                key = self._perception_key(names, self.cache.video_digest(video))
+            except OSError:
+                key = None  # missing or unreadable: probe() below says so clearly
+            cached = self.cache.get(key) if key is not None else None
+            if cached is not None:  # checked before probing: asking again about a video must be fast
                 log.info("%s: description from cache", video)
                 return cached
+        info = probe(video)
         events: list[Event] = []
         failures: list[ModuleFailure] = []
         timings: dict[str, float] = {}
@@ -289,12 +294,15 @@ class VideoChat:
         meaning (`retrieval.select_entries`).
         """
         r = self.settings.retrieval
-        entries = timeline_entries(description)
+        prepared = self._prepared(description)
+        entries = prepared.entries
         if r.mode == "never" or (r.mode == "auto" and could_fit(entries, self.settings.prompt.max_description_tokens)):
             whole = self.render(description, entries=entries)
             if r.mode == "never" or not whole.trimmed:
                 return whole.text
-        index = self.timeline_index(entries)
+        if not prepared.indexed:
+            prepared.index, prepared.indexed = self.timeline_index(entries), True
+        index = prepared.index
         duration = description.video.duration
 
         def for_question(question: str, history: list[BaseMessage]) -> str:
@@ -310,6 +318,23 @@ class VideoChat:
             return self.render(description, entries=entries, focus=focus).text
 
         return for_question
+
+    def _prepared(self, description: Description) -> "_PreparedTimeline":
+        """The timeline entries (and, once needed, their index) of a description, kept for the
+        last few descriptions: asking many questions should not redo them per question.
+
+        Keyed by the identity of the events list, which copies from the cache share and which
+        the kept entry holds on to (so the id cannot be reused by another list).
+        """
+        key = id(description.events)
+        prepared = self._timelines.get(key)
+        if prepared is None or prepared.events is not description.events:
+            prepared = _PreparedTimeline(description.events, timeline_entries(description))
+            self._timelines[key] = prepared
+            while len(self._timelines) > 4:
+                self._timelines.popitem(last=False)
+        self._timelines.move_to_end(key)
+        return prepared
 
     def timeline_index(self, entries: Sequence[Event]) -> TimelineIndex | None:
         """The embedded entries (built once per description, kept beside the cache), or None
@@ -349,6 +374,15 @@ class VideoChat:
         self._summarizer = None
         self._embeddings = None
         self._token_counter = None
+        self._timelines.clear()
+
+
+@dataclass
+class _PreparedTimeline:
+    events: list[Event]
+    entries: list[Event]
+    index: TimelineIndex | None = None
+    indexed: bool = False
 
 
 DECODE_MODULE = "decode"
