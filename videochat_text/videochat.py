@@ -189,14 +189,15 @@ class VideoChat:
     def _work_units(self, info: VideoInfo, names: list[str]) -> list[tuple[str, tuple[float, float] | None, list[str]]]:
         """``(name, span, modules)`` per unit of work: the video's stretches (``perception.segment_s``
         long), each for all modules that take stretches, then each whole-video module."""
-        stretch_modules = [n for n in names if not get_module_class(n).whole_video]
+        whole = [n for n in names if get_module_class(n).whole_video]
+        stretch_modules = [n for n in names if n not in whole]
         segment_s = self.settings.perception.segment_s
         count = max(1, math.ceil(info.duration / segment_s - 1e-9))
         units: list[tuple[str, tuple[float, float] | None, list[str]]] = []
         if stretch_modules or not names:
             units += [(f"stretch-{i}", (i * segment_s, min(info.duration, (i + 1) * segment_s)) if count > 1 else None,
                        stretch_modules) for i in range(count)]
-        units += [(f"module-{n}", None, [n]) for n in names if get_module_class(n).whole_video]
+        units += [(f"module-{n}", None, [n]) for n in whole]
         return units
 
     def _describe_stretch(
@@ -215,7 +216,7 @@ class VideoChat:
                 found = _run_with_timeout(self.module(name), media, self.settings.perception.module_timeout_s)
                 events += _checked(found, name, info)
             except Exception as exc:  # one module's failure must not lose the others' work
-                message = str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"
+                message = _failure_message(exc)
                 log.warning("module %s failed: %s", name, message, exc_info=not isinstance(exc, VideoChatError))
                 failures.append(ModuleFailure(module=name, error=message))
             timings[name] = time.perf_counter() - started
@@ -347,8 +348,7 @@ class VideoChat:
             return TimelineIndex.build([entry_text(e) for e in entries], self._embeddings,
                                        model_id=embeddings_id(r), cache_dir=cache_dir)
         except Exception as exc:  # retrieval is an aid: without it the prompt is still built, trimmed evenly
-            message = redact(str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}",
-                             self.settings.chat)
+            message = redact(_failure_message(exc), self.settings.chat)
             if message not in self._retrieval_warnings:
                 self._retrieval_warnings.add(message)
                 log.warning("retrieval unavailable (%s); the description is trimmed evenly over time instead", message)
@@ -405,6 +405,11 @@ def decode_gap_events(media: Media) -> list[Event]:
     for gap in gaps:
         log.warning("%s: %s (%.1f–%.1f s)", info.path, gap.text, gap.start, gap.end)
     return gaps
+
+
+def _failure_message(exc: Exception) -> str:
+    """Our errors already read well; anything else gets its type named."""
+    return str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"
 
 
 def _run_with_timeout(module: PerceptionModule, media: Media, timeout_s: float | None) -> list[Event]:
