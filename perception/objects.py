@@ -95,6 +95,16 @@ class ObjectsModule(PerceptionModule):
         model = self.settings.model or ("packaged SSD MobileNet v2 COCO" if self.settings.backend == "ssd-mobilenet" else "-")
         return f"{self.settings.backend} ({model})"
 
+    def vocabulary(self) -> frozenset[str] | None:
+        if self.settings.backend == "ssd-mobilenet":
+            return frozenset(TF_COCO_LABELS.values())
+        try:  # YOLO weights carry their own class names
+            self.ensure_loaded()
+            return frozenset(str(n) for n in self._net.names.values())
+        except Exception as exc:  # weights gone since the video was described: no "no" answers then
+            log.info("objects: label set unknown (%s)", exc)
+            return None
+
     def check_weights(self) -> None:
         self._ssd_folder() if self.settings.backend == "ssd-mobilenet" else self._yolo_source()
 

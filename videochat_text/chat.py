@@ -13,7 +13,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -22,7 +22,7 @@ from langchain_core.runnables import Runnable
 
 from .config import ChatSettings
 from .errors import ChatModelError, ModuleLoadError
-from .prompt import TokenCounter, chat_prompt, estimate_tokens, Templates
+from .prompt import TokenCounter, Templates, chat_prompt, defang, estimate_tokens
 from .weights import MODELS_DIR, join_parts, local_path, package_dir
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,13 @@ ContextFor = Callable[[str, list[BaseMessage]], str]
 """``(question, earlier turns) -> description text`` for the prompt."""
 
 
+class AnswerChecker(Protocol):
+    def applies(self, question: str) -> bool: ...
+
+    def review(self, question: str, answer: str) -> str | None:
+        """A replacement answer, or None to keep ``answer``."""
+
+
 class ChatSession:
     """A conversation about one described video; remembers earlier turns.
 
@@ -185,14 +192,20 @@ class ChatSession:
     """
 
     def __init__(self, model: Runnable, templates: Templates, context: str | ContextFor, history_turns: int = 6,
-                 redact: Callable[[str], str] = lambda text: text):
+                 redact: Callable[[str], str] = lambda text: text, checker: "AnswerChecker | None" = None):
         """
         Args:
             context: the rendered description, or a function that renders it for each
                 question (given the question and the earlier turns), e.g. to pick the
                 parts of a long video the question needs.
+            checker: reviews answers to the questions it covers (e.g. `GroundedAnswers`:
+                "is there a X?" against the detections) and may replace them. Those
+                answers are checked whole before they are given, so they do not stream.
         """
         self.model = model
+        self._checker = checker
+        self.last_answer_checked: str | None = None
+        """After each answer: None (not checked), ``kept`` or ``corrected``."""
         self._redact = redact
         self._context: ContextFor = context if callable(context) else (lambda question, history: context)
         self.history: list[BaseMessage] = []
@@ -219,14 +232,29 @@ class ChatSession:
         """Yield the answer as it is generated; the turn is remembered once complete."""
         inputs = self._inputs(question)
         parts: list[str] = []
-        try:
-            for chunk in self._chain.stream(inputs):
-                parts.append(chunk)
+        checked = self._checker is not None and self._checker.applies(inputs["question"])
+        self.last_answer_checked = None
+        for chunk in self._generate(inputs):
+            parts.append(chunk)
+            if not checked:
                 yield chunk
+        answer = "".join(parts).strip()
+        if checked:
+            corrected = self._checker.review(inputs["question"], answer)
+            self.last_answer_checked = "kept" if corrected is None else "corrected"
+            if corrected is not None:
+                log.info("answer %r contradicted the detections; answering from them", answer)
+                answer = corrected
+            yield answer
+        # An answer quoting the video (e.g. from the transcript) re-enters later prompts outside
+        # the fence, so the remembered copy is made safe like the description.
+        self.history += [HumanMessage(inputs["question"]), AIMessage(defang(answer))]
+
+    def _generate(self, inputs: dict[str, Any]) -> Iterator[str]:
+        try:
+            yield from self._chain.stream(inputs)
         except ChatModelError:
             raise
         except Exception as exc:  # provider SDKs raise their own error types; all mean "no answer"
             message = self._redact(f"{type(exc).__name__}: {exc}")
             raise ChatModelError(f"the chat model failed to answer: {message}") from None
-        answer = "".join(parts).strip()
-        self.history += [HumanMessage(inputs["question"]), AIMessage(answer)]

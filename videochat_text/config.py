@@ -115,6 +115,9 @@ class ChatSettings(_Section):
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(2, ge=0)
     seed: int = 0
+    check_answers: bool = True
+    """Check answers to "is there a X?" and "when is the X seen?" against the detections
+    and captions, and answer from them when the model contradicts them."""
     fallback: "ChatSettings | None" = None
     """Another chat model to use when this one fails (e.g. a local model behind a server)."""
 

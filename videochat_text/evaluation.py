@@ -108,6 +108,8 @@ class Result:
     seconds: float
     prompt_tokens: int
     judged: bool | None = None
+    corrected: bool = False
+    """The model's answer contradicted the timeline and was replaced from it (`grounding`)."""
 
 
 @dataclass
@@ -128,6 +130,7 @@ class Report:
                                    if rs and all(r.judged is not None for r in rs) else None),
                 "mean_seconds": round(sum(r.seconds for r in rs) / len(rs), 2) if rs else 0.0,
                 "mean_prompt_tokens": round(sum(r.prompt_tokens for r in rs) / len(rs)) if rs else 0,
+                "corrected": sum(r.corrected for r in rs),
             }
             for name, rs in groups.items()
         }
@@ -137,15 +140,15 @@ class Report:
             "summary": self.by_type(),
             "results": [{"clip": r.clip, "type": r.question.type, "question": r.question.asked, "answer": r.answer,
                          "right": r.right, "judged": r.judged, "seconds": round(r.seconds, 2),
-                         "prompt_tokens": r.prompt_tokens} for r in self.results],
+                         "prompt_tokens": r.prompt_tokens, "corrected": r.corrected} for r in self.results],
         }, indent=2)
 
     def table(self) -> str:
-        rows = ["type              n  right  accuracy  judge  mean s  prompt tokens"]
+        rows = ["type              n  right  accuracy  judge  mean s  prompt tokens  corrected"]
         for name, s in self.by_type().items():
             judge = "-" if s["judge_accuracy"] is None else f"{s['judge_accuracy']:.0%}"
             rows.append(f"{name:<16}{s['n']:>3}{s['right']:>7}{s['accuracy']:>10.0%}{judge:>7}"
-                        f"{s['mean_seconds']:>8.2f}{s['mean_prompt_tokens']:>15}")
+                        f"{s['mean_seconds']:>8.2f}{s['mean_prompt_tokens']:>15}{s['corrected']:>11}")
         return "\n".join(rows)
 
 
@@ -176,7 +179,8 @@ def evaluate(
             final = question.asked[-1]
             tokens = sum(count(str(m.content)) for m in session.messages(final))
             answer = session.ask(final)
-            result = Result(spec.name, question, answer, question.is_right(answer), time.perf_counter() - started, tokens)
+            result = Result(spec.name, question, answer, question.is_right(answer), time.perf_counter() - started, tokens,
+                            corrected=session.last_answer_checked == "corrected")
             if judge is not None:
                 verdict = judge.chat_model.invoke(JUDGE_PROMPT.format(
                     question=final, accepted=", ".join(question.accept), answer=answer)).content

@@ -75,6 +75,13 @@ class PerceptionModule(ABC):
         """Observe the media and return events (any order; times from the start of the video,
         within ``media.span``)."""
 
+    def vocabulary(self) -> frozenset[str] | None:
+        """Every label this module can put in ``data["detections"]``, or None (open-ended or unknown).
+
+        Answers are checked against it (`grounding`): a label the module knows but never
+        reported counts as not seen."""
+        return None
+
     def backend(self) -> str:
         """Which implementation/weights this instance uses, for ``videochat-text modules``."""
         return getattr(self.settings, "backend", "-")

@@ -3,8 +3,10 @@
 Templates are files (``prompts/`` in the repository, installed as the package
 ``videochat_text_prompts``); the description is always a template *variable*, so
 nothing a video says is ever parsed as template text. Perception text is
-untrusted: it is fenced in ``<video_description>`` tags, and any such tag inside
-it is neutralized so a transcript cannot close the fence.
+untrusted: it is fenced in ``<video_description>`` tags, any such tag inside it
+is neutralized so a transcript cannot close the fence, and a sentence that reads
+as an order to the assistant ("ignore all previous instructions…") is withheld
+from the model (the description itself keeps it).
 """
 
 from __future__ import annotations
@@ -35,6 +37,22 @@ _MAX_CHARS_PER_TOKEN = 12
 """No tokenizer averages more characters a token over prose; longer texts cannot fit."""
 
 _FENCE = re.compile(r"</?\s*video_description\s*>", re.IGNORECASE)
+
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?]{0,40}?\b(?:instructions?|rules|prompts?|directions|"
+    r"guidelines|guardrails|system\s+message)\b"
+    r"|\b(?:answer|respond|reply)\s+(?:to\s+)?(?:every|all|each|any)\s+(?:other\s+)?(?:questions?|prompts?|messages?|queries)\b"
+    r"|\bsystem\s+prompt\b|\bnew\s+instructions\b|\bjailbreak\b"
+    r"|\bfrom\s+now\s+on\b[^.!?]{0,20}?\b(?:you|answer|respond|reply|say|always)\b"
+    r"|\b(?:you\s+are\s+now|act\s+as|pretend\s+to\s+be)\b[^.!?]{0,30}?\b(?:assistant|ai|chatbot|model|bot)\b"
+    r"|\b(?:dear|attention|hey)\s+(?:ai|assistant|chatbot|language\s+model)\b",
+    re.IGNORECASE,
+)
+"""What an order to the assistant looks like. A small model follows such a sentence even inside
+the fence, so it is withheld from the prompt; the false positives cost one sentence each."""
+_SENTENCE = re.compile(r".+?(?:[.!?]+[\"”]?[,;]?(?=\s|$)|$)\s*", re.DOTALL)
+"""A sentence and the space after it; ``0:00:06.5`` does not end one."""
+WITHHELD = "[an instruction to AI assistants, withheld]"
 
 
 def estimate_tokens(text: str) -> int:
@@ -103,8 +121,24 @@ class RenderedDescription:
         return self.shown_events < self.total_events
 
 
-def _defang(text: str) -> str:
-    return _FENCE.sub("[tag removed]", text)
+def defang(text: str) -> str:
+    """Perception text made safe to show the model: no fence tags, no orders to the assistant."""
+    text = _FENCE.sub("[tag removed]", text)
+    if _INJECTION.search(text) is None:
+        return text
+    return "".join(_withhold(m.group()) for m in _SENTENCE.finditer(text))
+
+
+def _withhold(sentence: str) -> str:
+    """The sentence with the order replaced, keeping what leads into the quote (``… speech: "``)
+    and the closing quote."""
+    match = _INJECTION.search(sentence)
+    if match is None:
+        return sentence
+    opening = max(sentence.rfind(q, 0, match.start()) for q in ('"', "“"))
+    start = opening + 1 if opening >= 0 else len(sentence) - len(sentence.lstrip())
+    tail = re.search(r"([\"”][,;]?)?\s*$", sentence[start:])
+    return f"{sentence[:start]}{WITHHELD}{tail.group() if tail else ''}"
 
 
 def _spread_order(n: int) -> list[int]:
@@ -170,11 +204,11 @@ def render_description(
     """
     events = list(entries) if entries is not None else timeline_entries(description)
     template = PromptTemplate.from_template(templates.description)
-    summary = _defang(description.summary.text) if description.summary else "(none)"
+    summary = defang(description.summary.text) if description.summary else "(none)"
 
     # Each entry's line is rendered once, however many candidate texts the search tries.
-    lines = functools.cache(lambda i: _defang(events[i].line(with_boxes=False)))
-    lines_with_boxes = functools.cache(lambda i: _defang(events[i].line(with_boxes=True)))
+    lines = functools.cache(lambda i: defang(events[i].line(with_boxes=False)))
+    lines_with_boxes = functools.cache(lambda i: defang(events[i].line(with_boxes=True)))
 
     def fill(keep: set[int], with_boxes: bool) -> str:
         shown = len(keep)
@@ -182,7 +216,7 @@ def render_description(
             f"(Shortened to fit: {shown} of {len(events)} events shown; omitted stretches are marked.)"
         )
         values = {
-            "header": _defang(description.header()),
+            "header": defang(description.header()),
             "summary": summary,
             "trim_note": note,
             "events": "\n".join(_event_lines(events, keep, lines_with_boxes if with_boxes else lines)) or "(no events)",

@@ -28,6 +28,7 @@ from .cache import DescriptionCache, cache_key
 from .chat import ChatSession, ContextFor, describe_chat_model, make_chat_model, redact, token_counter
 from .config import Settings, load_settings
 from .errors import VideoChatError
+from .grounding import Evidence, GroundedAnswers
 from .modules import PerceptionModule, create_module, get_module_class, module_names
 from .prompt import RenderedDescription, TokenCounter, could_fit, load_templates, render_description
 from .summary import Summarizer, make_summarizer
@@ -358,9 +359,33 @@ class VideoChat:
         """Start a conversation about a description (or a video path, described first)."""
         if not isinstance(description, Description):
             description = self.describe(description)
+        checker = GroundedAnswers(self._evidence(description)) if self.settings.chat.check_answers else None
         return ChatSession(self.chat_model, self._templates, self.context(description),
                            history_turns=self.settings.prompt.history_turns,
-                           redact=lambda text: redact(text, self.settings.chat))
+                           redact=lambda text: redact(text, self.settings.chat), checker=checker)
+
+    def _evidence(self, description: Description) -> Evidence:
+        prepared = self._prepared(description)
+        if prepared.evidence is None:
+            prepared.evidence = Evidence.of(description, self._vocabulary(description))
+        return prepared.evidence
+
+    def _vocabulary(self, description: Description) -> set[str]:
+        """The labels the modules that described the video could have reported."""
+        ran = description.config.get("perception", {}).get("modules", [])
+        failed = {f.module for f in description.failures}
+        used = description.config.get("modules", {})
+        labels: set[str] = set()
+        for name in ran:
+            if name in failed:
+                continue
+            try:
+                same = used.get(name) == self.settings.modules.get(name)
+                module = self.module(name) if same else create_module(name, used.get(name))
+                labels |= module.vocabulary() or set()
+            except Exception as exc:  # a plugin since uninstalled, changed settings: its labels are unknown
+                log.info("%s: label set unknown (%s)", name, _failure_message(exc))
+        return labels
 
     def ask(self, description: Description | str | Path, question: str) -> str:
         """Answer one question (no memory between calls; use `chat` for that)."""
@@ -383,6 +408,7 @@ class _PreparedTimeline:
     entries: list[Event]
     index: TimelineIndex | None = None
     indexed: bool = False
+    evidence: Evidence | None = None
 
 
 DECODE_MODULE = "decode"
