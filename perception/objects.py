@@ -9,7 +9,9 @@ Two backends give the same events:
 
 Each frame with detections becomes one event whose text reads like
 ``2 persons (left, center), 1 cup (right)`` and whose ``data["detections"]`` keeps
-every label, confidence and box ``[x1, y1, x2, y2]`` in pixels of the video.
+every label, confidence and box ``[x1, y1, x2, y2]`` in pixels of the video. With
+``track: true`` each object followed across frames becomes one event instead
+(`tracks`): ``car: enters from the right, moves left, leaves at the left``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from videochat_text.timeline import Event, Frame, Media
 from videochat_text.weights import local_path, package_dir
 
 from .coco import TF_COCO_LABELS
+from .tracks import link, track_events
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,10 @@ class ObjectsSettings(ModuleSettings):
     batch_size: int = 8
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """yolo only; ssd-mobilenet runs on the CPU."""
+    track: bool = False
+    """Follow each object across frames (Norfair): one event per object saying where it
+    enters, how it moves and where it leaves, instead of one event per frame; every box
+    stays in the event's ``data["boxes"]``."""
 
 
 Detection = dict[str, Any]  # {"label": str, "confidence": float, "box": [x1, y1, x2, y2]}
@@ -132,14 +139,19 @@ class ObjectsModule(PerceptionModule):
             return []
         self.ensure_loaded()
         detect = self._detect_ssd if self.settings.backend == "ssd-mobilenet" else self._detect_yolo
-        events = []
         size = (media.info.width, media.info.height)
+        found: list[tuple[float, list[Detection]]] = []
         for batch in _batches(media.frames, self.settings.batch_size):
             for frame, detections in zip(batch, detect(batch, size)):
                 detections = sorted(detections, key=lambda d: -d["confidence"])[: self.settings.max_detections]
-                if detections:
-                    end = min(frame.time + media.sample_every_s, media.info.duration)
-                    events.append(objects_event(detections, frame.time, max(end, frame.time), size))
+                found.append((frame.time, detections))
+        if self.settings.track:
+            return track_events(link(found), size, media.span, media.sample_every_s, self.name)
+        events = []
+        for time, detections in found:
+            if detections:
+                end = min(time + media.sample_every_s, media.info.duration)
+                events.append(objects_event(detections, time, max(end, time), size))
         return events
 
     def _detect_ssd(self, frames: Sequence[Frame], size: tuple[int, int]) -> list[list[Detection]]:
