@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .timeline import Description, Event, format_timestamp
+from .timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
 
 SPEECH_MODULE = "speech"
 CAPTION_MODULES = frozenset({"captions"})
@@ -61,8 +61,6 @@ _NEAR_S = 1.5
 _RELATION = frozenset(
     "on in at with near under over behind beside inside next to of that which who doing holding wearing and or".split())
 _LEAD = re.compile(r"^(?:and|so|also|then|ok|okay|now|well)\b[\s,]*")
-_CLOCK = re.compile(r"(?<![\d:.])(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:\.(\d+))?(?![\d:])")
-_SECONDS = re.compile(r"\b(\d{1,5}(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b")
 _NEGATIVE = re.compile(r"\b(?:no|not|none|never|nothing|neither|nor|cannot|without)\b|n't\b")
 
 
@@ -201,9 +199,7 @@ def answer_polarity(answer: str) -> bool | None:
 
 def answer_times(answer: str) -> list[float]:
     """Every time an answer names, in seconds (``0:00:04.5``, ``0:04``, ``4 seconds``)."""
-    times = [int(h or 0) * 3600 + int(m) * 60 + int(s) + float(f"0.{frac}" if frac else 0)
-             for h, m, s, frac in _CLOCK.findall(answer)]
-    return times + [float(s) for s in _SECONDS.findall(answer.lower())]
+    return clock_times(answer) + seconds_mentioned(answer)
 
 
 def spans_text(sightings: list[Sighting], limit: int = 3) -> str:

