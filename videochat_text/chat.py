@@ -192,13 +192,13 @@ class ChatSession:
     """
 
     def __init__(self, model: Runnable, templates: Templates, context: str | ContextFor, history_turns: int = 6,
-                 redact: Callable[[str], str] = lambda text: text, checker: "AnswerChecker | None" = None):
+                 redact: Callable[[str], str] = lambda text: text, checker: AnswerChecker | None = None):
         """
         Args:
             context: the rendered description, or a function that renders it for each
                 question (given the question and the earlier turns), e.g. to pick the
                 parts of a long video the question needs.
-            checker: reviews answers to the questions it covers (e.g. `GroundedAnswers`:
+            checker: reviews answers to the questions it covers (e.g. `grounding.Evidence`:
                 "is there a X?" against the detections) and may replace them. Those
                 answers are checked whole before they are given, so they do not stream.
         """

@@ -124,7 +124,8 @@ def label_for(word: str) -> str:
 class Sighting:
     start: float
     end: float
-    module: str
+    modules: tuple[str, ...]
+    """The modules that saw it (more than one once sightings are merged)."""
 
 
 class Evidence:
@@ -145,7 +146,7 @@ class Evidence:
         for event in events:
             labels = {str(d.get("label", "")).lower() for d in event.data.get("detections") or []}
             for label in labels - {""}:
-                self._by_label.setdefault(label, []).append(Sighting(event.start, event.end, event.module))
+                self._by_label.setdefault(label, []).append(Sighting(event.start, event.end, (event.module,)))
             if event.module in CAPTION_MODULES:
                 self._captions.append(event)
             elif event.module == SPEECH_MODULE:
@@ -163,7 +164,7 @@ class Evidence:
         """The spans where the thing asked about was seen, merged, in time order."""
         found = list(self._by_label.get(question.thing, []))
         words = [re.compile(rf"\b{re.escape(w)}\b", re.I) for w in question.words]
-        found += [Sighting(e.start, e.end, e.module) for e in self._captions if any(w.search(e.text) for w in words)]
+        found += [Sighting(e.start, e.end, (e.module,)) for e in self._captions if any(w.search(e.text) for w in words)]
         return _merge(sorted(found, key=lambda s: (s.start, s.end)), self._max_gap_s)
 
     def knows(self, question: Question) -> bool:
@@ -174,17 +175,27 @@ class Evidence:
     def labels(self) -> list[str]:
         return sorted(self._by_label)
 
+    # --- the answer check a `ChatSession` runs (`chat.AnswerChecker`) ---------------------
+    def applies(self, question: str) -> bool:
+        return parse_question(question) is not None
+
+    def review(self, question: str, answer: str) -> str | None:
+        return check_answer(question, answer, self)
+
 
 def _merge(sightings: list[Sighting], max_gap_s: float) -> list[Sighting]:
     merged: list[Sighting] = []
     for s in sightings:
         if merged and s.start - merged[-1].end <= max_gap_s:
             last = merged[-1]
-            modules = last.module if s.module in last.module.split("+") else f"{last.module}+{s.module}"
-            merged[-1] = Sighting(last.start, max(last.end, s.end), modules)
+            merged[-1] = Sighting(last.start, max(last.end, s.end), _union(last.modules, s.modules))
         else:
             merged.append(s)
     return merged
+
+
+def _union(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m for group in groups for m in group))
 
 
 def answer_polarity(answer: str) -> bool | None:
@@ -228,7 +239,7 @@ def check_answer(question: str, answer: str, evidence: Evidence) -> str | None:
         if seen:
             if said is True:
                 return None
-            modules = "+".join(dict.fromkeys(m for s in seen for m in s.module.split("+")))
+            modules = "+".join(_union(*(s.modules for s in seen)))
             return f"Yes: {_some(name)} seen at {spans_text(seen)} ({modules})."
         if evidence.knows(parsed) and said is not False:
             others = ", ".join(evidence.labels) or "nothing"
@@ -247,8 +258,7 @@ def _check_said_at(question: Question, answer: str, evidence: Evidence) -> str |
     lines = evidence.said_near(question.time)
     if not lines or any(_quotes(answer, line.text) for line in lines):
         return None
-    said = " ".join(f'At {format_timestamp(line.start)} someone says: "{_unquoted(line.text)}"' for line in lines)
-    return said
+    return " ".join(f'At {format_timestamp(line.start)} someone says: "{_unquoted(line.text)}"' for line in lines)
 
 
 def _words(text: str) -> set[str]:
@@ -274,15 +284,3 @@ def _some(noun: str, *, definite: bool = False) -> str:
 
 _IRREGULAR_PLURALS = frozenset({"people", "men", "women", "children"})
 
-
-class GroundedAnswers:
-    """The answer check a `ChatSession` runs: which questions it covers, and the correction."""
-
-    def __init__(self, evidence: Evidence):
-        self.evidence = evidence
-
-    def applies(self, question: str) -> bool:
-        return parse_question(question) is not None
-
-    def review(self, question: str, answer: str) -> str | None:
-        return check_answer(question, answer, self.evidence)

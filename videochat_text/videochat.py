@@ -28,7 +28,7 @@ from .cache import DescriptionCache, cache_key
 from .chat import ChatSession, ContextFor, describe_chat_model, make_chat_model, redact, token_counter
 from .config import Settings, load_settings
 from .errors import VideoChatError
-from .grounding import Evidence, GroundedAnswers
+from .grounding import Evidence
 from .modules import PerceptionModule, create_module, get_module_class, module_names
 from .prompt import RenderedDescription, TokenCounter, could_fit, load_templates, render_description
 from .summary import Summarizer, make_summarizer
@@ -359,7 +359,7 @@ class VideoChat:
         """Start a conversation about a description (or a video path, described first)."""
         if not isinstance(description, Description):
             description = self.describe(description)
-        checker = GroundedAnswers(self._evidence(description)) if self.settings.chat.check_answers else None
+        checker = self._evidence(description) if self.settings.chat.check_answers else None
         return ChatSession(self.chat_model, self._templates, self.context(description),
                            history_turns=self.settings.prompt.history_turns,
                            redact=lambda text: redact(text, self.settings.chat), checker=checker)
