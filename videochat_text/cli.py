@@ -119,9 +119,14 @@ def describe(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     no_cache: NoCacheOpt = False,
+    annotate: Annotated[Optional[Path], typer.Option(
+        "--annotate", help="Also write the frames with object boxes drawn, as JPEGs, into this folder.")] = None,
 ) -> None:
     """Describe VIDEO as timestamped events (speech, objects, …) and a summary."""
-    description = _describe(_videochat(config, modules), video, no_cache)
+    vc = _videochat(config, modules)
+    description = _describe(vc, video, no_cache)
+    if annotate:
+        _annotate(vc, video, description, annotate)
     rendered = {
         Format.text: description.to_text,
         Format.json: description.to_json,
@@ -135,6 +140,18 @@ def describe(
         print(rendered)
     if description.failures:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _annotate(vc, video: Path, description: Description, folder: Path) -> None:
+    from .annotate import annotate
+
+    written = annotate(video, description, folder, decoder=vc.settings.perception.decoder,
+                       max_side=vc.settings.perception.max_side)
+    if written:
+        err.print(f"wrote {len(written)} annotated frames to {folder}")
+    else:
+        err.print("[yellow]warning:[/] no object boxes to draw (the objects module found nothing or did not run)",
+                  highlight=False)
 
 
 def _show_prompt(session, question: str, counter) -> None:

@@ -1,0 +1,110 @@
+"""Pictures of what the detector saw: sampled frames with their boxes drawn.
+
+``videochat-text describe VIDEO --annotate DIR`` writes one JPEG per frame that
+has boxes, named by its time (``0000012.000s.jpg``), so a user can check a
+description against the picture. The boxes come from the description (per-frame
+``data["detections"]``, or a track's ``data["boxes"]``); the frames are decoded
+again by the shared reader with the sampling the description used.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import VideoChatError
+from .timeline import Description
+from .video import DecoderName, iter_frames, sample_interval
+
+Box = dict[str, Any]  # {"label": str, "confidence": float, "box": [x1, y1, x2, y2]} in video pixels
+
+_TIME_TOLERANCE_S = 0.02
+
+
+def boxes_by_time(description: Description) -> dict[float, list[Box]]:
+    """Every drawn box, keyed by the time of the frame it was found in."""
+    found: dict[float, list[Box]] = defaultdict(list)
+    for event in description.events:
+        track = event.data.get("track")
+        if track and event.data.get("boxes"):
+            name = f"{track['label']} #{track.get('id', '')}".rstrip(" #")
+            for seen in event.data["boxes"]:
+                found[round(float(seen["time"]), 3)].append(
+                    {"label": name, "confidence": seen.get("confidence"), "box": seen["box"]})
+        elif event.data.get("detections") and "frame_size" in event.data:
+            found[round(event.start, 3)].extend(event.data["detections"])
+    return dict(found)
+
+
+def _color(label: str) -> tuple[int, int, int]:
+    """A stable, distinct colour per label (BGR)."""
+    hue = (sum(map(ord, label.split(" #")[0])) * 37) % 180
+    import cv2
+
+    pixel = cv2.cvtColor(np.uint8([[[hue, 200, 255]]]), cv2.COLOR_HSV2BGR)[0, 0]
+    return int(pixel[0]), int(pixel[1]), int(pixel[2])
+
+
+def draw_boxes(image: np.ndarray, boxes: list[Box], video_size: tuple[int, int]) -> np.ndarray:
+    """A BGR copy of the RGB ``image`` with ``boxes`` (in video pixels) drawn and labelled."""
+    import cv2
+
+    canvas = np.ascontiguousarray(image[..., ::-1])
+    scale_x = canvas.shape[1] / video_size[0]
+    scale_y = canvas.shape[0] / video_size[1]
+    thickness = max(1, round(canvas.shape[1] / 400))
+    for box in boxes:
+        x1, y1, x2, y2 = box["box"]
+        p1 = (round(x1 * scale_x), round(y1 * scale_y))
+        p2 = (round(x2 * scale_x), round(y2 * scale_y))
+        color = _color(box["label"])
+        cv2.rectangle(canvas, p1, p2, color, thickness)
+        confidence = box.get("confidence")
+        text = box["label"] if confidence is None else f"{box['label']} {confidence:.2f}"
+        (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, thickness)
+        top = max(p1[1] - h - base, 0)
+        cv2.rectangle(canvas, (p1[0], top), (p1[0] + w, top + h + base), color, -1)
+        cv2.putText(canvas, text, (p1[0], top + h), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, (0, 0, 0), thickness,
+                    cv2.LINE_AA)
+    return canvas
+
+
+def annotate(video: str | Path, description: Description, out_dir: str | Path, *,
+             decoder: DecoderName = "auto", max_side: int = 1280) -> list[Path]:
+    """Write every frame that has boxes, with the boxes drawn, into ``out_dir``; return the files.
+
+    Raises:
+        VideoChatError: OpenCV is missing or ``out_dir`` cannot be written.
+    """
+    try:
+        import cv2
+    except ImportError:
+        raise VideoChatError("--annotate draws with OpenCV: pip install 'videochat-text[offline]'") from None
+    by_time = boxes_by_time(description)
+    if not by_time:
+        return []
+    out = Path(out_dir).expanduser()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VideoChatError(f"cannot write annotated frames to {out}: {exc.strerror}") from None
+    size = (description.video.width, description.video.height)
+    # The boxes were found on the frames the description sampled: decode those again.
+    perception = description.config.get("perception", {})
+    every_s = sample_interval(description.video, perception.get("sample_every_s", 1.0),
+                              perception.get("max_frames", 0))
+    written = []
+    for frame in iter_frames(video, every_s=every_s, max_side=max_side, decoder=decoder, info=description.video):
+        time = min(by_time, key=lambda t: abs(t - frame.time))
+        if abs(time - frame.time) > _TIME_TOLERANCE_S:
+            continue
+        path = out / f"{frame.time:011.3f}s.jpg"
+        if not cv2.imwrite(str(path), draw_boxes(frame.image, by_time.pop(time), size)):
+            raise VideoChatError(f"cannot write {path}")
+        written.append(path)
+        if not by_time:
+            break
+    return written
