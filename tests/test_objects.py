@@ -1,18 +1,12 @@
 import numpy as np
 import pytest
+from conftest import frame_media
 
 from videochat_text import ModuleLoadError
-from videochat_text.timeline import Media
-from videochat_text.video import iter_frames, probe
 from videochat_text_perception.objects import (
     ObjectsModule, describe_detections, detections_from_ssd, horizontal_position)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def _media(path, every_s=1.0) -> Media:
-    info = probe(path)
-    return Media(info=info, frames=list(iter_frames(path, every_s=every_s, info=info)), audio=None, sample_every_s=every_s)
 
 
 def _labels_between(events, start, end):
@@ -20,7 +14,7 @@ def _labels_between(events, start, end):
 
 
 def test_ssd_finds_what_each_shot_shows(speech_clip):
-    events = ObjectsModule().run(_media(speech_clip))
+    events = ObjectsModule().run(frame_media(speech_clip))
     assert "person" in _labels_between(events, 0, 4)
     assert "cat" in _labels_between(events, 4, 7)
     assert "cup" in _labels_between(events, 7, 10)
@@ -33,9 +27,8 @@ def test_ssd_finds_what_each_shot_shows(speech_clip):
 
 
 def test_boxes_are_in_video_pixels_even_when_frames_are_downscaled(speech_clip):
-    info = probe(speech_clip)
-    small = Media(info=info, frames=list(iter_frames(speech_clip, max_side=320, info=info)), audio=None, sample_every_s=1.0)
-    full = _media(speech_clip)
+    small = frame_media(speech_clip, max_side=320)
+    full = frame_media(speech_clip)
     box_small = ObjectsModule().run(small)[0].data["detections"][0]["box"]
     box_full = ObjectsModule().run(full)[0].data["detections"][0]["box"]
     assert np.allclose(box_small, box_full, atol=40)
@@ -59,7 +52,7 @@ def test_text_counts_and_positions():
 def test_yolo_backend_runs_ultralytics_offline(speech_clip):
     """A YOLO built from its model YAML (random weights) exercises our ultralytics path."""
     module = ObjectsModule({"backend": "yolo", "model": "yolov8n.yaml", "min_score": 0.0001, "device": "cpu"})
-    events = module.run(_media(speech_clip, every_s=5.0))
+    events = module.run(frame_media(speech_clip, every_s=5.0))
     assert module._net.__class__.__name__ == "YOLO"
     for e in events:
         assert e.module == "objects" and e.data["detections"]

@@ -42,6 +42,21 @@ def test_time_windows_group_by_start():
                                                        (360.0, 480.0, 4)]
 
 
+def test_merge_names_ranked_labels_and_counts_the_rest():
+    short = VideoInfo(path="a.mp4", duration=10.0, fps=25, width=640, height=480)
+
+    def ranked(start, key, *labels):
+        return Event(start=start, end=start + 2, module="tags" if key == "tags" else "actions", text=", ".join(labels),
+                     data={key: [{"label": label, "score": 0.5} for label in labels]})
+
+    events = [ranked(0, "tags", "espresso", "cup"), ranked(4, "tags", "Egyptian cat"), ranked(6, "tags", "espresso"),
+              ranked(0, "labels", "juggling"), Event(start=1, end=2, module="scenes", text="shot 2 begins")]
+    text = MergeSummarizer().summarize(events, short).text
+    assert "tags: espresso (from 0:00:00.0), Egyptian cat (from 0:00:04.0)" in text
+    assert "actions: juggling (from 0:00:00.0)" in text and "with 1 scenes events" in text
+    assert "cup" not in text  # only each event's top label
+
+
 def test_t5_summarizes_piecewise_then_together(tiny_t5):
     settings = SummarySettings(model=str(tiny_t5), chunk_s=120.0, max_output_tokens=12, fallback="error")
     summarizer = make_summarizer(settings)

@@ -91,8 +91,10 @@ def test_example_config_is_valid_and_matches_defaults():
     for section, model in Settings.model_fields.items():
         if section != "modules":
             assert set(raw[section]) == set(model.annotation.model_fields), section
-    for name, options in example.modules.items():  # every module section validates
-        VideoChat({"cache": {"enabled": False}}).module(name).Settings.model_validate(options)
+    for name, options in example.modules.items():  # every module section validates and is complete
+        settings = VideoChat({"cache": {"enabled": False}}).module(name).Settings
+        settings.model_validate(options)
+        assert set(options) == set(settings.model_fields), name
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from typing import Iterable, Mapping
 from .timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
 
 SPEECH_MODULE = "speech"
-CAPTION_MODULES = frozenset({"captions"})
+CAPTION_MODULES = frozenset({"captions", "tags"})
 """Modules whose free text describes what is in the picture (a word there is a sighting)."""
 
 SYNONYMS: Mapping[str, str] = {

@@ -68,9 +68,17 @@ class MergeSummarizer:
         if seen:
             names = [f"{label} (from {format_timestamp(t)})" for label, t in seen[:max_items]]
             parts.append("showing " + ", ".join(names))
-        others = Counter(e.module for e in merged if e.module != "speech" and not e.data.get("detections"))
-        if others:
-            parts.append("with " + ", ".join(f"{n} {m} events" for m, n in sorted(others.items())))
+        others = [e for e in merged if e.module != "speech" and not e.data.get("detections")]
+        counts: Counter[str] = Counter()
+        for module in sorted({e.module for e in others}):
+            named = _first_labels([e for e in others if e.module == module])
+            if named:  # tags, actions: their top labels, in order of appearance
+                parts.append(f"{module}: " + ", ".join(f"{label} (from {format_timestamp(t)})"
+                                                        for label, t in named[:max_items]))
+            else:
+                counts[module] = sum(e.module == module for e in others)
+        if counts:
+            parts.append("with " + ", ".join(f"{n} {m} events" for m, n in sorted(counts.items())))
         if len(parts) == 1:
             parts.append("in which the modules observed nothing")
         return ", ".join(parts) + "."
@@ -82,6 +90,17 @@ def _first_seen(events: Sequence[Event]) -> list[tuple[str, float]]:
     for event in sorted(events, key=lambda e: e.start):
         for d in event.data["detections"]:
             first.setdefault(d["label"], event.start)
+    return sorted(first.items(), key=lambda kv: kv[1])
+
+
+def _first_labels(events: Sequence[Event]) -> list[tuple[str, float]]:
+    """The top label of each event that ranks labels (``data["tags"]``/``data["labels"]``),
+    each with the time it is first on top, in order of appearance."""
+    first: dict[str, float] = {}
+    for event in sorted(events, key=lambda e: e.start):
+        ranked = event.data.get("tags") or event.data.get("labels") or []
+        if ranked and isinstance(ranked[0], dict) and "label" in ranked[0]:
+            first.setdefault(str(ranked[0]["label"]), event.start)
     return sorted(first.items(), key=lambda kv: kv[1])
 
 

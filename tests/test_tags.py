@@ -1,0 +1,60 @@
+"""tags: the packaged EfficientNet-Lite3 (TFLite) on real photos."""
+
+import numpy as np
+import pytest
+import skimage.data
+from conftest import frame_media
+
+from videochat_text import ModuleLoadError
+from videochat_text.grounding import Evidence, parse_question
+from videochat_text.synthetic import fit_image
+from videochat_text_perception.tags import TagsModule
+
+
+@pytest.fixture(scope="module")
+def tags():
+    module = TagsModule()
+    yield module
+    module.close()
+
+
+@pytest.mark.parametrize("photo, expected", [
+    (skimage.data.chelsea, {"Egyptian cat", "tabby", "tiger cat"}),
+    (skimage.data.coffee, {"espresso", "cup", "coffee mug"}),
+    (lambda: skimage.data.stereo_motorcycle()[0], {"moped", "motor scooter"}),
+])
+def test_packaged_classifier_names_real_photos(tags, photo, expected):
+    tags.ensure_loaded()
+    probabilities = tags._classify(fit_image(photo(), 640, 360))
+    assert probabilities.shape == (1000,) and 0.5 < probabilities.sum() <= 1.01  # int8: small ones round to 0
+    assert tags._labels[int(np.argmax(probabilities))] in expected
+
+
+def test_each_shot_tagged_once_and_held_until_the_next(tags, speech_clip):
+    events = tags.run(frame_media(speech_clip))  # astronaut 0–4 s, cat 4–7 s, coffee 7–10 s
+    by_start = {round(e.start): e for e in events}
+    assert set(by_start) == {4, 7}  # the astronaut's best guess, "bobsled" (0.18), is below min_score
+    assert by_start[4].end == pytest.approx(7.0, abs=0.05) and by_start[7].end == pytest.approx(10.0, abs=0.05)
+    assert "cat" in by_start[4].text and by_start[7].data["tags"][0]["label"] == "espresso"
+    for e in events:
+        scores = [t["score"] for t in e.data["tags"]]
+        assert scores == sorted(scores, reverse=True) and min(scores) >= tags.settings.min_score and len(scores) <= 3
+
+
+def test_tags_are_evidence_of_presence_only(tags, speech_clip):
+    evidence = Evidence(tags.run(frame_media(speech_clip)), vocabulary=())
+    seen = evidence.find(parse_question("Is there an espresso in the video?"))
+    assert [(round(s.start), round(s.end)) for s in seen] == [(7, 10)] and seen[0].modules == ("tags",)
+    assert not evidence.knows(parse_question("Is there a giraffe?"))  # never a "no" from tags
+
+
+def test_missing_model_and_label_mismatch_are_clear(tmp_path):
+    with pytest.raises(ModuleLoadError, match="modules.tags.model"):
+        TagsModule({"model": str(tmp_path / "nope.tflite")}).load()
+    labels = tmp_path / "labels.txt"
+    labels.write_text("cat\ndog\n")
+    model = TagsModule()._files()[0]
+    with pytest.raises(ModuleLoadError, match="2 labels but the model has 1000 classes"):
+        TagsModule({"model": str(model), "labels": str(labels)}).load()
+    with pytest.raises(ModuleLoadError, match="modules.tags.labels"):
+        TagsModule({"model": str(model)}).check_weights()

@@ -1,0 +1,56 @@
+"""Keyframes: the sampled frames worth looking at closely.
+
+Captioning, tagging and reading text cost far more per frame than detecting
+objects, and a still shot captioned every second says the same thing each time.
+These modules look at a frame when the picture changed since the last one they
+looked at (a new shot), at most one per ``min_gap_s``, and at a long unchanged
+shot again every ``every_s`` seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from .modules import ModuleSettings
+from .timeline import Frame
+
+
+class KeyframeSettings(ModuleSettings):
+    """The settings of a module that looks at keyframes only."""
+
+    min_gap_s: float = Field(2.0, ge=0)
+    """At most one keyframe per this many seconds (a cap for busy footage)."""
+    every_s: float = Field(10.0, gt=0)
+    """Look at an unchanged picture again after this many seconds."""
+    min_change: float = Field(0.08, ge=0)
+    """Mean pixel difference (0–1) from the last keyframe that counts as a new picture."""
+
+
+def _thumbnail(image: np.ndarray) -> np.ndarray:
+    """A 32×32 grey thumbnail as floats in 0–1, for cheap near-duplicate checks."""
+    h, w = image.shape[:2]
+    ys = np.linspace(0, h - 1, 32).astype(int)
+    xs = np.linspace(0, w - 1, 32).astype(int)
+    return image[ys][:, xs].mean(axis=2) / 255.0
+
+
+def keyframes(frames: list[Frame], settings: KeyframeSettings) -> list[Frame]:
+    """The frames worth a look: new pictures (rate-capped) and long unchanged ones again."""
+    chosen: list[Frame] = []
+    last_thumb = None
+    for frame in frames:
+        thumb = _thumbnail(frame.image)
+        if chosen:
+            since = frame.time - chosen[-1].time
+            changed = np.abs(thumb - last_thumb).mean() >= settings.min_change
+            if since < settings.min_gap_s - 1e-6 or not (changed or since >= settings.every_s - 1e-6):
+                continue
+        chosen.append(frame)
+        last_thumb = thumb
+    return chosen
+
+
+def holds_until(chosen: list[Frame], duration: float) -> list[float]:
+    """When what each keyframe shows stops holding: the next keyframe, or the end of the video."""
+    return [f.time for f in chosen[1:]] + [duration]
