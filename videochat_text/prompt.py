@@ -39,8 +39,9 @@ _MAX_CHARS_PER_TOKEN = 12
 _FENCE = re.compile(r"</?\s*video_description\s*>", re.IGNORECASE)
 
 _INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?]{0,40}?\b(?:instructions?|rules|prompts?|directions|"
-    r"guidelines|guardrails|system\s+message)\b"
+    # No word boundaries inside this one: OCR runs words together ("IGNORE ALL PREVIOUSINSTRUCTIONS").
+    r"\b(?:ignore|disregard|forget|override|bypass)[^.!?]{0,40}?(?:instructions?|rules|prompts?|directions|"
+    r"guidelines|guardrails|system\s*message)\b"
     r"|\b(?:answer|respond|reply)\s+(?:to\s+)?(?:every|all|each|any)\s+(?:other\s+)?(?:questions?|prompts?|messages?|queries)\b"
     r"|\bsystem\s+prompt\b|\bnew\s+instructions\b|\bjailbreak\b"
     r"|\bfrom\s+now\s+on\b[^.!?]{0,20}?\b(?:you|answer|respond|reply|say|always)\b"

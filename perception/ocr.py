@@ -1,0 +1,115 @@
+"""``ocr``: text on screen — signs, titles, subtitles — read from keyframes.
+
+RapidOCR (``rapidocr-onnxruntime``, Apache-2.0) ships PaddleOCR's PP-OCRv4 text
+detector and recognizer as ONNX files inside its wheel, so it runs offline. Its
+recognizer reads Chinese and English; it often drops the space between words set
+far apart ("OPEN24HOURS"). About 0.2–0.3 s a keyframe on two cores with text, half
+that without, so only keyframes are read (`videochat_text.keyframes`; text
+changes are small, hence a lower ``min_change`` than captions use).
+
+Each keyframe with text becomes ``"Fresh coffee $3" (bottom right), …`` holding
+until the next keyframe; ``data["lines"]`` keeps each line's text, score and box
+``[x1, y1, x2, y2]`` in pixels of the video.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from videochat_text.errors import ModuleLoadError
+from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
+from videochat_text.modules import PerceptionModule
+from videochat_text.timeline import Event, Media
+
+_PIP_HINT = "pip install 'videochat-text[ocr]'"
+
+
+class OcrSettings(KeyframeSettings):
+    min_change: float = Field(0.03, ge=0)
+    """Mean pixel change (0–1) that counts as a new picture; a new subtitle changes little."""
+    min_score: float = Field(0.6, ge=0, le=1)
+    """Lines the recognizer is less sure of than this are left out."""
+    max_side: int = Field(640, ge=32)
+    """Frames are scaled so the longer side is at most this for text detection (speed vs small text)."""
+    max_lines: int = Field(10, ge=1)
+    """Per keyframe, largest text first."""
+    threads: int = Field(2, ge=1)
+
+
+class OcrModule(PerceptionModule):
+    """Read the text visible in each keyframe."""
+
+    name = "ocr"
+    consumes = frozenset({"frames"})
+    Settings = OcrSettings
+    settings: OcrSettings
+
+    def __init__(self, settings: Any = None):
+        super().__init__(settings)
+        self._engine: Any = None
+
+    def backend(self) -> str:
+        return "rapidocr (packaged PP-OCRv4, ONNX)"
+
+    def check_weights(self) -> None:
+        if importlib.util.find_spec("rapidocr_onnxruntime") is None:
+            raise ModuleLoadError(f"ocr: rapidocr-onnxruntime (which ships the OCR models) is not installed; {_PIP_HINT}")
+
+    def load(self) -> None:
+        self.check_weights()
+        from rapidocr_onnxruntime import RapidOCR
+
+        s = self.settings
+        self._engine = RapidOCR(det_limit_side_len=s.max_side, det_limit_type="max", text_score=s.min_score,
+                                intra_op_num_threads=s.threads, inter_op_num_threads=1)
+
+    def run(self, media: Media) -> list[Event]:
+        chosen = keyframes(media.frames, self.settings)
+        if not chosen:
+            return []
+        self.ensure_loaded()
+        scale_x = media.info.width / chosen[0].image.shape[1]
+        scale_y = media.info.height / chosen[0].image.shape[0]
+        events = []
+        for frame, end in zip(chosen, holds_until(chosen, media.info.duration)):
+            found, _ = self._engine(np.ascontiguousarray(frame.image[..., ::-1]))  # RapidOCR reads BGR
+            lines = []
+            for corners, text, score in found or []:
+                xs = [p[0] * scale_x for p in corners]
+                ys = [p[1] * scale_y for p in corners]
+                if text.strip() and score >= self.settings.min_score:
+                    lines.append({"text": text.strip(), "score": round(float(score), 3),
+                                  "box": [round(min(xs), 1), round(min(ys), 1), round(max(xs), 1), round(max(ys), 1)]})
+            if not lines:
+                continue
+            lines = sorted(lines, key=_area, reverse=True)[: self.settings.max_lines]
+            lines.sort(key=lambda line: (line["box"][1], line["box"][0]))  # reading order
+            size = (media.info.width, media.info.height)
+            events.append(Event(
+                start=round(frame.time, 3), end=round(max(end, frame.time), 3), module=self.name,
+                text=", ".join(f'"{line["text"]}" ({where(line["box"], size)})' for line in lines),
+                data={"lines": lines},
+            ))
+        return events
+
+    def close(self) -> None:
+        self._engine = None
+        super().close()
+
+
+def _area(line: dict[str, Any]) -> float:
+    x1, y1, x2, y2 = line["box"]
+    return (x2 - x1) * (y2 - y1)
+
+
+def where(box: list[float], size: tuple[int, int]) -> str:
+    """``top left`` … ``bottom right``, or ``center``: which ninth of the frame the box center is in."""
+    x = (box[0] + box[2]) / 2 / size[0]
+    y = (box[1] + box[3]) / 2 / size[1]
+    row = "top" if y < 1 / 3 else "bottom" if y > 2 / 3 else ""
+    column = "left" if x < 1 / 3 else "right" if x > 2 / 3 else ""
+    return " ".join(p for p in (row, column) if p) or "center"
