@@ -1,7 +1,6 @@
 """--annotate: the sampled frames with the detector's boxes drawn on them."""
 
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
 from videochat_text import VideoChat

@@ -5,7 +5,7 @@ import pytest
 import skimage.data
 from conftest import frame_media
 
-from videochat_text import ModuleLoadError, VideoChat
+from videochat_text import ModuleLoadError
 from videochat_text.synthetic import Shot, fit_image, make_clip
 from videochat_text_perception.ocr import OcrModule, where
 
