@@ -11,7 +11,7 @@ Each frame with detections becomes one event whose text reads like
 ``2 persons (left, center), 1 cup (right)`` and whose ``data["detections"]`` keeps
 every label, confidence and box ``[x1, y1, x2, y2]`` in pixels of the video. With
 ``track: true`` each object followed across frames becomes one event instead
-(`tracks`): ``car: enters from the right, moves left, leaves at the left``.
+(`tracks`, never across a cut): ``car: enters from the right, moves left, leaves at the left``.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from typing import Any, Iterable, Literal, Sequence
 import numpy as np
 
 from videochat_text.errors import ModuleLoadError
+from videochat_text.keyframes import shot_starts
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Frame, Media
 from videochat_text.weights import local_path, package_dir
 
 from .coco import TF_COCO_LABELS
-from .tracks import link, track_events
+from .tracks import link_shots, track_events
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,8 @@ class ObjectsModule(PerceptionModule):
                 detections = sorted(detections, key=lambda d: -d["confidence"])[: self.settings.max_detections]
                 found.append((frame.time, detections))
         if self.settings.track:
-            return track_events(link(found), size, media.span, media.sample_every_s, self.name)
+            tracks = link_shots(found, shot_starts(media.frames), media.span)
+            return track_events(tracks, size, media.span, media.sample_every_s, self.name)
         events = []
         for time, detections in found:
             if detections:

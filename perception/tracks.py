@@ -31,6 +31,8 @@ class Track:
     label: str
     seen: list[tuple[float, Detection]] = field(default_factory=list)
     """``(time, detection)`` for every frame the object was detected in."""
+    shot: tuple[float, float] | None = None
+    """The shot it was followed in (`link_shots`: tracks never cross a cut); None: the whole stretch."""
 
 
 def link(frames: Sequence[tuple[float, Sequence[Detection]]], *, max_jump: float = 1.5,
@@ -64,6 +66,24 @@ def link(frames: Sequence[tuple[float, Sequence[Detection]]], *, max_jump: float
     return sorted(tracks.values(), key=lambda t: (t.seen[0][0], t.label))
 
 
+def link_shots(frames: Sequence[tuple[float, Sequence[Detection]]], starts: Sequence[int],
+               span: tuple[float, float], **options: Any) -> list[Track]:
+    """`link` within each shot: the frames from each index in ``starts`` to the next.
+
+    Across a cut, a person at the left of one shot and another person at the left of the
+    next are not the same object, however close their boxes."""
+    bounds = [*starts, len(frames)]
+    tracks = []
+    for a, b in zip(bounds, bounds[1:]):
+        if a >= b:
+            continue
+        shot = (frames[a][0] if a else span[0], frames[b][0] if b < len(frames) else span[1])
+        for track in link(frames[a:b], **options):
+            track.shot = shot
+            tracks.append(track)
+    return sorted(tracks, key=lambda t: (t.seen[0][0], t.label))
+
+
 def track_events(tracks: Sequence[Track], size: tuple[int, int], span: tuple[float, float],
                  sample_every_s: float, module: str = "objects") -> list[Event]:
     """One event per track: its span, a sentence on how it moved, and every box."""
@@ -80,7 +100,7 @@ def track_events(tracks: Sequence[Track], size: tuple[int, int], span: tuple[flo
             numbered[track.label] = numbered.get(track.label, 0) + 1
             name = f"{track.label} {numbered[track.label]}"
         first = track.seen[0][1]
-        text = f"{name}: {motion(track, size, span, sample_every_s)}"
+        text = f"{name}: {motion(track, size, track.shot or span, sample_every_s)}"
         events.append(Event(
             start=round(start, 3), end=round(max(end, start), 3), module=module, text=text,
             data={
@@ -95,7 +115,7 @@ def track_events(tracks: Sequence[Track], size: tuple[int, int], span: tuple[flo
 
 def motion(track: Track, size: tuple[int, int], span: tuple[float, float], sample_every_s: float) -> str:
     """``enters from the right, moves left, leaves at the left``, ``appears at the left, stays``
-    or ``in the center, stays`` (there from the start of the stretch)."""
+    or ``in the center, stays`` (there from the start of ``span``, the shot or stretch)."""
     width, height = size
     (t0, first), (t1, last) = track.seen[0], track.seen[-1]
     parts = []

@@ -50,10 +50,12 @@ def test_merge_names_ranked_labels_and_counts_the_rest():
                      data={key: [{"label": label, "score": 0.5} for label in labels]})
 
     events = [ranked(0, "tags", "espresso", "cup"), ranked(4, "tags", "Egyptian cat"), ranked(6, "tags", "espresso"),
-              ranked(0, "labels", "juggling"), Event(start=1, end=2, module="scenes", text="shot 2 begins")]
+              ranked(0, "labels", "juggling"), Event(start=1, end=2, module="scenes", text="shot 2 begins"),
+              Event(start=3, end=5, module="ocr", text='"EXIT" (top)', data={"lines": [{"text": "EXIT", "score": 0.9}]})]
     text = MergeSummarizer().summarize(events, short).text
     assert "tags: espresso (from 0:00:00.0), Egyptian cat (from 0:00:04.0)" in text
     assert "actions: juggling (from 0:00:00.0)" in text and "with 1 scenes events" in text
+    assert 'ocr: "EXIT" (from 0:00:03.0)' in text
     assert "cup" not in text  # only each event's top label
 
 

@@ -7,7 +7,7 @@ import skimage.data
 from videochat_text import VideoChat
 from videochat_text.grounding import Evidence, check_answer
 from videochat_text.synthetic import Shot, fit_image, make_clip
-from videochat_text_perception.tracks import link, track_events
+from videochat_text_perception.tracks import link, link_shots, track_events
 
 SIZE = (640, 480)
 
@@ -83,3 +83,27 @@ def test_motion_words():
     (event,) = track_events(link(leaving), SIZE, (0.0, 10.0), 1.0)
     assert event.text == "person: appears in the center, moves left, leaves at the left"
     assert (event.start, event.end) == (2.0, 5.0)
+
+
+def test_tracks_never_cross_a_cut():
+    # The same place in two shots: another person, however close the boxes.
+    frames = [(float(t), [box(200 + t)]) for t in range(6)]
+    tracks = link_shots(frames, [0, 3], (0.0, 6.0))
+    assert [(t.shot, [s for s, _ in t.seen]) for t in tracks] == [((0.0, 3.0), [0.0, 1.0, 2.0]),
+                                                                 ((3.0, 6.0), [3.0, 4.0, 5.0])]
+    texts = [e.text for e in track_events(tracks, SIZE, (0.0, 6.0), 1.0)]
+    # each is there from the start of its shot to the end of it: no "appears", no "leaves"
+    assert texts == ["person 1: in the center, stays", "person 2: in the center, stays"]
+
+
+def test_shot_starts_tell_cuts_from_a_pan(speech_clip, tmp_path):
+    from conftest import frame_media
+
+    from videochat_text.keyframes import shot_starts
+    from videochat_text.synthetic import pan
+
+    assert shot_starts(frame_media(speech_clip).frames) == [0, 4, 7]  # cuts at 4 s and 7 s
+    photo = skimage.data.stereo_motorcycle()[0]  # 500x750: pan 240 px right over 6 s
+    panning = make_clip(tmp_path / "pan.mp4", pan(photo, (500, 375), (0, 0), (240, 0), 6.0, fps=10),
+                        size=(640, 480), fps=10, audio=False)
+    assert shot_starts(frame_media(panning).frames) == [0]

@@ -54,3 +54,29 @@ def keyframes(frames: list[Frame], settings: KeyframeSettings) -> list[Frame]:
 def holds_until(chosen: list[Frame], duration: float) -> list[float]:
     """When what each keyframe shows stops holding: the next keyframe, or the end of the video."""
     return [f.time for f in chosen[1:]] + [duration]
+
+
+CUT_DISTANCE = 0.3
+"""Colour-histogram distance (Bhattacharyya, 0–1) between consecutive samples that marks a cut.
+Measured: a camera pan moves it 0.07–0.10 per second sampled, cuts between photos 0.56–0.74."""
+
+
+def shot_starts(frames: list[Frame], threshold: float = CUT_DISTANCE) -> list[int]:
+    """Indices of the frames that begin a shot (0 first), from hue/saturation histograms.
+
+    Pixel differences cannot tell a pan from a cut at one frame a second; the colours in
+    the picture can. Cheaper and rougher than the ``scenes`` module, and usable inside
+    any frame module (object tracks must not run across a cut).
+    """
+    import cv2
+
+    starts = [0] if frames else []
+    previous = None
+    for i, frame in enumerate(frames):
+        hsv = cv2.cvtColor(frame.image, cv2.COLOR_RGB2HSV)
+        histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
+        histogram = cv2.normalize(histogram, histogram).flatten()
+        if previous is not None and cv2.compareHist(previous, histogram, cv2.HISTCMP_BHATTACHARYYA) > threshold:
+            starts.append(i)
+        previous = histogram
+    return starts

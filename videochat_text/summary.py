@@ -72,7 +72,7 @@ class MergeSummarizer:
         counts: Counter[str] = Counter()
         for module in sorted({e.module for e in others}):
             named = _first_labels([e for e in others if e.module == module])
-            if named:  # tags, actions: their top labels, in order of appearance
+            if named:  # tags, actions: their top labels; ocr: what it read
                 parts.append(f"{module}: " + ", ".join(f"{label} (from {format_timestamp(t)})"
                                                         for label, t in named[:max_items]))
             else:
@@ -94,13 +94,16 @@ def _first_seen(events: Sequence[Event]) -> list[tuple[str, float]]:
 
 
 def _first_labels(events: Sequence[Event]) -> list[tuple[str, float]]:
-    """The top label of each event that ranks labels (``data["tags"]``/``data["labels"]``),
-    each with the time it is first on top, in order of appearance."""
+    """What events name, each with the time it is first named, in order of appearance: the top
+    label of ranked labels (``data["tags"]``/``data["labels"]``), every line read (``data["lines"]``)."""
     first: dict[str, float] = {}
     for event in sorted(events, key=lambda e: e.start):
         ranked = event.data.get("tags") or event.data.get("labels") or []
         if ranked and isinstance(ranked[0], dict) and "label" in ranked[0]:
             first.setdefault(str(ranked[0]["label"]), event.start)
+        for line in event.data.get("lines") or []:
+            if isinstance(line, dict) and line.get("text"):
+                first.setdefault(f'"{line["text"]}"', event.start)
     return sorted(first.items(), key=lambda kv: kv[1])
 
 
