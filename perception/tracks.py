@@ -10,6 +10,7 @@ Every per-frame box stays in the track's ``data["boxes"]``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -19,6 +20,16 @@ from videochat_text.errors import ModuleLoadError
 from videochat_text.timeline import Event
 
 Detection = dict[str, Any]
+
+class _WithoutScalarDistanceAdvice(logging.Filter):
+    """Norfair advises a vectorized distance on every tracker it makes; with a handful of
+    boxes a frame, ours (a few microseconds a pair) is not worth the user's attention."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("You are using a scalar distance function")
+
+
+logging.getLogger("norfair.tracker").addFilter(_WithoutScalarDistanceAdvice())
 
 EDGE = 0.02
 """A box within this fraction of the frame's size from a border touches it (enters/leaves there)."""

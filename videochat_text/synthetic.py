@@ -155,3 +155,45 @@ def make_clip(
         if encoder.wait() != 0:
             raise VideoChatError(f"ffmpeg failed to encode {path}")
     return path
+
+
+def pan(image: np.ndarray, window: tuple[int, int], start: tuple[int, int], end: tuple[int, int],
+        seconds: float, fps: int = 25) -> list[Shot]:
+    """A camera pan: a ``window`` (width, height) crop of ``image`` moving from the top-left
+    corner ``start`` to ``end`` over ``seconds``, one shot per frame."""
+    n = max(1, round(seconds * fps))
+    width, height = window
+    shots = []
+    for i in range(n):
+        f = i / max(1, n - 1)
+        x = round(start[0] + (end[0] - start[0]) * f)
+        y = round(start[1] + (end[1] - start[1]) * f)
+        shots.append(Shot(image[y : y + height, x : x + width], 1 / fps))
+    return shots
+
+
+STREET_LINES = [
+    Line(0.5, "The number ten bus to the city center leaves in five minutes."),
+    Line(6.5, "The two coaches are arguing about the last goal."),
+]
+
+
+def make_street_clip(path: str | Path) -> Path:
+    """10 s of real street and sideline photos (the two that ship with ultralytics): a pan
+    across a bus with people in front of it (0–6 s), a cut, two men on a touchline
+    (6–10 s); narration ``STREET_LINES``.
+
+    Raises:
+        VideoChatError: ultralytics (which ships the photos) is not installed.
+    """
+    from .weights import package_dir
+
+    assets = package_dir("ultralytics")
+    if assets is None or not (assets / "assets" / "bus.jpg").exists():
+        raise VideoChatError("the street photos ship with ultralytics: pip install 'videochat-text[yolo]'")
+    import cv2
+
+    bus = cv2.imread(str(assets / "assets" / "bus.jpg"))[..., ::-1]  # 810x1080, portrait
+    coaches = cv2.imread(str(assets / "assets" / "zidane.jpg"))[..., ::-1]  # 1280x720
+    shots = pan(bus, (540, 304), (0, 330), (270, 330), seconds=6.0) + [Shot(coaches, 4.0)]
+    return make_clip(path, shots, STREET_LINES, size=(640, 360))

