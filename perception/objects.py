@@ -21,10 +21,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
+from pydantic import Field
+
 import numpy as np
 
 from videochat_text.errors import ModuleLoadError
-from videochat_text.keyframes import shot_starts
+from videochat_text.keyframes import shot_starts, thumbnail
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Frame, Media
 from videochat_text.weights import local_path, package_dir
@@ -51,6 +53,10 @@ class ObjectsSettings(ModuleSettings):
     batch_size: int = 8
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """yolo only; ssd-mobilenet runs on the CPU."""
+    still_change: float = Field(0.005, ge=0, le=1)
+    """A frame whose picture differs from the last frame run through the detector by less than
+    this (mean pixel change, 0–1) reuses that frame's detections instead (still shots, slides);
+    0 runs the detector on every frame. Encoding noise on a still shot measures 0–0.004."""
     track: bool = False
     """Follow each object across frames (Norfair): one event per object saying where it
     enters, how it moves and where it leaves, instead of one event per frame; every box
@@ -71,6 +77,8 @@ class ObjectsModule(PerceptionModule):
     def __init__(self, settings: Any = None):
         super().__init__(settings)
         self._net: Any = None
+        self.frames_detected = 0
+        """How many frames the last `run` put through the detector (the rest reused detections)."""
 
     # --- weights -----------------------------------------------------------------
     def _ssd_folder(self) -> Path:
@@ -141,11 +149,14 @@ class ObjectsModule(PerceptionModule):
         self.ensure_loaded()
         detect = self._detect_ssd if self.settings.backend == "ssd-mobilenet" else self._detect_yolo
         size = (media.info.width, media.info.height)
-        found: list[tuple[float, list[Detection]]] = []
-        for batch in _batches(media.frames, self.settings.batch_size):
-            for frame, detections in zip(batch, detect(batch, size)):
-                detections = sorted(detections, key=lambda d: -d["confidence"])[: self.settings.max_detections]
-                found.append((frame.time, detections))
+        source = _detection_sources(media.frames, self.settings.still_change)
+        to_detect = sorted(set(source))
+        detected: dict[int, list[Detection]] = {}
+        for batch in _batches(to_detect, self.settings.batch_size):
+            for i, detections in zip(batch, detect([media.frames[i] for i in batch], size)):
+                detected[i] = sorted(detections, key=lambda d: -d["confidence"])[: self.settings.max_detections]
+        self.frames_detected = len(detected)
+        found = [(frame.time, detected[i]) for frame, i in zip(media.frames, source)]
         if self.settings.track:
             tracks = link_shots(found, shot_starts(media.frames), media.span)
             return track_events(tracks, size, media.span, media.sample_every_s, self.name)
@@ -181,7 +192,20 @@ class ObjectsModule(PerceptionModule):
         super().close()
 
 
-def _batches(items: Sequence[Frame], n: int) -> Iterable[Sequence[Frame]]:
+def _detection_sources(frames: Sequence[Frame], still_change: float) -> list[int]:
+    """For each frame, the index of the frame whose detections it gets: its own, or that of
+    the last frame run through the detector when the picture has not changed since."""
+    source: list[int] = []
+    last = None
+    for i, frame in enumerate(frames):
+        thumb = thumbnail(frame.image)
+        if last is None or still_change <= 0 or np.abs(thumb - last[1]).mean() >= still_change:
+            last = (i, thumb)
+        source.append(last[0])
+    return source
+
+
+def _batches(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), max(1, n)):
         yield items[i : i + n]
 

@@ -66,3 +66,27 @@ def test_yolo_without_local_weights_says_so():
     assert "not found locally" in module.weights_status()
     with pytest.raises(ModuleLoadError, match="not found locally"):
         module.load()
+
+
+def test_still_shots_are_detected_once_with_the_same_events(speech_clip):
+    media = frame_media(speech_clip)  # three still photos, 10 frames
+    every = ObjectsModule({"still_change": 0})
+    once = ObjectsModule()
+    reused, fresh = once.run(media), every.run(media)
+    assert [(e.start, e.end, e.text) for e in reused] == [(e.start, e.end, e.text) for e in fresh]
+    for a, b in zip(reused, fresh):  # the same up to the encoder's noise between still frames
+        assert np.allclose([d["box"] for d in a.data["detections"]], [d["box"] for d in b.data["detections"]], atol=3)
+    assert every.frames_detected == 10 and 3 <= once.frames_detected <= 4  # one per shot (+ the encoder's first frame)
+
+
+def test_a_moving_picture_is_detected_every_frame(tmp_path):
+    import skimage.data
+
+    from videochat_text.synthetic import make_clip, pan
+
+    photo = skimage.data.astronaut()  # 512x512: pan down and right
+    clip = make_clip(tmp_path / "pan.mp4", pan(photo, (384, 288), (0, 0), (128, 96), 5.0, fps=10), size=(640, 480),
+                     fps=10, audio=False)
+    module = ObjectsModule()
+    module.run(frame_media(clip))
+    assert module.frames_detected == 5

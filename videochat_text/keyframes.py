@@ -27,7 +27,7 @@ class KeyframeSettings(ModuleSettings):
     """Mean pixel difference (0–1) from the last keyframe that counts as a new picture."""
 
 
-def _thumbnail(image: np.ndarray) -> np.ndarray:
+def thumbnail(image: np.ndarray) -> np.ndarray:
     """A 32×32 grey thumbnail as floats in 0–1, for cheap near-duplicate checks."""
     h, w = image.shape[:2]
     ys = np.linspace(0, h - 1, 32).astype(int)
@@ -40,7 +40,7 @@ def keyframes(frames: list[Frame], settings: KeyframeSettings) -> list[Frame]:
     chosen: list[Frame] = []
     last_thumb = None
     for frame in frames:
-        thumb = _thumbnail(frame.image)
+        thumb = thumbnail(frame.image)
         if chosen:
             since = frame.time - chosen[-1].time
             changed = np.abs(thumb - last_thumb).mean() >= settings.min_change
