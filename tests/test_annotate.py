@@ -47,6 +47,8 @@ def test_tracks_are_drawn_from_their_boxes(speech_clip, tmp_path):
     assert tracked
     by_time = boxes_by_time(description)
     assert sum(map(len, by_time.values())) == sum(len(e.data["boxes"]) for e in tracked)
+    names = {box["label"] for boxes in by_time.values() for box in boxes}
+    assert names == {e.text.split(":")[0] for e in tracked}  # labelled as the description names them
     assert len(annotate(speech_clip, description, tmp_path)) == len(by_time)
 
 

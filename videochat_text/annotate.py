@@ -28,9 +28,8 @@ def boxes_by_time(description: Description) -> dict[float, list[Box]]:
     """Every drawn box, keyed by the time of the frame it was found in."""
     found: dict[float, list[Box]] = defaultdict(list)
     for event in description.events:
-        track = event.data.get("track")
-        if track and event.data.get("boxes"):
-            name = f"{track['label']} #{track.get('id', '')}".rstrip(" #")
+        if event.data.get("track") and event.data.get("boxes"):
+            name = event.text.split(":", 1)[0]  # the track's name in the description, e.g. "person 2"
             for seen in event.data["boxes"]:
                 found[round(float(seen["time"]), 3)].append(
                     {"label": name, "confidence": seen.get("confidence"), "box": seen["box"]})
@@ -40,8 +39,8 @@ def boxes_by_time(description: Description) -> dict[float, list[Box]]:
 
 
 def _color(label: str) -> tuple[int, int, int]:
-    """A stable, distinct colour per label (BGR)."""
-    hue = (sum(map(ord, label.split(" #")[0])) * 37) % 180
+    """A stable, distinct colour per label (BGR); "person 1" and "person 2" differ."""
+    hue = (sum(map(ord, label)) * 37) % 180
     import cv2
 
     pixel = cv2.cvtColor(np.uint8([[[hue, 200, 255]]]), cv2.COLOR_HSV2BGR)[0, 0]
