@@ -21,9 +21,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
-from pydantic import Field
-
 import numpy as np
+from pydantic import Field
 
 from videochat_text.errors import ModuleLoadError
 from videochat_text.keyframes import shot_starts, thumbnail

@@ -5,6 +5,9 @@ objects, and a still shot captioned every second says the same thing each time.
 These modules look at a frame when the picture changed since the last one they
 looked at (a new shot), at most one per ``min_gap_s``, and at a long unchanged
 shot again every ``every_s`` seconds.
+
+The same cheap picture measures serve other frame modules: `thumbnail` (is this the
+same picture?) and `shot_starts` (where are the cuts?).
 """
 
 from __future__ import annotations
