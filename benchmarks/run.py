@@ -139,8 +139,12 @@ def main() -> int:
             reset_peak_rss()
             _, report["chat_load_s"] = timed(lambda: vc.chat_model)
             session, render_s = timed(lambda: vc.chat(cached))
-            _, messages_s = timed(lambda: session.messages(args.question))
-            report["ask_overhead_s"] = round(hit + render_s + messages_s, 4)
+            # The first question of a long video also loads the embedding model and indexes the
+            # timeline (once per description); later ones only pick entries and build the prompt.
+            _, first_s = timed(lambda: session.messages(args.question))
+            _, messages_s = timed(lambda: session.messages(args.question + " Tell me briefly."))
+            report["first_ask_overhead_s"] = round(hit + render_s + first_s, 4)
+            report["ask_overhead_s"] = round(hit + messages_s, 4)
             report["prompt_tokens"] = sum(token_counter(vc.chat_model)(str(m.content)) for m in session.messages(args.question))
             answer, report["answer_s"] = timed(lambda: session.ask(args.question))
             report["answer"] = answer
@@ -161,7 +165,8 @@ def main() -> int:
           f"realtime factor {report['realtime_factor']} (warm)")
     print(f"cache: store {report['cache_store_s']} s, hit {report['cache_hit_s']} s, speed-up {report['cache_speedup']}x")
     if "answer_s" in report:
-        print(f"chat: load {report['chat_load_s']} s; ask overhead (cache hit + prompt) {report['ask_overhead_s']} s; "
+        print(f"chat: load {report['chat_load_s']} s; ask overhead (cache hit + prompt) {report['ask_overhead_s']} s, "
+              f"first question {report['first_ask_overhead_s']} s; "
               f"prompt {report['prompt_tokens']} tokens; answer {report['answer_s']} s: {report['answer']!r}")
     print("peak RSS MB: " + ", ".join(f"{k} {v}" for k, v in report["peak_rss_mb"].items()))
     return 0

@@ -6,6 +6,8 @@ overhead; measured on 2 cores they are ~0.13 and ~20-40 ms (README, *Speed*).
 
 import time
 
+import pytest
+
 from videochat_text import VideoChat
 
 
@@ -29,3 +31,21 @@ def test_ask_overhead_from_cache(speech_clip, tmp_path, fake_chat):
         vc.chat(vc.describe(speech_clip)).messages(question)
         timings.append(time.perf_counter() - started)
     assert max(timings) < 0.25, f"ask overhead {max(timings) * 1000:.0f} ms"
+
+
+@pytest.mark.slow
+def test_benchmark_script_reports_every_module(speech_clip):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "benchmarks" / "run.py"
+    result = subprocess.run([sys.executable, str(script), str(speech_clip), "--modules", "speech,objects,tags",
+                             "--no-llm", "--json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"decode", "speech", "objects", "tags", "summary"} <= set(report["stage_s"])
+    assert 0 < report["realtime_factor"] < 2.5 and report["peak_rss_mb"]["describe"] > 100
+    assert report["per_video_second"]["objects"] == pytest.approx(report["stage_s"]["objects"] / report["duration_s"],
+                                                                  abs=1e-3)
