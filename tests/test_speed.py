@@ -1,7 +1,7 @@
 """Regression guards: generous bounds (5x the targets) that catch gross slow-downs, not noise.
 
 The targets (issue: speed) are a realtime factor of 0.5 for describe and 50 ms of ask
-overhead; measured on 2 cores they are ~0.13 and ~20-40 ms (README, *Speed*).
+overhead; measured on 2 cores they are 0.05-0.13 and 2-31 ms (README, *Speed*).
 """
 
 import time
