@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when descriptions change shape or content for the same input: old cache entries then miss."""
 
 
