@@ -119,7 +119,8 @@ class InceptionI3d(nn.Module):
                     self.unit(f"{m}/Branch_2/Conv3d_0b_3x3")(self.unit(f"{m}/Branch_2/Conv3d_0a_1x1")(x)),
                     self.unit(f"{m}/Branch_3/Conv3d_0b_1x1")(_pool(x, (3, 3, 3), (1, 1, 1))),
                 ], dim=1)
-        x = F.avg_pool3d(x, (2, 7, 7), stride=1)  # "VALID"
+        # "VALID" 2x7x7 pooling as trained; a short clip (8 frames) leaves one step in time.
+        x = F.avg_pool3d(x, (min(2, x.shape[2]), 7, 7), stride=1)
         logits = self.unit(LOGITS)(x)  # (batch, classes, t', 1, 1)
         return logits.squeeze(4).squeeze(3).mean(dim=2)
 

@@ -59,6 +59,14 @@ def test_real_clip_gets_a_sensible_top_5(motorcycle_pan):
     assert events[0].text.startswith(labels[0]) and "(0." in events[0].text
 
 
+@pytest.mark.slow
+def test_the_shortest_clips_allowed_run(motorcycle_pan):
+    """8 frames leave one step in time before the final pooling (it crashed on 2x7x7)."""
+    module = ActionsModule({"frames_per_clip": 8, "top_k": 400, "min_score": 0.0, "device": "cpu"})
+    (event,) = module.run(Media(info=probe(motorcycle_pan), frames=[], audio=None, sample_every_s=1.0))
+    assert len(event.data["labels"]) == 400 and sum(d["score"] for d in event.data["labels"]) == pytest.approx(1, abs=0.02)
+
+
 def test_group_clips_pads_and_drops_the_short_tail():
     # 0–4.25 s at 4 fps: two full 2 s windows, then a tail with 2 of 8 frames.
     frames = [Frame(index=i, time=i * 0.25, image=np.zeros((4, 4, 3), np.uint8)) for i in range(18)]
