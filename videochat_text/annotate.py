@@ -9,6 +9,7 @@ again by the shared reader with the sampling the description used.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -95,15 +96,16 @@ def annotate(video: str | Path, description: Description, out_dir: str | Path, *
     perception = description.config.get("perception", {})
     every_s = sample_interval(description.video, perception.get("sample_every_s", 1.0),
                               perception.get("max_frames", 0))
+    times = sorted(by_time)
     written = []
     for frame in iter_frames(video, every_s=every_s, max_side=max_side, decoder=decoder, info=description.video):
-        time = min(by_time, key=lambda t: abs(t - frame.time))
-        if abs(time - frame.time) > _TIME_TOLERANCE_S:
+        i = bisect.bisect_left(times, frame.time - _TIME_TOLERANCE_S)
+        if i == len(times) or times[i] > frame.time + _TIME_TOLERANCE_S:
             continue
         path = out / f"{frame.time:011.3f}s.jpg"
-        if not cv2.imwrite(str(path), draw_boxes(frame.image, by_time.pop(time), size)):
+        if not cv2.imwrite(str(path), draw_boxes(frame.image, by_time[times[i]], size)):
             raise VideoChatError(f"cannot write {path}")
         written.append(path)
-        if not by_time:
+        if len(written) == len(times):
             break
     return written
