@@ -65,6 +65,17 @@ def test_orders_read_off_the_screen_are_withheld_from_the_prompt(read, sign_clip
     assert defang(order[0].line()) != order[0].line() and WITHHELD in defang(order[0].line())
 
 
+def test_annotated_frames_show_the_text_boxes(sign_clip, tmp_path):
+    from videochat_text import VideoChat
+    from videochat_text.annotate import annotate, boxes_by_time
+
+    vc = VideoChat({"cache": {"enabled": False}, "perception": {"modules": ["ocr"]}, "summary": {"backend": "merge"}})
+    description = vc.describe(sign_clip)
+    labels = {box["label"] for boxes in boxes_by_time(description).values() for box in boxes}
+    assert any("coffee" in label for label in labels)
+    assert [p.name for p in annotate(sign_clip, description, tmp_path)] == ["0000000.000s.jpg", "0000006.000s.jpg"]
+
+
 def test_where_names_the_ninth_of_the_frame():
     assert where([0, 0, 10, 10], (90, 90)) == "top left"
     assert where([40, 40, 50, 50], (90, 90)) == "center"

@@ -3,7 +3,8 @@
 ``videochat-text describe VIDEO --annotate DIR`` writes one JPEG per frame that
 has boxes, named by its time (``0000012.000s.jpg``), so a user can check a
 description against the picture. The boxes come from the description (per-frame
-``data["detections"]``, or a track's ``data["boxes"]``); the frames are decoded
+``data["detections"]``, a track's ``data["boxes"]``, text read on screen in
+``data["lines"]``); the frames are decoded
 again by the shared reader with the sampling the description used.
 """
 
@@ -36,6 +37,9 @@ def boxes_by_time(description: Description) -> dict[float, list[Box]]:
                     {"label": name, "confidence": seen.get("confidence"), "box": seen["box"]})
         elif event.data.get("detections") and "frame_size" in event.data:
             found[round(event.start, 3)].extend(event.data["detections"])
+        for line in event.data.get("lines") or []:  # text read on screen (ocr), on its keyframe
+            found[round(event.start, 3)].append({"label": f'"{line["text"]}"', "confidence": line.get("score"),
+                                                 "box": line["box"]})
     return dict(found)
 
 

@@ -120,7 +120,7 @@ def describe(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     no_cache: NoCacheOpt = False,
     annotate: Annotated[Optional[Path], typer.Option(
-        "--annotate", help="Also write the frames with object boxes drawn, as JPEGs, into this folder.")] = None,
+        "--annotate", help="Also write the frames with object (and ocr text) boxes drawn, as JPEGs, into this folder.")] = None,
 ) -> None:
     """Describe VIDEO as timestamped events (speech, objects, …) and a summary."""
     vc = _videochat(config, modules)
