@@ -70,8 +70,9 @@ def draw_boxes(image: np.ndarray, boxes: list[Box], video_size: tuple[int, int])
         text = box["label"] if confidence is None else f"{box['label']} {confidence:.2f}"
         (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, thickness)
         top = max(p1[1] - h - base, 0)
-        cv2.rectangle(canvas, (p1[0], top), (p1[0] + w, top + h + base), color, -1)
-        cv2.putText(canvas, text, (p1[0], top + h), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, (0, 0, 0), thickness,
+        left = max(0, min(p1[0], canvas.shape[1] - w))  # the whole label inside the picture
+        cv2.rectangle(canvas, (left, top), (left + w, top + h + base), color, -1)
+        cv2.putText(canvas, text, (left, top + h), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, (0, 0, 0), thickness,
                     cv2.LINE_AA)
     return canvas
 
