@@ -162,7 +162,7 @@ class ActionsModule(PerceptionModule):
         import torch
 
         device = next(self._model.parameters()).device
-        if self._processor is not None:  # transformers: its processor resizes, crops and normalizes
+        if self.settings.backend == "videomae":  # its processor resizes, crops and normalizes
             inputs = self._processor([[f.image for f in frames] for frames in clips], return_tensors="pt").to(device)
             with torch.inference_mode():
                 return self._model(**inputs).logits.softmax(-1).cpu().numpy()

@@ -12,7 +12,7 @@ import importlib.util
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from .config import SummarySettings
 from .errors import ConfigError, ModuleLoadError
@@ -64,14 +64,14 @@ class MergeSummarizer:
             said = " ".join(e.data.get("transcript", e.text) for e in speech[:max_items])
             more = f" (and {len(speech) - max_items} more lines)" if len(speech) > max_items else ""
             parts.append(f'in which someone says: "{said}"{more}')
-        seen = _first_seen([e for e in events if e.data.get("detections")])
+        seen = _first_named([e for e in events if e.data.get("detections")], _detected)
         if seen:
             names = [f"{label} (from {format_timestamp(t)})" for label, t in seen[:max_items]]
             parts.append("showing " + ", ".join(names))
         others = [e for e in merged if e.module != "speech" and not e.data.get("detections")]
         counts: Counter[str] = Counter()
         for module in sorted({e.module for e in others}):
-            named = _first_labels([e for e in others if e.module == module])
+            named = _first_named([e for e in others if e.module == module], _named)
             if named:  # tags, actions: their top labels; ocr: what it read
                 parts.append(f"{module}: " + ", ".join(f"{label} (from {format_timestamp(t)})"
                                                         for label, t in named[:max_items]))
@@ -84,27 +84,25 @@ class MergeSummarizer:
         return ", ".join(parts) + "."
 
 
-def _first_seen(events: Sequence[Event]) -> list[tuple[str, float]]:
-    """Each detected label with the time it first appears, in order of appearance."""
+def _first_named(events: Sequence[Event], names: Callable[[Event], Iterable[str]]) -> list[tuple[str, float]]:
+    """Each name ``names`` finds in the events, with the time it is first found, in order of appearance."""
     first: dict[str, float] = {}
     for event in sorted(events, key=lambda e: e.start):
-        for d in event.data["detections"]:
-            first.setdefault(d["label"], event.start)
+        for name in names(event):
+            first.setdefault(name, event.start)
     return sorted(first.items(), key=lambda kv: kv[1])
 
 
-def _first_labels(events: Sequence[Event]) -> list[tuple[str, float]]:
-    """What events name, each with the time it is first named, in order of appearance: the top
-    label of ranked labels (``data["tags"]``/``data["labels"]``), every line read (``data["lines"]``)."""
-    first: dict[str, float] = {}
-    for event in sorted(events, key=lambda e: e.start):
-        ranked = event.data.get("tags") or event.data.get("labels") or []
-        if ranked and isinstance(ranked[0], dict) and "label" in ranked[0]:
-            first.setdefault(str(ranked[0]["label"]), event.start)
-        for line in event.data.get("lines") or []:
-            if isinstance(line, dict) and line.get("text"):
-                first.setdefault(f'"{line["text"]}"', event.start)
-    return sorted(first.items(), key=lambda kv: kv[1])
+def _detected(event: Event) -> list[str]:
+    return [d["label"] for d in event.data["detections"]]
+
+
+def _named(event: Event) -> list[str]:
+    """The top label of ranked labels (``data["tags"]``/``data["labels"]``), every line read (``data["lines"]``)."""
+    ranked = event.data.get("tags") or event.data.get("labels") or []
+    top = [str(ranked[0]["label"])] if ranked and isinstance(ranked[0], dict) and "label" in ranked[0] else []
+    read = [f'"{line["text"]}"' for line in event.data.get("lines") or [] if isinstance(line, dict) and line.get("text")]
+    return top + read
 
 
 def time_windows(events: Sequence[Event], window_s: float) -> list[tuple[float, float, list[Event]]]:
