@@ -72,6 +72,7 @@ class OcrModule(PerceptionModule):
         if not chosen:
             return []
         self.ensure_loaded()
+        size = (media.info.width, media.info.height)
         scale_x = media.info.width / chosen[0].image.shape[1]
         scale_y = media.info.height / chosen[0].image.shape[0]
         events = []
@@ -88,7 +89,6 @@ class OcrModule(PerceptionModule):
                 continue
             lines = sorted(lines, key=_area, reverse=True)[: self.settings.max_lines]
             lines.sort(key=lambda line: (line["box"][1], line["box"][0]))  # reading order
-            size = (media.info.width, media.info.height)
             events.append(Event(
                 start=round(frame.time, 3), end=round(max(end, frame.time), 3), module=self.name,
                 text=", ".join(f'"{line["text"]}" ({where(line["box"], size)})' for line in lines),

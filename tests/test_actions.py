@@ -7,7 +7,7 @@ import pytest
 import skimage.data
 
 from videochat_text import ModuleLoadError
-from videochat_text.synthetic import Shot, make_clip
+from videochat_text.synthetic import make_clip, pan
 from videochat_text.timeline import Frame, Media
 from videochat_text.video import probe
 from videochat_text_perception.actions import ActionsModule, group_clips, kinetics400_labels
@@ -45,7 +45,7 @@ def test_labels_are_kinetics_400():
 def motorcycle_pan(tmp_path_factory):
     """A camera pan across a real photo of a motorcycle: 2 s at 8 fps."""
     photo = skimage.data.stereo_motorcycle()[0]
-    shots = [Shot(photo[:, i * 14 : i * 14 + 500], 1 / 8) for i in range(16)]
+    shots = pan(photo, (500, photo.shape[0]), (0, 0), (210, 0), seconds=2.0, fps=8)  # 14 px a frame
     return make_clip(tmp_path_factory.mktemp("pan") / "pan.mp4", shots, size=(320, 240), fps=8, audio=False)
 
 
