@@ -23,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test media) is at the repository root
+
 sys.path.insert(0, str(Path(__file__).parent))
 from run import SENTENCES, peak_rss_mb, reset_peak_rss, timed  # noqa: E402
 
@@ -36,7 +38,7 @@ def minute_clips(folder: Path) -> tuple[Path, Path]:
     """Two one-minute clips with the same encoding: ordinary narration, and one with the fact."""
     import skimage.data
 
-    from videochat_text.synthetic import Line, Shot, make_clip
+    from devkit.synthetic import Line, Shot, make_clip
 
     photos = [skimage.data.astronaut(), skimage.data.chelsea(), skimage.data.coffee(),
               skimage.data.stereo_motorcycle()[0], skimage.data.rocket(), skimage.data.cat()]

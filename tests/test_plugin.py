@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from videochat_text.cli import app
 from videochat_text.modules import get_module_class, module_names
-from videochat_text.synthetic import Shot, make_clip
+from devkit.synthetic import Shot, make_clip
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -7,7 +7,7 @@ from videochat_text.modules import ModuleSettings, create_module, get_module_cla
 def test_builtins_register_through_entry_points():
     names = module_names()
     assert {"speech", "objects"} <= set(names)
-    assert get_module_class("speech").__module__ == "videochat_text_perception.speech"
+    assert get_module_class("speech").__module__ == "videochat_text.perception.speech"
 
 
 def test_unknown_module_lists_known_ones():

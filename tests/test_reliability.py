@@ -166,7 +166,7 @@ def test_variable_frame_rate_frames_are_timed_by_pts(speech_clip, tmp_path):
 def test_4k_video_is_downscaled_and_memory_stays_bounded(tmp_path):
     import numpy as np
 
-    from videochat_text.synthetic import Shot, make_clip
+    from devkit.synthetic import Shot, make_clip
 
     photo = np.kron(skimage_photo(), np.ones((8, 8, 1), dtype=np.uint8))  # a real photo blown up to 4K
     clip = make_clip(tmp_path / "4k.mp4", [Shot(photo, 3.0)], size=(3840, 2160), fps=10, audio=False)
@@ -211,9 +211,9 @@ def test_rate_limits_are_retried_then_reported(described, config):
 @pytest.mark.parametrize(
     ("blocked", "build", "hint"),
     [
-        ("ultralytics", lambda: __import__("videochat_text_perception.objects", fromlist=["x"]).ObjectsModule(
+        ("ultralytics", lambda: __import__("videochat_text.perception.objects", fromlist=["x"]).ObjectsModule(
             {"backend": "yolo", "model": "yolov8n.yaml"}).load(), "videochat-text[yolo]"),
-        ("whisper", lambda: __import__("videochat_text_perception.speech", fromlist=["x"]).SpeechModule(
+        ("whisper", lambda: __import__("videochat_text.perception.speech", fromlist=["x"]).SpeechModule(
             {"backend": "openai-whisper"}).load(), "videochat-text[whisper]"),
         ("llama_cpp", lambda: VideoChat({"cache": {"enabled": False}}).chat_model, "videochat-text[offline]"),
     ],

@@ -9,7 +9,7 @@ from videochat_text import VideoChat
 from videochat_text.config import RetrievalSettings
 from videochat_text.prompt import load_templates, render_description
 from videochat_text.retrieval import TimelineIndex, make_embeddings, question_time_range, select_entries
-from videochat_text.synthetic import Line, Shot, make_clip
+from devkit.synthetic import Line, Shot, make_clip
 from videochat_text.timeline import Description, Event, VideoInfo, timeline_entries
 
 

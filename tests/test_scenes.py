@@ -3,7 +3,7 @@ import pytest
 from videochat_text import VideoChat
 from videochat_text.timeline import Media
 from videochat_text.video import probe
-from videochat_text_perception.scenes import ScenesModule, shot_events
+from videochat_text.perception.scenes import ScenesModule, shot_events
 
 
 def _run(path, **settings):

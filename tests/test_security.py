@@ -5,7 +5,7 @@ import skimage.data
 
 from videochat_text import VideoChat
 from videochat_text.prompt import WITHHELD, defang
-from videochat_text.synthetic import Line, Shot, make_clip
+from devkit.synthetic import Line, Shot, make_clip
 
 SHOTS = [Shot(skimage.data.chelsea(), 4.0), Shot(skimage.data.coffee(), 9.0)]
 FACTS = [Line(0.3, "My cat is called Whiskers."), Line(4.3, "The coffee costs three dollars.")]

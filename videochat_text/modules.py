@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError, ModuleLoadError, UnknownModuleError
-from .timeline import Event, Media
+from .timeline import Event, Media, VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,14 @@ class PerceptionModule(ABC):
     def run(self, media: Media) -> list[Event]:
         """Observe the media and return events (any order; times from the start of the video,
         within ``media.span``)."""
+
+    def finish(self, events: list[Event], info: VideoInfo) -> list[Event]:
+        """Revise this module's events once the whole video is done (all stretches, in time order).
+
+        Long videos are described a stretch at a time; what must hold across the whole video
+        (e.g. speaker labels: a voice keeps its label in every stretch) is settled here. Runs
+        after cached and resumed stretches too. Default: the events unchanged."""
+        return events
 
     def vocabulary(self) -> frozenset[str] | None:
         """Every label this module can put in ``data["detections"]``, or None (open-ended or unknown).

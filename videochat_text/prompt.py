@@ -1,7 +1,7 @@
 """From a `Description` to the chat prompt: fenced, timestamped, within a token budget.
 
-Templates are files (``prompts/`` in the repository, installed as the package
-``videochat_text_prompts``); the description is always a template *variable*, so
+Templates are files in the package ``videochat_text/prompts/`` (importable as
+``videochat_text.prompts``); the description is always a template *variable*, so
 nothing a video says is ever parsed as template text. Perception text is
 untrusted: it is fenced in ``<video_description>`` tags, any such tag inside it
 is neutralized so a transcript cannot close the fence, and a sentence that reads
@@ -74,7 +74,7 @@ def load_templates(templates_dir: str | Path | None = None) -> Templates:
     Raises:
         PromptError: the folder is missing or a template lacks a required variable.
     """
-    packaged = files("videochat_text_prompts")
+    packaged = files("videochat_text.prompts")
     override = Path(templates_dir).expanduser() if templates_dir else None
     if override is not None and not override.is_dir():
         raise PromptError(f"prompt.templates_dir {templates_dir}: not a folder")

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-SCHEMA_VERSION = 3
-"""Bump when descriptions change shape or content for the same input: old cache entries then miss."""
+SCHEMA_VERSION = 4
+"""Bump when descriptions change shape or content for the same input: old cache entries then miss.
+4: events carry ids; merged timeline entries carry the ids they came from (``sources``)."""
 
 
 def format_timestamp(seconds: float, *, srt: bool = False) -> str:
@@ -133,6 +134,17 @@ class Event(BaseModel):
     """How the observation reads, e.g. ``2 persons (left, center)``."""
     data: dict[str, Any] = Field(default_factory=dict)
     """Structured results: ``detections`` (label, confidence, box in pixels), scores, …"""
+    id: str = ""
+    """Unique within its `Description` (``speech-3``: the module's third event in time order);
+    given by the `Description` when a module leaves it empty. Prompts, retrieval and
+    citations refer to events by it."""
+    sources: tuple[str, ...] = ()
+    """A timeline entry that stands for several events (merged repeats): their ids."""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The ids of the events this stands for: its ``sources``, or its own id."""
+        return self.sources or ((self.id,) if self.id else ())
 
     @model_validator(mode="after")
     def _check_order(self) -> "Event":
@@ -210,11 +222,18 @@ class Description(BaseModel):
     failures: list[ModuleFailure] = Field(default_factory=list)
     config: dict[str, Any] = Field(default_factory=dict)
     """The settings that produced it (secrets removed)."""
+    _by_id: dict[str, Event] | None = PrivateAttr(default=None)
 
     @field_validator("events")
     @classmethod
     def _sort_events(cls, events: list[Event]) -> list[Event]:
-        return sorted(events, key=lambda e: (e.start, e.end, e.module))
+        return with_ids(sorted(events, key=lambda e: (e.start, e.end, e.module)))
+
+    def event(self, event_id: str) -> Event | None:
+        """The event with this id, or None."""
+        if self._by_id is None or len(self._by_id) != len(self.events):
+            self._by_id = {e.id: e for e in self.events}
+        return self._by_id.get(event_id)
 
     # --- queries -----------------------------------------------------------------
     def by_module(self, module: str) -> list[Event]:
@@ -278,12 +297,37 @@ class Description(BaseModel):
         return cls.model_validate_json(text)
 
 
+def with_ids(events: list[Event]) -> list[Event]:
+    """``events`` (in time order) with every missing id filled in as ``module-N``, N counting
+    that module's events from 1; ids a module chose are kept. Ids must be unique."""
+    counts: dict[str, int] = {}
+    out, taken = [], {e.id for e in events if e.id}
+    for event in events:
+        if not event.id:
+            n = counts.get(event.module, 0)
+            while True:
+                n += 1
+                candidate = f"{event.module}-{n}"
+                if candidate not in taken:
+                    break
+            counts[event.module] = n
+            taken.add(candidate)
+            event = event.model_copy(update={"id": candidate})
+        out.append(event)
+    if len(taken) != len(out):
+        seen: set[str] = set()
+        twice = next(e.id for e in out if e.id in seen or seen.add(e.id))
+        raise ValueError(f"event id {twice!r} is used twice")
+    return out
+
+
 def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Event]:
     """Merge consecutive events of one module whose text repeats into one span.
 
     Per-frame detections repeat every sample; a reader (and a prompt) needs
     "0:00–0:08 one person (center)" once, not eight times. The first event's data
-    is kept; ``data["merged"]`` counts how many events the span stands for.
+    is kept; ``data["merged"]`` counts how many events the span stands for, and
+    ``sources`` lists their ids.
     """
     merged: list[Event] = []
     open_by_module: dict[str, int] = {}
@@ -294,7 +338,8 @@ def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Ev
             if last.text == event.text and event.start - last.end <= max_gap_s:
                 count = last.data.get("merged", 1) + 1
                 merged[i] = last.model_copy(
-                    update={"end": max(last.end, event.end), "data": {**last.data, "merged": count}}
+                    update={"end": max(last.end, event.end), "data": {**last.data, "merged": count},
+                            "sources": (*last.ids, *event.ids)}
                 )
                 continue
         open_by_module[event.module] = len(merged)
@@ -314,6 +359,6 @@ def timeline_entries(description: Description) -> list[Event]:
     """
     entries = merge_repeats(description.events)
     if description.summary is not None:
-        entries += [Event(start=p.start, end=p.end, module=SUMMARY_MODULE, text=p.text)
-                    for p in description.summary.pieces]
+        entries += [Event(start=p.start, end=p.end, module=SUMMARY_MODULE, text=p.text, id=f"{SUMMARY_MODULE}-{n}")
+                    for n, p in enumerate(description.summary.pieces, 1)]
     return sorted(entries, key=lambda e: (e.start, e.module != SUMMARY_MODULE, e.end, e.module))

@@ -168,6 +168,8 @@ class VideoChat:
             log.warning("%s: resumed an interrupted run (%d of %d parts were already done)", video, resumed, len(units))
         if len(units) > 1:
             progress("video stretches", len(units), len(units))
+        events, finish_failures = self._finish(names, events, failures, info)
+        failures += finish_failures
         started = time.perf_counter()
         if self._summarizer is None:  # models load once per VideoChat
             self._summarizer = make_summarizer(self.settings.summary)
@@ -186,6 +188,26 @@ class VideoChat:
             self.cache.put(key, description)
             work.clear()
         return description
+
+    def _finish(self, names: list[str], events: list[Event], failures: list[ModuleFailure],
+                info: VideoInfo) -> tuple[list[Event], list[ModuleFailure]]:
+        """Each module's `finish` over its events of the whole video; a module whose `finish`
+        fails keeps its events as they were and is recorded as failed."""
+        failed = {f.module for f in failures}
+        revised: list[Event] = [e for e in events if e.module not in names or e.module in failed]
+        new_failures = []
+        for name in names:
+            own = sorted((e for e in events if e.module == name), key=lambda e: (e.start, e.end))
+            if name in failed:
+                continue
+            try:
+                revised += _checked(self.module(name).finish(own, info), name, info)
+            except Exception as exc:  # one module's failure must not lose the others' work
+                message = _failure_message(exc)
+                log.warning("module %s failed to finish: %s", name, message)
+                new_failures.append(ModuleFailure(module=name, error=message))
+                revised += own
+        return revised, new_failures
 
     def _work_units(self, info: VideoInfo, names: list[str]) -> list[tuple[str, tuple[float, float] | None, list[str]]]:
         """``(name, span, modules)`` per unit of work: the video's stretches (``perception.segment_s``

@@ -1,4 +1,4 @@
-"""Prompt templates of videochat-text (installed as ``videochat_text_prompts``).
+"""Prompt templates of videochat-text.
 
 Each ``.txt`` file is a LangChain f-string template; ``{variables}`` are filled in
 by `videochat_text.prompt`. Override any of them with ``prompt.templates_dir``.

@@ -37,7 +37,7 @@ CROP = 224  # I3D's input size
 
 
 def kinetics400_labels() -> list[str]:
-    return files("videochat_text_perception").joinpath("kinetics400.txt").read_text().splitlines()
+    return files("videochat_text.perception").joinpath("kinetics400.txt").read_text().splitlines()
 
 
 class ActionsSettings(ModuleSettings):

@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import VideoChatError
+from videochat_text.errors import VideoChatError
 
 SPEECH_RATE = 16_000  # Hz of the narration track we write
 
@@ -186,7 +186,7 @@ def make_street_clip(path: str | Path) -> Path:
     Raises:
         VideoChatError: ultralytics (which ships the photos) is not installed.
     """
-    from .weights import package_dir
+    from videochat_text.weights import package_dir
 
     assets = package_dir("ultralytics")
     if assets is None or not (assets / "assets" / "bus.jpg").exists():

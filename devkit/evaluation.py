@@ -20,10 +20,10 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .chat import token_counter
-from .errors import ConfigError
+from videochat_text.chat import token_counter
+from videochat_text.errors import ConfigError
 from .synthetic import Line, Shot, make_clip
-from .videochat import VideoChat
+from videochat_text.videochat import VideoChat
 
 
 CLIP_RECIPE_VERSION = 2
