@@ -33,6 +33,14 @@ def frame_media(path: Path, every_s: float = 1.0, max_side: int = 1280) -> Media
     return Media(info=info, frames=frames, audio=None, sample_every_s=every_s)
 
 
+def pipeline_media(path: Path, *modules: str) -> Media:
+    """What the pipeline hands these modules for the whole clip (default settings)."""
+    from videochat_text.config import Settings
+    from videochat_text.describing import decode
+
+    return decode(path, probe(path), modules, None, Settings())
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("media")

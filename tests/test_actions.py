@@ -4,12 +4,12 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import pipeline_media
 import skimage.data
 
 from videochat_text import ModuleLoadError
 from devkit.synthetic import make_clip, pan
-from videochat_text.timeline import Frame, Media
-from videochat_text.video import probe
+from videochat_text.timeline import Frame
 from videochat_text.perception.actions import ActionsModule, group_clips, kinetics400_labels
 from videochat_text.perception.i3d import InceptionI3d, flax_to_state_dict
 
@@ -52,9 +52,9 @@ def motorcycle_pan(tmp_path_factory):
 @pytest.mark.slow
 def test_real_clip_gets_a_sensible_top_5(motorcycle_pan):
     module = ActionsModule({"top_k": 5, "min_score": 0.0, "device": "cpu"})
-    events = module.run(Media(info=probe(motorcycle_pan), frames=[], audio=None, sample_every_s=1.0))
+    events = module.run(pipeline_media(motorcycle_pan, "actions"))
     assert len(events) == 1 and (events[0].start, events[0].end) == (0.0, 2.0)
-    labels = [d["label"] for d in events[0].data["labels"]]
+    labels = [d["label"] for d in events[0].data["detections"]]
     assert "motorcycling" in labels, events[0].text
     assert events[0].text.startswith(labels[0]) and "(0." in events[0].text
 
@@ -63,8 +63,8 @@ def test_real_clip_gets_a_sensible_top_5(motorcycle_pan):
 def test_the_shortest_clips_allowed_run(motorcycle_pan):
     """8 frames leave one step in time before the final pooling (it crashed on 2x7x7)."""
     module = ActionsModule({"frames_per_clip": 8, "top_k": 400, "min_score": 0.0, "device": "cpu"})
-    (event,) = module.run(Media(info=probe(motorcycle_pan), frames=[], audio=None, sample_every_s=1.0))
-    assert len(event.data["labels"]) == 400 and sum(d["score"] for d in event.data["labels"]) == pytest.approx(1, abs=0.02)
+    (event,) = module.run(pipeline_media(motorcycle_pan, "actions"))
+    assert len(event.data["detections"]) == 400 and sum(d["score"] for d in event.data["detections"]) == pytest.approx(1, abs=0.02)
 
 
 def test_group_clips_pads_and_drops_the_short_tail():
@@ -105,13 +105,13 @@ def test_videomae_backend_runs_the_transformers_path(tiny_videomae, motorcycle_p
     module = ActionsModule({"backend": "videomae", "model": str(tiny_videomae), "top_k": 2, "min_score": 0.0,
                             "clip_s": 1.0, "device": "cpu"})
     assert module.weights_status() == "ok" and "videomae" in module.backend()
-    events = module.run(Media(info=probe(motorcycle_pan), frames=[], audio=None, sample_every_s=1.0))
+    events = module.run(pipeline_media(motorcycle_pan, "actions"))
     assert module._frames_per_clip == 4  # taken from the model's config, not frames_per_clip
     assert [(e.start, e.end) for e in events] == [(0.0, 1.0), (1.0, 2.0)]
     for e in events:
-        scores = [d["score"] for d in e.data["labels"]]
+        scores = [d["score"] for d in e.data["detections"]]
         assert len(scores) == 2 and scores == sorted(scores, reverse=True) and sum(scores) <= 1.0001
-        assert {d["label"] for d in e.data["labels"]} <= {"riding a bike", "juggling", "dancing"}
+        assert {d["label"] for d in e.data["detections"]} <= {"riding a bike", "juggling", "dancing"}
 
 
 def test_videomae_without_local_weights_says_so():

@@ -16,7 +16,7 @@ def _box_pixels_changed(before: np.ndarray, after: np.ndarray, box, scale=1.0) -
 
 def test_draw_boxes_scales_video_pixels_to_the_frame():
     image = np.full((240, 320, 3), 128, np.uint8)  # frame at half the video's 640x480
-    drawn = draw_boxes(image, [{"label": "cat", "confidence": 0.9, "box": [200, 200, 400, 400]}], (640, 480))
+    drawn = draw_boxes(image, [{"label": "cat", "score": 0.9, "box": [200, 200, 400, 400]}], (640, 480))
     assert drawn.shape == image.shape
     assert _box_pixels_changed(image, drawn, [200, 200, 400, 400], scale=0.5)
     assert not _box_pixels_changed(image, drawn, [440, 420, 620, 470], scale=0.5)  # nothing drawn elsewhere

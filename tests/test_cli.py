@@ -25,7 +25,7 @@ def test_describe_json_is_one_object_with_the_schema(speech_clip, config_file):
     modules = {e["module"] for e in payload["events"]}
     assert modules == {"speech", "objects"}
     for e in payload["events"]:
-        assert set(e) == {"start", "end", "module", "text", "data"}
+        assert set(e) == {"id", "start", "end", "module", "text", "data", "sources"}
     assert any(d["box"] for e in payload["events"] if e["module"] == "objects" for d in e["data"]["detections"])
 
 

@@ -7,7 +7,7 @@ from videochat_text.grounding import Evidence, answer_polarity, answer_times, ch
 
 
 def detection(label: str) -> dict:
-    return {"label": label, "confidence": 0.9, "box": [0, 0, 10, 10]}
+    return {"label": label, "score": 0.9, "box": [0, 0, 10, 10]}
 
 
 EVENTS = [

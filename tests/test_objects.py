@@ -3,8 +3,8 @@ import pytest
 from conftest import frame_media
 
 from videochat_text import ModuleLoadError
-from videochat_text.perception.objects import (
-    ObjectsModule, describe_detections, detections_from_ssd, horizontal_position)
+from videochat_text.detections import count_by_position, horizontal_position, plural, singular
+from videochat_text.perception.objects import ObjectsModule, detections_from_ssd
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -23,7 +23,7 @@ def test_ssd_finds_what_each_shot_shows(speech_clip):
         assert e.end == pytest.approx(min(e.start + 1.0, 10.0))
         for d in e.data["detections"]:
             x1, y1, x2, y2 = d["box"]
-            assert 0 <= x1 < x2 <= 640 and 0 <= y1 < y2 <= 480 and d["confidence"] >= 0.4
+            assert 0 <= x1 < x2 <= 640 and 0 <= y1 < y2 <= 480 and d["score"] >= 0.4
 
 
 def test_boxes_are_in_video_pixels_even_when_frames_are_downscaled(speech_clip):
@@ -37,15 +37,22 @@ def test_boxes_are_in_video_pixels_even_when_frames_are_downscaled(speech_clip):
 def test_detections_from_ssd_maps_ids_and_boxes():
     rows = np.array([[0, 1, 0.9, 0.1, 0.2, 0.5, 1.2], [1, 17, 0.8, 0, 0, 1, 1], [0, 3, 0.1, 0, 0, 1, 1]])
     per_image = detections_from_ssd(rows, 2, (200, 100), min_score=0.4)
-    assert per_image[0] == [{"label": "person", "confidence": 0.9, "box": [20.0, 20.0, 100.0, 100.0]}]
+    assert per_image[0] == [{"label": "person", "score": 0.9, "box": [20.0, 20.0, 100.0, 100.0]}]
     assert per_image[1][0]["label"] == "cat"
 
 
 def test_text_counts_and_positions():
-    det = lambda label, x: {"label": label, "confidence": 0.9, "box": [x - 10, 0, x + 10, 50]}
-    text = describe_detections([det("person", 30), det("person", 320), det("car", 600)], 640)
-    assert text == "2 persons (left, center), 1 car (right)"
+    det = lambda label, x: {"label": label, "score": 0.9, "box": [x - 10, 0, x + 10, 50]}
+    text = count_by_position([det("person", 30), det("person", 320), det("car", 600)], 640)
+    assert text == "2 people (left, center), 1 car (right)"
     assert horizontal_position([0, 0, 640, 10], 640) == "center"
+
+
+@pytest.mark.parametrize("label, many", [("person", "people"), ("bus", "buses"), ("wine glass", "wine glasses"),
+                                          ("mouse", "mice"), ("skis", "skis"), ("teddy bear", "teddy bears"),
+                                          ("knife", "knives"), ("sports ball", "sports balls")])
+def test_plural_and_singular_are_inverse_on_labels(label, many):
+    assert plural(label, 2) == many and plural(label, 1) == label and singular(many) == label
 
 
 @pytest.mark.slow

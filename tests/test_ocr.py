@@ -7,7 +7,8 @@ from conftest import frame_media
 
 from videochat_text import ModuleLoadError
 from devkit.synthetic import Shot, fit_image, make_clip
-from videochat_text.perception.ocr import OcrModule, where
+from videochat_text.detections import region
+from videochat_text.perception.ocr import OcrModule
 
 pytest.importorskip("rapidocr_onnxruntime", reason="the ocr extra is part of make test")
 
@@ -46,9 +47,9 @@ def read(sign_clip):
 def test_text_on_screen_is_read_with_its_place_and_time(read):
     first = read[0]
     assert (first.start, first.end) == (0.0, pytest.approx(3.0, abs=0.05))
-    words = first.data["lines"][0]["text"].replace(" ", "").lower()
+    words = first.data["detections"][0]["label"].replace(" ", "").lower()
     assert "freshcoffee" in words and "$3" in words, first.text
-    x1, y1, x2, y2 = first.data["lines"][0]["box"]
+    x1, y1, x2, y2 = first.data["detections"][0]["box"]
     assert 0 <= x1 < 80 and 0 <= y1 < 80 and x2 < 400 and y2 < 120  # where it was drawn, in video pixels
     assert first.text.endswith("(top left)")
 
@@ -77,9 +78,9 @@ def test_annotated_frames_show_the_text_boxes(sign_clip, tmp_path):
 
 
 def test_where_names_the_ninth_of_the_frame():
-    assert where([0, 0, 10, 10], (90, 90)) == "top left"
-    assert where([40, 40, 50, 50], (90, 90)) == "center"
-    assert where([80, 40, 90, 50], (90, 90)) == "right"
+    assert region([0, 0, 10, 10], (90, 90)) == "top left"
+    assert region([40, 40, 50, 50], (90, 90)) == "center"
+    assert region([80, 40, 90, 50], (90, 90)) == "right"
 
 
 def test_missing_package_says_how_to_install(monkeypatch):

@@ -1,7 +1,7 @@
 import pytest
 
 from videochat_text import VideoChat
-from videochat_text.timeline import Media
+from videochat_text.timeline import Media  # noqa: F401  (scenes reads the file: an empty Media is enough)
 from videochat_text.video import probe
 from videochat_text.perception.scenes import ScenesModule, shot_events
 
@@ -28,6 +28,6 @@ def test_shot_events_stay_inside_the_video():
 
 def test_scenes_alone_decodes_no_frames(speech_clip, tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr("videochat_text.videochat.iter_frames", lambda *a, **k: calls.append(1) or iter(()))
+    monkeypatch.setattr("videochat_text.describing.iter_frames", lambda *a, **k: calls.append(1) or iter(()))
     d = VideoChat({"cache": {"dir": str(tmp_path)}}).describe(speech_clip, modules=["scenes"])
     assert calls == [] and len(d.by_module("scenes")) == 3

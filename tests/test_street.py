@@ -58,11 +58,11 @@ def test_speech_scenes_text_and_labels(street):
     said = " ".join(e["text"] for e in _events(street, "speech")).lower()
     assert "city center" in said and "coaches" in said and "goal" in said
     assert [round(e["start"]) for e in _events(street, "scenes")] == [0, 6]
-    read = " ".join(line["text"] for e in _events(street, "ocr") for line in e["data"]["lines"]).upper()
+    read = " ".join(d["label"] for e in _events(street, "ocr") for d in e["data"]["detections"]).upper()
     assert "MADRID" in read or "EMISIONES" in read, read
-    for module, key in (("actions", "labels"), ("tags", "tags")):
+    for module in ("actions", "tags"):
         for e in _events(street, module):
-            assert e["data"][key] and e["text"].startswith(e["data"][key][0]["label"])
+            assert e["data"]["detections"] and e["text"].startswith(e["data"]["detections"][0]["label"])
     assert _events(street, "captions")  # words of a random model: only that the path ran
     summary = street["summary"]
     assert summary["source"].startswith(("t5", "merge")) and "bus" in summary["text"]

@@ -7,7 +7,7 @@ import pytest
 from videochat_text import ModuleLoadError, VideoChat
 from videochat_text.config import SummarySettings
 from videochat_text.summary import FallbackSummarizer, MergeSummarizer, T5Summarizer, make_summarizer, time_windows
-from videochat_text.timeline import Event, VideoInfo
+from videochat_text.timeline import Event, ModuleRecord, VideoInfo
 
 LONG = VideoInfo(path="long.mp4", duration=400.0, fps=25, width=640, height=480)
 
@@ -45,14 +45,16 @@ def test_time_windows_group_by_start():
 def test_merge_names_ranked_labels_and_counts_the_rest():
     short = VideoInfo(path="a.mp4", duration=10.0, fps=25, width=640, height=480)
 
-    def ranked(start, key, *labels):
-        return Event(start=start, end=start + 2, module="tags" if key == "tags" else "actions", text=", ".join(labels),
-                     data={key: [{"label": label, "score": 0.5} for label in labels]})
+    def ranked(start, module, *labels):
+        return Event(start=start, end=start + 2, module=module, text=", ".join(labels),
+                     data={"detections": [{"label": label, "score": 0.5, "box": None} for label in labels]})
 
     events = [ranked(0, "tags", "espresso", "cup"), ranked(4, "tags", "Egyptian cat"), ranked(6, "tags", "espresso"),
-              ranked(0, "labels", "juggling"), Event(start=1, end=2, module="scenes", text="shot 2 begins"),
-              Event(start=3, end=5, module="ocr", text='"EXIT" (top)', data={"lines": [{"text": "EXIT", "score": 0.9}]})]
-    text = MergeSummarizer().summarize(events, short).text
+              ranked(0, "actions", "juggling"), Event(start=1, end=2, module="scenes", text="shot 2 begins"),
+              Event(start=3, end=5, module="ocr", text='"EXIT" (top)',
+                    data={"detections": [{"label": "EXIT", "score": 0.9, "box": [0, 0, 9, 9]}]})]
+    records = {"tags": ModuleRecord(evidence="pictured"), "ocr": ModuleRecord(evidence="read"), "actions": ModuleRecord()}
+    text = MergeSummarizer().summarize(events, short, records).text
     assert "tags: espresso (from 0:00:00.0), Egyptian cat (from 0:00:04.0)" in text
     assert "actions: juggling (from 0:00:00.0)" in text and "with 1 scenes events" in text
     assert 'ocr: "EXIT" (from 0:00:03.0)' in text

@@ -35,9 +35,9 @@ def test_each_shot_tagged_once_and_held_until_the_next(tags, speech_clip):
     by_start = {round(e.start): e for e in events}
     assert set(by_start) == {4, 7}  # the astronaut's best guess, "bobsled" (0.18), is below min_score
     assert by_start[4].end == pytest.approx(7.0, abs=0.05) and by_start[7].end == pytest.approx(10.0, abs=0.05)
-    assert "cat" in by_start[4].text and by_start[7].data["tags"][0]["label"] == "espresso"
+    assert "cat" in by_start[4].text and by_start[7].data["detections"][0]["label"] == "espresso"
     for e in events:
-        scores = [t["score"] for t in e.data["tags"]]
+        scores = [t["score"] for t in e.data["detections"]]
         assert scores == sorted(scores, reverse=True) and min(scores) >= tags.settings.min_score and len(scores) <= 3
 
 

@@ -34,7 +34,7 @@ def test_event_validation(kwargs, expectation):
 
 
 def _description() -> Description:
-    det = {"label": "person", "confidence": 0.9, "box": [10.0, 20.0, 110.5, 220.0]}
+    det = {"label": "person", "score": 0.9, "box": [10.0, 20.0, 110.5, 220.0]}
     return Description(
         video=INFO,
         events=[
@@ -55,7 +55,20 @@ def test_events_sorted_and_json_round_trips_exactly():
     assert again.to_json() == text
     payload = json.loads(d.to_json())
     assert set(payload) >= {"video", "events", "summary", "timings", "failures", "config"}
-    assert set(payload["events"][0]) == {"start", "end", "module", "text", "data"}
+    assert set(payload["events"][0]) == {"id", "start", "end", "module", "text", "data", "sources"}
+
+
+def test_events_get_ids_unique_within_the_description_and_merged_entries_keep_them():
+    events = [Event(start=t, end=t + 1, module="objects", text="1 cat (center)") for t in range(3)]
+    events += [Event(start=0.5, end=2, module="speech", text='"Hi."'), Event(start=5, end=6, module="speech",
+                                                                             text='"Bye."', id="mine")]
+    d = Description(video=_description().video, events=events)
+    assert [e.id for e in d.events] == ["objects-1", "speech-1", "objects-2", "objects-3", "mine"]
+    assert d.event("speech-1").text == '"Hi."' and d.event("nope") is None
+    (cats,) = [e for e in merge_repeats(d.events) if e.module == "objects"]
+    assert cats.ids == ("objects-1", "objects-2", "objects-3")
+    with pytest.raises(ValueError, match="used twice"):
+        Description(video=d.video, events=[*events, Event(start=7, end=8, module="x", text="y", id="mine")])
 
 
 def test_renderings_carry_times_and_boxes():

@@ -58,7 +58,7 @@ def test_tracked_objects_still_answer_presence_questions(moving_cat):
 
 
 def box(x, label="person", y=100):
-    return {"label": label, "confidence": 0.9, "box": [x, y, x + 100, y + 200]}
+    return {"label": label, "score": 0.9, "box": [x, y, x + 100, y + 200]}
 
 
 def test_a_missed_frame_does_not_split_a_track():

@@ -3,8 +3,7 @@
 ``videochat-text describe VIDEO --annotate DIR`` writes one JPEG per frame that
 has boxes, named by its time (``0000012.000s.jpg``), so a user can check a
 description against the picture. The boxes come from the description (per-frame
-``data["detections"]``, a track's ``data["boxes"]``, text read on screen in
-``data["lines"]``); the frames are decoded
+``data["detections"]`` of every module, a track's ``data["boxes"]``); the frames are decoded
 again by the shared reader with the sampling the description used.
 """
 
@@ -13,33 +12,33 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from .detections import Detection
 from .errors import VideoChatError
 from .timeline import Description
 from .video import DecoderName, iter_frames, sample_interval
 
-Box = dict[str, Any]  # {"label": str, "confidence": float, "box": [x1, y1, x2, y2]} in video pixels
 
 _TIME_TOLERANCE_S = 0.02
 
 
-def boxes_by_time(description: Description) -> dict[float, list[Box]]:
+def boxes_by_time(description: Description) -> dict[float, list[Detection]]:
     """Every drawn box, keyed by the time of the frame it was found in."""
-    found: dict[float, list[Box]] = defaultdict(list)
+    found: dict[float, list[Detection]] = defaultdict(list)
     for event in description.events:
         if event.data.get("track") and event.data.get("boxes"):
             name = event.text.split(":", 1)[0]  # the track's name in the description, e.g. "person 2"
             for seen in event.data["boxes"]:
-                found[round(float(seen["time"]), 3)].append(
-                    {"label": name, "confidence": seen.get("confidence"), "box": seen["box"]})
-        elif event.data.get("detections") and "frame_size" in event.data:
-            found[round(event.start, 3)].extend(event.data["detections"])
-        for line in event.data.get("lines") or []:  # text read on screen (ocr), on its keyframe
-            found[round(event.start, 3)].append({"label": f'"{line["text"]}"', "confidence": line.get("score"),
-                                                 "box": line["box"]})
+                found[round(float(seen["time"]), 3)].append({"label": name, "score": seen.get("score"), "box": seen["box"]})
+            continue
+        record = description.modules.get(event.module)
+        read = record is not None and record.evidence == "read"  # text on screen is drawn quoted
+        for d in event.data.get("detections") or []:
+            if d.get("box") is not None:
+                label = f'"{d["label"]}"' if read else d["label"]
+                found[round(event.start, 3)].append({**d, "label": label})
     return dict(found)
 
 
@@ -52,7 +51,7 @@ def _color(label: str) -> tuple[int, int, int]:
     return int(pixel[0]), int(pixel[1]), int(pixel[2])
 
 
-def draw_boxes(image: np.ndarray, boxes: list[Box], video_size: tuple[int, int]) -> np.ndarray:
+def draw_boxes(image: np.ndarray, boxes: list[Detection], video_size: tuple[int, int]) -> np.ndarray:
     """A BGR copy of the RGB ``image`` with ``boxes`` (in video pixels) drawn and labelled."""
     import cv2
 
@@ -66,8 +65,8 @@ def draw_boxes(image: np.ndarray, boxes: list[Box], video_size: tuple[int, int])
         p2 = (round(x2 * scale_x), round(y2 * scale_y))
         color = _color(box["label"])
         cv2.rectangle(canvas, p1, p2, color, thickness)
-        confidence = box.get("confidence")
-        text = box["label"] if confidence is None else f"{box['label']} {confidence:.2f}"
+        score = box.get("score")
+        text = box["label"] if score is None else f"{box['label']} {score:.2f}"
         (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, thickness)
         top = max(p1[1] - h - base, 0)
         left = max(0, min(p1[0], canvas.shape[1] - w))  # the whole label inside the picture

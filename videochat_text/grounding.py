@@ -22,9 +22,8 @@ from typing import Iterable, Mapping
 
 from .timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
 
-SPEECH_MODULE = "speech"
-CAPTION_MODULES = frozenset({"captions", "tags"})
-"""Modules whose free text describes what is in the picture (a word there is a sighting)."""
+_DEFAULT_ROLES = {"objects": "seen", "captions": "pictured", "tags": "pictured", "speech": "heard", "ocr": "read"}
+"""What the built-in modules' events are evidence of, for descriptions that do not record it."""
 
 SYNONYMS: Mapping[str, str] = {
     "people": "person", "persons": "person", "man": "person", "men": "person", "woman": "person",
@@ -131,30 +130,44 @@ class Sighting:
 class Evidence:
     """Where each label was seen (detections, captions) and what was said when, for one description."""
 
-    def __init__(self, events: Iterable[Event], vocabulary: Iterable[str] = (), *, max_gap_s: float = 1.5):
+    def __init__(self, events: Iterable[Event], vocabulary: Iterable[str] = (), *, max_gap_s: float = 1.5,
+                 roles: Mapping[str, str | None] | None = None):
         """
         Args:
             vocabulary: every label a module that ran could have reported; a label in it
                 that was never seen is a "no".
             max_gap_s: sightings of one label this close together are one span.
+            roles: what each module's events are evidence of (`Description.modules`):
+                ``seen``/``pictured`` labels and ``pictured`` text are sightings, ``heard`` is
+                what was said; default: the built-in modules' roles.
         """
+        roles = dict(_DEFAULT_ROLES if roles is None else roles)
         self._by_label: dict[str, list[Sighting]] = {}
         self._captions: list[Event] = []
         self._speech: list[Event] = []
         self.vocabulary = frozenset(v.lower() for v in vocabulary)
         self._max_gap_s = max_gap_s
         for event in events:
-            labels = {str(d.get("label", "")).lower() for d in event.data.get("detections") or []}
-            for label in labels - {""}:
-                self._by_label.setdefault(label, []).append(Sighting(event.start, event.end, (event.module,)))
-            if event.module in CAPTION_MODULES:
+            role = roles.get(event.module)
+            if role in ("seen", "pictured"):
+                labels = {str(d.get("label", "")).lower() for d in event.data.get("detections") or []}
+                for label in labels - {""}:
+                    self._by_label.setdefault(label, []).append(Sighting(event.start, event.end, (event.module,)))
+            if role == "pictured":
                 self._captions.append(event)
-            elif event.module == SPEECH_MODULE:
+            elif role == "heard":
                 self._speech.append(event)
 
     @classmethod
-    def of(cls, description: Description, vocabulary: Iterable[str] = ()) -> "Evidence":
-        return cls(description.events, vocabulary)
+    def of(cls, description: Description) -> "Evidence":
+        """The evidence in a description, with the label sets its modules recorded when it was made."""
+        vocabulary = {label for record in description.modules.values() for label in record.vocabulary or ()}
+        failed = {f.module for f in description.failures}
+        if failed & set(description.modules):  # a module that failed saw nothing: no "no" answers from it
+            vocabulary = {label for name, record in description.modules.items() if name not in failed
+                          for label in record.vocabulary or ()}
+        roles = {name: record.evidence for name, record in description.modules.items()}
+        return cls(description.events, vocabulary, roles=roles or None)
 
     def said_near(self, time: float) -> list[Event]:
         """The spoken lines within `_NEAR_S` of ``time``."""

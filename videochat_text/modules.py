@@ -27,7 +27,15 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "videochat_text.modules"
 
-Consumes = Literal["frames", "audio", "clips"]
+Consumes = Literal["frames", "audio", "clips", "file"]
+"""What the pipeline hands a module: sampled ``frames``, 16 kHz ``audio``, ``clips`` (denser frames
+of its choosing, decoded as it reads them: `Media.frames_every`), or the ``file`` itself
+(`Media.info.path`, for a module that must read every frame with its own reader)."""
+Evidence = Literal["seen", "pictured", "read", "heard"]
+"""What a module's findings are evidence of, for the answer checks (`answering.checks`):
+``seen`` things in the picture with labels from a fixed vocabulary (a label in it never
+found means "not seen"); ``pictured`` what the whole picture shows (tags, captions: evidence
+that something is there, never that it is not); ``read`` text on screen; ``heard`` speech."""
 
 
 class ModuleSettings(BaseModel):
@@ -46,8 +54,10 @@ class PerceptionModule(ABC):
     name: ClassVar[str]
     """Registry key, short and lowercase, e.g. ``"objects"``."""
     consumes: ClassVar[frozenset[Consumes]] = frozenset({"frames"})
-    """What the pipeline must decode for it: sampled ``frames`` and/or ``audio``."""
+    """What the pipeline must give it (see `Consumes`)."""
     Settings: ClassVar[type[ModuleSettings]] = ModuleSettings
+    evidence: ClassVar[Evidence | None] = None
+    """What its events are evidence of (see `Evidence`); None: nothing the answer checks use."""
     whole_video: ClassVar[bool] = False
     """Long videos are described a stretch at a time (``perception.segment_s``): `run` gets
     one stretch (``media.span``; ``media.audio`` starts at ``media.start``). A module that

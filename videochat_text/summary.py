@@ -12,11 +12,14 @@ import importlib.util
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from .config import SummarySettings
 from .errors import ConfigError, ModuleLoadError
-from .timeline import Event, Summary, SummaryPiece, VideoInfo, format_timestamp, merge_repeats
+from .timeline import Event, ModuleRecord, Summary, SummaryPiece, VideoInfo, format_timestamp, merge_repeats
+
+Records = Mapping[str, ModuleRecord]
+"""What each module's events are evidence of (`Description.modules`), by module name."""
 from .weights import hf_model_available, torch_device
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ log = logging.getLogger(__name__)
 class Summarizer(Protocol):
     name: str
 
-    def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary: ...
+    def summarize(self, events: Sequence[Event], info: VideoInfo, modules: Records = {}) -> Summary: ...
 
 
 class MergeSummarizer:
@@ -41,38 +44,40 @@ class MergeSummarizer:
         self.max_items = max_items
         self.chunk_s = chunk_s
 
-    def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
+    def summarize(self, events: Sequence[Event], info: VideoInfo, modules: Records = {}) -> Summary:
         seconds = f"{info.duration:.0f}" if info.duration >= 10 else f"{info.duration:.1f}"
-        text = self._text(events, f"A {seconds}-second video")
+        text = self._text(events, f"A {seconds}-second video", modules)
         pieces = []
         if info.duration > self.chunk_s:
             pieces = [
                 SummaryPiece(start=start, end=min(end, info.duration),
                              text=self._text(group, f"The stretch {format_timestamp(start)}–"
-                                                    f"{format_timestamp(min(end, info.duration))}",
-                                            max_items=max(1, self.max_items // 3)))
+                                                    f"{format_timestamp(min(end, info.duration))}", modules,
+                                             max_items=max(1, self.max_items // 3)))
                 for start, end, group in time_windows(events, self.chunk_s)
             ]
         return Summary(text=text, source=self.name, pieces=pieces)
 
-    def _text(self, events: Sequence[Event], opening: str, max_items: int | None = None) -> str:
+    def _text(self, events: Sequence[Event], opening: str, modules: Records, max_items: int | None = None) -> str:
         max_items = max_items or self.max_items
+        evidence = {name: record.evidence for name, record in modules.items()}
         merged = merge_repeats(events)
         parts = [opening]
-        speech = [e for e in merged if e.module == "speech"]
+        speech = [e for e in merged if evidence.get(e.module) == "heard"]
         if speech:
             said = " ".join(e.data.get("transcript", e.text) for e in speech[:max_items])
             more = f" (and {len(speech) - max_items} more lines)" if len(speech) > max_items else ""
             parts.append(f'in which someone says: "{said}"{more}')
-        seen = _first_named([e for e in events if e.data.get("detections")], _detected)
+        seen = _first_named([e for e in events if evidence.get(e.module) == "seen"], _labels)
         if seen:
             names = [f"{label} (from {format_timestamp(t)})" for label, t in seen[:max_items]]
             parts.append("showing " + ", ".join(names))
-        others = [e for e in merged if e.module != "speech" and not e.data.get("detections")]
+        others = [e for e in merged if evidence.get(e.module) not in ("heard", "seen")]
         counts: Counter[str] = Counter()
         for module in sorted({e.module for e in others}):
-            named = _first_named([e for e in others if e.module == module], _named)
-            if named:  # tags, actions: their top labels; ocr: what it read
+            names_of = _quoted_labels if evidence.get(module) == "read" else _top_label
+            named = _first_named([e for e in others if e.module == module], names_of)
+            if named:  # tags, actions: their top labels; text on screen: what was read
                 parts.append(f"{module}: " + ", ".join(f"{label} (from {format_timestamp(t)})"
                                                         for label, t in named[:max_items]))
             else:
@@ -93,16 +98,18 @@ def _first_named(events: Sequence[Event], names: Callable[[Event], Iterable[str]
     return sorted(first.items(), key=lambda kv: kv[1])
 
 
-def _detected(event: Event) -> list[str]:
-    return [d["label"] for d in event.data["detections"]]
+def _labels(event: Event) -> list[str]:
+    return [d["label"] for d in event.data.get("detections") or []]
 
 
-def _named(event: Event) -> list[str]:
-    """The top label of ranked labels (``data["tags"]``/``data["labels"]``), every line read (``data["lines"]``)."""
-    ranked = event.data.get("tags") or event.data.get("labels") or []
-    top = [str(ranked[0]["label"])] if ranked and isinstance(ranked[0], dict) and "label" in ranked[0] else []
-    read = [f'"{line["text"]}"' for line in event.data.get("lines") or [] if isinstance(line, dict) and line.get("text")]
-    return top + read
+def _top_label(event: Event) -> list[str]:
+    """The first (best) label of ranked whole-picture labels, such as tags or actions."""
+    return _labels(event)[:1]
+
+
+def _quoted_labels(event: Event) -> list[str]:
+    """Every line of text read on screen, quoted."""
+    return [f'"{label}"' for label in _labels(event)]
 
 
 def time_windows(events: Sequence[Event], window_s: float) -> list[tuple[float, float, list[Event]]]:
@@ -157,7 +164,7 @@ class T5Summarizer:
                                           num_beams=2, do_sample=False)
         return self._tokenizer.decode(output[0], skip_special_tokens=True).strip()
 
-    def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
+    def summarize(self, events: Sequence[Event], info: VideoInfo, modules: Records = {}) -> Summary:
         self._load()
         windows = time_windows(merge_repeats(events), self.settings.chunk_s)
         pieces = [
@@ -184,14 +191,14 @@ class FallbackSummarizer:
         self.primary, self.fallback = primary, fallback
         self.name = primary.name
 
-    def summarize(self, events: Sequence[Event], info: VideoInfo) -> Summary:
+    def summarize(self, events: Sequence[Event], info: VideoInfo, modules: Records = {}) -> Summary:
         reason = self.primary.unavailable_reason()
         if reason is None:
-            return self.primary.summarize(events, info)
+            return self.primary.summarize(events, info, modules)
         if reason not in self._warned:
             self._warned.add(reason)
             log.warning("summary: %s; using the merge summarizer instead (summary.backend: merge silences this)", reason)
-        summary = self.fallback.summarize(events, info)
+        summary = self.fallback.summarize(events, info, modules)
         return summary.model_copy(update={"source": f"merge (fallback from t5:{self.primary.settings.model})"})
 
 

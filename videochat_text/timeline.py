@@ -11,10 +11,12 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from .detections import boxes_text
 
 SCHEMA_VERSION = 4
 """Bump when descriptions change shape or content for the same input: old cache entries then miss.
@@ -110,6 +112,16 @@ class Media:
     ``audio[0]`` is at ``start``; frame times are always from the start of the video."""
     stop: float | None = None
     """Where this stretch ends (None: the end of the video)."""
+    sampler: Callable[[float, int], Iterator[Frame]] | None = None
+    """For modules that consume ``clips``: ``sampler(every_s, max_side)`` decodes this stretch's
+    frames at a denser rate of their choosing, lazily (see `frames_every`)."""
+
+    def frames_every(self, every_s: float, max_side: int) -> Iterator[Frame]:
+        """This stretch's frames every ``every_s`` seconds, at most ``max_side`` pixels on the longer
+        side, decoded by the pipeline as they are consumed (for modules that consume ``clips``)."""
+        if self.sampler is None:
+            raise ValueError("frames_every needs a module that declares consumes = {'clips'}")
+        return self.sampler(every_s, max_side)
 
     @property
     def end(self) -> float:
@@ -131,9 +143,10 @@ class Event(BaseModel):
     module: str
     """Registry name of the module that made it, e.g. ``"objects"``."""
     text: str
-    """How the observation reads, e.g. ``2 persons (left, center)``."""
+    """How the observation reads, e.g. ``2 people (left, center)``."""
     data: dict[str, Any] = Field(default_factory=dict)
-    """Structured results: ``detections`` (label, confidence, box in pixels), scores, …"""
+    """Structured results: ``detections`` (`videochat_text.detections`: label, score, box in display
+    pixels), speech ``words``, …"""
     id: str = ""
     """Unique within its `Description` (``speech-3``: the module's third event in time order);
     given by the `Description` when a module leaves it empty. Prompts, retrieval and
@@ -166,12 +179,8 @@ class Event(BaseModel):
     def line(self, *, with_boxes: bool = True) -> str:
         """Render as ``[0:00:02.0–0:00:04.5] module: text``, boxes appended if any."""
         text = self.text
-        detections = self.data.get("detections") if with_boxes else None
-        if detections:
-            boxes = "; ".join(
-                f"{d['label']} {d['confidence']:.2f} [{', '.join(str(round(v)) for v in d['box'])}]"
-                for d in detections
-            )
+        boxes = boxes_text(self.data.get("detections") or []) if with_boxes else ""
+        if boxes:
             text = f"{text} — boxes: {boxes}"
         return f"[{format_timestamp(self.start)}–{format_timestamp(self.end)}] {self.module}: {text}"
 
@@ -208,6 +217,18 @@ class ModuleFailure(BaseModel):
     error: str
 
 
+class ModuleRecord(BaseModel):
+    """What a module that described the video could report, kept so that asking never re-creates it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    evidence: str | None = None
+    """What its events are evidence of: ``seen``, ``pictured``, ``read``, ``heard`` or None
+    (`videochat_text.modules.Evidence`)."""
+    vocabulary: list[str] | None = None
+    """Every label it can put in ``data["detections"]`` (None: open-ended or unknown)."""
+
+
 class Description(BaseModel):
     """A described video: what the modules saw and heard, in time order."""
 
@@ -222,6 +243,10 @@ class Description(BaseModel):
     failures: list[ModuleFailure] = Field(default_factory=list)
     config: dict[str, Any] = Field(default_factory=dict)
     """The settings that produced it (secrets removed)."""
+    modules: dict[str, ModuleRecord] = Field(default_factory=dict)
+    """Each module that ran, with what its findings mean and its label set."""
+    sample_every_s: float | None = None
+    """The interval frames were sampled at (None: no frames were sampled)."""
     _by_id: dict[str, Event] | None = PrivateAttr(default=None)
 
     @field_validator("events")
@@ -244,7 +269,8 @@ class Description(BaseModel):
         return [e for e in self.events if e.end >= start and e.start <= end]
 
     @property
-    def modules(self) -> list[str]:
+    def event_modules(self) -> list[str]:
+        """The modules that have events in it, sorted."""
         return sorted({e.module for e in self.events})
 
     # --- renderings --------------------------------------------------------------

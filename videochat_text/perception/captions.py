@@ -42,6 +42,7 @@ class CaptionsModule(PerceptionModule):
 
     name = "captions"
     consumes = frozenset({"frames"})
+    evidence = "pictured"
     Settings = CaptionsSettings
     settings: CaptionsSettings
 

@@ -8,8 +8,9 @@ Two backends give the same events:
   model YAML (random weights; for testing the code path only).
 
 Each frame with detections becomes one event whose text reads like
-``2 persons (left, center), 1 cup (right)`` and whose ``data["detections"]`` keeps
-every label, confidence and box ``[x1, y1, x2, y2]`` in pixels of the video. With
+``2 people (left, center), 1 cup (right)`` and whose ``data["detections"]`` keeps
+every label, score and box ``[x1, y1, x2, y2]`` in pixels of the video
+(`videochat_text.detections`). With
 ``track: true`` each object followed across frames becomes one event instead
 (`tracks`, never across a cut): ``car: enters from the right, moves left, leaves at the left``.
 """
@@ -17,13 +18,13 @@ every label, confidence and box ``[x1, y1, x2, y2]`` in pixels of the video. Wit
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 from pydantic import Field
 
+from videochat_text.detections import Detection, count_by_position, detection
 from videochat_text.errors import ModuleLoadError
 from videochat_text.keyframes import shot_starts, thumbnail
 from videochat_text.modules import ModuleSettings, PerceptionModule
@@ -62,14 +63,12 @@ class ObjectsSettings(ModuleSettings):
     stays in the event's ``data["boxes"]``."""
 
 
-Detection = dict[str, Any]  # {"label": str, "confidence": float, "box": [x1, y1, x2, y2]}
-
-
 class ObjectsModule(PerceptionModule):
     """Detect COCO objects in every sampled frame."""
 
     name = "objects"
     consumes = frozenset({"frames"})
+    evidence = "seen"
     Settings = ObjectsSettings
     settings: ObjectsSettings
 
@@ -153,7 +152,7 @@ class ObjectsModule(PerceptionModule):
         detected: dict[int, list[Detection]] = {}
         for batch in _batches(to_detect, self.settings.batch_size):
             for i, detections in zip(batch, detect([media.frames[i] for i in batch], size)):
-                detected[i] = sorted(detections, key=lambda d: -d["confidence"])[: self.settings.max_detections]
+                detected[i] = sorted(detections, key=lambda d: -d["score"])[: self.settings.max_detections]
         self.frames_detected = len(detected)
         found = [(frame.time, detected[i]) for frame, i in zip(media.frames, source)]
         if self.settings.track:
@@ -210,13 +209,9 @@ def _batches(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
 
 
 def _box(x1: float, y1: float, x2: float, y2: float, width: int, height: int) -> list[float]:
-    """Normalized corners → pixel box clipped to the frame, rounded to 0.1 px."""
-    return [
-        round(float(np.clip(x1, 0, 1)) * width, 1),
-        round(float(np.clip(y1, 0, 1)) * height, 1),
-        round(float(np.clip(x2, 0, 1)) * width, 1),
-        round(float(np.clip(y2, 0, 1)) * height, 1),
-    ]
+    """Normalized corners → pixel box clipped to the frame."""
+    return [float(np.clip(x1, 0, 1)) * width, float(np.clip(y1, 0, 1)) * height,
+            float(np.clip(x2, 0, 1)) * width, float(np.clip(y2, 0, 1)) * height]
 
 
 def detections_from_ssd(
@@ -228,9 +223,7 @@ def detections_from_ssd(
         if score < min_score or not 0 <= int(image_id) < n_images:
             continue
         label = TF_COCO_LABELS.get(int(class_id), f"class {int(class_id)}")
-        per_image[int(image_id)].append(
-            {"label": label, "confidence": round(float(score), 4), "box": _box(x1, y1, x2, y2, *size)}
-        )
+        per_image[int(image_id)].append(detection(label, score, _box(x1, y1, x2, y2, *size)))
     return per_image
 
 
@@ -241,37 +234,8 @@ def detections_from_yolo(result: Any, size: tuple[int, int]) -> list[Detection]:
         return []
     h, w = result.orig_shape
     xyxyn = boxes.xyxy.cpu().numpy() / np.array([w, h, w, h], dtype=np.float32)
-    return [
-        {"label": result.names[int(c)], "confidence": round(float(s), 4), "box": _box(*xy, *size)}
-        for xy, s, c in zip(xyxyn, boxes.conf.cpu().numpy(), boxes.cls.cpu().numpy())
-    ]
-
-
-def horizontal_position(box: Sequence[float], width: int) -> str:
-    """``left``, ``center`` or ``right``: which third of the frame the box center is in."""
-    center = (box[0] + box[2]) / 2
-    return "left" if center < width / 3 else "right" if center > 2 * width / 3 else "center"
-
-
-def plural(label: str, count: int) -> str:
-    if count == 1:
-        return label
-    if label.endswith(("s", "x", "ch", "sh")):
-        return label + "es"
-    return label + "s"
-
-
-def describe_detections(detections: Sequence[Detection], width: int) -> str:
-    """``2 persons (left, center), 1 cup (right)`` — most frequent label first."""
-    positions: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for d in detections:
-        box = d["box"]
-        positions[d["label"]].append(((box[0] + box[2]) / 2, horizontal_position(box, width)))
-    parts = []
-    for label, found in sorted(positions.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        where = ", ".join(pos for _, pos in sorted(found))
-        parts.append(f"{len(found)} {plural(label, len(found))} ({where})")
-    return ", ".join(parts)
+    return [detection(result.names[int(c)], s, _box(*xy, *size))
+            for xy, s, c in zip(xyxyn, boxes.conf.cpu().numpy(), boxes.cls.cpu().numpy())]
 
 
 def objects_event(detections: Sequence[Detection], start: float, end: float, size: tuple[int, int]) -> Event:
@@ -279,6 +243,6 @@ def objects_event(detections: Sequence[Detection], start: float, end: float, siz
         start=round(start, 3),
         end=round(end, 3),
         module="objects",
-        text=describe_detections(detections, size[0]),
+        text=count_by_position(detections, size[0]),
         data={"detections": list(detections), "frame_size": list(size)},
     )

@@ -8,8 +8,8 @@ that without, so only keyframes are read (`videochat_text.keyframes`; text
 changes are small, hence a lower ``min_change`` than captions use).
 
 Each keyframe with text becomes ``"Fresh coffee $3" (bottom right), …`` holding
-until the next keyframe; ``data["lines"]`` keeps each line's text, score and box
-``[x1, y1, x2, y2]`` in pixels of the video.
+until the next keyframe; ``data["detections"]`` keeps each line (its text as the
+label), score and box ``[x1, y1, x2, y2]`` in pixels of the video.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
+from videochat_text.detections import detection, region
 from videochat_text.errors import ModuleLoadError
 from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
 from videochat_text.modules import PerceptionModule
@@ -45,6 +46,7 @@ class OcrModule(PerceptionModule):
 
     name = "ocr"
     consumes = frozenset({"frames"})
+    evidence = "read"
     Settings = OcrSettings
     settings: OcrSettings
 
@@ -83,16 +85,15 @@ class OcrModule(PerceptionModule):
                 xs = [p[0] * scale_x for p in corners]
                 ys = [p[1] * scale_y for p in corners]
                 if text.strip() and score >= self.settings.min_score:
-                    lines.append({"text": text.strip(), "score": round(float(score), 3),
-                                  "box": [round(min(xs), 1), round(min(ys), 1), round(max(xs), 1), round(max(ys), 1)]})
+                    lines.append(detection(text.strip(), score, [min(xs), min(ys), max(xs), max(ys)]))
             if not lines:
                 continue
             lines = sorted(lines, key=_area, reverse=True)[: self.settings.max_lines]
             lines.sort(key=lambda line: (line["box"][1], line["box"][0]))  # reading order
             events.append(Event(
                 start=round(frame.time, 3), end=round(max(end, frame.time), 3), module=self.name,
-                text=", ".join(f'"{line["text"]}" ({where(line["box"], size)})' for line in lines),
-                data={"lines": lines},
+                text=", ".join(f'"{line["label"]}" ({region(line["box"], size)})' for line in lines),
+                data={"detections": lines},
             ))
         return events
 
@@ -104,12 +105,3 @@ class OcrModule(PerceptionModule):
 def _area(line: dict[str, Any]) -> float:
     x1, y1, x2, y2 = line["box"]
     return (x2 - x1) * (y2 - y1)
-
-
-def where(box: list[float], size: tuple[int, int]) -> str:
-    """``top left`` … ``bottom right``, or ``center``: which ninth of the frame the box center is in."""
-    x = (box[0] + box[2]) / 2 / size[0]
-    y = (box[1] + box[3]) / 2 / size[1]
-    row = "top" if y < 1 / 3 else "bottom" if y > 2 / 3 else ""
-    column = "left" if x < 1 / 3 else "right" if x > 2 / 3 else ""
-    return " ".join(p for p in (row, column) if p) or "center"

@@ -30,7 +30,7 @@ class ScenesModule(PerceptionModule):
     """Split the video into shots."""
 
     name = "scenes"
-    consumes = frozenset()  # reads the file itself: cuts need every frame
+    consumes = frozenset({"file"})  # PySceneDetect reads every frame itself: cuts need them all
     whole_video = True  # "shot 3 of 7" needs all shots
     Settings = ScenesSettings
     settings: ScenesSettings

@@ -79,6 +79,7 @@ class SpeechModule(PerceptionModule):
 
     name = "speech"
     consumes = frozenset({"audio"})
+    evidence = "heard"
     Settings = SpeechSettings
     settings: SpeechSettings
 

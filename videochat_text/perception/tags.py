@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import numpy as np
 from pydantic import Field
 
+from videochat_text.detections import detection
 from videochat_text.errors import ModuleLoadError
 from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
 from videochat_text.modules import PerceptionModule
@@ -66,6 +67,7 @@ class TagsModule(PerceptionModule):
 
     name = "tags"
     consumes = frozenset({"frames"})
+    evidence = "pictured"
     Settings = TagsSettings
     settings: TagsSettings
 
@@ -127,11 +129,11 @@ class TagsModule(PerceptionModule):
                    if probabilities[i] >= self.settings.min_score]
             if not top:
                 continue
-            tags = [{"label": self._labels[i], "score": round(float(probabilities[i]), 3)} for i in top]
+            tags = [detection(self._labels[i], probabilities[i], None) for i in top]  # the whole picture: no box
             events.append(Event(
                 start=round(frame.time, 3), end=round(max(end, frame.time), 3), module=self.name,
                 text=", ".join(f"{t['label']} ({t['score']:.2f})" for t in tags),
-                data={"tags": tags, "model": self.settings.model or "efficientnet-lite3"},
+                data={"detections": tags, "model": self.settings.model or "efficientnet-lite3"},
             ))
         return events
 

@@ -16,10 +16,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from videochat_text.detections import Detection, center, horizontal_position
 from videochat_text.errors import ModuleLoadError
 from videochat_text.timeline import Event
 
-Detection = dict[str, Any]
 
 class _WithoutScalarDistanceAdvice(logging.Filter):
     """Norfair advises a vectorized distance on every tracker it makes; with a handful of
@@ -31,6 +31,7 @@ class _WithoutScalarDistanceAdvice(logging.Filter):
 
 logging.getLogger("norfair.tracker").addFilter(_WithoutScalarDistanceAdvice())
 
+_PLACES = {"left": "at the left", "center": "in the center", "right": "at the right"}
 EDGE = 0.02
 """A box within this fraction of the frame's size from a border touches it (enters/leaves there)."""
 MOVE = 0.15
@@ -117,7 +118,7 @@ def track_events(tracks: Sequence[Track], size: tuple[int, int], span: tuple[flo
             data={
                 "detections": [first],
                 "track": {"label": track.label, "frames": len(track.seen)},
-                "boxes": [{"time": round(t, 3), "box": d["box"], "confidence": d["confidence"]} for t, d in track.seen],
+                "boxes": [{"time": round(t, 3), "box": d["box"], "score": d["score"]} for t, d in track.seen],
                 "frame_size": list(size),
             },
         ))
@@ -132,10 +133,10 @@ def motion(track: Track, size: tuple[int, int], span: tuple[float, float], sampl
     parts = []
     came_in = t0 > span[0] + sample_every_s / 2  # not there when the stretch began
     edge = _edge(first["box"], size)
-    place = _place(first["box"], width)
+    place = _PLACES[horizontal_position(first["box"], width)]
     parts.append(f"enters from the {edge}" if came_in and edge else f"appears {place}" if came_in else place)
     if len(track.seen) > 1:
-        (x0, y0), (x1, y1) = _center(first["box"]), _center(last["box"])
+        (x0, y0), (x1, y1) = center(first["box"]), center(last["box"])
         dx, dy = (x1 - x0) / width, (y1 - y0) / height
         if max(abs(dx), abs(dy)) >= MOVE:
             parts.append("moves " + (("right" if dx > 0 else "left") if abs(dx) >= abs(dy) else ("down" if dy > 0 else "up")))
@@ -155,15 +156,6 @@ def _jump(detection: Any, tracked: Any) -> float:
     new, old = detection.points, tracked.estimate
     size = max(float(np.linalg.norm(new[1] - new[0])), float(np.linalg.norm(old[1] - old[0])), 1.0)
     return float(np.linalg.norm(new.mean(axis=0) - old.mean(axis=0))) / size
-
-
-def _center(box: Sequence[float]) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-
-
-def _place(box: Sequence[float], width: int) -> str:
-    x = _center(box)[0]
-    return "at the left" if x < width / 3 else "at the right" if x > 2 * width / 3 else "in the center"
 
 
 def _edge(box: Sequence[float], size: tuple[int, int]) -> str | None:
