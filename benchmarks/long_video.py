@@ -75,7 +75,7 @@ def measure(vc: VideoChat, video: Path) -> dict:
                 return vc.chat(vc.describe(video)).messages(question)
             messages, seconds = timed(ask_without_llm)
             overheads.append(seconds)
-            tokens.append(vc._count_tokens()(str(messages[-1].content)))
+            tokens.append(vc.answerer.count_tokens()(str(messages[-1].content)))
     prompt = str(vc.chat(description).messages(QUESTIONS[0])[-1].content)
     return {
         "minutes": round(duration / 60, 1),

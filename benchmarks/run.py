@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test media) is at the repository root
 
 from videochat_text import VideoChat
-from videochat_text.chat import token_counter
+from videochat_text.chat_models import token_counter
 
 
 def peak_rss_mb() -> float:

@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from videochat_text.chat import token_counter
+from videochat_text.chat_models import token_counter
 from videochat_text.errors import ConfigError
 from .synthetic import Line, Shot, make_clip
 from videochat_text.videochat import VideoChat
@@ -179,8 +179,8 @@ def evaluate(
             final = question.asked[-1]
             tokens = sum(count(str(m.content)) for m in session.messages(final))
             answer = session.ask(final)
-            result = Result(spec.name, question, answer, question.is_right(answer), time.perf_counter() - started, tokens,
-                            corrected=session.last_answer_checked == "corrected")
+            result = Result(spec.name, question, answer.text, question.is_right(answer.text),
+                            time.perf_counter() - started, tokens, corrected=answer.path == "checked")
             if judge is not None:
                 verdict = judge.chat_model.invoke(JUDGE_PROMPT.format(
                     question=final, accepted=", ".join(question.accept), answer=answer)).content

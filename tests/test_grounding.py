@@ -3,7 +3,7 @@
 import pytest
 
 from videochat_text import Event, VideoChat
-from videochat_text.grounding import Evidence, answer_polarity, answer_times, check_answer, parse_question
+from videochat_text.answering.checks import Evidence, answer_polarity, answer_times, check_answer, parse_question
 
 
 def detection(label: str) -> dict:
@@ -114,18 +114,21 @@ def test_sessions_correct_contradicting_answers_and_remember_the_correction(desc
     model = fake_chat("No, there is no cat.", "It is at 0:02.")
     session = VideoChat({"cache": {"enabled": False}}, chat_model=model).chat(described)
     answer = session.ask("Is there a cat in the video?")
-    assert answer.startswith("Yes: a cat is seen at 0:00:04") and session.last_answer_checked == "corrected"
-    assert session.history[-1].content == answer
-    assert session.ask("And when is the cat shown?").startswith("The cat is seen at 0:00:04")
+    assert answer.text.startswith("Yes: a cat is seen at 0:00:04") and answer.path == "checked"
+    assert session.history[-1].content == answer.text
+    assert any(c.module == "objects" and 4 <= c.start < 7 for c in answer.citations)  # where the cat was seen
+    assert session.ask("And when is the cat shown?").text.startswith("The cat is seen at 0:00:04")
 
 
 def test_sessions_keep_agreeing_answers_and_stream_the_rest(described, fake_chat):
-    model = fake_chat("Yes, a cup appears near the end.", "Whiskers is the cat's name.")
+    model = fake_chat("Yes, a cup appears near the end.", "Whiskers is the cat's name. She is a cat.")
     session = VideoChat({"cache": {"enabled": False}}, chat_model=model).chat(described)
-    assert session.ask("Is there a cup?") == "Yes, a cup appears near the end."
-    assert session.last_answer_checked == "kept"
-    chunks = list(session.stream("What is the cat's name?"))
-    assert len(chunks) > 1 and session.last_answer_checked is None  # not covered: streamed as generated
+    kept = session.ask("Is there a cup?")
+    assert kept == "Yes, a cup appears near the end." and kept.path == "model"
+    stream = session.stream("What is the cat's name?")
+    chunks = list(stream)  # not covered by the checks: streamed sentence by sentence as generated
+    assert chunks == ["Whiskers is the cat's name.", " She is a cat."] and stream.answer.path == "model"
+    assert stream.answer.text == "".join(chunks) and stream.answer.citations[0].text.lower().count("whiskers")
 
 
 def test_checks_can_be_turned_off(described, fake_chat):
@@ -137,4 +140,4 @@ def test_checks_can_be_turned_off(described, fake_chat):
 def test_the_labels_of_the_modules_that_ran_make_a_no(described, fake_chat):
     model = fake_chat("Yes, there is a giraffe.")
     answer = VideoChat({"cache": {"enabled": False}}, chat_model=model).ask(described, "Is there a giraffe?")
-    assert answer.startswith("No: no giraffe was detected") and "cat" in answer
+    assert answer.text.startswith("No: no giraffe was detected in the frames sampled every 1 s") and "cat" in answer

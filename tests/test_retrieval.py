@@ -114,7 +114,7 @@ def test_long_description_prompt_carries_the_fact_within_budget(fake_chat, tmp_p
     session = vc.chat(_long_description())
     for question in ("What is the secret password?", "And what is in room 100?"):
         description = str(session.messages(question)[-1].content).split("</video_description>")[0]
-        assert vc._count_tokens()(description) <= budget
+        assert vc.answerer.count_tokens()(description) <= budget
         session.ask(question)
     assert "pineapple" in str(vc.chat_model.seen[0][-1].content)
     assert "Room 100 has" in str(vc.chat_model.seen[1][-1].content)
@@ -168,7 +168,7 @@ def test_fact_near_the_end_of_a_long_video_is_answered(long_clip, tmp_path):
     session = vc.chat(description)
     prompt = session.messages("What is the secret password?")[-1].content
     assert "pineapple" in prompt.lower(), (description.failures, prompt)
-    assert vc._count_tokens()(prompt.split("</video_description>")[0]) <= budget
+    assert vc.answerer.count_tokens()(prompt.split("</video_description>")[0]) <= budget
     # Whether the 135M default model then answers right is answer quality (benchmarks/qa.py);
     # here the guarantee is that the fact reaches the model, within the budget.
     # A question naming a time pulls that moment.

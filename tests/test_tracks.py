@@ -5,7 +5,7 @@ import pytest
 import skimage.data
 
 from videochat_text import VideoChat
-from videochat_text.grounding import Evidence, check_answer
+from videochat_text.answering.checks import Evidence, check_answer
 from devkit.synthetic import Shot, fit_image, make_clip
 from videochat_text.perception.tracks import link, link_shots, track_events
 

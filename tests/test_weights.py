@@ -3,7 +3,7 @@ import hashlib
 import pytest
 
 from videochat_text import ChatModelError, ModuleLoadError
-from videochat_text.chat import make_chat_model
+from videochat_text.chat_models import make_chat_model
 from videochat_text.config import ChatSettings
 from videochat_text.weights import join_parts
 
@@ -32,6 +32,6 @@ def test_join_parts_rejects_a_bad_hash_and_leaves_nothing(tmp_path):
 
 
 def test_packaged_qwen_without_its_packages_names_the_extra(monkeypatch):
-    monkeypatch.setattr("videochat_text.chat.package_dir", lambda name: None)
+    monkeypatch.setattr("videochat_text.chat_models.package_dir", lambda name: None)
     with pytest.raises(ChatModelError, match=r"videochat-text\[qwen\]"):
         make_chat_model(ChatSettings(model="packaged-qwen"))

@@ -4,7 +4,7 @@ Perception modules turn a video into timestamped text events; a summarizer
 condenses them; a chat model answers questions about the result.
 """
 
-from .chat import ChatSession
+from .answering import Answer, AnswerStream, ChatSession, Citation
 from .config import Settings, load_settings
 from .errors import (
     ChatModelError,
@@ -22,6 +22,9 @@ from .videochat import VideoChat
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
+    "AnswerStream",
+    "Citation",
     "ChatModelError",
     "ChatSession",
     "ConfigError",

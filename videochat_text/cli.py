@@ -166,9 +166,17 @@ def _show_prompt(session, question: str, counter) -> None:
 
 
 def _stream_answer(session, question: str) -> None:
-    for chunk in session.stream(question):
+    stream = session.stream(question)
+    for chunk in stream:
         print(chunk, end="", flush=True)
     print()
+    if stream.answer.citations:
+        print(stream.answer.sources_text())
+
+
+class AnswerFormat(str, Enum):
+    text = "text"
+    json = "json"
 
 
 @app.command()
@@ -178,18 +186,24 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question.", show_default=False)],
     config: ConfigOpt = None,
     modules: ModulesOpt = None,
+    format: Annotated[AnswerFormat, typer.Option(
+        "--format", "-f", help="text: the answer, then its sources; json: one object {answer, citations}.")
+    ] = AnswerFormat.text,
     show_prompt: Annotated[bool, typer.Option("--show-prompt", help="Print the exact prompt (to stderr) with token counts.")] = False,
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """Answer one QUESTION about VIDEO (described first unless cached)."""
-    from .chat import token_counter
+    """Answer one QUESTION about VIDEO (described first unless cached), citing the moments it rests on."""
+    import json
 
     vc = _videochat(config, modules)
     description = _describe(vc, video, no_cache)
     session = vc.chat(description)
     if show_prompt:
-        _show_prompt(session, question, token_counter(vc.chat_model))
-    _stream_answer(session, question)
+        _show_prompt(session, question, vc.answerer.count_tokens())
+    if format is AnswerFormat.json:
+        print(json.dumps(session.ask(question).to_json_dict(), ensure_ascii=False))
+    else:
+        _stream_answer(session, question)
 
 
 @app.command()

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from .errors import ConfigError
+from .errors import ConfigError, first_validation_error
 
 DEFAULT_MODULES = ["speech", "objects"]
 
@@ -98,8 +98,8 @@ class ChatSettings(_Section):
     OpenAI-compatible server via ``base_url``), or any LangChain ``init_chat_model``
     provider such as ``ollama`` or ``anthropic``."""
     model: str | None = None
-    """local: path to a .gguf file, ``packaged-qwen`` (opt-in extra ``qwen``), or None (the
-    packaged SmolLM2-135M-Instruct);
+    """local: None or ``packaged-qwen`` (the embedded Qwen2.5-Coder-0.5B-Instruct), ``packaged-smollm2``
+    (SmolLM2-135M-Instruct: lighter and faster, answers worse), or a path to a .gguf file;
     openai: a model name (default gpt-4o-mini); other providers: their model name."""
     base_url: str | None = None
     """For OpenAI-compatible servers, e.g. http://localhost:11434/v1 (Ollama)."""
@@ -120,6 +120,20 @@ class ChatSettings(_Section):
     and captions, and answer from them when the model contradicts them."""
     fallback: "ChatSettings | None" = None
     """Another chat model to use when this one fails (e.g. a local model behind a server)."""
+
+    def redact(self, text: str) -> str:
+        """``text`` with every configured or environment API key replaced by ``***`` (for error
+        messages, which may quote a provider's request)."""
+        secrets = {os.environ.get("OPENAI_API_KEY"), os.environ.get("VIDEOCHAT_TEXT_API_KEY")}
+        chat: ChatSettings | None = self
+        while chat is not None:
+            if chat.api_key is not None:
+                secrets.add(chat.api_key.get_secret_value())
+            chat = chat.fallback
+        for secret in secrets:
+            if secret and len(secret) >= 6:  # short strings would mangle ordinary words
+                text = text.replace(secret, "***")
+        return text
 
 
 class CacheSettings(_Section):
@@ -185,9 +199,7 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"config {where}: {err['msg']}") from None
+        raise ConfigError(f"config {first_validation_error(exc)}") from None
     if settings.chat.api_key is None:
         key = os.environ.get("VIDEOCHAT_TEXT_API_KEY")
         if key:

@@ -51,3 +51,10 @@ class PromptError(VideoChatError):
     """A prompt template is missing or malformed."""
 
     exit_code = 2
+
+
+def first_validation_error(exc: "ValidationError") -> str:  # noqa: F821  (pydantic, imported by callers)
+    """A pydantic validation error as one line: ``where.it.is: what is wrong``."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import ConfigError, ModuleLoadError, UnknownModuleError
+from .errors import ConfigError, ModuleLoadError, UnknownModuleError, first_validation_error
 from .timeline import Event, Media, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class PerceptionModule(ABC):
             try:
                 settings = self.Settings.model_validate(settings or {})
             except ValidationError as exc:
-                raise ConfigError(f"modules.{self.name}: {_first_error(exc)}") from None
+                raise ConfigError(f"modules.{self.name}: {first_validation_error(exc)}") from None
         self.settings = settings
         self._loaded = False
 
@@ -118,12 +118,6 @@ class PerceptionModule(ABC):
     def close(self) -> None:
         """Free models; the object may be loaded again later."""
         self._loaded = False
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else err["msg"]
 
 
 _extra: dict[str, type[PerceptionModule]] = {}

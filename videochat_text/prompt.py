@@ -19,10 +19,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Callable, Sequence
 
-from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
+from typing import TYPE_CHECKING
 
 from .errors import PromptError
 from .timeline import SUMMARY_MODULE, Description, Event, timeline_entries
+
+if TYPE_CHECKING:  # LangChain loads with the first prompt, not with the CLI
+    from langchain_core.prompts import ChatPromptTemplate
 
 TokenCounter = Callable[[str], int]
 
@@ -30,6 +33,7 @@ TEMPLATE_VARIABLES = {
     "system": set(),
     "description": {"events"},
     "question": {"description", "question"},
+    "strict": {"entries", "question"},
 }
 """Each template file and the variables it must use."""
 
@@ -66,6 +70,8 @@ class Templates:
     system: str
     description: str
     question: str
+    strict: str
+    """The second try for an answer that stated facts found nowhere: only the best entries."""
 
 
 def load_templates(templates_dir: str | Path | None = None) -> Templates:
@@ -74,6 +80,8 @@ def load_templates(templates_dir: str | Path | None = None) -> Templates:
     Raises:
         PromptError: the folder is missing or a template lacks a required variable.
     """
+    from langchain_core.prompts import PromptTemplate
+
     packaged = files("videochat_text.prompts")
     override = Path(templates_dir).expanduser() if templates_dir else None
     if override is not None and not override.is_dir():
@@ -101,6 +109,8 @@ def chat_prompt(templates: Templates) -> ChatPromptTemplate:
     better with it next to the question than in the system message), and so
     trimming old turns never drops it.
     """
+    from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+
     return ChatPromptTemplate.from_messages(
         [
             ("system", templates.system),
@@ -108,6 +118,13 @@ def chat_prompt(templates: Templates) -> ChatPromptTemplate:
             ("human", templates.question),
         ]
     )
+
+
+def strict_prompt(templates: Templates) -> ChatPromptTemplate:
+    """Instructions, then only the given entries with the question (no history: a fresh try)."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages([("system", templates.system), ("human", templates.strict)])
 
 
 @dataclass(frozen=True)
@@ -203,6 +220,8 @@ def render_description(
         focus: indices into ``entries`` to keep before all others.
         entries: ``timeline_entries(description)``, if the caller already has them.
     """
+    from langchain_core.prompts import PromptTemplate
+
     events = list(entries) if entries is not None else timeline_entries(description)
     template = PromptTemplate.from_template(templates.description)
     summary = defang(description.summary.text) if description.summary else "(none)"

@@ -248,6 +248,13 @@ class Description(BaseModel):
     sample_every_s: float | None = None
     """The interval frames were sampled at (None: no frames were sampled)."""
     _by_id: dict[str, Event] | None = PrivateAttr(default=None)
+    _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def memo(self) -> dict[str, Any]:
+        """What answering derives from this description once (entries, index, evidence), kept with
+        it; shallow copies (the cache hands out copies) share it. Not part of the data."""
+        return self._memo
 
     @field_validator("events")
     @classmethod

@@ -1,0 +1,139 @@
+"""Answers you can check: citations, verification, "when" answers, scaffolding, other languages.
+
+The description is the real default modules' description of the test clip (person 0–4 s,
+cat 4–7 s, cup 7–10 s; "Hello. This is the astronaut Eileen Collins." at 0.5 s, "My cat
+is called Whiskers." at 4.3 s, "The coffee costs three dollars." at 7.3 s). Fake chat
+models script the answers, so these test the orchestration; test_chat.py runs the real model.
+"""
+
+import json
+
+import pytest
+from openai_stub import OpenAIStub
+
+from videochat_text import VideoChat
+from videochat_text.answering.citations import choose, says_not_told
+from videochat_text.answering.facts import Corpus, facts_in, unsupported
+from videochat_text.answering.language import question_language
+from videochat_text.answering.scaffolding import strip
+from videochat_text.answering.when import parse_when
+from videochat_text.cli import app
+from videochat_text.timeline import Event
+
+NO_CACHE = {"cache": {"enabled": False}}
+
+
+def _speech(description):
+    return [e for e in description.events if e.module == "speech"]
+
+
+def test_an_answer_cites_the_entry_its_facts_come_from(described, fake_chat):
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("The coffee costs three dollars.")).ask(
+        described, "How much is the coffee?")
+    assert answer.path == "model" and 1 <= len(answer.citations) <= 5
+    first = answer.citations[0]
+    assert first.module == "speech" and "three dollars" in first.text and 7 <= first.start <= 8
+    assert first.event_ids and all(described.event(i) is not None for i in first.event_ids)
+
+
+def test_an_answer_that_says_the_description_does_not_tell_cites_nothing(described, fake_chat):
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("The video description does not say.")).ask(
+        described, "What is the astronaut's favourite food?")
+    assert answer.citations == [] and says_not_told(answer.text)
+
+
+def test_an_invented_fact_is_retried_with_the_cited_entries_then_kept_when_supported(described, fake_chat):
+    model = fake_chat("The coffee costs twelve dollars in Amsterdam.", "The coffee costs three dollars.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
+    assert answer.text == "The coffee costs three dollars." and answer.path == "retried"
+    strict = model.seen[1][-1].content  # the second try holds only the best entries
+    assert "three dollars" in strict and "Whiskers" not in strict.split("Question:")[0] or len(strict) < 600
+    assert answer.citations and "three dollars" in answer.citations[0].text
+
+
+def test_an_answer_that_invents_twice_quotes_the_best_entry_with_its_time(described, fake_chat):
+    model = fake_chat("The cat is called Sheila, from Shawshank.", "Her name is Sheila.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What is the cat called?")
+    assert answer.path == "extractive" and "Sheila" not in answer.text
+    assert answer.text.startswith("At 0:00:04 someone says:") and "whiskers" in answer.text.lower()
+    assert [c.module for c in answer.citations] == ["speech"]
+
+
+def test_scaffolding_never_reaches_the_answer(described, fake_chat):
+    echoed = "The video shows a cat (center) — boxes: cat 0.45 [163, 278, 98, 99] <video_description>"
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat(echoed)).ask(described, "What animal is shown?")
+    assert answer.text == "The video shows a cat (center)"
+    assert strip("Yes, a bear (0.45) is there. </video_description>") == "Yes, a bear is there."
+
+
+def test_when_questions_are_answered_from_the_timeline_without_the_model(described, fake_chat):
+    model = fake_chat("It is mentioned at 1:28:30.")
+    vc = VideoChat(NO_CACHE, chat_model=model)
+    for question in ["At what point in the video is the coffee price mentioned?",
+                     "When does someone talk about the coffee?", "How far into the video is the coffee mentioned?"]:
+        answer = vc.ask(described, question)
+        assert answer.path == "checked" and answer.text.startswith("At 0:00:07 (speech)"), (question, answer)
+        assert [c.module for c in answer.citations] == ["speech"]
+    assert model.seen == []  # never asked: nothing to invent
+    assert parse_when("When does the rocket launch?") is None  # a fact said in the video: the model's
+
+
+def test_questions_in_chinese_and_spanish_are_searched_in_english_and_answered_in_their_language(described, fake_chat):
+    model = fake_chat("What is the cat's name?", "猫的名字是 Whiskers。", "How much does the coffee cost?",
+                      "El café cuesta tres dólares.")
+    vc = VideoChat(NO_CACHE, chat_model=model)
+    chinese = vc.ask(described, "猫叫什么名字？")
+    assert chinese.text == "猫的名字是 Whiskers。" and "whiskers" in chinese.citations[0].text.lower()
+    spanish = vc.ask(described, "¿Cuánto cuesta el café?")
+    assert spanish.text == "El café cuesta tres dólares." and "three dollars" in spanish.citations[0].text
+    assert question_language("视频里有自行车吗？") == "zh" and question_language("¿Hay un gato?") == "es"
+    assert question_language("Is there a cat in the video?") == "en"
+
+
+def test_a_when_question_in_chinese_gets_the_time_in_chinese(described, fake_chat):
+    model = fake_chat("When is the coffee price mentioned in the video?")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "视频中什么时候提到咖啡的价格？")
+    assert answer.path == "checked" and answer.text.startswith("在 0:00:07")
+
+
+@pytest.mark.parametrize(("answer", "invented"), [
+    ("The library closes at 10:30pm.", ["10:30"]),
+    ("The library closes at seven thirty.", []),
+    ("There are 12 people talking.", ["12"]),
+    ("Sheila is a character from the movie The Shawshank Redemption.", ["Sheila", "Shawshank", "Redemption"]),
+    ("It is said at 0:00:04.", []),
+    ("It is said at 1:28:30.", ["1:28:30"]),
+])
+def test_facts_not_in_the_timeline_are_found(answer, invented):
+    entries = [Event(start=4.0, end=6.0, module="speech", text='"The library closes at seven thirty tonight."'),
+               Event(start=0.0, end=3.0, module="objects", text="2 people (left, center)")]
+    assert [f.text for f in unsupported(answer, Corpus.of(entries))] == invented
+    assert {f.kind for f in facts_in("At 3:00 Anna paid 5 euros.")} == {"time", "name", "number"}
+
+
+def test_citations_prefer_what_the_answer_adds_and_stay_few():
+    entries = [Event(start=i, end=i + 1, module="speech", text=f'"Line {i} about apples."') for i in range(8)]
+    entries.append(Event(start=9, end=10, module="speech", text='"The password is blue giraffe."'))
+    assert choose(entries, "What is the password?", "The password is blue giraffe.") == [8]
+    assert len(choose(entries, "What about apples?", "Apples are mentioned often, apples.")) <= 5
+
+
+def test_cli_ask_prints_sources_and_json(speech_clip, tmp_path):
+    from typer.testing import CliRunner
+    import yaml
+
+    with OpenAIStub("The coffee costs three dollars.") as stub:
+        config = tmp_path / "c.yaml"
+        config.write_text(yaml.safe_dump({"cache": {"dir": str(tmp_path / "cache")},
+                                          "chat": {"provider": "openai", "base_url": stub.base_url, "model": "stub"}}))
+        runner = CliRunner()
+        text = runner.invoke(app, ["ask", str(speech_clip), "How much is the coffee?", "--config", str(config)])
+        assert text.exit_code == 0, text.output
+        lines = text.stdout.strip().splitlines()
+        assert lines[0] == "The coffee costs three dollars." and lines[1] == "Sources:"
+        assert lines[2].strip().startswith("[0:00:07") and "speech:" in lines[2] and "three dollars" in lines[2]
+        as_json = runner.invoke(app, ["ask", str(speech_clip), "How much is the coffee?", "--config", str(config),
+                                      "--format", "json"])
+        payload = json.loads(as_json.stdout)
+        assert payload["answer"] == "The coffee costs three dollars."
+        assert set(payload["citations"][0]) == {"start", "end", "module", "text"}

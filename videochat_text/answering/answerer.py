@@ -1,0 +1,93 @@
+"""The answering side of `VideoChat`: the chat model, its tokenizer, the embedding model, sessions.
+
+Each is created once, on first use, and shared by every session; a session holds
+only its own conversation.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import TYPE_CHECKING, Sequence
+
+from ..chat_models import describe_chat_model, make_chat_model, token_counter
+from ..config import Settings
+from ..describing import failure_message
+from ..prompt import RenderedDescription, TokenCounter, load_templates, render_description
+from ..retrieval import TimelineIndex, embeddings_id, entry_text, make_embeddings
+from ..timeline import Description, Event
+from .context import ContextSelector
+from .session import ChatSession
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.runnables import Runnable
+
+log = logging.getLogger(__name__)
+
+
+class Answerer:
+    """Answers questions about descriptions with the configured chat model."""
+
+    def __init__(self, settings: Settings, chat_model: "Runnable | None" = None):
+        self.settings = settings
+        self.templates = load_templates(settings.prompt.templates_dir)
+        self._chat_model = chat_model
+        self._embeddings: "Embeddings | None" = None
+        self._token_counter: TokenCounter | None = None
+        self._retrieval_warnings: set[str] = set()
+
+    @property
+    def chat_model(self) -> "Runnable":
+        if self._chat_model is None:
+            self._chat_model = make_chat_model(self.settings.chat)
+        return self._chat_model
+
+    def chat_model_name(self) -> str:
+        return describe_chat_model(self.settings.chat)
+
+    def count_tokens(self) -> TokenCounter:
+        """The chat model's token counter, remembering counts: prompts are rebuilt per question
+        from the same timeline lines."""
+        if self._token_counter is None:
+            self._token_counter = functools.lru_cache(maxsize=65536)(token_counter(self.chat_model))
+        return self._token_counter
+
+    def render(self, description: Description, *, focus: Sequence[int] = (),
+               entries: Sequence[Event] | None = None) -> RenderedDescription:
+        """The description block as the model will see it, within the token budget."""
+        p = self.settings.prompt
+        return render_description(description, self.templates, max_tokens=p.max_description_tokens,
+                                  count_tokens=self.count_tokens(), include_boxes=p.include_boxes, focus=focus,
+                                  entries=entries)
+
+    def index_for(self, entries: Sequence[Event]) -> TimelineIndex | None:
+        """The embedded entries (built once per description, kept beside the cache), or None if the
+        embedding model cannot run — then long videos are trimmed evenly over time."""
+        r = self.settings.retrieval
+        try:
+            if self._embeddings is None:
+                self._embeddings = make_embeddings(r)
+            cache_dir = self.settings.cache.dir if self.settings.cache.enabled else None
+            return TimelineIndex.build([entry_text(e) for e in entries], self._embeddings,
+                                       model_id=embeddings_id(r), cache_dir=cache_dir)
+        except Exception as exc:  # retrieval is an aid: without it the prompt is still built, trimmed evenly
+            message = self.settings.chat.redact(failure_message(exc))
+            if message not in self._retrieval_warnings:
+                self._retrieval_warnings.add(message)
+                log.warning("retrieval unavailable (%s); the description is trimmed evenly over time instead", message)
+            return None
+
+    def context(self, description: Description) -> ContextSelector:
+        return ContextSelector(description, self.render, self.settings.retrieval,
+                               self.settings.prompt.max_description_tokens, self.index_for)
+
+    def session(self, description: Description) -> ChatSession:
+        return ChatSession(self.chat_model, self.templates, description, self.context(description),
+                           history_turns=self.settings.prompt.history_turns, redact=self.settings.chat.redact,
+                           check_answers=self.settings.chat.check_answers)
+
+    def close(self) -> None:
+        self._chat_model = None
+        self._embeddings = None
+        self._token_counter = None

@@ -1,0 +1,83 @@
+"""Which timeline entries an answer rests on, chosen by the system — never by trusting the model.
+
+An entry is cited when the answer's words, numbers and names come from it (most
+weight), when it matches the question, and when the answer checks found it as
+evidence. Entries nearest in meaning to the question and answer (the embedding
+index, when one is built) break ties. At most a handful, best first; an answer
+saying the description does not tell cites nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from ..timeline import SUMMARY_MODULE, Event
+from .answer import Citation
+from .facts import numbers_in
+
+MAX_CITATIONS = 5
+
+_STOP = frozenset(
+    """the a an and or of to in on at is are was were be been it its this that these those there here what which who
+    whom whose when where why how does do did can could would should will video clip description says said say
+    someone somebody shown show seen see about with for from by as into than then so not no yes any some
+    answer question they he she we you i me my your our their his her them us""".split())
+_NOT_TOLD = re.compile(
+    r"(?:description|video)\s+does\s*(?:n['’]?t|\s+not)\s+(?:say|tell|mention|show|specify|include)"
+    r"|no\s+(?:information|mention)|not\s+(?:mentioned|stated|specified)|cannot\s+(?:tell|determine)"
+    r"|没有提到|没有说明|未提及|无法确定|no\s+(?:lo\s+)?(?:dice|menciona|indica)",
+    re.IGNORECASE)
+
+
+def says_not_told(answer: str) -> bool:
+    """Whether the answer says the description does not tell (then it cites nothing)."""
+    return _NOT_TOLD.search(answer) is not None
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words that carry meaning (no stop words), singularized crudely, plus numbers as digits."""
+    words = set()
+    for word in re.findall(r"[^\W_]+", text.lower()):
+        if len(word) < 3 or word in _STOP:
+            continue
+        words.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+    return words | {f"#{n:g}" for n in numbers_in(text)}
+
+
+def citation(entry: Event, video: str | None = None) -> Citation:
+    return Citation(start=entry.start, end=entry.end, module=entry.module, text=entry.text,
+                    event_ids=entry.ids, video=video)
+
+
+def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: Iterable[int] = (),
+           nearest: Sequence[int] = (), limit: int = MAX_CITATIONS, same_language: bool = True) -> list[int]:
+    """Indices of the entries the answer rests on, best first.
+
+    Args:
+        evidence: entries the answer checks found (e.g. where the thing asked about was seen).
+        nearest: entries nearest in meaning to the question and answer, nearest first.
+        same_language: False when the answer is in another language than the entries (a Chinese
+            answer about an English transcript): then entries matching the (translated) question
+            may be cited even when no word of the answer is in them.
+    """
+    if says_not_told(answer):
+        return []
+    from_answer = content_words(answer) - content_words(question)  # what the answer adds
+    asked = content_words(question)
+    evidence = list(dict.fromkeys(evidence))
+    rank = {i: n for n, i in enumerate(nearest)}
+    scored = []
+    for i, entry in enumerate(entries):
+        words = content_words(entry.text)
+        added = len(from_answer & words)
+        score = 3.0 * added + 1.0 * len(asked & words) + (4.0 if i in evidence else 0.0)
+        if i in rank:
+            score += 1.5 / (1 + rank[i])
+        if entry.module == SUMMARY_MODULE:
+            score *= 0.5  # a window's summary restates entries: cite the entry itself first
+        if added or i in evidence or (not same_language and asked & words):  # the answer must rest on it
+            scored.append((score, i))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    best = scored[0][0] if scored else 0.0
+    return [i for score, i in scored if score >= 0.34 * best][:limit]

@@ -1,0 +1,83 @@
+""""When was X said / shown / read?" — answered with the times of the matching entries, never invented.
+
+A question asks *when in the video* something happens when it asks for a moment
+("when", "at what point", "what time in the video", "how far into the video") about
+something said, shown, read or happening there. Which entries match is found by
+retrieval over the timeline — words shared with the subject, then the embedding
+index — not by a pattern per phrasing; the verb only narrows the kind of entry
+(said → speech, shown → what is seen, read → text on screen). "When does the rocket
+launch?" names no such verb: it asks about a fact in the video, and goes to the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from ..timeline import SUMMARY_MODULE, Event
+from .citations import content_words
+
+_ASKS_A_MOMENT = re.compile(
+    r"^\s*(?:and\s+)?(?:when|at\s+what\s+(?:point|time|moment|second|minute)|what\s+time\s+in\s+the\s+(?:video|clip)"
+    r"|how\s+(?:far|long|many\s+(?:seconds|minutes))\s+into|how\s+soon|which\s+(?:moment|part|second|minute)"
+    r"|in\s+which\s+(?:moment|part|second|minute)|at\s+which\s+(?:point|moment|time))\b", re.I)
+_VERBS = {
+    "said": r"sa(?:y|ys|id)|mention(?:s|ed)?|spoken|speak(?:s|ing)?|talk(?:s|ed|ing)?|told|tell(?:s)?|heard|hear"
+            r"|announce(?:s|d)?|narrat\w*|bring(?:s)?\s+up|br(?:ought|ings)\s+up",
+    "seen": r"seen|see|shown|show(?:s|n)?|appear(?:s|ed)?|visible|on\s+screen|come(?:s)?\s+into\s+view|show\s+up",
+    "read": r"written|read|displayed|sign|caption",
+    "any": r"happen(?:s|ed)?|occur(?:s|red)?|in\s+the\s+(?:video|clip)",
+}
+_KIND_ROLES = {"said": ("heard",), "seen": ("seen", "pictured"), "read": ("read",)}
+_FILLER = re.compile(
+    r"\b(?:when|what|time|point|moment|second|minute|how|far|long|soon|into|which|part|the|video|clip|in|at|is|are"
+    r"|was|were|does|do|did|someone|somebody|anyone|speaker|narrator|person|people|we|you|they|he|she|first|get|gets"
+    r"|about|there|a|an|it|of)\b", re.I)
+
+
+@dataclass(frozen=True)
+class WhenQuestion:
+    kind: str
+    """``said``, ``seen``, ``read`` or ``any``."""
+    subject: str
+    """What it asks about, the rest of the question (``the password``)."""
+
+
+def parse_when(question: str) -> WhenQuestion | None:
+    """A question asking when in the video something is said, shown, read or happens; else None."""
+    text = question.strip().rstrip("?!. ")
+    if not _ASKS_A_MOMENT.search(text):
+        return None
+    for kind, verbs in _VERBS.items():
+        match = re.search(rf"\b(?:{verbs})\b", text, re.I)
+        if match:
+            rest = (text[: match.start()] + " " + text[match.end():])
+            rest = _ASKS_A_MOMENT.sub(" ", rest, count=1)
+            for other in _VERBS.values():
+                rest = re.sub(rf"\b(?:{other})\b", " ", rest, flags=re.I)
+            subject = " ".join(_FILLER.sub(" ", rest).split())
+            return WhenQuestion(kind, subject) if subject else None
+    return None
+
+
+def find_moments(question: WhenQuestion, entries: Sequence[Event], roles: Mapping[str, str | None], *,
+                 nearest: Sequence[int] = (), limit: int = 3) -> list[int]:
+    """The entries where the subject is said/shown/read, earliest first.
+
+    Entries sharing the most of the subject's words win; without any, the entry nearest
+    in meaning (``nearest``, from the embedding index) of the right kind, if any.
+    """
+    wanted_roles = _KIND_ROLES.get(question.kind)
+    usable = [i for i, e in enumerate(entries) if e.module != SUMMARY_MODULE
+              and (wanted_roles is None or roles.get(e.module) in wanted_roles)]
+    words = content_words(question.subject)
+    if not words:
+        return []
+    overlap = {i: len(words & content_words(entries[i].text)) for i in usable}
+    best = max(overlap.values(), default=0)
+    if best and best >= max(1, len(words) // 2):
+        return sorted(i for i, n in overlap.items() if n == best)[:limit]
+    allowed = set(usable)
+    close = [i for i in nearest[:2] if i in allowed]
+    return sorted(close[:1])
