@@ -24,16 +24,18 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .cache import atomic_write
 from .config import RetrievalSettings
 from .errors import ModuleLoadError
 from .timeline import Event, clock_times, seconds_mentioned
 from .weights import hf_model_available, package_dir, torch_device
+
+if TYPE_CHECKING:  # LangChain loads only when embeddings are made (the CLI imports this module)
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,12 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
+    import numpy as np
 
 SCHEMA_VERSION = 4
 """Bump when descriptions change shape or content for the same input: old cache entries then miss.
