@@ -255,22 +255,27 @@ def test_4k_video_is_downscaled_and_memory_stays_bounded(tmp_path):
 
     from devkit.synthetic import Shot, make_clip
 
+    limit_mb, frames = 1500, 80
     photo = np.kron(skimage_photo(), np.ones((8, 8, 1), dtype=np.uint8))  # a real photo blown up to 4K
-    clip = make_clip(tmp_path / "4k.mp4", [Shot(photo, 3.0)], size=(3840, 2160), fps=10, audio=False)
+    # Every frame is sampled: kept at 4K they alone would take 80 x 24.9 MB = 2.0 GB, over the
+    # limit; downscaled to 1280 x 720 they take 220 MB.
+    assert frames * 3840 * 2160 * 3 / 2**20 > limit_mb
+    clip = make_clip(tmp_path / "4k.mp4", [Shot(photo, frames / 10)], size=(3840, 2160), fps=10, audio=False)
     script = textwrap.dedent(f"""
         from pathlib import Path
         from videochat_text import VideoChat
-        d = VideoChat({{"cache": {{"enabled": False}}, "perception": {{"modules": ["objects"]}}}}).describe({str(clip)!r})
+        d = VideoChat({{"cache": {{"enabled": False}}, "summary": {{"backend": "merge"}},
+                       "perception": {{"modules": ["objects"], "sample_every_s": 0.1}}}}).describe({str(clip)!r})
         box = d.by_module("objects")[0].data["detections"][0]["box"]
         peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")][0]
-        print(d.video.width, d.video.height, max(box), int(peak.split()[1]) // 1024)
+        print(d.video.width, d.video.height, len(d.by_module("objects")), max(box), int(peak.split()[1]) // 1024)
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
-    width, height, box_max, peak_mb = map(float, out)
-    print(f"4K describe: peak RSS {peak_mb:.0f} MB")
-    assert (width, height) == (3840, 2160)
+    width, height, sampled, box_max, peak_mb = map(float, out)
+    print(f"4K describe of {sampled:.0f} frames: peak RSS {peak_mb:.0f} MB")
+    assert (width, height) == (3840, 2160) and sampled == frames  # one objects event per sampled frame
     assert box_max > 1280  # boxes are in 4K pixels even though frames were decoded at 1280
-    assert peak_mb < 1500, f"peak RSS {peak_mb} MB"
+    assert peak_mb < limit_mb, f"peak RSS {peak_mb} MB"
 
 
 def skimage_photo():
