@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import rapidocr_onnxruntime  # noqa: F401  # make test installs it: a broken install fails, never skips
 import skimage.data
 from conftest import frame_media
 
@@ -9,8 +10,6 @@ from videochat_text import ModuleLoadError
 from devkit.synthetic import Shot, fit_image, make_clip
 from videochat_text.detections import region
 from videochat_text.perception.ocr import OcrModule
-
-pytest.importorskip("rapidocr_onnxruntime", reason="the ocr extra is part of make test")
 
 
 def _with_text(photo: np.ndarray, *lines: tuple[str, tuple[int, int]]) -> np.ndarray:

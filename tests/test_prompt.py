@@ -17,7 +17,8 @@ def _long_description(n: int = 2000) -> Description:
 @pytest.mark.parametrize("budget", [200, 800, 3000])
 def test_rendered_description_never_exceeds_the_budget(budget):
     rendered = render_description(_long_description(), load_templates(), max_tokens=budget)
-    assert rendered.tokens <= budget == budget
+    assert rendered.tokens <= budget
+    assert rendered.tokens >= 0.9 * budget  # and trimming keeps as much as fits (33,000 tokens untrimmed)
     assert estimate_tokens(rendered.text) == rendered.tokens
     assert rendered.trimmed and "Shortened to fit" in rendered.text
     assert f"of {rendered.total_events} events shown" in rendered.text

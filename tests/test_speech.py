@@ -29,7 +29,7 @@ def test_transcribes_each_line_at_its_time(speech, speech_clip):
     assert starts["hello"] == pytest.approx(0.5, abs=0.6)
     assert starts["cat"] == pytest.approx(4.4, abs=0.6)
     assert starts["coffee"] == pytest.approx(7.4, abs=0.6)
-    assert all(e.module == "speech" and 0 <= e.start <= e.end <= 10.05 for e in events)
+    assert events and all(e.module == "speech" and 0 <= e.start <= e.end <= 10.05 for e in events)
     assert all(e.data["words"] for e in events)
 
 
@@ -85,7 +85,7 @@ def test_openai_whisper_backend_runs_a_local_checkpoint(tmp_path, speech_clip):
     assert module.weights_status() == "ok"
     events = module.run(_media(speech_clip))
     assert isinstance(module._model, whisper.model.Whisper)
-    assert all(e.module == "speech" and 0 <= e.start <= e.end <= 10.05 for e in events)
+    assert events and all(e.module == "speech" and 0 <= e.start <= e.end <= 10.05 for e in events)
 
 
 def test_speech_through_the_pipeline_is_cached_json(speech_clip, tmp_path):

@@ -9,13 +9,13 @@ packaged default weights.
 import json
 
 import pytest
+import ultralytics  # noqa: F401  # the street photos ship with it; make test installs it, so never skip
 import yaml
 from typer.testing import CliRunner
 
 from videochat_text.cli import app
 from devkit.synthetic import make_street_clip
 
-pytest.importorskip("ultralytics", reason="the street photos ship with ultralytics (make test installs it)")
 ALL = "objects,speech,captions,actions,scenes,tags,ocr"
 
 

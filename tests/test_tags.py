@@ -6,7 +6,7 @@ import skimage.data
 from conftest import frame_media
 
 from videochat_text import ModuleLoadError
-from videochat_text.answering.checks import Evidence, parse_question
+from videochat_text.grounding import Evidence, parse_question
 from devkit.synthetic import fit_image
 from videochat_text.perception.tags import TagsModule
 
@@ -30,15 +30,27 @@ def test_packaged_classifier_names_real_photos(tags, photo, expected):
     assert tags._labels[int(np.argmax(probabilities))] in expected
 
 
+SHOTS_S = [(0.0, 4.0), (4.0, 7.0), (7.0, 10.0)]
+"""The speech clip's shots: astronaut, cat, coffee."""
+
+
 def test_each_shot_tagged_once_and_held_until_the_next(tags, speech_clip):
-    events = tags.run(frame_media(speech_clip))  # astronaut 0–4 s, cat 4–7 s, coffee 7–10 s
-    by_start = {round(e.start): e for e in events}
-    assert set(by_start) == {4, 7}  # the astronaut's best guess, "bobsled" (0.18), is below min_score
-    assert by_start[4].end == pytest.approx(7.0, abs=0.05) and by_start[7].end == pytest.approx(10.0, abs=0.05)
-    assert "cat" in by_start[4].text and by_start[7].data["detections"][0]["label"] == "espresso"
-    for e in events:
+    media = frame_media(speech_clip)
+    every = TagsModule({"min_score": 0.0})  # no floor: every shot's keyframe gets its tags
+    try:
+        every_shot = every.run(media)
+    finally:
+        every.close()
+    spans = [(e.start, e.end) for e in every_shot]
+    assert [t for span in spans for t in span] == pytest.approx([t for s in SHOTS_S for t in s], abs=0.05)
+    # With the default floor a shot whose best class scores below it gives no event, and the
+    # others keep their spans (held until the next shot, not the next tagged one) and their tags.
+    floor = tags.settings.min_score
+    expected = [(e.start, e.end, kept) for e in every_shot if (kept := [t for t in e.data["detections"] if t["score"] >= floor])]
+    assert [(e.start, e.end, e.data["detections"]) for e in tags.run(media)] == expected
+    for e in every_shot:
         scores = [t["score"] for t in e.data["detections"]]
-        assert scores == sorted(scores, reverse=True) and min(scores) >= tags.settings.min_score and len(scores) <= 3
+        assert scores == sorted(scores, reverse=True) and len(scores) == tags.settings.top_k
 
 
 def test_tags_are_evidence_of_presence_only(tags, speech_clip):

@@ -3,6 +3,12 @@
 stdout carries only results; progress, warnings and errors go to stderr. A
 `VideoChatError` becomes one ``error:`` line and a non-zero exit (tracebacks only
 with ``--debug``).
+
+Start-up time is part of the interface: this module imports only typer, rich's
+console and `errors` at the top. Everything else (pydantic models, LangChain, the
+model runtimes) is imported inside the command that needs it, so ``--help``, a
+cached ``describe`` and a bad-input error answer in a fraction of a second
+(``benchmarks/startup.py``; ``tests/test_cli.py`` checks what importing this loads).
 """
 
 from __future__ import annotations
@@ -12,15 +18,16 @@ import logging
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
 from .errors import VideoChatError
-from .timeline import Description
+
+if TYPE_CHECKING:
+    from .timeline import Description
+    from .videochat import VideoChat
 
 EXIT_PARTIAL = 6
 """Exit code when the description was made but one or more modules failed."""
@@ -82,7 +89,7 @@ def _user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _videochat(config: Optional[Path], modules: Optional[str] = None):
+def _videochat(config: Optional[Path], modules: Optional[str] = None) -> VideoChat:
     from .videochat import VideoChat
 
     overrides: dict[str, Any] = {}
@@ -92,19 +99,38 @@ def _videochat(config: Optional[Path], modules: Optional[str] = None):
     return VideoChat.from_config(config, **overrides)
 
 
-def _describe(vc, video: Path, no_cache: bool) -> Description:
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
-    ) as bar:
-        tasks: dict[str, Any] = {}
+class _ProgressBars:
+    """Progress bars on stderr, one per stage; rich's progress display is only made (and
+    imported) once there is progress to show: a cached description shows none."""
 
-        def progress(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+    def __init__(self) -> None:
+        self._bars: Any = None
+        self._tasks: dict[str, Any] = {}
 
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if self._bars is None:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self._bars = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
+            )
+            self._bars.start()
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bars.add_task(stage, total=total)
+        self._bars.update(self._tasks[stage], completed=done, total=total)
+
+    def close(self) -> None:
+        if self._bars is not None:
+            self._bars.stop()
+
+
+def _describe(vc: VideoChat, video: Path, no_cache: bool) -> Description:
+    progress = _ProgressBars()
+    try:
         description = vc.describe(video, use_cache=False if no_cache else None, progress=progress)
+    finally:
+        progress.close()
     for failure in description.failures:
         err.print(f"[yellow]warning:[/] module {failure.module} failed: {failure.error}", highlight=False)
     return description
@@ -237,6 +263,8 @@ def chat(
 @_user_errors
 def list_modules(config: ConfigOpt = None) -> None:
     """List the perception modules, their backends, and whether their weights are available."""
+    from rich.table import Table
+
     vc = _videochat(config)
     enabled = set(vc.settings.perception.modules)
     table = Table("module", "enabled", "backend", "weights")

@@ -135,16 +135,23 @@ def unregister_module(name: str) -> None:
 
 
 _imported: dict[str, type[PerceptionModule]] = {}
-"""Entry-point classes already imported: scanning installed packages costs ~15 ms a time."""
+"""Entry-point classes already imported."""
+
+_scanned: dict[str, Any] = {}
+"""The entry points found by the last scan: scanning installed packages costs ~15 ms a time
+(more the first time), and a cached ``describe`` looks up each of its modules."""
 
 
-def _entry_points() -> dict[str, Any]:
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+def _entry_points(rescan: bool = False) -> dict[str, Any]:
+    if rescan or not _scanned:
+        _scanned.clear()
+        _scanned.update({ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return _scanned
 
 
 def module_names() -> list[str]:
-    """Every registered module name, installed plugins included."""
-    return sorted(set(_entry_points()) | set(_extra))
+    """Every registered module name, installed plugins included (scanned afresh)."""
+    return sorted(set(_entry_points(rescan=True)) | set(_extra))
 
 
 def get_module_class(name: str) -> type[PerceptionModule]:
@@ -159,8 +166,10 @@ def get_module_class(name: str) -> type[PerceptionModule]:
     if name in _imported:
         return _imported[name]
     eps = _entry_points()
+    if name not in eps:  # maybe installed since the last scan
+        eps = _entry_points(rescan=True)
     if name not in eps:
-        known = ", ".join(module_names()) or "none"
+        known = ", ".join(sorted(set(eps) | set(_extra))) or "none"
         raise UnknownModuleError(f"Unknown module {name!r}; available: {known}")
     try:
         cls = eps[name].load()

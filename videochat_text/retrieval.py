@@ -34,7 +34,7 @@ from .errors import ModuleLoadError
 from .timeline import Event, clock_times, seconds_mentioned
 from .weights import hf_model_available, package_dir, torch_device
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # LangChain loads only when embeddings are made (the CLI imports this module)
     from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def embeddings_id(settings: RetrievalSettings) -> str:
     return f"{settings.provider}:{settings.model}"
 
 
-def make_embeddings(settings: RetrievalSettings) -> "Embeddings":
+def make_embeddings(settings: RetrievalSettings) -> Embeddings:
     """The configured LangChain embeddings model.
 
     Raises:
@@ -144,13 +144,13 @@ def entry_text(entry: Event) -> str:
 class TimelineIndex:
     """Embedded timeline entries, searchable by a question's meaning."""
 
-    def __init__(self, vectors: np.ndarray, embeddings: "Embeddings"):
+    def __init__(self, vectors: np.ndarray, embeddings: Embeddings):
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self.vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
         self.embeddings = embeddings
 
     @classmethod
-    def build(cls, texts: Sequence[str], embeddings: "Embeddings", *, model_id: str,
+    def build(cls, texts: Sequence[str], embeddings: Embeddings, *, model_id: str,
               cache_dir: str | Path | None = None) -> "TimelineIndex":
         """Embed ``texts``, or load their vectors from ``cache_dir`` if these texts were embedded before."""
         path = None

@@ -11,12 +11,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .detections import boxes_text
+
+if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
+    import numpy as np
 
 SCHEMA_VERSION = 4
 """Bump when descriptions change shape or content for the same input: old cache entries then miss.
