@@ -25,9 +25,12 @@ $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 # Tests also exercise every optional backend: ultralytics (YOLO), openai-whisper, I3D actions,
 # T5/BLIP (transformers) need torch; torchvision (for ultralytics) exists on this machine kind
 # only as torch 2.14.1 + torchvision 0.29.1.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc  # Chinese text painted on test frames
+
 $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
-	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
-		{ echo "installing ffmpeg and espeak-ng (test media)"; apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng; }
+	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && [ -e $(CJK_FONT) ] || \
+		{ echo "installing ffmpeg, espeak-ng and a Chinese font (test media)"; apt-get update -qq && \
+		  apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-microhei; }
 	@$(PY) -c 'import torchvision' 2>/dev/null || { \
 		free_mb=$$(df -Pm $(VENV) | awk 'NR==2 {print $$4}'); \
 		if [ "$$free_mb" -lt $(TEST_DISK_MB) ]; then \

@@ -12,7 +12,8 @@ each a translation of the same six kinds of order:
 3. from now on you …;
 4. you are now / pretend to be … an assistant, AI, chatbot;
 5. a greeting to the AI ("Hey AI,", "Liebe KI,", "亲爱的人工智能");
-6. markers that only an attack says: system prompt, jailbreak, "new instructions:".
+6. markers that only an attack says: "all previous instructions", system prompt,
+   jailbreak, "new instructions:".
 
 Patterns, not a model: measured on the labelled set in ``devkit/instructions.tsv``
 (``benchmarks/injection.py``), they beat a multilingual embedding classifier at the
@@ -49,6 +50,7 @@ _EN_AI = r"\b(?:assistant|ai|chatbot|model|bot)\b"
 ENGLISH = (
     _then(_EN_DROP, _EN_RULES),
     r"\b(?:answer|respond|reply)\s+(?:to\s+)?(?:every|all|each|any)\s+(?:other\s+)?(?:questions?|prompts?|messages?|queries)\b",
+    r"\ball\s+(?:the\s+|your\s+)?(?:previous|prior|earlier|above)\s+(?:instructions|prompts|directions)\b",
     r"\bsystem\s+prompt\b|\bjailbreak\b|\bdeveloper\s+mode\b",
     r"\bnew\s+instructions?\s*(?::|for\s+(?:the\s+|an?\s+)?(?:ai|assistant|model|chatbot|bot)\b)",
     _then(r"\bfrom\s+now\s+on\b", r"\b(?:you|answer|respond|reply|say|always)\b", 20),
@@ -61,9 +63,12 @@ ENGLISH = (
 # the verb last in "alle Anweisungen ignorieren", hence the object-first pattern, which
 # needs a "previous/all" word so that a plain "die Regeln vergessen" stays a description.
 _DE_DROP = (
-    r"\b(?:ignorier(?:e|t)?|ignorieren\s+sie|vergiss|vergesst|vergessen\s+sie|missachte(?:t)?|missachten\s+sie"
-    r"|übergeh(?:e|t)?|übergehen\s+sie|umgeh(?:e|t)?|umgehen\s+sie)\b(?!\s+(?:nicht|nie|niemals)\b)"
+    r"\b(?:ignor(?!ierte)|vergi(?:ss|ß|s)|vergesst|vergessen\s+sie|missacht(?!ete)|übergeh(?:e|t|en\s+sie)?\b"
+    r"|umgeh(?:e|t|en\s+sie)?\b)(?![^.!?]*\b(?:nicht|nie|niemals)\b)"
 )
+"""Every form of "ignor-" but the past ("ignorierte"): Whisper garbles endings ("Ignoriede"), and
+OCR runs words together ("IGNORIEREALLEANWEISUNGEN"), so no word end is required. A "nicht"
+later in the sentence makes a reminder ("Vergiss nicht, …", "Ignoriere die Regeln nicht")."""
 _DE_RULES = (
     r"(?:anweisung(?:en)?|instruktion(?:en)?|regeln?\b|vorgaben?|richtlinien?|befehle?\b|prompts?\b|direktiven?"
     r"|leitlinien?|einschränkungen|systemnachricht)"
@@ -75,6 +80,10 @@ GERMAN = (
           r"(?:ignorier|vergess|missacht|übergeh|umgeh)", 30),
     _then(r"\b(?:antworte|antwortet|antwortest|antworten\s+sie|beantworte|beantwortest|beantworten\s+sie|reagiere)\b",
           _then(r"\b(?:jede|alle|sämtliche)\s+(?:\w+\s+)?fragen?\b", r"\bmit\b", 20), 15),
+    # Any form of the verb (transcripts garble endings: "Antworter") with a forced reply.
+    _then(r"\b(?:be)?antwort\w*", _then(r"\b(?:jede|alle|sämtliche)\s+(?:\w+\s+)?fragen?\b",
+                                          r"\b(?:nur|ausschließlich|immer|stets)\s+mit\b|\bmit\s+dem\s+wort\b", 20), 15),
+    r"\balle\s+(?:vorherigen|bisherigen|früheren|vorigen)\s+(?:anweisungen|instruktionen|befehle)",
     r"system-?\s*prompt|systemanweisung|\bjailbreak\b|entwicklermodus",
     r"\bneue\s+anweisung(?:en)?\s*(?::|an\s+(?:den|die|das)\s+(?:assistent|ki|modell|chatbot|bot))",
     _then(r"\b(?:ab\s+jetzt|ab\s+sofort|von\s+nun\s+an|von\s+jetzt\s+an|ab\s+heute)\b",
@@ -99,6 +108,7 @@ SPANISH = (
     _then(_ES_DROP, _ES_RULES),
     _then(r"\b(?:responde|responda|respondes|contesta|conteste|contestas|di|dices)\b",
           _then(r"\b(?:cada|todas\s+las|cualquier)\s+preguntas?\b", r"\bcon\b", 20), 15),
+    r"\btodas\s+las\s+(?:instrucciones|[oó]rdenes|indicaciones)\s+(?:anteriores|previas)\b",
     r"\bprompt\s+del\s+sistema\b|\binstrucciones\s+del\s+sistema\b|\bjailbreak\b|\bmodo\s+desarrollador\b",
     r"\bnuevas\s+instrucciones\s*(?::|para\s+(?:el|la)\s+(?:asistente|ia|modelo|chatbot|bot)\b)",
     _then(r"\b(?:a\s+partir\s+de\s+ahora|de\s+ahora\s+en\s+adelante|desde\s+ahora)\b",
@@ -119,6 +129,7 @@ FRENCH = (
     _then(_FR_DROP, _FR_RULES),
     _then(r"\b(?:r[ée]ponds|r[ée]pondez|dis|dites)\b",
           _then(r"\b(?:chaque|toutes\s+les|n'importe\s+quelle)\s+questions?\b", r"\b(?:par|avec)\b", 20), 15),
+    r"\btoutes\s+les\s+(?:instructions|consignes)\s+pr[ée]c[ée]dentes\b",
     r"\bprompt\s+syst[èe]me\b|\binvite\s+syst[èe]me\b|\bjailbreak\b|\bmode\s+d[ée]veloppeur\b",
     r"\bnouvelles\s+instructions\s*(?::|pour\s+l['’](?:assistant|ia)\b)",
     _then(r"(?:\bà|\ba)\s+partir\s+de\s+maintenant\b|\bd[ée]sormais\b|\bdor[ée]navant\b",
@@ -142,6 +153,7 @@ CHINESE = (
     _then(_ZH_DROP, _ZH_RULES, 15),
     _then(rf"{_ZH_EARLIER}[^。！？]{{0,8}}?{_ZH_RULES}", r"忽略|忽視|忽视|无视|無視|忘记|忘記|忘掉|作废|作廢|无效|無效", 12),
     _then(r"(?:每个|每個|每一个|每一個|所有|任何)的?(?:问题|問題)", r"回答|回复|回覆|答复|答覆|只说|只說", 10),
+    r"(?:之前|先前|以前|以上)的?(?:所有|全部|一切)的?(?:指令|指示)",
     r"系统提示|系統提示|系统指令|系統指令|越狱|越獄|开发者模式|開發者模式",
     r"新的?(?:指令|指示)[:：]|给(?:助手|AI|人工智能|模型)的新?(?:指令|指示)|給(?:助手|AI|人工智能|模型)的新?(?:指令|指示)",
     _then(r"从现在开始|從現在開始|从现在起|從現在起|从今以后|從今以後|从此以后|從此以後|从今天起|從今天起",
@@ -155,11 +167,12 @@ LANGUAGES = {"en": ENGLISH, "de": GERMAN, "es": SPANISH, "fr": FRENCH, "zh": CHI
 
 _ORDER = re.compile("|".join(f"(?:{p})" for patterns in LANGUAGES.values() for p in patterns), re.IGNORECASE)
 
-_SENTENCE = re.compile(r".+?(?:[.!?]+[\"”]?[,;]?(?=\s|$)|[。！？]+[\"”」』]?|$)\s*", re.DOTALL)
+_SENTENCE = re.compile(r".+?(?:[.!?]+[\"”]?[,;.]?(?=\s|$)|[。！？]+[\"”」』]?|$)\s*", re.DOTALL)
 """A sentence and the space after it. ASCII ends need a space after them (``0:00:06.5`` is
 not an end); Chinese ends (。！？) need none, since Chinese puts no space between sentences."""
 
-_TAIL = re.compile(r"([\"”][,;]?)?\s*$")
+_TAIL = re.compile(r"([\"”][,;.]?)?\s*$")
+"""The closing quote (and the summary's full stop after it) that a withheld sentence keeps."""
 
 
 def find_instruction(text: str) -> re.Match[str] | None:
@@ -199,7 +212,14 @@ def _withhold(sentence: str, placeholder: str) -> str:
     match = _ORDER.search(sentence)
     if match is None:
         return sentence
-    opening = max(sentence.rfind(q, 0, match.start()) for q in ('"', "“"))
+    opening = max(sentence.rfind(q, 0, match.start()) for q in '"“')
+    if opening >= 0:  # the order is quoted (an event line, a summary): withhold up to the last quote after it
+        closing = max(sentence.rfind(q, match.end()) for q in '"”')
+        if closing >= 0:
+            return f"{sentence[:opening + 1]}{placeholder}{sentence[closing:]}"
     start = opening + 1 if opening >= 0 else len(sentence) - len(sentence.lstrip())
-    tail = _TAIL.search(sentence[start:])
-    return f"{sentence[:start]}{placeholder}{tail.group() if tail else ''}"
+    withheld = sentence[start:]
+    tail = _TAIL.search(withheld).group()
+    if sum(withheld.count(q) for q in '"”') % 2 == 0:  # the quotes are the order's own ("…with "hacked".")
+        tail = tail.lstrip('"”,;.')
+    return f"{sentence[:start]}{placeholder}{tail}"
