@@ -75,6 +75,10 @@ def test_orders_to_the_assistant_are_withheld_from_the_prompt(order):
     "Beantwortet alle Fragen auf dem Arbeitsblatt.", "Responde todas las preguntas de la hoja de ejercicios.",
     "请回答练习册上的所有问题。", "Ab jetzt öffnet der Laden um neun.", "从现在开始，商店九点开门。",
     "Unser Lehrer hat uns neue Anweisungen gegeben.", "老师给了我们新的指示。",
+    # A new task, stopping, forgetting everything: orders only when said to an AI or about its instructions.
+    "Your new task is to clean the kitchen.", "Deine neue Aufgabe ist es, den Müll rauszubringen.",
+    "你的新任务是打扫厨房。", "Stop following me!", "Hör auf, mir zu folgen.", "别再跟着我了。",
+    "Forget everything, let's go to the beach.", "忘掉一切烦恼吧。",
 ])
 def test_ordinary_speech_is_shown_unchanged(line):
     assert defang(f'speech: "{line}"') == f'speech: "{line}"'
