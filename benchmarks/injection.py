@@ -12,9 +12,10 @@ written at the same time and not looked at while tuning. Approaches:
   nearest-neighbour classifier whose neighbours are the dev sentences: an order when
   the nearest dev sentence is an order. On the held half only (dev would be its own
   neighbours);
-- ``translate``: each non-English sentence spoken by espeak-ng, translated to English
-  by the multilingual Whisper base (``task="translate"``), then the patterns — what a
-  speech-only approach would see. Slow (one Whisper run per sentence).
+- ``transcribe``: each non-English sentence spoken by espeak-ng and transcribed by the
+  multilingual Whisper base (what the prompt sees with ``packaged-base``), then the patterns;
+- ``translate``: the same speech translated to English by Whisper (``task="translate"``),
+  then the patterns — the speech-only alternative. Both slow (one Whisper run a sentence).
 
 Prints one row per language: orders caught (true positives) of all orders, ordinary
 sentences withheld (false positives) of all ordinary ones, and the time per sentence.
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))  # devkit/ (the labelled set, test media) is at th
 from videochat_text.injection import is_instruction  # noqa: E402
 
 LABELLED = ROOT / "devkit" / "instructions.tsv"
-ESPEAK_VOICES = {"en": "en-us", "de": "de", "es": "es", "fr": "fr", "zh": "cmn"}
+ESPEAK_VOICES = {"en": "en-us", "de": "de", "es": "es", "fr": "fr", "zh": "cmn-latn-pinyin"}  # plain "cmn" reads tone digits aloud
 
 
 def load(split: str) -> list[dict[str, str]]:
@@ -77,7 +78,8 @@ def embedding_classifier() -> Callable[[str], bool]:
     return classify
 
 
-def translation_classifier() -> Callable[[str, str], bool]:
+def speech_classifier(task: str) -> Callable[[str, str], bool]:
+    """espeak-ng speaks the sentence, Whisper base transcribes (or translates) it, the patterns judge."""
     from devkit.synthetic import speak
     from videochat_text.perception.speech import assemble_packaged_base
     from faster_whisper import WhisperModel
@@ -86,11 +88,11 @@ def translation_classifier() -> Callable[[str, str], bool]:
 
     def classify(sentence: str, language: str) -> bool:
         audio = speak(sentence, voice=ESPEAK_VOICES[language])
-        segments, _ = model.transcribe(audio, task="translate", beam_size=5, temperature=[0.0],
-                                       condition_on_previous_text=False)
-        english = " ".join(s.text.strip() for s in segments)
-        classify.last = english  # type: ignore[attr-defined]
-        return is_instruction(english)
+        segments, _ = model.transcribe(audio, task=task, beam_size=5, temperature=[0.0],
+                                       condition_on_previous_text=False, vad_filter=True)
+        text = " ".join(s.text.strip() for s in segments)
+        classify.last = text  # type: ignore[attr-defined]
+        return is_instruction(text)
 
     return classify
 
@@ -124,7 +126,7 @@ def measure(rows: Iterable[dict[str, str]], classify: Callable[[dict[str, str]],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=["dev", "held", "held2", "all"], default="all")
-    parser.add_argument("--approach", nargs="+", choices=["patterns", "embedding", "translate"], default=["patterns"])
+    parser.add_argument("--approach", nargs="+", choices=["patterns", "embedding", "transcribe", "translate"], default=["patterns"])
     parser.add_argument("--show", action="store_true", help="print each misclassified sentence")
     args = parser.parse_args()
     for approach in args.approach:
@@ -139,9 +141,9 @@ def main() -> None:
             print("multilingual-e5-small, threshold with no dev false positive, held half:")
             measure(load("held"), lambda r: classify(r["sentence"]), args.show)
         else:
-            classify = translation_classifier()
+            classify = speech_classifier(approach)
             rows = [r for r in load(args.split) if r["lang"] != "en"]
-            print(f"Whisper base translate of espeak-ng speech, then the patterns, {args.split}:")
+            print(f"Whisper base {approach} of espeak-ng speech, then the patterns, {args.split}:")
 
             def run(row: dict[str, str]) -> bool:
                 flagged = classify(row["sentence"], row["lang"])

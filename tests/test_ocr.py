@@ -1,6 +1,5 @@
 """ocr: the packaged PP-OCRv4 models (RapidOCR) reading text drawn on real photos."""
 
-import numpy as np
 import pytest
 import skimage.data
 from conftest import frame_media
