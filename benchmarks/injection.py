@@ -125,13 +125,13 @@ def measure(rows: Iterable[dict[str, str]], classify: Callable[[dict[str, str]],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=["dev", "held", "held2", "all"], default="all")
+    parser.add_argument("--split", choices=["dev", "held", "held2", "held3", "all"], default="all")
     parser.add_argument("--approach", nargs="+", choices=["patterns", "embedding", "transcribe", "translate"], default=["patterns"])
     parser.add_argument("--show", action="store_true", help="print each misclassified sentence")
     args = parser.parse_args()
     for approach in args.approach:
         if approach == "patterns":
-            for split in (["dev", "held", "held2"] if args.split == "all" else [args.split]):
+            for split in (["dev", "held", "held2", "held3"] if args.split == "all" else [args.split]):
                 print(f"patterns, {split} half:")
                 measure(load(split), lambda r: is_instruction(r["sentence"]), args.show)
         elif approach == "embedding":
