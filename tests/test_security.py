@@ -79,6 +79,8 @@ def test_orders_to_the_assistant_are_withheld_from_the_prompt(order):
     "Your new task is to clean the kitchen.", "Deine neue Aufgabe ist es, den Müll rauszubringen.",
     "你的新任务是打扫厨房。", "Stop following me!", "Hör auf, mir zu folgen.", "别再跟着我了。",
     "Forget everything, let's go to the beach.", "忘掉一切烦恼吧。",
+    "New rule: no phones at dinner.", "Neue Regel: Handys bleiben in der Tasche.", "新规则：吃饭时不许玩手机。",
+    "Forget the context, just enjoy the film.", "Ignore the user manual, it is outdated.",
 ])
 def test_ordinary_speech_is_shown_unchanged(line):
     assert defang(f'speech: "{line}"') == f'speech: "{line}"'

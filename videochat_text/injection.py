@@ -46,7 +46,8 @@ def _then(first: str, then: str, gap: int = 40) -> str:
 # --- English ----------------------------------------------------------------------------
 # No word boundary before the nouns: OCR runs words together ("IGNORE ALL PREVIOUSINSTRUCTIONS").
 _EN_DROP = r"(?<!n't )(?<!n’t )(?<!not )(?<!never )\b(?:ignore|disregard|forget|override|bypass)\b"
-_EN_RULES = r"(?:instructions?|rules|prompts?|directions|guidelines|guardrails|system\s*message)\b"
+_EN_RULES = (r"(?:instructions?|rules|prompts?|directions|guidelines|guardrails|system\s*message|(?:prior|previous)\s+context"
+             r"|(?:the\s+)?user['’]?s?\s+(?:question|request|message))\b")
 _EN_AI = r"\b(?:assistant|ai|chatbot|model|bot)\b"
 ENGLISH = (
     _then(_EN_DROP, _EN_RULES),
@@ -59,7 +60,8 @@ ENGLISH = (
     r"\ball\s+(?:the\s+|your\s+)?(?:previous|prior|earlier|above)\s+(?:instructions|prompts|directions)\b",
     r"\bsystem\s+prompt\b|\bjailbreak\b|\bdeveloper\s+mode\b",
     r"\bnew\s+instructions?\s*(?::|for\s+(?:the\s+|an?\s+)?(?:ai|assistant|model|chatbot|bot)\b)",
-    _then(r"\bfrom\s+now\s+on\b", r"\b(?:you|answer|respond|reply|say|always)\b", 20),
+    _then(r"\bnew\s+rules?\s*:", r"\b(?:say|answer|reply|respond|tell)\b", 60),
+    _then(r"\bfrom\s+(?:now|this\s+(?:moment|point))\s+on\b|\bhenceforth\b", r"\b(?:you|answer|respond|reply|say|always)\b", 20),
     _then(r"\b(?:you\s+are\s+now|act\s+as|pretend\s+to\s+be|pretend\s+you\s+are)\b", _EN_AI, 30),
     r"\b(?:dear|attention|hey|hello|hi)\s*,?\s+(?:ai|assistant|chatbot|language\s+model)\b",
 )
@@ -77,7 +79,7 @@ OCR runs words together ("IGNORIEREALLEANWEISUNGEN"), so no word end is required
 later in the sentence makes a reminder ("Vergiss nicht, …", "Ignoriere die Regeln nicht")."""
 _DE_RULES = (
     r"(?:anweisung(?:en)?|instruktion(?:en)?|regeln?\b|vorgaben?|richtlinien?|befehle?\b|prompts?\b|direktiven?"
-    r"|leitlinien?|einschränkungen|systemnachricht)"
+    r"|leitlinien?|einschränkungen|systemnachricht|(?:bisherigen|vorherigen)\s+kontext|(?:frage|anfrage)\s+des\s+(?:be)?nutzers)"
 )
 _DE_AI = r"(?:assistent(?:in|en)?\b|\bki\b|chatbot|sprachmodell|\bmodell\b|\bbot\b)"
 GERMAN = (
@@ -94,8 +96,9 @@ GERMAN = (
                                           r"\b(?:nur|ausschließlich|immer|stets)\s+mit\b|\bmit\s+dem\s+wort\b", 20), 15),
     r"\balle\s+(?:vorherigen|bisherigen|früheren|vorigen)\s+(?:anweisungen|instruktionen|befehle)",
     r"system-?\s*prompt|systemanweisung|\bjailbreak\b|entwicklermodus",
+    _then(r"\bneue\s+regeln?\s*:", r"\b(?:sag\w*|antwort\w*|erzähl\w*)\b", 60),
     r"\bneue\s+anweisung(?:en)?\s*(?::|an\s+(?:den|die|das)\s+(?:assistent|ki|modell|chatbot|bot))",
-    _then(r"\b(?:ab\s+jetzt|ab\s+sofort|von\s+nun\s+an|von\s+jetzt\s+an|ab\s+heute)\b",
+    _then(r"\b(?:ab\s+jetzt|ab\s+sofort|von\s+nun\s+an|von\s+jetzt\s+an|ab\s+heute|ab\s+diesem\s+(?:moment|augenblick))\b",
           r"\b(?:du|ihr|antworte\w*|sag\w*|sprich\w*|bist)\b|(?-i:\bSie\b)", 20),
     _then(r"\b(?:du\s+bist|sie\s+sind)\s+(?:jetzt|nun|ab\s+sofort|ab\s+jetzt)\b"
           r"|\btu\s+so,?\s+als\s+(?:wärst|wärest|seist|ob\s+du)\b|\bspiele?\s+die\s+rolle\b|\bagiere\s+als\b", _DE_AI, 30),
@@ -110,7 +113,7 @@ _ES_DROP = (
 )
 _ES_RULES = (
     r"(?:instrucci[oó]n(?:es)?|reglas?\b|normas?\b|indicaci[oó]n(?:es)?|[oó]rdenes|directrices|directiva|pautas"
-    r"|prompts?\b|consignas?|restricciones|mensaje\s+del\s+sistema)"
+    r"|prompts?\b|consignas?|restricciones|mensaje\s+del\s+sistema|contexto\s+anterior|pregunta\s+del\s+usuario)"
 )
 _ES_AI = r"\b(?:asistente|ia|chatbot|modelo|bot|inteligencia\s+artificial)\b"
 SPANISH = (
@@ -122,9 +125,10 @@ SPANISH = (
           _then(r"\b(?:cada|todas\s+las|cualquier)\s+preguntas?\b", r"\bcon\b", 20), 15),
     r"\btodas\s+las\s+(?:instrucciones|[oó]rdenes|indicaciones)\s+(?:anteriores|previas)\b",
     r"\bprompt\s+del\s+sistema\b|\binstrucciones\s+del\s+sistema\b|\bjailbreak\b|\bmodo\s+desarrollador\b",
+    _then(r"\bnuevas?\s+reglas?\s*:", r"\b(?:di|dices|responde\w*|contesta\w*|cuenta)\b", 60),
     r"\bnuevas\s+instrucciones\s*(?::|para\s+(?:el|la)\s+(?:asistente|ia|modelo|chatbot|bot)\b)",
-    _then(r"\b(?:a\s+partir\s+de\s+ahora|de\s+ahora\s+en\s+adelante|desde\s+ahora)\b",
-          r"\b(?:t[uú]|usted|respond\w*|contest\w*|di|dices|eres)\b", 20),
+    _then(r"\b(?:a\s+partir\s+de\s+(?:ahora|este\s+momento)|de\s+ahora\s+en\s+adelante|desde\s+(?:ahora|este\s+momento))\b",
+          r"\b(?:t[uú]|usted|respond\w*|contest\w*|di|dir[aá]s|dices|eres)\b", 20),
     _then(r"\b(?:ahora\s+eres|ahora\s+es\s+usted|ya\s+eres|eres\s+ahora|finge\s+(?:que\s+eres|ser)|finja\s+(?:que\s+es|ser)"
           r"|act[uú]a\s+como|haz\s+como\s+si\s+fueras)\b", _ES_AI, 30),
     rf"\b(?:hola|oye|querid[oa]|estimad[oa]|atenci[oó]n)\s*,?\s+(?:la\s+|el\s+)?{_ES_AI}",
@@ -135,7 +139,8 @@ _FR_DROP = (
     r"(?<!n')(?<!n’)\b(?:ignore[zs]?|oublie[zs]?|n[ée]glige[zs]?|outrepasse[zs]?|contourne[zs]?|passe[zs]?\s+outre"
     r"|fais\s+abstraction|faites\s+abstraction)\b(?!\s+(?:pas|jamais)\b)"
 )
-_FR_RULES = r"(?:instructions?|consignes?|r[èe]gles?\b|directives?|prompts?\b|ordres\b|message\s+syst[èe]me|garde-fous)"
+_FR_RULES = (r"(?:instructions?|consignes?|r[èe]gles?\b|directives?|prompts?\b|ordres\b|message\s+syst[èe]me|garde-fous"
+             r"|contexte\s+pr[ée]c[ée]dent|question\s+de\s+l['’]utilisateur)")
 _FR_AI = r"\b(?:assistant|ia|chatbot|mod[èe]le|bot)\b"
 FRENCH = (
     _then(_FR_DROP, _FR_RULES),
@@ -147,7 +152,7 @@ FRENCH = (
     r"\btoutes\s+les\s+(?:instructions|consignes)\s+pr[ée]c[ée]dentes\b",
     r"\bprompt\s+syst[èe]me\b|\binvite\s+syst[èe]me\b|\bjailbreak\b|\bmode\s+d[ée]veloppeur\b",
     r"\bnouvelles\s+instructions\s*(?::|pour\s+l['’](?:assistant|ia)\b)",
-    _then(r"(?:\bà|\ba)\s+partir\s+de\s+maintenant\b|\bd[ée]sormais\b|\bdor[ée]navant\b",
+    _then(r"(?:\bà|\ba)\s+partir\s+de\s+(?:maintenant|cet\s+instant|ce\s+moment)\b|\bd[ée]sormais\b|\bdor[ée]navant\b",
           r"\b(?:tu|vous|r[ée]ponds|r[ée]pondez|dis|dites)\b", 20),
     _then(r"\b(?:tu\s+es|vous\s+[êe]tes)\s+(?:maintenant|d[ée]sormais)\b|\bfais\s+(?:comme\s+si|semblant)\b"
           r"|\bfaites\s+(?:comme\s+si|semblant)\b|\bjoue\s+le\s+r[ôo]le\b", _FR_AI, 30),
@@ -161,7 +166,8 @@ _ZH_DROP = (
     r"(?:忽略|忽視|忽视|无视|無視|不要理会|不要理會|不要管|别管|別管|(?<!别)(?<!別)(?<!不要)(?<!不)(?<!没)(?<!沒)"
     r"(?:忘记|忘記|忘掉|忘了)|违背|違背|违反|違反|绕过|繞過|跳过|跳過|抛开|拋開|放弃|放棄|无需遵守|無需遵守|不必遵守)(?!了)"
 )
-_ZH_RULES = r"(?:指令|指示|说明|說明|规则|規則|提示|设定|設定|命令|准则|準則|守则|守則|约束|約束|限制|系统消息|系統消息)"
+_ZH_RULES = (r"(?:指令|指示|说明|說明|规则|規則|提示|设定|設定|命令|准则|準則|守则|守則|约束|約束|限制|系统消息|系統消息"
+             r"|上下文|用户的问题|用戶的問題)")
 _ZH_AI = r"(?:助手|助理|AI|人工智能|机器人|機器人|模型)"
 _ZH_EARLIER = r"(?:之前|以前|先前|上面|上述|以上|前面|所有|全部|一切)"
 CHINESE = (
@@ -173,8 +179,9 @@ CHINESE = (
     _then(r"(?:每个|每個|每一个|每一個|所有|任何)的?(?:问题|問題)", r"回答|回复|回覆|答复|答覆|只说|只說", 10),
     r"(?:之前|先前|以前|以上)的?(?:所有|全部|一切)的?(?:指令|指示)",
     r"系统提示|系統提示|系统指令|系統指令|越狱|越獄|开发者模式|開發者模式",
+    _then(r"新的?(?:规则|規則)[:：]", r"说|說|回答|回复|回覆|告诉|告訴", 20),
     r"新的?(?:指令|指示)[:：]|给(?:助手|AI|人工智能|模型)的新?(?:指令|指示)|給(?:助手|AI|人工智能|模型)的新?(?:指令|指示)",
-    _then(r"从现在开始|從現在開始|从现在起|從現在起|从今以后|從今以後|从此以后|從此以後|从今天起|從今天起",
+    _then(r"从这一刻起|從這一刻起|从现在开始|從現在開始|从现在起|從現在起|从今以后|從今以後|从此以后|從此以後|从今天起|從今天起",
           r"你|您|回答|回复|回覆|只说|只說", 10),
     _then(r"你现在是|你現在是|现在你是|現在你是|假装|假裝|扮演|充当|充當", _ZH_AI, 15),
     rf"(?:嘿|喂|亲爱的|親愛的|注意|你好|您好)[，,、\s]*{_ZH_AI}",
