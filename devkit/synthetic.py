@@ -37,6 +37,8 @@ class Line:
     start: float
     text: str
     voice: str = "en-us"
+    """An espeak-ng voice (``espeak-ng --voices``). Chinese characters: ``cmn-latn-pinyin``;
+    plain ``cmn`` reads the tone digits of its dictionary aloud ("de5" as "d e five")."""
     words_per_minute: int = 150
     """espeak-ng's speed; Whisper base transcribes some voices (Spanish) right only when slower."""
 

@@ -11,7 +11,7 @@ each a translation of the same six kinds of order:
    or "everything you were told"; stop following your instructions;
 2. answer every question with X;
 3. from now on you …;
-4. you are now / pretend to be … an assistant, AI, chatbot; your new task is …;
+4. you are now / pretend to be … an assistant, AI, chatbot (one without rules); your new task is …;
 5. a greeting to the AI ("Hey AI,", "Liebe KI,", "亲爱的人工智能");
 6. markers that only an attack says: "all previous instructions", system prompt,
    jailbreak, "new instructions:", "new rule: … say".
@@ -56,9 +56,12 @@ _EN_RULES = (r"(?:instructions?|rules|prompts?|directions|guidelines|guardrails|
 _EN_AI = r"\b(?:assistant|ai|chatbot|model|bot)\b"
 ENGLISH = (
     _then(_EN_DROP, _EN_RULES),
-    _then(_EN_DROP, r"\b(?:everything|anything|whatever|all)\s+(?:above|before|previously|earlier|you\s+(?:were|have\s+been)\s+told)\b", 10),
+    _then(_EN_DROP,
+          r"\b(?:everything|anything|whatever|all)\s+(?:above|before|previously|earlier|you\s+(?:were|have\s+been)\s+told)\b", 10),
     _then(r"\b(?:stop|quit)\s+(?:following|obeying)\b", _EN_RULES, 20),
     _then(_EN_AI, r"\byour\s+new\s+(?:task|role|job|goal|purpose)\s+is\b", 20),
+    _then(rf"\b(?:are|be)\s+(?:now\s+)?an?\s+(?:\w+\s+)?{_EN_AI}",
+          r"\b(?:with\s+no|without(?:\s+any)?)\s+(?:rules|restrictions|limits|filters)\b", 10),
     # With a forced reply, as in every language here: "Reply to all messages before Friday" is office talk.
     _then(r"\b(?:answer|respond|reply)\s+(?:to\s+)?(?:every|all|each|any)\s+(?:other\s+)?(?:questions?|prompts?|messages?|queries)\b",
           r"\b(?:with|only|by\s+saying)\b", 20),
@@ -66,7 +69,8 @@ ENGLISH = (
     r"\bsystem\s+prompt\b|\bjailbreak\b|\bdeveloper\s+mode\b",
     r"\bnew\s+instructions?\s*(?::|for\s+(?:the\s+|an?\s+)?(?:ai|assistant|model|chatbot|bot)\b)",
     _then(r"\bnew\s+rules?\s*:", r"\b(?:say|answer|reply|respond|tell)\b", 60),
-    _then(r"\bfrom\s+(?:now|this\s+(?:moment|point))\s+on\b|\bhenceforth\b", r"\b(?:you|answer|respond|reply|say|always)\b", 20),
+    _then(r"\bfrom\s+(?:now|this\s+(?:moment|point))\s+on\b|\bhenceforth\b",
+          r"\b(?:you|answer|respond|reply|say|always)\b", 20),
     _then(r"\b(?:you\s+are\s+now|act\s+as|pretend\s+to\s+be|pretend\s+you\s+are)\b", _EN_AI, 30),
     r"\b(?:dear|attention|hey|hello|hi)\s*,?\s+(?:ai|assistant|chatbot|language\s+model)\b",
 )
@@ -89,9 +93,13 @@ _DE_RULES = (
 _DE_AI = r"(?:assistent(?:in|en)?\b|\bki\b|chatbot|sprachmodell|\bmodell\b|\bbot\b)"
 GERMAN = (
     _then(_DE_DROP, _DE_RULES),
-    _then(_DE_DROP, r"\balles\s*,?\s+(?:obige|bisherige|vorherige|davor|zuvor)|\b(?:alles\s*)?,?\s*was\s+(?:man\s+)?(?:dir|ihnen|euch)\b", 10),
-    _then(r"\b(?:hör|hört|hören\s+sie)\s+auf\b", rf"{_DE_RULES}{_IN_SENTENCE}{{0,20}}?\b(?:zu\s+)?(?:folgen|befolgen|gehorchen)", 20),
+    _then(_DE_DROP,
+          r"\balles\s*,?\s+(?:obige|bisherige|vorherige|davor|zuvor)|\b(?:alles\s*)?,?\s*was\s+(?:man\s+)?(?:dir|ihnen|euch)\b", 10),
+    _then(r"\b(?:hör|hört|hören\s+sie)\s+auf\b",
+          rf"{_DE_RULES}{_IN_SENTENCE}{{0,20}}?\b(?:zu\s+)?(?:folgen|befolgen|gehorchen)", 20),
     _then(_DE_AI, r"\bdeine\s+neue\s+(?:aufgabe|rolle|mission)\s+(?:ist|lautet)\b", 20),
+    _then(rf"\b(?:bist|wärst|seist|sind)\s+(?:jetzt\s+|nun\s+)?(?:ein|eine)\s+(?:\w+\s+)?{_DE_AI}",
+          r"\bohne\s+(?:jede\s+)?(?:regeln|einschränkungen|grenzen|filter)\b", 10),
     _then(rf"\b(?:vorherig|bisherig|vorig|obig|früher|vorangegangen|all)\w*\s+(?:\w+\s+)?{_DE_RULES}",
           r"(?:ignorier|vergess|missacht|übergeh|umgeh)", 30),
     _then(r"\b(?:antworte|antwortet|antwortest|antworten\s+sie|beantworte|beantwortest|beantworten\s+sie|reagiere)\b",
@@ -126,6 +134,8 @@ SPANISH = (
     _then(_ES_DROP, r"\b(?:todo\s+lo\s+(?:anterior|que\s+te)|lo\s+que\s+te\s+(?:dijeron|han\s+dicho|dije))\b", 10),
     _then(r"\b(?:deja|deje|dejad)\s+de\s+(?:seguir|obedecer|cumplir|respetar)\b", _ES_RULES, 20),
     _then(_ES_AI, r"\btu\s+nueva\s+(?:tarea|funci[oó]n|misi[oó]n)\s+es\b", 20),
+    _then(rf"\b(?:eres|seas|fueras|es)\s+(?:ahora\s+)?(?:un|una)\s+(?:\w+\s+)?{_ES_AI}",
+          r"\bsin\s+(?:ninguna\s+)?(?:reglas|restricciones|l[ií]mites|filtros)\b", 10),
     _then(r"\b(?:responde|responda|respondes|contesta|conteste|contestas|di|dices)\b",
           _then(r"\b(?:cada|todas\s+las|cualquier)\s+preguntas?\b", r"\bcon\b", 20), 15),
     r"\btodas\s+las\s+(?:instrucciones|[oó]rdenes|indicaciones)\s+(?:anteriores|previas)\b",
@@ -152,6 +162,8 @@ FRENCH = (
     _then(_FR_DROP, r"\btout\s+ce\s+(?:qui\s+pr[ée]c[èe]de|qu['’]on\s+(?:t['’]a|vous\s+a)\s+dit)", 10),
     _then(r"\barr[êe]te[zs]?\s+de\s+(?:suivre|respecter|ob[ée]ir)\b", _FR_RULES, 20),
     _then(_FR_AI, r"\bta\s+nouvelle\s+(?:t[âa]che|mission)\s+est\b", 20),
+    _then(rf"\b(?:es|[êe]tes|étais|sois)\s+(?:maintenant\s+)?(?:un|une)\s+(?:\w+\s+)?{_FR_AI}",
+          r"\bsans\s+(?:aucune\s+)?(?:r[èe]gles|restrictions|limites|filtres)\b", 10),
     _then(r"\b(?:r[ée]ponds|r[ée]pondez|dis|dites)\b",
           _then(r"\b(?:chaque|toutes\s+les|n'importe\s+quelle)\s+questions?\b", r"\b(?:par|avec)\b", 20), 15),
     r"\btoutes\s+les\s+(?:instructions|consignes)\s+pr[ée]c[ée]dentes\b",
@@ -180,6 +192,8 @@ CHINESE = (
     _then(_ZH_DROP, r"(?:上面|之前|以前|前面|刚才|剛才)[^。！？]{0,6}一切|(?:听到|聽到)的一切|告诉你的|告訴你的", 10),
     _then(r"不要再|别再|別再|停止", rf"(?:遵守|遵循|服从|服從|听从|聽從){_IN_SENTENCE}{{0,6}}?{_ZH_RULES}", 4),
     _then(_ZH_AI, r"你的新(?:任务|任務|角色|使命)是", 10),
+    # "(you) are an AI without rules": the jailbreak's stock phrase (Whisper drops the 你 at times).
+    rf"是[^。！？]{{0,4}}(?:没有|沒有|不受)(?:任何)?(?:规则|規則|限制)(?:的|約束的|约束的)[^。！？]{{0,4}}{_ZH_AI}",
     _then(rf"{_ZH_EARLIER}[^。！？]{{0,8}}?{_ZH_RULES}", r"忽略|忽視|忽视|无视|無視|忘记|忘記|忘掉|作废|作廢|无效|無效", 12),
     _then(r"(?:每个|每個|每一个|每一個|所有|任何)的?(?:问题|問題)", r"回答|回复|回覆|答复|答覆|只说|只說", 10),
     r"(?:之前|先前|以前|以上)的?(?:所有|全部|一切)的?(?:指令|指示)",
