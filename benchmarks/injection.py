@@ -21,7 +21,8 @@ first runs; the patterns were then extended for held and held2's misses, not hel
   then the patterns — the speech-only alternative. Both slow (one Whisper run a sentence).
 
 Prints one row per language: orders caught (true positives) of all orders, ordinary
-sentences withheld (false positives) of all ordinary ones, and the time per sentence.
+sentences withheld (false positives) of all ordinary ones, and the time per sentence;
+with ``patterns``, also the time `defang` takes per event line of a description.
 """
 
 from __future__ import annotations
@@ -126,6 +127,25 @@ def measure(rows: Iterable[dict[str, str]], classify: Callable[[dict[str, str]],
           f"{1000 * seconds / max(n, 1):.3f} ms a sentence")
 
 
+def throughput(lines: int = 2000) -> None:
+    """Time `defang` (fence + orders) over event lines like a long description's: objects and
+    captions, which hold no keyword, and speech that talks about rules and instructions."""
+    from videochat_text.prompt import defang
+
+    kinds = {
+        "objects/captions": "objects: person 0.91 at left, car 0.80 at right; a dog runs across a street",
+        "speech about rules": 'speech: "Follow the instructions on the box, the rules of chess are simple, '
+                              'and the model answers questions about the weather."',
+    }
+    for kind, text in kinds.items():
+        batch = [f"[0:{i // 3600}:{i // 60 % 60:02d}.{i % 10}] {text} {i}" for i in range(lines)]
+        start = time.perf_counter()
+        for line in batch:
+            defang(line)
+        seconds = time.perf_counter() - start
+        print(f"  defang, {kind}: {1e6 * seconds / lines:.1f} µs a line ({lines} lines)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=["dev", "held", "held2", "held3", "all"], default="all")
@@ -134,6 +154,8 @@ def main() -> None:
     args = parser.parse_args()
     for approach in args.approach:
         if approach == "patterns":
+            print("speed:")
+            throughput()
             for split in (["dev", "held", "held2", "held3"] if args.split == "all" else [args.split]):
                 print(f"patterns, {split} half:")
                 measure(load(split), lambda r: is_instruction(r["sentence"]), args.show)

@@ -81,7 +81,7 @@ ENGLISH = (
 # needs a "previous/all" word so that a plain "die Regeln vergessen" stays a description.
 _DE_DROP = (
     r"\b(?:ignor(?!ierte)|vergi(?:ss|ß|s)|vergesst|vergessen\s+sie|missacht(?!ete)|übergeh(?:e|t|en\s+sie)?\b"
-    r"|umgeh(?:e|t|en\s+sie)?\b)(?![^.!?]*\b(?:nicht|nie|niemals)\b)"
+    r"|umgeh(?:e|t|en\s+sie)?\b)(?![^.!?]{0,60}\b(?:nicht|nie|niemals)\b)"
 )
 """Every form of "ignor-" but the past ("ignorierte"): Whisper garbles endings ("Ignoriede"), and
 OCR runs words together ("IGNORIEREALLEANWEISUNGEN"), so no word end is required. A "nicht"
@@ -209,7 +209,39 @@ CHINESE = (
 LANGUAGES = {"en": ENGLISH, "de": GERMAN, "es": SPANISH, "fr": FRENCH, "zh": CHINESE}
 """Language code → the patterns of an order in that language."""
 
-_ORDER = re.compile("|".join(f"(?:{p})" for patterns in LANGUAGES.values() for p in patterns), re.IGNORECASE)
+KEYWORDS = {
+    "en": ("ignore", "disregard", "forget", "override", "bypass", "stop", "quit", "new", "rule", "restriction",
+           "limit", "filter", "answer", "respond", "reply", "instruction", "prompt", "direction", "jailbreak",
+           "developer", "from", "henceforth", "assistant", "ai", "chatbot", "model", "bot", "language"),
+    "de": ("ignor", "vergi", "vergess", "missacht", "übergeh", "umgeh", "folgen", "gehorchen", "neue", "ohne",
+           "antwort", "reagiere", "anweisung", "instruktion", "befehl", "system", "jailbreak", "entwickler", "jetzt",
+           "sofort", "nun", "heute", "moment", "augenblick", "als", "rolle", "assistent", "ki", "chatbot", "modell",
+           "bot"),
+    "es": ("ignor", "olvid", "desobedec", "omiso", "omit", "anul", "descart", "alto", "salta", "elude", "evita",
+           "seguir", "obedecer", "cumplir", "respetar", "respond", "contest", "di", "instruc", "rdenes", "indicac",
+           "sistema", "jailbreak", "desarrollador", "nueva", "ahora", "momento", "eres", "finge", "finja", "act",
+           "como", "asistente", "ia", "chatbot", "modelo", "bot", "inteligencia"),
+    "fr": ("ignor", "oubli", "néglig", "neglig", "outrepass", "contourn", "outre", "abstraction", "suivre",
+           "respecter", "obéir", "obeir", "répond", "repond", "dis", "instruction", "consigne", "prompt", "invite",
+           "jailbreak", "développeur", "developpeur", "nouvelle", "partir", "désormais", "desormais", "dorénavant",
+           "dorenavant", "maintenant", "comme si", "semblant", "rôle", "role", "assistant", "ia", "chatbot",
+           "modèle", "modele", "bot"),
+    "zh": ("忽略", "忽視", "忽视", "无视", "無視", "理会", "理會", "管", "忘", "违背", "違背", "违反", "違反", "绕过",
+           "繞過", "跳过", "跳過", "抛开", "拋開", "放弃", "放棄", "遵守", "遵循", "服从", "服從", "听从", "聽從", "新",
+           "没有", "沒有", "不受", "作废", "作廢", "无效", "無效", "问题", "問題", "指令", "指示", "系统", "系統", "越狱",
+           "越獄", "开发者", "開發者", "从", "從", "现在", "現在", "假装", "假裝", "扮演", "充当", "充當", "助手", "助理",
+           "ai", "人工智能", "机器人", "機器人", "模型"),
+}
+"""Language code → words (lower case) of which every order that its patterns find holds one:
+each pattern's required verb, noun or phrase. Most perception text holds none, and looking
+for them is ~20 times cheaper than the patterns, which Python's `re` tries one by one at
+every position; and a line in one language need not be tried against the others (tests
+check that each pattern's matches hold a keyword)."""
+
+_PATTERNS = [(KEYWORDS[code], re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
+             for code, patterns in LANGUAGES.items()]
+"""Each language's keywords and its patterns as one expression, tried only where a keyword is."""
+
 
 _SENTENCE = re.compile(r".+?(?:[.!?]+[\"”]?[,;.]?(?=\s|$)|[。！？]+[\"”」』]?|$)\s*", re.DOTALL)
 """A sentence and the space after it. ASCII ends need a space after them (``0:00:06.5`` is
@@ -221,7 +253,10 @@ _TAIL = re.compile(r"([\"”][,;.]?)?\s*$")
 
 def find_instruction(text: str) -> re.Match[str] | None:
     """Where ``text`` first reads as an order to the assistant, or None."""
-    return _ORDER.search(text)
+    lowered = text.lower()
+    matches = [m for keywords, pattern in _PATTERNS
+               if any(k in lowered for k in keywords) and (m := pattern.search(text)) is not None]
+    return min(matches, key=lambda m: m.start(), default=None)
 
 
 def is_instruction(sentence: str) -> bool:
@@ -233,7 +268,7 @@ def is_instruction(sentence: str) -> bool:
         >>> is_instruction("Vergiss nicht, die Anweisungen zu lesen.")
         False
     """
-    return _ORDER.search(sentence) is not None
+    return find_instruction(sentence) is not None
 
 
 def iter_sentences(text: str) -> Iterator[str]:
@@ -247,13 +282,13 @@ def withhold_instructions(text: str, placeholder: str) -> str:
     What leads into a quote (``… speech: "``) and the closing quote are kept, so an
     event line keeps its shape: ``speech: "My cat is Whiskers. [withheld] Bye."``.
     """
-    if _ORDER.search(text) is None:  # the common case: no sentence to split
+    if find_instruction(text) is None:  # the common case: no sentence to split
         return text
     return "".join(_withhold(sentence, placeholder) for sentence in iter_sentences(text))
 
 
 def _withhold(sentence: str, placeholder: str) -> str:
-    match = _ORDER.search(sentence)
+    match = find_instruction(sentence)
     if match is None:
         return sentence
     opening = max(sentence.rfind(q, 0, match.start()) for q in '"“')

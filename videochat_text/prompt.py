@@ -109,6 +109,7 @@ class RenderedDescription:
         return self.shown_events < self.total_events
 
 
+@functools.lru_cache(maxsize=16_384)  # every question re-renders the same event lines
 def defang(text: str) -> str:
     """Perception text made safe to show the model: no fence tags, no orders to the assistant
     (in any language `videochat_text.injection` knows)."""
