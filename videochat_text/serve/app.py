@@ -267,20 +267,22 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 def _api_router(server: Server) -> APIRouter:
     api = APIRouter(tags=["videos"])
-    max_bytes = int(server.settings.serve.max_upload_mb * 2**20)
+    max_mb = server.settings.serve.max_upload_mb
+    # The form around the file adds a little; the file itself is held to the limit exactly.
+    max_body = int(max_mb * 2**20) + 64 * 1024
 
     @api.post("/videos", status_code=202)
     async def upload(request: Request) -> dict[str, Any]:
         """Multipart field ``file``: the video. Described in the background; the same file gives the same id."""
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:  # room for the form
-            raise UploadTooLarge(f"the upload is larger than serve.max_upload_mb ({max_bytes / 2**20:g} MB)")
-        form = await Request(request.scope, _limited(request.receive, max_bytes + 64 * 1024)).form()
+        if declared and declared.isdigit() and int(declared) > max_body:
+            raise UploadTooLarge.of(max_mb)
+        form = await Request(request.scope, _limited(request.receive, max_body, max_mb)).form()
         try:
             file = form.get("file")
             if file is None or isinstance(file, str):
                 raise HTTPException(400, "send the video as the multipart form field 'file'")
-            video = await run_in_threadpool(server.store.save, file.file, file.filename, max_bytes=max_bytes)
+            video = await run_in_threadpool(server.store.save, file.file, file.filename, max_mb=max_mb)
         finally:
             await form.close()
         job = server.queue.submit(video)
@@ -381,7 +383,7 @@ def _api_router(server: Server) -> APIRouter:
     return api
 
 
-def _limited(receive, max_bytes: int):
+def _limited(receive, max_bytes: int, max_mb: float):
     """``receive`` that stops a request body longer than ``max_bytes`` (413), however it is sent."""
     seen = 0
 
@@ -391,7 +393,7 @@ def _limited(receive, max_bytes: int):
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > max_bytes:
-                raise UploadTooLarge(f"the upload is larger than serve.max_upload_mb ({max_bytes / 2**20:g} MB)")
+                raise UploadTooLarge.of(max_mb)
         return message
 
     return limited

@@ -35,6 +35,10 @@ _CHUNK = 1 << 20
 class UploadTooLarge(VideoChatError):
     """An upload is over ``serve.max_upload_mb``."""
 
+    @classmethod
+    def of(cls, max_mb: float, name: str = "the upload") -> "UploadTooLarge":
+        return cls(f"{name}: larger than serve.max_upload_mb ({max_mb:g} MB)")
+
 
 class UnknownVideoError(VideoChatError, KeyError):
     """No stored video has this id."""
@@ -78,14 +82,15 @@ class VideoStore:
             raise UnknownVideoError(f"no video with id {video_id!r}")
         return self.directory / f"{video_id}.video", self.directory / f"{video_id}.json"
 
-    def save(self, source: BinaryIO, filename: str | None, *, max_bytes: int) -> StoredVideo:
+    def save(self, source: BinaryIO, filename: str | None, *, max_mb: float) -> StoredVideo:
         """Store an upload, copied from ``source`` in chunks; the same content gives the same video.
 
         Raises:
-            UploadTooLarge: more than ``max_bytes`` arrived (nothing is kept).
+            UploadTooLarge: more than ``max_mb`` arrived (nothing is kept).
             VideoOpenError: the file is empty, not a video, or cannot be decoded (nothing is kept).
         """
         name = _label(filename)
+        max_bytes = int(max_mb * 2**20)
         digest = hashlib.sha256()
         size = 0
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload-")
@@ -94,8 +99,7 @@ class VideoStore:
                 while chunk := source.read(_CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise UploadTooLarge(
-                            f"{name}: the upload is larger than serve.max_upload_mb ({max_bytes / 2**20:g} MB)")
+                        raise UploadTooLarge.of(max_mb, name)
                     digest.update(chunk)
                     f.write(chunk)
             _check_video(Path(tmp), name)
