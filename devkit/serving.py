@@ -23,12 +23,16 @@ class EchoChatModel(BaseChatModel):
 
     delay_s: float = 0.0
     """Seconds per streamed word, to make answers overlap in time."""
+    reply: str | None = None
+    """Answer this instead of echoing (streamed the same way)."""
 
     @property
     def _llm_type(self) -> str:
         return "echo"
 
     def _answer(self, messages: list[BaseMessage]) -> str:
+        if self.reply is not None:
+            return self.reply
         last = str(messages[-1].content)
         match = _QUESTION.search(last)
         return "echo: " + (match.group(1) if match else last).strip()
@@ -78,3 +82,56 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+class ServerProcess:
+    """A server in its own process (so a load generator does not share its GIL), with the echo
+    chat model unless ``echo`` is False; a context manager. ``pid`` is for reading its memory."""
+
+    def __init__(self, settings: dict[str, Any], *, echo: bool = True):
+        import json
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process = subprocess.Popen([sys.executable, "-m", "devkit.serving", json.dumps(settings), str(self.port),
+                                          "echo" if echo else "configured"])
+        self.pid = self._process.pid
+
+    def __enter__(self) -> "ServerProcess":
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self._process.returncode})")
+            try:
+                if httpx.get(f"{self.url}/api/health").status_code == 200:
+                    return self
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *exc) -> None:
+        self._process.terminate()
+        self._process.wait(30)
+
+
+def _serve_from_command_line() -> None:
+    import json
+    import sys
+
+    import uvicorn
+
+    from videochat_text import VideoChat
+    from videochat_text.serve import create_app
+
+    settings, port, chat = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    videochat = VideoChat(settings, chat_model=EchoChatModel() if chat == "echo" else None)
+    uvicorn.run(create_app(videochat=videochat), host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    _serve_from_command_line()

@@ -64,8 +64,8 @@ class Server:
         self.queue = DescribeQueue(videochat, workers=s.workers)
         self.sessions = SessionStore(max_sessions=s.max_sessions, ttl_s=s.session_ttl_s, turns=s.session_turns)
         self._setup = threading.Lock()
-        # llama.cpp runs one generation at a time; other providers are servers that queue themselves.
-        self._model_lock = threading.Lock() if settings.chat.provider == "local" else None
+        self._model_lock = threading.Lock()
+        self._one_at_a_time: bool | None = None
         for video in self.store.list():  # after a restart: cached descriptions come back at once
             self.queue.submit(video)
 
@@ -97,12 +97,15 @@ class Server:
 
     @contextmanager
     def answering(self, conversation: Conversation) -> Iterator[None]:
+        if self._one_at_a_time is None:
+            # llama.cpp (the local model) runs one generation at a time; chat servers queue themselves.
+            self._one_at_a_time = type(self.videochat.chat_model).__name__ == "ChatLlamaCpp"
         with conversation.lock:
-            if self._model_lock is None:
-                yield
-            else:
+            if self._one_at_a_time:
                 with self._model_lock:
                     yield
+            else:
+                yield
             self.sessions.trim(conversation)
 
     def ask(self, conversation: Conversation, question: str) -> dict[str, Any]:
