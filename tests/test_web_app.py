@@ -139,3 +139,18 @@ def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scri
         assert page.locator("body script").count() == 0
         assert page.evaluate("window.__xss") is None
         assert page.dialogs == []
+
+
+def test_with_a_token_the_page_asks_once_and_the_player_still_loads(page, tmp_path, scripted_module, monkeypatch):
+    monkeypatch.setenv("VIDEOCHAT_TEXT_TOKEN", "page-token-5678")
+    with _server(tmp_path, perception={"modules": ["scripted"]}) as server:
+        page.goto(server.url)
+        page.wait_for_selector("#token-dialog[open]")
+        page.fill("#token-input", "page-token-5678")
+        page.click("#token-form button")
+        page.set_input_files("#file-input", str(DEMO))
+        page.wait_for_selector("#described", state="visible", timeout=60_000)
+        # <video> cannot send the header: the page's cookie lets it read the media.
+        page.wait_for_function("document.querySelector('#player').readyState >= 1")
+        assert page.evaluate("document.querySelector('#player').duration") == pytest.approx(10.0, abs=0.1)
+        assert page.locator("#token-dialog[open]").count() == 0

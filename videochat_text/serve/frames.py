@@ -52,8 +52,10 @@ def frame_jpeg(video: str | Path, description: Description, seconds: float, *,
     if frame is None:
         raise VideoChatError(f"{info.name}: no frame decodes at {seconds:g} s")
     every_s = _every_s(description)
-    shown = [t for t in boxes_by_time(description) if t - 0.02 <= frame.time < t + every_s]
-    boxes = boxes_by_time(description)[max(shown)] if shown else []
+    by_time = boxes_by_time(description)
+    # The boxes of the sampled frame this one falls after (they hold until the next sample).
+    shown = [t for t in by_time if t - 0.02 <= frame.time < t + every_s]
+    boxes = by_time[max(shown)] if shown else []
     ok, encoded = cv2.imencode(".jpg", draw_boxes(frame.image, boxes, (info.width, info.height)))
     if not ok:
         raise VideoChatError(f"{info.name}: the frame at {seconds:g} s could not be encoded")
