@@ -388,6 +388,11 @@ def test_with_a_token_every_api_call_needs_it(tmp_path, monkeypatch, gate):
     assert cookie.post(f"/api/videos/{video_id}/ask", json={"question": "hi"}).status_code == 401
 
 
+def test_an_empty_or_short_token_is_a_config_error():
+    with pytest.raises(ConfigError, match="config serve.token: .*at least 8 characters"):
+        load_settings({"serve": {"token": ""}})
+
+
 def test_token_from_the_environment_and_kept_out_of_descriptions(monkeypatch):
     monkeypatch.setenv("VIDEOCHAT_TEXT_TOKEN", "from-the-env-123")
     settings = load_settings({})
@@ -553,3 +558,28 @@ def test_answers_with_citations_and_plain_strings_read_the_same():
 
     assert last_citations(Streamed()) == answer_fields(cited)["citations"]
     assert last_citations(object()) == []
+
+
+def test_two_workers_describe_two_videos_at_once(tmp_path, gate):
+    app = _app(tmp_path, perception={"modules": ["gate"]}, serve={"workers": 2})
+    client = Client(app)
+    demo = Path(__file__).parents[1] / "examples" / "demo.mp4"
+    ids = [client.upload(demo.read_bytes() + b"\0" * n, f"copy {n}.mp4").json()["id"] for n in range(2)]
+    deadline = time.monotonic() + 30
+    while [client.get(f"/api/videos/{i}").json()["status"] for i in ids] != ["describing", "describing"]:
+        assert time.monotonic() < deadline, "the second video waited for the first"
+        time.sleep(0.05)
+    gate.opened.set()
+    assert [client.described(i)["status"] for i in ids] == ["done", "done"]
+    assert gate.runs == 2
+
+
+def test_conversations_expire_after_their_ttl():
+    from videochat_text.serve.sessions import SessionStore
+
+    store = SessionStore(max_sessions=10, ttl_s=0.2, turns=3)
+    kept = store.start("v1", session=object())
+    assert store.get(kept.id, "v1") is kept
+    assert store.get(kept.id, "v2") is None  # a session belongs to one video
+    time.sleep(0.3)
+    assert store.get(kept.id, "v1") is None and len(store) == 0

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -151,6 +151,13 @@ class ServeSettings(_Section):
     session_turns: int = Field(20, ge=1)
     """Question/answer pairs a conversation remembers (the prompt sends ``prompt.history_turns`` of them)."""
 
+    @field_validator("token")
+    @classmethod
+    def _check_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value().strip()) < 8:
+            raise ValueError("use at least 8 characters (an empty token would let anyone in), or null for none")
+        return token
+
 
 class Settings(_Section):
     """Everything that configures a `VideoChat`."""
@@ -209,6 +216,9 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: the config must be a mapping of sections")
     data = _merge(data, overrides)
+    token, serve = os.environ.get("VIDEOCHAT_TEXT_TOKEN"), data.get("serve")
+    if token and not (isinstance(serve, dict) and serve.get("token")):
+        data = _merge(data, {"serve": {"token": token}})  # validated like a token in the file
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -219,8 +229,4 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
         key = os.environ.get("VIDEOCHAT_TEXT_API_KEY")
         if key:
             settings.chat.api_key = SecretStr(key)
-    if settings.serve.token is None:
-        token = os.environ.get("VIDEOCHAT_TEXT_TOKEN")
-        if token:
-            settings.serve.token = SecretStr(token)
     return settings

@@ -123,7 +123,10 @@ class Server:
         items: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
 
         def put(kind: str, value: Any) -> None:
-            loop.call_soon_threadsafe(items.put_nowait, (kind, value))
+            try:
+                loop.call_soon_threadsafe(items.put_nowait, (kind, value))
+            except RuntimeError:  # the request's event loop is gone (server shutting down): finish anyway
+                pass
 
         def produce() -> None:
             try:
