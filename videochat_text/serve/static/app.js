@@ -269,7 +269,9 @@ function renderTimeline() {
       onclick: () => seek(e.start),
     }))))));
   $("timeline").replaceChildren(...events.map((e) => el("li", {
-    class: "entry", "data-event": e.id, "data-start": String(e.start), onclick: () => seek(e.start),
+    class: "entry", "data-event": e.id, "data-start": String(e.start), tabindex: "0", role: "button",
+    onclick: () => seek(e.start),
+    onkeydown: (k) => { if (k.key === "Enter" || k.key === " ") { k.preventDefault(); seek(e.start); } },
   },
   el("span", { class: "when", text: e.end - e.start >= 1 ? `${clock(e.start)}–${clock(e.end)}` : clock(e.start) }),
   el("span", { class: `chip module-${e.module}`, text: e.module }),
@@ -292,10 +294,11 @@ function filterTimeline() {
 function highlightNow() {
   if (!state.description) return;
   const t = $("player").currentTime;
-  for (const node of document.querySelectorAll("#timeline .entry")) {
-    const e = state.description.events.find((x) => x.id === node.dataset.event);
+  const events = state.description.events;  // in the same order as the entries
+  document.querySelectorAll("#timeline .entry").forEach((node, i) => {
+    const e = events[i];
     node.classList.toggle("now", e.start <= t + 0.05 && t <= Math.max(e.end, e.start + 1));
-  }
+  });
 }
 
 // --- boxes over the playing video ---------------------------------------------------
