@@ -583,3 +583,40 @@ def test_conversations_expire_after_their_ttl():
     assert store.get(kept.id, "v2") is None  # a session belongs to one video
     time.sleep(0.3)
     assert store.get(kept.id, "v1") is None and len(store) == 0
+
+
+def test_concurrent_conversations_never_mix(tmp_path, gate):
+    """Clients asking at once, each in its own conversation, each get their own answers and history."""
+    gate.opened.set()
+    app = _app(tmp_path, chat_model=EchoChatModel(delay_s=0.01), perception={"modules": ["gate"]})
+    demo = Path(__file__).parents[1] / "examples" / "demo.mp4"
+    with LiveServer(app) as server:
+        sync = httpx.Client(base_url=server.url)
+        video_id = sync.post("/api/videos", files={"file": ("demo.mp4", demo.read_bytes())}).json()["id"]
+        while sync.get(f"/api/videos/{video_id}").json()["status"] != "done":
+            time.sleep(0.05)
+
+        async def client(n: int) -> tuple[str, list[str]]:
+            session, answers = None, []
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+                for q in range(3):
+                    streamed = q % 2 == 1
+                    response = await http.post(f"/api/videos/{video_id}/ask",
+                                               json={"question": f"client {n} question {q}", "session": session},
+                                               headers={"Accept": "text/event-stream"} if streamed else {})
+                    body = (json.loads(response.text.strip().split("\n")[-1][len("data: "):]) if streamed
+                            else response.json())
+                    assert session in (None, body["session"])
+                    session = body["session"]
+                    answers.append(body["answer"])
+            return session, answers
+
+        async def everyone():
+            return await asyncio.gather(*(client(n) for n in range(6)))
+
+        results = asyncio.run(everyone())
+    assert len({session for session, _ in results}) == 6
+    for n, (session, answers) in enumerate(results):
+        assert answers == [f"echo: client {n} question {q}" for q in range(3)]
+        history = app.state.server.sessions.get(session, video_id).session.history
+        assert [m.content for m in history if m.type == "human"] == [f"client {n} question {q}" for q in range(3)]
