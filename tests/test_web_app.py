@@ -121,7 +121,12 @@ def scripted_module():
     unregister_module(ScriptedText.name)
 
 
-def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scripted_module):
+def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scripted_module, monkeypatch):
+    from videochat_text.serve import app as serve_app
+
+    # Answers will carry citations (the lead's Answer): a streamed answer's come from the session.
+    cited = [{"start": 3.0, "end": 4.0, "module": "scripted", "text": XSS[0], "event_ids": ["scripted-2"]}]
+    monkeypatch.setattr(serve_app, "last_citations", lambda session: cited)
     with _server(tmp_path, perception={"modules": ["scripted"]}) as server:
         page.goto(server.url)
         page.set_input_files("#file-input", files=[{"name": '<img src=x onerror=alert(3)>.mp4',
@@ -134,6 +139,11 @@ def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scri
         page.wait_for_selector(".message.assistant .body:not(.streaming)")
         assert page.locator(".message.user").inner_text() == XSS[1]
         assert page.locator(".message.assistant .body").inner_text() == f"echo: {XSS[1]}"
+        assert page.locator(".citations li .text").inner_text() == XSS[0]
+        page.locator(".citations li .text").click()
+        assert page.locator("#timeline .entry.cited .text").all_inner_texts() == [f'"{XSS[1]}"']
+        page.locator(".citations a.time").click()
+        assert page.evaluate("document.querySelector('#player').currentTime") == pytest.approx(3.0, abs=0.05)
         assert page.locator("#video-title").inner_text() == '<img src=x onerror=alert(3)>.mp4'
         assert page.locator("img").count() == 0
         assert page.locator("body script").count() == 0

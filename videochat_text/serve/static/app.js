@@ -369,11 +369,25 @@ function setChatEnabled(enabled) {
   $("question").placeholder = enabled ? "Ask about the video…" : "Available once the video is described";
 }
 
+function showCited(eventIds) {
+  // The timeline entries a citation stands for: marked, and the first scrolled into view.
+  const ids = new Set(eventIds || []);
+  let first = null;
+  for (const node of document.querySelectorAll("#timeline .entry")) {
+    const cited = ids.has(node.dataset.event);
+    node.classList.toggle("cited", cited);
+    if (cited && !first) first = node;
+  }
+  if (first) first.scrollIntoView({ block: "nearest" });
+}
+
 function citationList(citations) {
   if (!citations || !citations.length) return null;
-  return el("ul", { class: "citations" }, ...citations.map((c) => el("li", {},
-    timeLink(c.start), el("span", { class: `chip module-${c.module}`, text: c.module }),
-    el("span", { class: "text", text: c.text }))));
+  return el("ul", { class: "citations" }, ...citations.map((c) => el("li", {
+    onclick: () => showCited(c.event_ids),
+  },
+  timeLink(c.start), el("span", { class: `chip module-${c.module}`, text: c.module }),
+  el("span", { class: "text", text: c.text }))));
 }
 
 async function ask(question) {
