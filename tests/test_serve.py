@@ -620,3 +620,11 @@ def test_concurrent_conversations_never_mix(tmp_path, gate):
         assert answers == [f"echo: client {n} question {q}" for q in range(3)]
         history = app.state.server.sessions.get(session, video_id).session.history
         assert [m.content for m in history if m.type == "human"] == [f"client {n} question {q}" for q in range(3)]
+
+
+def test_openapi_documents_the_project_models(tmp_path):
+    spec = Client(_app(tmp_path)).get("/openapi.json").json()
+    assert {"Description", "Citation", "AskResponse", "VideoStatus", "Uploaded", "ErrorBody"} <= set(spec["components"]["schemas"])
+    ask = spec["paths"]["/api/videos/{video_id}/ask"]["post"]["responses"]
+    assert ask["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AskResponse"}
+    assert ask["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}

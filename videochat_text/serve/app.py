@@ -28,13 +28,14 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..answering import Citation
 from ..chat import ChatSession
 from ..config import Settings, load_settings
 from ..errors import ChatModelError, VideoChatError, VideoOpenError
 from ..timeline import Description
 from ..videochat import VideoChat
 from .frames import boxes_timeline, frame_jpeg
-from .jobs import DescribeQueue, Job
+from .jobs import DescribeQueue, Job, Status, VideoStatus
 from .sessions import Conversation, SessionStore, answer_fields, last_citations, stream_answer
 from .store import StoredVideo, UnknownVideoError, UploadTooLarge, VideoStore
 
@@ -51,6 +52,29 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000)
     session: str | None = None
     """The id a previous answer returned: continue that conversation."""
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[Citation]
+    """The moments the answer rests on (none until answers carry them)."""
+    session: str
+    """Send it back with the next question to continue the conversation."""
+
+
+class Uploaded(BaseModel):
+    id: str
+    """The start of the file's SHA-256: the same file is the same video."""
+    name: str
+    status: Status
+
+
+class ErrorBody(BaseModel):
+    error: str
+    """The CLI's one-line message."""
+
+
+_ERRORS = {code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 502)}
 
 
 class Server:
@@ -272,13 +296,13 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _api_router(server: Server) -> APIRouter:
-    api = APIRouter(tags=["videos"])
+    api = APIRouter(tags=["videos"], responses=_ERRORS)
     max_mb = server.settings.serve.max_upload_mb
     # The form around the file adds a little; the file itself is held to the limit exactly.
     max_body = int(max_mb * 2**20) + 64 * 1024
 
     @api.post("/videos", status_code=202)
-    async def upload(request: Request) -> dict[str, Any]:
+    async def upload(request: Request) -> Uploaded:
         """Multipart field ``file``: the video. Described in the background; the same file gives the same id."""
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > max_body:
@@ -292,16 +316,16 @@ def _api_router(server: Server) -> APIRouter:
         finally:
             await form.close()
         job = server.queue.submit(video)
-        return {"id": video.id, "name": video.name, "status": job.status}
+        return Uploaded(id=video.id, name=video.name, status=job.status)
 
     @api.get("/videos")
-    def videos() -> list[dict[str, Any]]:
-        return [job.to_json_dict() for job in server.queue.jobs()]
+    def videos() -> list[VideoStatus]:
+        return [job.to_status() for job in server.queue.jobs()]
 
     @api.get("/videos/{video_id}")
-    def video(video_id: str) -> dict[str, Any]:
+    def video(video_id: str) -> VideoStatus:
         """``status``: queued | describing | done | failed; ``progress``: ``{stage, done, total}``."""
-        return server.job(video_id).to_json_dict()
+        return server.job(video_id).to_status()
 
     @api.get("/videos/{video_id}/progress", response_class=StreamingResponse)
     async def progress(video_id: str) -> StreamingResponse:
@@ -311,7 +335,7 @@ def _api_router(server: Server) -> APIRouter:
         async def events() -> AsyncIterator[str]:
             sent = None
             while True:
-                current = job.to_json_dict()
+                current = job.to_status().model_dump()
                 if current != sent:
                     yield _sse("progress", current)
                     sent = current
@@ -321,7 +345,7 @@ def _api_router(server: Server) -> APIRouter:
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
-    @api.get("/videos/{video_id}/description")
+    @api.get("/videos/{video_id}/description", responses={200: {"model": Description}})
     def description(video_id: str, format: Literal["json", "srt", "markdown", "text"] = "json") -> Response:
         """What ``describe --format FORMAT`` prints (409 until described)."""
         job, found = server.described(video_id)
@@ -336,7 +360,7 @@ def _api_router(server: Server) -> APIRouter:
         """Every box to draw over the video, by the time of the frame it was found on."""
         return boxes_timeline(server.described(video_id)[1])
 
-    @api.post("/videos/{video_id}/ask")
+    @api.post("/videos/{video_id}/ask", responses={200: {"model": AskResponse}})
     async def ask(video_id: str, body: AskRequest, request: Request) -> Response:
         """``{"answer", "citations", "session"}``; with ``Accept: text/event-stream`` the answer
         streams: ``event: chunk`` ``{"text"}`` events, then ``event: done``

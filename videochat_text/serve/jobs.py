@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
+from pydantic import BaseModel
+
 from ..errors import VideoChatError
 from ..timeline import Description
 from ..videochat import VideoChat
@@ -25,6 +27,28 @@ from .store import StoredVideo
 log = logging.getLogger(__name__)
 
 Status = Literal["queued", "describing", "done", "failed"]
+
+
+class Progress(BaseModel):
+    stage: str
+    """What is being done, e.g. ``decoding frames``, ``module speech``."""
+    done: int
+    total: int | None
+    """None while unknown."""
+
+
+class VideoStatus(BaseModel):
+    """A video's way through the queue, as ``GET /api/videos/{id}`` gives it."""
+
+    id: str
+    name: str
+    """The uploaded file's name (a label only)."""
+    status: Status
+    progress: Progress
+    error: str | None
+    """Why describing failed (the CLI's message)."""
+    duration: float | None
+    """Seconds, once described."""
 
 
 @dataclass
@@ -41,15 +65,10 @@ class Job:
     changed: float = field(default_factory=time.monotonic)
     """When anything above last changed (progress streams send only changes)."""
 
-    def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.video.id,
-            "name": self.video.name,
-            "status": self.status,
-            "progress": {"stage": self.stage, "done": self.done, "total": self.total},
-            "error": self.error,
-            "duration": self.description.video.duration if self.description else None,
-        }
+    def to_status(self) -> VideoStatus:
+        return VideoStatus(id=self.video.id, name=self.video.name, status=self.status,
+                           progress=Progress(stage=self.stage, done=self.done, total=self.total), error=self.error,
+                           duration=self.description.video.duration if self.description else None)
 
     def _update(self, **changes: Any) -> None:
         for key, value in changes.items():
