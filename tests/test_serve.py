@@ -628,3 +628,17 @@ def test_openapi_documents_the_project_models(tmp_path):
     ask = spec["paths"]["/api/videos/{video_id}/ask"]["post"]["responses"]
     assert ask["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AskResponse"}
     assert ask["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def test_an_upload_is_kept_byte_for_byte_and_other_fields_are_skipped(tmp_path, gate):
+    gate.opened.set()
+    app = _app(tmp_path, perception={"modules": ["gate"]})
+    data = (Path(__file__).parents[1] / "examples" / "demo.mp4").read_bytes() + bytes(range(256)) * 12_000  # ~3 MB
+    response = Client(app).post("/api/videos", files={"note": (None, "ignored"), "file": ("big.mp4", data, "video/mp4"),
+                                                      "after": (None, "--not a boundary--")})
+    assert response.status_code == 202, response.text
+    assert app.state.server.store.get(response.json()["id"]).path.read_bytes() == data
+    assert [p.name for p in app.state.server.store.directory.iterdir() if p.name.startswith(".")] == []
+    broken = Client(app).post("/api/videos", content=b"--x\r\nnot multipart at all",
+                              headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert broken.status_code == 400 and set(broken.json()) == {"error"}

@@ -35,6 +35,7 @@ from ..errors import ChatModelError, VideoChatError, VideoOpenError
 from ..timeline import Description
 from ..videochat import VideoChat
 from .frames import boxes_timeline, frame_jpeg
+from .multipart import read_file_field
 from .jobs import DescribeQueue, Job, Status, VideoStatus
 from .sessions import Conversation, SessionStore, answer_fields, last_citations, stream_answer
 from .store import StoredVideo, UnknownVideoError, UploadTooLarge, VideoStore
@@ -307,14 +308,11 @@ def _api_router(server: Server) -> APIRouter:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > max_body:
             raise UploadTooLarge.of(max_mb)
-        form = await Request(request.scope, _limited(request.receive, max_body, max_mb)).form()
-        try:
-            file = form.get("file")
-            if file is None or isinstance(file, str):
-                raise HTTPException(400, "send the video as the multipart form field 'file'")
-            video = await run_in_threadpool(server.store.save, file.file, file.filename, max_mb=max_mb)
-        finally:
-            await form.close()
+        with server.store.receive(max_mb) as received:
+            filename = await read_file_field(request.stream(), request.headers.get("content-type"), "file",
+                                             received.write, max_body_bytes=max_body,
+                                             too_large=lambda: UploadTooLarge.of(max_mb))
+            video = await run_in_threadpool(received.finish, filename)
         job = server.queue.submit(video)
         return Uploaded(id=video.id, name=video.name, status=job.status)
 
@@ -411,19 +409,3 @@ def _api_router(server: Server) -> APIRouter:
         return Response(status_code=204)
 
     return api
-
-
-def _limited(receive, max_bytes: int, max_mb: float):
-    """``receive`` that stops a request body longer than ``max_bytes`` (413), however it is sent."""
-    seen = 0
-
-    async def limited() -> dict[str, Any]:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > max_bytes:
-                raise UploadTooLarge.of(max_mb)
-        return message
-
-    return limited

@@ -82,35 +82,24 @@ class VideoStore:
             raise UnknownVideoError(f"no video with id {video_id!r}")
         return self.directory / f"{video_id}.video", self.directory / f"{video_id}.json"
 
-    def save(self, source: BinaryIO, filename: str | None, *, max_mb: float) -> StoredVideo:
-        """Store an upload, copied from ``source`` in chunks; the same content gives the same video.
+    def receive(self, max_mb: float) -> "Upload":
+        """Start receiving an upload: written to a temp file here and hashed as it arrives."""
+        return Upload(self, max_mb)
 
-        Raises:
-            UploadTooLarge: more than ``max_mb`` arrived (nothing is kept).
-            VideoOpenError: the file is empty, not a video, or cannot be decoded (nothing is kept).
-        """
-        name = _label(filename)
-        max_bytes = int(max_mb * 2**20)
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                while chunk := source.read(_CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise UploadTooLarge.of(max_mb, name)
-                    digest.update(chunk)
-                    f.write(chunk)
-            _check_video(Path(tmp), name)
-            video_id = digest.hexdigest()[:ID_LENGTH]
-            path, meta = self._paths(video_id)
-            if path.exists():  # the same content again: keep the first upload and its name
-                return self.get(video_id)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        atomic_write(meta, json.dumps({"name": name, "uploaded": time.time(), "sha256": digest.hexdigest()}).encode())
+    def save(self, source: BinaryIO, filename: str | None, *, max_mb: float) -> StoredVideo:
+        """Store a video copied from ``source`` in chunks (see `Upload.finish`)."""
+        with self.receive(max_mb) as upload:
+            while chunk := source.read(_CHUNK):
+                upload.write(chunk)
+            return upload.finish(filename)
+
+    def _keep(self, tmp: Path, digest: str, name: str) -> StoredVideo:
+        video_id = digest[:ID_LENGTH]
+        path, meta = self._paths(video_id)
+        if path.exists():  # the same content again: keep the first upload and its name
+            return self.get(video_id)
+        os.replace(tmp, path)
+        atomic_write(meta, json.dumps({"name": name, "uploaded": time.time(), "sha256": digest}).encode())
         return self.get(video_id)
 
     def get(self, video_id: str) -> StoredVideo:
@@ -135,6 +124,52 @@ class VideoStore:
             raise UnknownVideoError(f"no video with id {video_id!r}")
         path.unlink()
         meta.unlink(missing_ok=True)
+
+
+class Upload:
+    """One upload on its way in: bytes go straight to a temp file in the store's folder (never
+    held in memory, never in the system's temp folder) and into its SHA-256. A context manager:
+    an upload not finished is removed.
+    """
+
+    def __init__(self, store: VideoStore, max_mb: float):
+        self._store = store
+        self.max_mb = max_mb
+        self._max_bytes = int(max_mb * 2**20)
+        self._digest = hashlib.sha256()
+        self.size = 0
+        fd, tmp = tempfile.mkstemp(dir=store.directory, prefix=".upload-")
+        self._path = Path(tmp)
+        self._file = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        """Raises `UploadTooLarge` past ``max_mb``."""
+        self.size += len(data)
+        if self.size > self._max_bytes:
+            raise UploadTooLarge.of(self.max_mb)
+        self._digest.update(data)
+        self._file.write(data)
+
+    def finish(self, filename: str | None) -> StoredVideo:
+        """Keep the upload as a video; the same content gives the same video.
+
+        Raises:
+            VideoOpenError: the file is empty, not a video, or cannot be decoded (nothing is kept).
+        """
+        self._file.close()
+        name = _label(filename)
+        _check_video(self._path, name)
+        return self._store._keep(self._path, self._digest.hexdigest(), name)
+
+    def discard(self) -> None:
+        self._file.close()
+        self._path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "Upload":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()  # after finish the temp file has been renamed away: nothing to remove
 
 
 def _check_video(path: Path, name: str) -> None:
