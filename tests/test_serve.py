@@ -266,15 +266,26 @@ def truncated_without_index(speech_clip, tmp_path) -> bytes:
     return data[: len(data) // 2]  # the index (moov) sits at the end: lost
 
 
+@pytest.fixture
+def audio_only(tmp_path) -> bytes:
+    import subprocess
+
+    path = tmp_path / "tone.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", str(path)], check=True)
+    return path.read_bytes()
+
+
 @pytest.mark.parametrize(("content", "status", "message"), [
     (b"", 422, "empty.mp4: file is empty (0 bytes)"),
     (b"just some text, not a video\n" * 10, 422, "empty.mp4: not a readable video"),
     ("truncated", 422, "empty.mp4: not a readable video"),
+    ("audio only", 422, "empty.mp4: has no video stream (audio-only file); pass a video file"),
 ])
-def test_bad_uploads_get_the_cli_message_and_leave_nothing(tmp_path, content, status, message, truncated_without_index):
+def test_bad_uploads_get_the_cli_message_and_leave_nothing(tmp_path, content, status, message, request):
     app = _app(tmp_path)
     client = Client(app)
-    data = truncated_without_index if content == "truncated" else content
+    fixture = {"truncated": "truncated_without_index", "audio only": "audio_only"}.get(content)
+    data = request.getfixturevalue(fixture) if fixture else content
     response = client.upload(data, "empty.mp4")
     assert response.status_code == status
     assert response.json()["error"].startswith(message)
