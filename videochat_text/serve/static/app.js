@@ -207,10 +207,15 @@ async function watchProgress(id) {
   for await (const { data } of events(response)) {
     if (state.watching !== id) return;  // another video was opened meanwhile
     last = data;
-    $("progress-status").textContent = data.status;
+    $("progress-status").textContent = data.status === "queued" ? "waiting for the videos before it" : "";
     const { stage, done, total } = data.progress;
-    if (stage && data.status === "describing") {
+    if (stage && stage !== "starting" && data.status === "describing") {
       if (!bars[stage]) {
+        for (const bar of Object.values(bars)) {  // a new stage: the ones before it are finished
+          bar.firstChild.style.width = "100%";
+          bar.classList.remove("indeterminate");
+          bar.nextSibling.textContent = "done";
+        }
         bars[stage] = el("div", { class: "bar" }, el("div"));
         stages.append(el("div", { class: "stage-row" }, el("span", { text: stage }), bars[stage],
           el("span", { class: "count muted" })));
