@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import subprocess
 import sys
@@ -77,8 +78,6 @@ async def one_client(client: httpx.AsyncClient, video_id: str, n: int, questions
                         if line.startswith("event: "):
                             event = line[7:]
                         elif line.startswith("data: ") and event == "done":
-                            import json
-
                             done = json.loads(line[6:])
                             answer, got_session = done["answer"], done["session"]
                         elif line.startswith("data: ") and event == "error":
@@ -145,10 +144,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--sequential", type=int, default=50, help="questions one client asks first, alone")
     parser.add_argument("--uploads", type=int, default=5)
     parser.add_argument("--workers", type=int, default=1, help="serve.workers: videos described at once")
     parser.add_argument("--real-chat", action="store_true", help="also load the packaged local chat model")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
+    say = (lambda *a: None) if args.json else print
+    report: dict = {"questions": []}
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = {"cache": {"dir": f"{tmp}/cache"}, "serve": {"workers": args.workers, "max_sessions": 1000}}
@@ -160,30 +163,36 @@ def main() -> None:
                     return video_id
 
             video_id = asyncio.run(setup())
-            print(f"Questions about one described video, echo chat model (the time is the server's overhead):")
-            for clients, questions in [(1, 50), (args.clients, args.questions)]:
+            say("Questions about one described video, echo chat model (the time is the server's overhead):")
+            for clients, questions in [(1, args.sequential), (args.clients, args.questions)]:
                 for stream in (False, True):
                     r = asyncio.run(questions_load(server.url, video_id, clients, questions, stream))
-                    print(f"  {clients:2d} clients x {questions} questions, {'SSE ' if stream else 'JSON'}: "
-                          f"{r['answered']}/{r['requests']} answered, {r['errors']} errors, {r['mixed']} answers in the "
-                          f"wrong session; p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; "
-                          f"{r['requests'] / r['wall_s']:.0f} questions/s")
-            print(f"  server peak RSS so far {peak_rss_mb(server.pid):.0f} MB")
+                    report["questions"].append({"clients": clients, "questions": questions, "stream": stream, **r})
+                    say(f"  {clients:2d} clients x {questions} questions, {'SSE ' if stream else 'JSON'}: "
+                        f"{r['answered']}/{r['requests']} answered, {r['errors']} errors, {r['mixed']} answers in the "
+                        f"wrong session; p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; "
+                        f"{r['requests'] / r['wall_s']:.0f} questions/s")
+            report["questions_peak_rss_mb"] = peak_rss_mb(server.pid)
+            say(f"  server peak RSS so far {report['questions_peak_rss_mb']:.0f} MB")
 
         with ServerProcess(settings) as server:  # a fresh process: its peak memory is the uploads'
             paths = distinct_copies(args.uploads, Path(tmp))
-            u = asyncio.run(uploads_load(server.url, paths))
-            print(f"{u['uploads']} uploads at once (serve.workers={args.workers}, default modules): "
-                  f"{u['described']}/{u['uploads']} described ({u['distinct_ids']} distinct ids) in {u['wall_s']:.1f} s; "
-                  f"server peak RSS {peak_rss_mb(server.pid):.0f} MB")
+            u = report["uploads"] = asyncio.run(uploads_load(server.url, paths))
+            u["peak_rss_mb"] = peak_rss_mb(server.pid)
+            say(f"{u['uploads']} uploads at once (serve.workers={args.workers}, default modules): "
+                f"{u['described']}/{u['uploads']} described ({u['distinct_ids']} distinct ids) in {u['wall_s']:.1f} s; "
+                f"server peak RSS {u['peak_rss_mb']:.0f} MB")
 
         if args.real_chat:
             with ServerProcess(settings, echo=False) as server:
                 clients, questions = min(args.clients, 5), 2
-                r = asyncio.run(questions_load(server.url, video_id, clients, questions, False, expect_echo=False))
-                print(f"packaged local chat model, {clients} clients x {questions} questions: {r['answered']}/"
-                      f"{r['requests']} answered, {r['errors']} errors; p50 {r['p50_ms'] / 1000:.1f} s, "
-                      f"max {r['max_ms'] / 1000:.1f} s (queued behind one model)")
+                r = report["real_chat"] = asyncio.run(questions_load(server.url, video_id, clients, questions, False,
+                                                                     expect_echo=False))
+                say(f"packaged local chat model, {clients} clients x {questions} questions: {r['answered']}/"
+                    f"{r['requests']} answered, {r['errors']} errors; p50 {(r['p50_ms'] or 0) / 1000:.1f} s, "
+                    f"max {(r['max_ms'] or 0) / 1000:.1f} s (queued behind one model)")
+    if args.json:
+        print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -653,3 +653,21 @@ def test_an_upload_is_kept_byte_for_byte_and_other_fields_are_skipped(tmp_path, 
     broken = Client(app).post("/api/videos", content=b"--x\r\nnot multipart at all",
                               headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert broken.status_code == 400 and set(broken.json()) == {"error"}
+
+
+@pytest.mark.slow
+def test_serve_benchmark_reports_no_errors_and_no_mixed_answers():
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "benchmarks" / "serve.py"
+    result = subprocess.run([sys.executable, str(script), "--sequential", "3", "--clients", "3", "--questions", "2",
+                             "--uploads", "1",
+                             "--json"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert [(r["clients"], r["stream"]) for r in report["questions"]] == [(1, False), (1, True), (3, False), (3, True)]
+    for run in report["questions"]:
+        assert run["answered"] == run["requests"] and run["errors"] == run["mixed"] == 0
+    assert report["uploads"]["described"] == report["uploads"]["distinct_ids"] == 1
+    assert report["uploads"]["peak_rss_mb"] > 100
