@@ -11,8 +11,9 @@ generator does not share its GIL; its peak memory is read from /proc):
    measured is the server's own overhead (HTTP, sessions, prompt building), and every answer
    shows which client's question it answers: an answer reaching the wrong session is counted.
    Once as JSON, once streamed (SSE, time to the last event).
-2. ``--uploads`` different videos (the demo clip with different metadata: distinct bytes, so
-   each is described) uploaded at once; all must be described; peak RSS is reported.
+2. Then ``--uploads`` different videos (the demo clip with different metadata: distinct bytes,
+   so each is described) uploaded at once to the same server; all must be described; the
+   server's peak RSS is reported.
 3. ``--real-chat``: the same clients with the packaged local chat model, a few questions each:
    answers queue behind the one model and none may be lost.
 """
@@ -175,7 +176,6 @@ def main() -> None:
             report["questions_peak_rss_mb"] = peak_rss_mb(server.pid)
             say(f"  server peak RSS so far {report['questions_peak_rss_mb']:.0f} MB")
 
-        with ServerProcess(settings) as server:  # a fresh process: its peak memory is the uploads'
             paths = distinct_copies(args.uploads, Path(tmp))
             u = report["uploads"] = asyncio.run(uploads_load(server.url, paths))
             u["peak_rss_mb"] = peak_rss_mb(server.pid)
