@@ -365,9 +365,12 @@ def _api_router(server: Server) -> APIRouter:
         ``{"answer", "citations", "session"}`` (or ``event: error`` ``{"error"}``)."""
         if not body.question.strip():
             raise HTTPException(400, "the question is empty")
-        conversation = await run_in_threadpool(server.conversation, video_id, body.session)
         if "text/event-stream" not in request.headers.get("accept", ""):
-            return JSONResponse(await run_in_threadpool(server.ask, conversation, body.question))
+            def answer() -> dict[str, Any]:  # one trip to a worker thread for both steps
+                return server.ask(server.conversation(video_id, body.session), body.question)
+
+            return JSONResponse(await run_in_threadpool(answer))
+        conversation = await run_in_threadpool(server.conversation, video_id, body.session)
 
         async def events() -> AsyncIterator[str]:
             parts = []
