@@ -38,7 +38,7 @@ from .frames import boxes_timeline, frame_jpeg
 from .multipart import read_file_field
 from .jobs import DescribeQueue, Job, Status, VideoStatus
 from .sessions import Conversation, SessionStore, answer_fields, last_citations, stream_answer
-from .store import StoredVideo, UnknownVideoError, UploadTooLarge, VideoStore
+from .store import UnknownVideoError, UploadTooLarge, VideoStore
 
 STATIC = Path(__file__).parent / "static"
 TOKEN_COOKIE = "videochat_text_token"
