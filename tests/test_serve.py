@@ -508,49 +508,89 @@ def test_openai_client_talks_to_a_video(tmp_path, gate):
             client.chat.completions.create(model=f"video:{video_id}", messages=messages[:3])
 
 
+class _CliServer:
+    """``python -m videochat_text serve`` in a subprocess on a free port."""
+
+    def __init__(self, config: Path):
+        import subprocess
+        import sys
+
+        from devkit.serving import free_port
+
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.process = subprocess.Popen([sys.executable, "-m", "videochat_text", "serve", "--port",
+                                         self.url.rsplit(":", 1)[1], "--config", str(config)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while True:
+            assert self.process.poll() is None, self.process.stderr.read()
+            try:
+                if httpx.get(f"{self.url}/api/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+
+    def status(self, video_id: str) -> dict:
+        return httpx.get(f"{self.url}/api/videos/{video_id}").json()
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_describing_stops_cleanly_and_the_next_start_describes_it(tmp_path):
+    import signal
+
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({"cache": {"dir": str(tmp_path / "cache")}, "summary": {"backend": "merge"},
+                                  "perception": {"modules": ["speech"]}}))
+    demo = Path(__file__).parents[1] / "examples" / "demo.mp4"
+    server = _CliServer(config)
+    video_id = httpx.post(f"{server.url}/api/videos", files={"file": ("demo.mp4", demo.read_bytes())}).json()["id"]
+    while server.status(video_id)["progress"]["stage"] != "module speech":
+        assert server.process.poll() is None
+        time.sleep(0.05)
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(60) == 0
+    assert "terminate called" not in server.process.stderr.read()
+
+    again = _CliServer(config)
+    try:
+        deadline = time.monotonic() + 120
+        while again.status(video_id)["status"] != "done":
+            assert time.monotonic() < deadline and again.process.poll() is None
+            time.sleep(0.2)
+    finally:
+        again.process.terminate()
+        again.process.wait(30)
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(reason="llama-cpp-python 0.3.36 in the shared venv segfaults in create_chat_completion "
                           "(videochat-text ask crashes the same way); passes again once that is fixed", strict=False)
 def test_cli_serve_answers_with_the_real_default_chat_model(tmp_path):
     """``videochat-text serve`` as a user starts it, with the packaged local chat model (loaded once)."""
-    import subprocess
-    import sys
-
-    from devkit.serving import free_port
-
     config = tmp_path / "config.yaml"
     config.write_text(json.dumps({"cache": {"dir": str(tmp_path / "cache")}, "summary": {"backend": "merge"},
                                   "perception": {"modules": ["speech"]}}))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "videochat_text", "serve", "--port", str(port), "--config",
-                               str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = _CliServer(config)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read()
-            try:
-                if httpx.get(f"{url}/api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
         demo = Path(__file__).parents[1] / "examples" / "demo.mp4"
-        video_id = httpx.post(f"{url}/api/videos", files={"file": ("demo.mp4", demo.read_bytes())}).json()["id"]
-        while httpx.get(f"{url}/api/videos/{video_id}").json()["status"] != "done":
-            assert server.poll() is None and time.monotonic() < deadline + 120
+        video_id = httpx.post(f"{server.url}/api/videos", files={"file": ("demo.mp4", demo.read_bytes())}).json()["id"]
+        deadline = time.monotonic() + 180
+        while server.status(video_id)["status"] != "done":
+            assert server.process.poll() is None and time.monotonic() < deadline
             time.sleep(0.2)
         try:
-            response = httpx.post(f"{url}/api/videos/{video_id}/ask", json={"question": "What is the cat's name?"},
-                                  timeout=300)
+            response = httpx.post(f"{server.url}/api/videos/{video_id}/ask",
+                                  json={"question": "What is the cat's name?"}, timeout=300)
         except httpx.TransportError:
-            server.wait(10)
-            pytest.fail(f"the server died answering (exit {server.returncode}): {server.stderr.read()[-2000:]}")
+            server.process.wait(10)
+            pytest.fail(f"the server died answering (exit {server.process.returncode}): "
+                        f"{server.process.stderr.read()[-2000:]}")
         assert response.status_code == 200, response.text
         assert response.json()["answer"].strip()
     finally:
-        server.terminate()
-        server.wait(10)
+        server.process.terminate()
+        server.process.wait(10)
 
 
 def test_answers_with_citations_and_plain_strings_read_the_same():

@@ -115,6 +115,11 @@ class DescribeQueue:
         with self._lock:
             self._jobs.pop(video_id, None)
 
+    def busy(self) -> bool:
+        """Whether a worker is still describing (after `close`: one that did not stop in time)."""
+        return any(thread.is_alive() for thread in self._threads) and any(
+            job.status == "describing" for job in self.jobs())
+
     def close(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
