@@ -399,9 +399,12 @@ def test_with_a_token_every_api_call_needs_it(tmp_path, monkeypatch, gate):
     assert cookie.post(f"/api/videos/{video_id}/ask", json={"question": "hi"}).status_code == 401
 
 
-def test_an_empty_or_short_token_is_a_config_error():
+def test_an_empty_or_short_token_is_a_config_error(monkeypatch):
     with pytest.raises(ConfigError, match="config serve.token: .*at least 8 characters"):
         load_settings({"serve": {"token": ""}})
+    monkeypatch.setenv("VIDEOCHAT_TEXT_TOKEN", "short")
+    with pytest.raises(ConfigError, match="^VIDEOCHAT_TEXT_TOKEN: use at least 8 characters"):
+        load_settings({})
 
 
 def test_token_from_the_environment_and_kept_out_of_descriptions(monkeypatch):

@@ -127,6 +127,10 @@ class CacheSettings(_Section):
     dir: str = "~/.cache/videochat-text"
 
 
+MIN_TOKEN_CHARS = 8
+_SHORT_TOKEN = f"use at least {MIN_TOKEN_CHARS} characters (an empty token would let anyone in)"
+
+
 class ServeSettings(_Section):
     """``videochat-text serve``: the web app and HTTP API."""
 
@@ -154,8 +158,8 @@ class ServeSettings(_Section):
     @field_validator("token")
     @classmethod
     def _check_token(cls, token: SecretStr | None) -> SecretStr | None:
-        if token is not None and len(token.get_secret_value().strip()) < 8:
-            raise ValueError("use at least 8 characters (an empty token would let anyone in), or null for none")
+        if token is not None and len(token.get_secret_value().strip()) < MIN_TOKEN_CHARS:
+            raise ValueError(_SHORT_TOKEN + ", or null for none")
         return token
 
 
@@ -218,7 +222,9 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
     data = _merge(data, overrides)
     token, serve = os.environ.get("VIDEOCHAT_TEXT_TOKEN"), data.get("serve")
     if token and not (isinstance(serve, dict) and serve.get("token")):
-        data = _merge(data, {"serve": {"token": token}})  # validated like a token in the file
+        if len(token.strip()) < MIN_TOKEN_CHARS:
+            raise ConfigError(f"VIDEOCHAT_TEXT_TOKEN: {_SHORT_TOKEN}")
+        data = _merge(data, {"serve": {"token": token}})
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
