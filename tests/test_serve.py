@@ -57,6 +57,11 @@ class Client:
             time.sleep(0.1)
 
 
+def _last_event(stream_text: str) -> dict:
+    """The data of the last Server-Sent Event in a response body."""
+    return json.loads(stream_text.strip().split("\n")[-1][len("data: "):])
+
+
 def _app(tmp: Path, chat_model=None, **settings):
     base = {"cache": {"dir": str(tmp / "cache")}, "summary": {"backend": "merge"}}
     vc = VideoChat({**base, **settings}, chat_model=chat_model or EchoChatModel())
@@ -658,8 +663,7 @@ def test_concurrent_conversations_never_mix(tmp_path, gate):
                     response = await http.post(f"/api/videos/{video_id}/ask",
                                                json={"question": f"client {n} question {q}", "session": session},
                                                headers={"Accept": "text/event-stream"} if streamed else {})
-                    body = (json.loads(response.text.strip().split("\n")[-1][len("data: "):]) if streamed
-                            else response.json())
+                    body = _last_event(response.text) if streamed else response.json()
                     assert session in (None, body["session"])
                     session = body["session"]
                     answers.append(body["answer"])
@@ -746,8 +750,7 @@ def test_the_local_model_answers_one_question_at_a_time_and_none_is_lost(tmp_pat
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
                 response = await http.post(f"/api/videos/{video_id}/ask", json={"question": f"question {n}"},
                                            headers={"Accept": "text/event-stream"} if stream else {})
-                return (json.loads(response.text.strip().split("\n")[-1][len("data: "):])["answer"] if stream
-                        else response.json()["answer"])
+                return (_last_event(response.text) if stream else response.json())["answer"]
 
         async def everyone():
             return await asyncio.gather(*(ask(n, n % 2 == 0) for n in range(8)))
