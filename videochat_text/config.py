@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigError, first_validation_error
 
@@ -141,6 +141,42 @@ class CacheSettings(_Section):
     dir: str = "~/.cache/videochat-text"
 
 
+MIN_TOKEN_CHARS = 8
+_SHORT_TOKEN = f"use at least {MIN_TOKEN_CHARS} characters (an empty token would let anyone in)"
+
+
+class ServeSettings(_Section):
+    """``videochat-text serve``: the web app and HTTP API."""
+
+    host: str = "127.0.0.1"
+    """Address to bind; anything but a loopback address needs ``token``."""
+    port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1)
+    """Videos described at once (background queue); each extra worker loads its own perception models."""
+    token: SecretStr | None = None
+    """Every API call must send ``Authorization: Bearer <token>``; prefer the environment:
+    VIDEOCHAT_TEXT_TOKEN."""
+    max_upload_mb: float = Field(2048, gt=0)
+    """Larger uploads are refused (413)."""
+    data_dir: str | None = None
+    """Where uploaded videos are kept, under content-hash names (None: ``uploads`` in the cache folder)."""
+    cors_origins: list[str] = Field(default_factory=list)
+    """Origins other sites' pages may call the API from (empty: none, no CORS headers)."""
+    max_sessions: int = Field(200, ge=1)
+    """Conversations kept server-side; the least recently used goes first."""
+    session_ttl_s: float = Field(3600.0, gt=0)
+    """A conversation unused this long is forgotten."""
+    session_turns: int = Field(20, ge=1)
+    """Question/answer pairs a conversation remembers (the prompt sends ``prompt.history_turns`` of them)."""
+
+    @field_validator("token")
+    @classmethod
+    def _check_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value().strip()) < MIN_TOKEN_CHARS:
+            raise ValueError(_SHORT_TOKEN + ", or null for none")
+        return token
+
+
 class Settings(_Section):
     """Everything that configures a `VideoChat`."""
 
@@ -152,10 +188,12 @@ class Settings(_Section):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     def public_dump(self) -> dict[str, Any]:
-        """The settings as plain JSON values, secrets left out."""
-        data = self.model_dump(mode="json")
+        """The settings that shape descriptions and answers, as plain JSON values, secrets left
+        out (``serve`` is how they are served, not what they say)."""
+        data = self.model_dump(mode="json", exclude={"serve"})
         chat = data["chat"]
         while chat:  # the fallback chain too
             chat.pop("api_key", None)
@@ -196,6 +234,11 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: the config must be a mapping of sections")
     data = _merge(data, overrides)
+    token, serve = os.environ.get("VIDEOCHAT_TEXT_TOKEN"), data.get("serve")
+    if token and not (isinstance(serve, dict) and serve.get("token")):
+        if len(token.strip()) < MIN_TOKEN_CHARS:
+            raise ConfigError(f"VIDEOCHAT_TEXT_TOKEN: {_SHORT_TOKEN}")
+        data = _merge(data, {"serve": {"token": token}})
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
