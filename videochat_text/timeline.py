@@ -20,9 +20,10 @@ from .detections import boxes_text
 if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
     import numpy as np
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when descriptions change shape or content for the same input: old cache entries then miss.
-4: events carry ids; merged timeline entries carry the ids they came from (``sources``)."""
+5: events carry ids, merged timeline entries the ids they came from (``sources``); one detection
+shape (``score``); descriptions record their modules' evidence and label sets."""
 
 
 def format_timestamp(seconds: float, *, srt: bool = False) -> str:

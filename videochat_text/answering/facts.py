@@ -61,8 +61,8 @@ def numbers_in(text: str) -> set[float]:
 
 def facts_in(text: str) -> list[Fact]:
     """The specific facts an answer states: its numbers, clock times and names."""
-    facts = [Fact("time", m.group()) for m in re.finditer(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\b", text)]
-    without_times = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\b", " ", text)
+    facts = [Fact("time", m.group()) for m in re.finditer(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?!\d)", text)]
+    without_times = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?!\d)", " ", text)
     facts += [Fact("number", n) for n in _NUMBER.findall(without_times)]
     facts += [Fact("number", w) for w in re.findall(r"[A-Za-z]+", without_times)
               if w.lower() in NUMBER_WORDS and w.lower() not in ("one", "half")]  # "one of", "one person": too common
