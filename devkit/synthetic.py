@@ -37,6 +37,9 @@ class Line:
     start: float
     text: str
     voice: str = "en-us"
+    pitch: int = 50
+    """espeak-ng pitch, 0–99 (its default 50): with `voice`, what tells test speakers apart."""
+    words_per_minute: int = 150
 
 
 def _need(program: str) -> str:
@@ -46,12 +49,12 @@ def _need(program: str) -> str:
     return path
 
 
-def speak(text: str, *, voice: str = "en-us", words_per_minute: int = 150) -> np.ndarray:
+def speak(text: str, *, voice: str = "en-us", words_per_minute: int = 150, pitch: int = 50) -> np.ndarray:
     """Speak ``text`` with espeak-ng; returns 16 kHz mono float32 samples."""
     espeak = _need("espeak-ng")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "speech.wav"
-        subprocess.run([espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(raw), text],
+        subprocess.run([espeak, "-v", voice, "-s", str(words_per_minute), "-p", str(pitch), "-w", str(raw), text],
                        check=True, capture_output=True)
         resampled = Path(tmp) / "speech16k.wav"
         subprocess.run([_need("ffmpeg"), "-v", "error", "-y", "-i", str(raw), "-ac", "1",
@@ -78,7 +81,7 @@ def narration(lines: Sequence[Line], duration: float) -> np.ndarray:
     """A track of ``duration`` seconds with each line placed at its start time."""
     track = np.zeros(int(duration * SPEECH_RATE), dtype=np.float32)
     for line in lines:
-        voice = speak(line.text, voice=line.voice)
+        voice = speak(line.text, voice=line.voice, words_per_minute=line.words_per_minute, pitch=line.pitch)
         at = int(line.start * SPEECH_RATE)
         end = min(len(track), at + len(voice))
         track[at:end] += voice[: end - at]
