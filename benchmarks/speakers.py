@@ -28,7 +28,7 @@ from videochat_text.timeline import Media, VideoInfo  # noqa: E402
 VOICES = [
     {"voice": "en-us+m3", "pitch": 35, "words_per_minute": 140},
     {"voice": "en-us+f2", "pitch": 70, "words_per_minute": 170},
-    {"voice": "en+f4", "pitch": 55, "words_per_minute": 120},
+    {"voice": "en-us+m7", "pitch": 60, "words_per_minute": 180},
 ]
 SENTENCES = [
     "Good morning, how was the trip from Chicago?", "It was long, but the train was on time.",

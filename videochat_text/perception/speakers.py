@@ -24,16 +24,20 @@ from videochat_text.timeline import Event
 
 log = logging.getLogger(__name__)
 
-WINDOW_FRAMES = 100
-"""Mel frames per embedded window (1 s): shorter windows tell voices apart less reliably,
-longer ones straddle turns."""
-HOP_FRAMES = 25
-"""A window every 0.25 s (each second of speech is embedded four times)."""
+WINDOW_FRAMES = 150
+"""Mel frames per embedded window (1.5 s; GE2E was trained on 1.6 s): 1 s windows of slow
+speech held one or two words and split one voice into several by what was said."""
+HOP_FRAMES = 50
+"""A window every 0.5 s (each second of speech is in three windows)."""
 MIN_SPEECH_SHARE = 0.5
 """A window is embedded only if at least this share of it lies inside spoken words."""
-SAME_VOICE_DISTANCE = 0.34
+SAME_VOICE_DISTANCE = 0.3
 """Average-linkage cosine distance below which two groups of windows are one voice (estimated count)."""
-MIN_VOICE_S = 2.0
+CENTROID_SAME_VOICE_DISTANCE = 0.2
+"""Cosine distance between two voices' mean embeddings below which they are one voice, within a
+stretch (measured on espeak-ng voices: one voice 0.03–0.15, two voices
+0.26–0.45; two female variants, en-us+f2 and en+f4, were 0.15–0.23 apart: too close to tell)."""
+MIN_VOICE_S = 1.0
 """A voice heard for less than this (in window time) is noise or a turn's edge: its windows
 join the nearest voice."""
 MIN_TURN_S = 0.8
@@ -46,6 +50,7 @@ BATCH = 64
 class _Window:
     start: float  # seconds from the start of the video
     end: float
+    sentence: int  # index of the event it lies in
 
     @property
     def middle(self) -> float:
@@ -69,14 +74,17 @@ def label_speakers(events: Sequence[Event], audio: np.ndarray, audio_start: floa
     """
     if not events:
         return []
-    spans = [(float(w[1]), float(w[2])) for e in events for w in _words(e)]
     mel = mel_frames(audio)
-    windows = _speech_windows(spans, audio_start, len(mel))
-    windows += _windows_for_unseen(events, windows, audio_start, len(mel))
+    windows = _speech_windows(events, audio_start, len(mel))
+    if not windows:
+        return list(events)
     embeddings = _embed(encoder, mel, windows, audio_start)
-    labels = _cluster(embeddings, count, window_s=HOP_FRAMES * FRAME_S)
-    labels = _smooth([w.middle for w in windows], labels)
-    pieces = [piece for e in events for piece in _split_by_voice(e, windows, labels)]
+    labels = _cluster(embeddings, windows, count)
+    for n in range(len(events)):  # a voice change between sentences is a turn; inside one, it must last
+        inside = [i for i, w in enumerate(windows) if w.sentence == n]
+        labels[inside] = _smooth([windows[i].middle for i in inside], labels[inside])
+    pieces = [piece for n, e in enumerate(events)
+              for piece in _split_by_voice(e, *_own_windows(n, windows, labels))]
     order = {old: f"S{n + 1}" for n, old in enumerate(dict.fromkeys(label for _, label in pieces))}
     labelled = []
     for event, label in pieces:
@@ -91,46 +99,69 @@ def _words(event: Event) -> list[list]:
     return event.data.get("words") or [[event.data.get("transcript", event.text), event.start, event.end]]
 
 
-def _speech_windows(spans: list[tuple[float, float]], audio_start: float, frames: int) -> list[_Window]:
-    """Windows mostly inside spoken words, a hop apart."""
-    spoken = np.zeros(frames, dtype=bool)
-    for start, end in spans:
-        spoken[max(0, int((start - audio_start) / FRAME_S)):max(0, int(np.ceil((end - audio_start) / FRAME_S)))] = True
-    if frames < WINDOW_FRAMES:
-        return [_Window(audio_start, audio_start + frames * FRAME_S)] if spoken.any() else []
-    share = np.convolve(spoken, np.ones(WINDOW_FRAMES), mode="valid") / WINDOW_FRAMES
-    return [_Window(audio_start + i * FRAME_S, audio_start + (i + WINDOW_FRAMES) * FRAME_S)
-            for i in range(0, len(share), HOP_FRAMES) if share[i] >= MIN_SPEECH_SHARE]
+def _speech_windows(events: Sequence[Event], audio_start: float, frames: int) -> list[_Window]:
+    """Windows inside each sentence's words, a hop apart; one window over a shorter sentence.
 
-
-def _windows_for_unseen(events: Sequence[Event], windows: list[_Window], audio_start: float,
-                        frames: int) -> list[_Window]:
-    """One window centred on each sentence no window's middle falls in (short sentences)."""
-    extra = []
-    end_s = audio_start + frames * FRAME_S
-    half = WINDOW_FRAMES * FRAME_S / 2
-    for event in events:
-        if any(event.start <= w.middle <= event.end for w in windows):
+    A window never spans two sentences: most turns change between sentences, and a window
+    straddling one embeds a blend of two voices (measured: such windows formed a spurious voice).
+    """
+    windows = []
+    length_s, hop_s = WINDOW_FRAMES * FRAME_S, HOP_FRAMES * FRAME_S
+    end_of_audio = audio_start + frames * FRAME_S
+    for n, event in enumerate(events):
+        words = _words(event)
+        start, end = max(audio_start, float(words[0][1])), min(end_of_audio, float(words[-1][2]))
+        if end - start < length_s:
+            if end - start >= 2 * FRAME_S:
+                windows.append(_Window(start, end, n))
             continue
-        middle = min(max((event.start + event.end) / 2, audio_start + half), end_s - half)
-        extra.append(_Window(max(audio_start, middle - half), min(end_s, middle + half)))
-    return extra
+        spoken = [(float(w[1]), float(w[2])) for w in words]
+        own = [_Window(float(at), float(at + length_s), n) for at in np.arange(start, end - length_s + 1e-6, hop_s)
+               if sum(max(0.0, min(e, at + length_s) - max(s, at)) for s, e in spoken) >= MIN_SPEECH_SHARE * length_s]
+        if not own or own[-1].end < end - hop_s:  # the sentence's tail
+            own.append(_Window(end - length_s, end, n))
+        windows += own
+    return windows
 
 
 def _embed(encoder: VoiceEncoder, mel: np.ndarray, windows: list[_Window], audio_start: float) -> np.ndarray:
+    """One embedding per window, batched by window length."""
     if not windows:
         return np.zeros((0, 256), np.float32)
-    starts = [int(round((w.start - audio_start) / FRAME_S)) for w in windows]
-    length = min(WINDOW_FRAMES, len(mel))
-    starts = [min(max(0, s), len(mel) - length) for s in starts]
-    batches = [encoder.embed(np.stack([mel[s:s + length] for s in starts[i:i + BATCH]]))
-               for i in range(0, len(starts), BATCH)]
-    return np.concatenate(batches)
+    spans = [(max(0, int(round((w.start - audio_start) / FRAME_S))), int(round((w.end - audio_start) / FRAME_S)))
+             for w in windows]
+    embeddings = np.zeros((len(windows), 256), np.float32)
+    by_length: dict[int, list[int]] = {}
+    for i, (a, b) in enumerate(spans):
+        by_length.setdefault(min(b, len(mel)) - a, []).append(i)
+    for length, indices in by_length.items():
+        for k in range(0, len(indices), BATCH):
+            chunk = indices[k:k + BATCH]
+            embeddings[chunk] = encoder.embed(np.stack([mel[spans[i][0]:spans[i][0] + length] for i in chunk]))
+    return embeddings
 
 
-def _cluster(embeddings: np.ndarray, count: int | None, window_s: float) -> np.ndarray:
+def _cluster(embeddings: np.ndarray, windows: list[_Window], count: int | None) -> np.ndarray:
     """A voice index per window: average-linkage cosine clustering, cut at `SAME_VOICE_DISTANCE`
-    (or at ``count`` clusters); voices heard less than `MIN_VOICE_S` join their nearest voice."""
+    (or at ``count`` clusters); voices heard less than `MIN_VOICE_S` join their nearest voice.
+
+    Only full-length windows form voices: a sentence shorter than a window is embedded whole,
+    and such short embeddings scatter (measured: "Good morning." alone formed a third voice in a
+    two-voice talk), so they take the nearest voice instead.
+    """
+    full = np.array([w.end - w.start >= WINDOW_FRAMES * FRAME_S - 1e-6 for w in windows])
+    if full.sum() < 2:
+        full[:] = True
+    labels = np.zeros(len(windows), dtype=int)
+    labels[full] = _cluster_full(embeddings[full], [w for w, f in zip(windows, full) if f], count)
+    if not full.all():
+        voices = np.unique(labels[full])
+        centroids = np.stack([_normalized(embeddings[full][labels[full] == v].mean(axis=0)) for v in voices])
+        labels[~full] = voices[np.argmax(embeddings[~full] @ centroids.T, axis=1)]
+    return labels
+
+
+def _cluster_full(embeddings: np.ndarray, windows: list[_Window], count: int | None) -> np.ndarray:
     n = len(embeddings)
     if n < 2 or count == 1:
         return np.zeros(n, dtype=int)
@@ -139,24 +170,54 @@ def _cluster(embeddings: np.ndarray, count: int | None, window_s: float) -> np.n
     tree = linkage(embeddings.astype(np.float64), method="average", metric="cosine")
     if count is None:
         labels = fcluster(tree, t=SAME_VOICE_DISTANCE, criterion="distance") - 1
-        labels = _absorb_small(embeddings, labels, min_windows=max(1, int(MIN_VOICE_S / window_s)))
+        labels = _absorb_small(embeddings, windows, labels)
+        labels = _merge_close(embeddings, labels)
     else:
         labels = fcluster(tree, t=count, criterion="maxclust") - 1
-        labels = _absorb_small(embeddings, labels, min_windows=max(1, int(MIN_VOICE_S / window_s)), keep=count)
+        labels = _absorb_small(embeddings, windows, labels, keep=count)
     return np.unique(labels, return_inverse=True)[1]
 
 
-def _absorb_small(embeddings: np.ndarray, labels: np.ndarray, min_windows: int, keep: int | None = None) -> np.ndarray:
-    """Move the windows of voices with fewer than ``min_windows`` windows to the nearest larger voice
-    (with ``keep``, only while more than ``keep`` voices remain)."""
+def _heard_s(windows: list[_Window]) -> float:
+    """Seconds the windows cover together (they overlap)."""
+    total, reach = 0.0, -np.inf
+    for w in sorted(windows, key=lambda w: w.start):
+        total += max(0.0, w.end - max(w.start, reach))
+        reach = max(reach, w.end)
+    return total
+
+
+def _merge_close(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Join voices whose mean embeddings are closer than `CENTROID_SAME_VOICE_DISTANCE`, closest first.
+
+    Average linkage splits one voice that says varied things into parts whose windows differ,
+    but whose means stay close."""
     labels = labels.copy()
     while True:
-        voices, sizes = np.unique(labels, return_counts=True)
+        voices = np.unique(labels)
+        if len(voices) < 2:
+            return labels
+        centroids = np.stack([_normalized(embeddings[labels == v].mean(axis=0)) for v in voices])
+        distance = 1.0 - centroids @ centroids.T + 2.0 * np.eye(len(voices))
+        a, b = np.unravel_index(int(np.argmin(distance)), distance.shape)
+        if distance[a, b] >= CENTROID_SAME_VOICE_DISTANCE:
+            return labels
+        labels[labels == voices[b]] = voices[a]
+
+
+def _absorb_small(embeddings: np.ndarray, windows: list[_Window], labels: np.ndarray,
+                  keep: int | None = None) -> np.ndarray:
+    """Move the windows of voices heard for less than `MIN_VOICE_S` to their nearest other voice,
+    the least heard first (with ``keep``, only while more than ``keep`` voices remain)."""
+    labels = labels.copy()
+    while True:
+        voices = np.unique(labels)
         if len(voices) < 2 or (keep is not None and len(voices) <= keep):
             return labels
-        smallest = voices[np.argmin(sizes)]
-        if sizes.min() >= min_windows:
+        heard = [_heard_s([w for w, label in zip(windows, labels) if label == v]) for v in voices]
+        if min(heard) >= MIN_VOICE_S:
             return labels
+        smallest = voices[int(np.argmin(heard))]
         centroids = {v: _normalized(embeddings[labels == v].mean(axis=0)) for v in voices if v != smallest}
         for i in np.flatnonzero(labels == smallest):
             labels[i] = max(centroids, key=lambda v: float(embeddings[i] @ centroids[v]))
@@ -167,8 +228,8 @@ def _normalized(vector: np.ndarray) -> np.ndarray:
 
 
 def _smooth(times: list[float], labels: np.ndarray) -> np.ndarray:
-    """Relabel turns (runs of one voice in time order) shorter than `MIN_TURN_S` with the voice of
-    the longer neighbouring turn, shortest first."""
+    """Relabel turns (runs of one voice in time order, within one sentence) shorter than
+    `MIN_TURN_S` with the voice of the longer neighbouring turn, shortest first."""
     order = np.argsort(times)
     seq = labels[order].copy()
     t = np.asarray(times)[order]
@@ -198,6 +259,12 @@ def _runs(seq: np.ndarray) -> list[tuple[int, int]]:
 def _voice_at(time: float, windows: list[_Window], labels: np.ndarray) -> int:
     """The voice of the window whose middle is nearest ``time``."""
     return int(labels[int(np.argmin([abs(w.middle - time) for w in windows]))])
+
+
+def _own_windows(n: int, windows: list[_Window], labels: np.ndarray) -> tuple[list[_Window], np.ndarray]:
+    """The windows of sentence ``n`` and their voices (all windows if it is too short for one)."""
+    inside = [i for i, w in enumerate(windows) if w.sentence == n]
+    return ([windows[i] for i in inside], labels[inside]) if inside else (windows, labels)
 
 
 def _split_by_voice(event: Event, windows: list[_Window], labels: np.ndarray) -> list[tuple[Event, int]]:
@@ -240,12 +307,12 @@ def speaker_text(speaker: str, event: Event) -> str:
 
 
 GLOBAL_SAME_VOICE_DISTANCE = 0.25
-"""Cosine distance below which two stretches' voices (mean embeddings, steadier than single
-windows, hence a tighter cut than `SAME_VOICE_DISTANCE`) are one voice."""
-KNOWN_APART_SHARE = 0.6
+"""The same across stretches, a little looser: a voice heard in only one or two sentences of a
+stretch has a noisier mean (measured: one voice 0.13–0.19 apart between two 14-second stretches,
+two voices ≥ 0.28)."""
+KNOWN_APART_SHARE = 0.75
 """Two stretches' voices are also kept apart when they are further apart than this share of the
-distance between the two closest voices one stretch told apart (measured on espeak-ng voices: one
-voice across stretches 0.03–0.1, two female voices 0.15–0.23)."""
+distance between the two closest voices one stretch told apart."""
 
 
 def relabel_video(events: Sequence[Event], count: int | None = None) -> list[Event]:
