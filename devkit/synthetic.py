@@ -37,8 +37,8 @@ class Line:
     start: float
     text: str
     voice: str = "en-us"
-    pitch: int = 50
-    """espeak-ng pitch, 0–99 (its default 50): with `voice`, what tells test speakers apart."""
+    pitch: int | None = None
+    """espeak-ng pitch, 0–99 (None: the voice's own): with `voice`, what tells test speakers apart."""
     words_per_minute: int = 150
 
 
@@ -49,12 +49,13 @@ def _need(program: str) -> str:
     return path
 
 
-def speak(text: str, *, voice: str = "en-us", words_per_minute: int = 150, pitch: int = 50) -> np.ndarray:
+def speak(text: str, *, voice: str = "en-us", words_per_minute: int = 150, pitch: int | None = None) -> np.ndarray:
     """Speak ``text`` with espeak-ng; returns 16 kHz mono float32 samples."""
     espeak = _need("espeak-ng")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "speech.wav"
-        subprocess.run([espeak, "-v", voice, "-s", str(words_per_minute), "-p", str(pitch), "-w", str(raw), text],
+        pitch_option = [] if pitch is None else ["-p", str(pitch)]  # -p 50 would override a voice's own pitch
+        subprocess.run([espeak, "-v", voice, "-s", str(words_per_minute), *pitch_option, "-w", str(raw), text],
                        check=True, capture_output=True)
         resampled = Path(tmp) / "speech16k.wav"
         subprocess.run([_need("ffmpeg"), "-v", "error", "-y", "-i", str(raw), "-ac", "1",
