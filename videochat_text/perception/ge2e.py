@@ -195,7 +195,8 @@ class VoiceEncoder:
         batch, steps, _ = x.shape
         for w_ih, w_hh, bias in self.layers:
             hidden_size = w_hh.shape[0]
-            gates_in = x @ w_ih + bias  # the input part of every step at once
+            gates_in = x @ w_ih  # the input part of every step at once
+            gates_in += bias
             h = np.zeros((batch, hidden_size), np.float32)
             c = np.zeros((batch, hidden_size), np.float32)
             outputs = np.empty((batch, steps, hidden_size), np.float32)

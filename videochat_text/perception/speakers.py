@@ -43,7 +43,8 @@ join the nearest voice."""
 MIN_TURN_S = 0.8
 """Turns shorter than this are smoothed into the voice around them."""
 VOICE_DECIMALS = 3
-BATCH = 64
+BATCH = 32
+"""Windows embedded together: bigger batches run the LSTM a little faster but hold more memory."""
 
 
 @dataclass(frozen=True)
