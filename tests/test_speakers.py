@@ -272,3 +272,12 @@ def test_summary_names_the_speakers_and_how_long_each_talks():
               Event(start=5, end=16, module="speech", text='S2: "Yes."', data={"speaker": "S2", "transcript": "Yes."})]
     text = MergeSummarizer().summarize(events, VideoInfo.model_construct(duration=20)).text
     assert text == 'A 20-second video, with 2 speakers: S1 (4 s), S2 (11 s), in which S1 says: "Hi. Ready?" S2: "Yes.".'
+
+
+def test_what_is_said_check_names_the_speaker():
+    from videochat_text.grounding import Evidence, check_answer
+
+    said = Event(start=5, end=7, module="speech", text='S2: "The maps are in my bag."',
+                 data={"speaker": "S2", "transcript": "The maps are in my bag."})
+    corrected = check_answer("What is said at 0:00:06?", "Nothing at all.", Evidence([said]))
+    assert corrected == 'At 0:00:05.0 S2 says: "The maps are in my bag."'
