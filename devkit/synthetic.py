@@ -39,6 +39,8 @@ class Line:
     voice: str = "en-us"
     """An espeak-ng voice (``espeak-ng --voices``). Chinese characters: ``cmn-latn-pinyin``;
     plain ``cmn`` reads the tone digits of its dictionary aloud ("de5" as "d e five")."""
+    pitch: int | None = None
+    """espeak-ng pitch, 0–99 (None: the voice's own): with `voice`, what tells test speakers apart."""
     words_per_minute: int = 150
     """espeak-ng's speed; Whisper base transcribes some voices (Spanish) right only when slower."""
 
@@ -50,12 +52,13 @@ def _need(program: str) -> str:
     return path
 
 
-def speak(text: str, *, voice: str = "en-us", words_per_minute: int = 150) -> np.ndarray:
+def speak(text: str, *, voice: str = "en-us", words_per_minute: int = 150, pitch: int | None = None) -> np.ndarray:
     """Speak ``text`` with espeak-ng; returns 16 kHz mono float32 samples."""
     espeak = _need("espeak-ng")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "speech.wav"
-        subprocess.run([espeak, "-v", voice, "-s", str(words_per_minute), "-w", str(raw), text],
+        pitch_option = [] if pitch is None else ["-p", str(pitch)]  # -p 50 would override a voice's own pitch
+        subprocess.run([espeak, "-v", voice, "-s", str(words_per_minute), *pitch_option, "-w", str(raw), text],
                        check=True, capture_output=True)
         resampled = Path(tmp) / "speech16k.wav"
         subprocess.run([_need("ffmpeg"), "-v", "error", "-y", "-i", str(raw), "-ac", "1",
@@ -82,7 +85,7 @@ def narration(lines: Sequence[Line], duration: float) -> np.ndarray:
     """A track of ``duration`` seconds with each line placed at its start time."""
     track = np.zeros(int(duration * SPEECH_RATE), dtype=np.float32)
     for line in lines:
-        voice = speak(line.text, voice=line.voice, words_per_minute=line.words_per_minute)
+        voice = speak(line.text, voice=line.voice, words_per_minute=line.words_per_minute, pitch=line.pitch)
         at = int(line.start * SPEECH_RATE)
         end = min(len(track), at + len(voice))
         track[at:end] += voice[: end - at]

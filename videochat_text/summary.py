@@ -64,10 +64,17 @@ class MergeSummarizer:
         merged = merge_repeats(events)
         parts = [opening]
         speech = [e for e in merged if evidence.get(e.module) == "heard"]
+        talk = speaking_times(speech)
+        if talk:  # "who speaks, and how much" answers "how many people talk?"
+            parts.append(f"with {len(talk)} speaker{'s' if len(talk) > 1 else ''}: "
+                         + ", ".join(f"{who} ({_seconds(s)})" for who, s in talk.items()))
         if speech:
-            said = " ".join(e.data.get("transcript", e.text) for e in speech[:max_items])
             more = f" (and {len(speech) - max_items} more lines)" if len(speech) > max_items else ""
-            parts.append(f'in which someone says: "{said}"{more}')
+            if talk:
+                parts.append(f"in which {_said_by_speaker(speech[:max_items])}{more}")
+            else:
+                said = " ".join(e.data.get("transcript", e.text) for e in speech[:max_items])
+                parts.append(f'in which someone says: "{said}"{more}')
         seen = _first_named([e for e in events if evidence.get(e.module) == "seen"], _labels)
         if seen:
             names = [f"{label} (from {format_timestamp(t)})" for label, t in seen[:max_items]]
@@ -87,6 +94,33 @@ class MergeSummarizer:
         if len(parts) == 1:
             parts.append("in which the modules observed nothing")
         return ", ".join(parts) + "."
+
+
+def speaking_times(speech: Sequence[Event]) -> dict[str, float]:
+    """Seconds each speaker (``data["speaker"]`` of speech events) talks, in order of first appearance."""
+    times: dict[str, float] = {}
+    for event in sorted(speech, key=lambda e: e.start):
+        speaker = event.data.get("speaker")
+        if speaker:
+            times[speaker] = times.get(speaker, 0.0) + (event.end - event.start)
+    return times
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
+
+
+def _said_by_speaker(speech: Sequence[Event]) -> str:
+    """``S1 says: "Hi. How are you?" S2: "Fine."`` — consecutive lines of one speaker quoted together."""
+    turns: list[tuple[str, list[str]]] = []
+    for event in speech:
+        who = event.data.get("speaker") or "someone"
+        if turns and turns[-1][0] == who:
+            turns[-1][1].append(event.data.get("transcript", event.text))
+        else:
+            turns.append((who, [event.data.get("transcript", event.text)]))
+    quoted = [f'{who}: "{" ".join(lines)}"' for who, lines in turns]
+    return quoted[0].replace(":", " says:", 1) + "".join(f" {q}" for q in quoted[1:])
 
 
 def _first_named(events: Sequence[Event], names: Callable[[Event], Iterable[str]]) -> list[tuple[str, float]]:

@@ -307,8 +307,8 @@ def _check_said_at(question: Question, answer: str, evidence: Evidence, language
     lines = evidence.said_near(question.time)
     if not lines or any(_quotes(answer, line.text) for line in lines):
         return None
-    return " ".join(phrase("someone_says", language, time=format_timestamp(line.start), text=_unquoted(line.text))
-                    for line in lines)
+    return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.data.get("speaker") or "",
+                           text=line.data.get("transcript") or _unquoted(line.text)) for line in lines)
 
 
 def _words(text: str) -> set[str]:

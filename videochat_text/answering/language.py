@@ -39,14 +39,20 @@ PHRASES = {
     "not_detected": {"en": "No: no {thing} was detected in the frames sampled every {every} (detected: {others}).",
                      "zh": "没有：在每 {every} 采样的画面中没有检测到 {thing}（检测到：{others}）。",
                      "es": "No: no se detectó {thing} en los fotogramas muestreados cada {every} (detectado: {others})."},
-    "someone_says": {"en": 'At {time} someone says: "{text}"', "zh": "在 {time} 有人说：“{text}”",
-                     "es": 'En {time} alguien dice: "{text}"'},
+    "says": {"en": 'At {time} {who} says: "{text}"', "zh": "在 {time}，{who}说：“{text}”",
+             "es": 'En {time} {who} dice: "{text}"'},
     "shows": {"en": "At {time} the video shows: {text}", "zh": "在 {time} 视频显示：{text}",
               "es": "En {time} el vídeo muestra: {text}"},
 }
 
 
+_SOMEONE = {"en": "someone", "zh": "有人", "es": "alguien"}
+
+
 def phrase(key: str, language: str, **values: str) -> str:
-    """An answer made from the timeline, in the question's language."""
+    """An answer made from the timeline, in the question's language (``who``: a speaker label such
+    as ``S2``, or empty for "someone")."""
     templates = PHRASES[key]
+    if "who" in values and not values["who"]:
+        values["who"] = _SOMEONE.get(language, _SOMEONE["en"])
     return templates.get(language, templates["en"]).format(**values)

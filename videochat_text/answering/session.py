@@ -260,9 +260,11 @@ class ChatSession:
             text = kept or _NOT_TOLD.get(turn.language, _NOT_TOLD["en"])
             return Answer(text=text, citations=[], path="extractive")
         entry = best[0]
-        key = "someone_says" if self._context.prepared.roles.get(entry.module) == "heard" else "shows"
-        quote = entry.data.get("transcript") or entry.text.strip('"')
-        text = phrase(key, turn.language, time=clock(entry.start), text=quote)
+        if self._context.prepared.roles.get(entry.module) == "heard":
+            quote = entry.data.get("transcript") or entry.text.strip('"')
+            text = phrase("says", turn.language, time=clock(entry.start), who=entry.data.get("speaker") or "", text=quote)
+        else:
+            text = phrase("shows", turn.language, time=clock(entry.start), text=entry.text)
         return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(entry)], path="extractive")
 
     def _best_entries(self, turn: _Turn, k: int) -> list[Event]:

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
-from videochat_text.timeline import Event, Media
+from videochat_text.timeline import Event, Media, VideoInfo
 from videochat_text.video import AUDIO_RATE
 from videochat_text.weights import MODELS_DIR, join_parts, local_path, package_dir, torch_device
 
@@ -72,6 +72,19 @@ class SpeechSettings(ModuleSettings):
     """0: let the backend decide."""
     no_speech_threshold: float = 0.6
     """Drop a segment whose no-speech probability is above this and log-prob is low."""
+    speakers: Literal["auto", "off"] | int = "auto"
+    """Speaker labels (``S1``, ``S2``, … in ``data.speaker`` and the text): ``auto`` estimates how
+    many voices there are (skipped with a warning if the voice encoder is not installed), an
+    int fixes the count, ``off`` labels none."""
+
+    @field_validator("speakers", mode="before")
+    @classmethod
+    def _speakers(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML reads a bare off/on as a boolean
+            return "auto" if value else "off"
+        if isinstance(value, int) and value < 1:
+            raise ValueError("must be auto, off or a number of speakers >= 1")
+        return value
 
 
 class SpeechModule(PerceptionModule):
@@ -86,6 +99,7 @@ class SpeechModule(PerceptionModule):
     def __init__(self, settings: Any = None):
         super().__init__(settings)
         self._model: Any = None
+        self._voices: Any = None  # the speaker-label voice encoder, loaded on first use
 
     # --- weights -----------------------------------------------------------------
     def _faster_whisper_source(self) -> str:
@@ -169,7 +183,28 @@ class SpeechModule(PerceptionModule):
                                       offset=media.start)
         if probability is not None:  # how sure the language detection was
             events = [e.model_copy(update={"data": {**e.data, "language_probability": probability}}) for e in events]
-        return events
+        return self._label_speakers(events, media)
+
+    # --- speaker labels (perception/speakers.py) ---------------------------------
+    def _label_speakers(self, events: list[Event], media: Media) -> list[Event]:
+        from videochat_text.perception import speakers
+
+        if self.settings.speakers == "off" or not events:
+            return events
+        if self._voices is None:
+            self._voices = speakers.load_encoder(self.settings.speakers)
+        if self._voices is False:  # auto, and the encoder is not installed (warned once)
+            return events
+        return speakers.label_speakers(events, media.audio, media.start, self._voices,
+                                       speakers.speaker_count(self.settings.speakers))
+
+    def finish(self, events: list[Event], info: VideoInfo) -> list[Event]:
+        """One label per voice over the whole video (long videos are labelled a stretch at a time)."""
+        from videochat_text.perception import speakers
+
+        if self.settings.speakers == "off":
+            return events
+        return speakers.relabel_video(events, speakers.speaker_count(self.settings.speakers))
 
     def _transcribe_faster_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None, float | None]:
         segments, info = self._model.transcribe(
@@ -206,6 +241,7 @@ class SpeechModule(PerceptionModule):
 
     def close(self) -> None:
         self._model = None
+        self._voices = None
         super().close()
 
 
