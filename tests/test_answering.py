@@ -7,6 +7,7 @@ models script the answers, so these test the orchestration; test_chat.py runs th
 """
 
 import json
+import re
 
 import pytest
 from openai_stub import OpenAIStub
@@ -55,7 +56,7 @@ def test_an_answer_that_invents_twice_quotes_the_best_entry_with_its_time(descri
     model = fake_chat("The cat is called Sheila, from Shawshank.", "Her name is Sheila.")
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What is the cat called?")
     assert answer.path == "extractive" and "Sheila" not in answer.text
-    assert answer.text.startswith("At 0:00:04 someone says:") and "whiskers" in answer.text.lower()
+    assert re.match(r"At 0:00:04 (someone|S1) says:", answer.text) and "whiskers" in answer.text.lower()
     assert [c.module for c in answer.citations] == ["speech"]
 
 

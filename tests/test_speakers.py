@@ -15,7 +15,7 @@ from videochat_text import ConfigError, ModuleLoadError, VideoChat
 from videochat_text.perception import ge2e, speakers
 from videochat_text.perception.speech import SpeechModule
 from videochat_text.summary import MergeSummarizer
-from videochat_text.timeline import Event, Media, VideoInfo
+from videochat_text.timeline import Event, Media, ModuleRecord, VideoInfo
 from videochat_text.video import load_audio, probe
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -270,12 +270,13 @@ def test_summary_names_the_speakers_and_how_long_each_talks():
     events = [Event(start=0, end=3, module="speech", text='S1: "Hi."', data={"speaker": "S1", "transcript": "Hi."}),
               Event(start=3, end=4.5, module="speech", text='S1: "Ready?"', data={"speaker": "S1", "transcript": "Ready?"}),
               Event(start=5, end=16, module="speech", text='S2: "Yes."', data={"speaker": "S2", "transcript": "Yes."})]
-    text = MergeSummarizer().summarize(events, VideoInfo.model_construct(duration=20)).text
+    heard = {"speech": ModuleRecord(evidence="heard")}
+    text = MergeSummarizer().summarize(events, VideoInfo.model_construct(duration=20), heard).text
     assert text == 'A 20-second video, with 2 speakers: S1 (4 s), S2 (11 s), in which S1 says: "Hi. Ready?" S2: "Yes.".'
 
 
 def test_what_is_said_check_names_the_speaker():
-    from videochat_text.grounding import Evidence, check_answer
+    from videochat_text.answering.checks import Evidence, check_answer
 
     said = Event(start=5, end=7, module="speech", text='S2: "The maps are in my bag."',
                  data={"speaker": "S2", "transcript": "The maps are in my bag."})

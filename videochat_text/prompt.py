@@ -202,7 +202,11 @@ def render_description(
 
     # Each entry's line is rendered once, however many candidate texts the search tries.
     lines = functools.cache(lambda i: defang(events[i].line(with_boxes=False)))
-    lines_with_boxes = functools.cache(lambda i: defang(events[i].line(with_boxes=True)))
+    # Boxes only for things seen (objects): text read on screen is in the line already, and its
+    # boxes would repeat that untrusted text outside the sentence the order filter reads.
+    seen = {name for name, record in description.modules.items() if record.evidence == "seen"}
+    boxed = (lambda e: e.module in seen) if description.modules else (lambda e: True)
+    lines_with_boxes = functools.cache(lambda i: defang(events[i].line(with_boxes=boxed(events[i]))))
 
     def fill(keep: set[int], with_boxes: bool) -> str:
         shown = len(keep)
