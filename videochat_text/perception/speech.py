@@ -70,8 +70,9 @@ class SpeechSettings(ModuleSettings):
     """Drop segments that are not speech: repetition loops and words over silence (the rules below)."""
     max_compression_ratio: float = 2.4
     """Whisper's rule: a segment whose text zlib compresses more than this repeats itself."""
-    max_ngram_repeats: int = 3
-    """A segment repeating a phrase (1–8 words) more often than this back to back is a loop."""
+    max_repeated_words: int = 7
+    """A segment repeating a phrase (1–8 words) back to back is a loop when the repeats add more
+    than this many words ("no, no, no" adds 2)."""
     max_words_per_s: float = 6.0
     """A segment with more words (or Chinese/Japanese/Thai characters) than this per second, plus
     three, cannot have been said in its time."""
@@ -79,7 +80,7 @@ class SpeechSettings(ModuleSettings):
     """Drop a segment whose no-speech probability is above this and whose log-prob is below -1."""
 
     def segment_guards(self) -> Guards:
-        return Guards(max_compression_ratio=self.max_compression_ratio, max_ngram_repeats=self.max_ngram_repeats,
+        return Guards(max_compression_ratio=self.max_compression_ratio, max_repeated_words=self.max_repeated_words,
                       max_words_per_s=self.max_words_per_s, no_speech_threshold=self.no_speech_threshold)
 
 

@@ -28,8 +28,9 @@ class Guards:
 
     max_compression_ratio: float | None = 2.4
     """openai-whisper's rule: text that zlib compresses this well is repeating itself."""
-    max_ngram_repeats: int | None = 3
-    """An n-gram (1–8 words, or characters in unspaced scripts) said more often than this back to back."""
+    max_repeated_words: int | None = 7
+    """A phrase (1–8 words, or characters in unspaced scripts) said again back to back, when its
+    repeats add more than this many words ("no, no, no" adds 2; a looped 5-word phrase said 3 times, 10)."""
     max_words_per_s: float | None = 6.0
     """Fast speech is 3–4 words (or Chinese syllables) a second; a few words of slack are added."""
     no_speech_threshold: float | None = 0.6
@@ -62,16 +63,17 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def longest_repeat(words: Sequence[str], max_n: int = 8) -> int:
-    """How many times the most repeated n-gram (n ≤ ``max_n``) occurs back to back."""
-    best = 1 if words else 0
+def repeated_words(words: Sequence[str], max_n: int = 8) -> int:
+    """How many words the longest back-to-back repetition of an n-gram (n ≤ ``max_n``) adds
+    beyond its first occurrence."""
+    best = 0
     for n in range(1, max_n + 1):
         for start in range(n):  # every phase of the n-gram grid
             run = 1
             for i in range(start + n, len(words) - n + 1, n):
                 if words[i : i + n] == words[i - n : i]:
                     run += 1
-                    best = max(best, run)
+                    best = max(best, (run - 1) * n)
                 else:
                     run = 1
     return best
@@ -85,10 +87,10 @@ def drop_reason(segment: Segment, guards: Guards) -> str | None:
         if ratio > guards.max_compression_ratio:
             return f"compression ratio {ratio:.2f} > {guards.max_compression_ratio:g}"
     words = tokens(text)
-    if guards.max_ngram_repeats is not None:
-        repeats = longest_repeat(words)
-        if repeats > guards.max_ngram_repeats:
-            return f"a phrase repeated {repeats} times in a row"
+    if guards.max_repeated_words is not None:
+        repeated = repeated_words(words)
+        if repeated > guards.max_repeated_words:
+            return f"a phrase repeated back to back ({repeated} words of repeats)"
     if guards.max_words_per_s is not None:
         duration = max(0.0, float(segment.get("end", 0.0)) - float(segment.get("start", 0.0)))
         allowed = math.ceil(guards.max_words_per_s * duration) + 3
