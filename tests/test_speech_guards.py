@@ -30,8 +30,12 @@ LOOP = "Thank you so much for watching, and " * 40  # the issue's segment: 0.08 
         ({"start": 0.0, "end": 2.0, "text": " You", "no_speech_prob": 0.9, "avg_logprob": -1.3}, "no-speech probability"),
         # ordinary speech stays
         ({"start": 0.0, "end": 2.5, "text": " No, no, no. I said the blue one.", "avg_logprob": -0.3}, None),
-        ({"start": 0.0, "end": 2.5, "text": " Let it go, let it go, let it go!", "avg_logprob": -0.3}, None),
+        ({"start": 0.0, "end": 2.5, "text": " Let it go, let it go!", "avg_logprob": -0.3}, None),
+        ({"start": 0.0, "end": 2.5, "text": " No, no, no, no, no, no.", "avg_logprob": -0.3}, None),
+        ({"start": 2.0, "end": 4.0, "text": "早晨,好天天,我们做华华华华华华华华", "avg_logprob": -0.5}, "repeated back to back"),
         ({"start": 0.0, "end": 3.5, "text": "早上好，今天我们坐火车去北京看望奶奶。", "avg_logprob": -0.4}, None),
+        ({"start": 0.9, "end": 2.9, "text": "แล้วเป็นว่าแม่นั้นขัดหลิน", "avg_logprob": -1.1}, None),
+        ({"start": 1.0, "end": 3.5, "text": "アスメタイストホイトシューン", "avg_logprob": -0.6}, None),
         ({"start": 13.1, "end": 13.2, "text": " So...", "no_speech_prob": 0.09, "avg_logprob": -0.32}, None),
         ({"start": 0.0, "end": 2.0, "text": " You", "no_speech_prob": 0.9, "avg_logprob": -0.5}, None),
     ],

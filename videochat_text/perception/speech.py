@@ -36,6 +36,9 @@ from .whisper_backends import (  # noqa: F401  (re-exported: older imports name 
 
 log = logging.getLogger(__name__)
 
+SWITCH_MARGIN = 0.1
+"""Nats by which a retried language must score better than the detected one to replace it."""
+
 
 class SpeechSettings(ModuleSettings):
     backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
@@ -50,9 +53,10 @@ class SpeechSettings(ModuleSettings):
     language_candidates: int = Field(2, ge=1)
     """Languages tried at most, most likely first, when a transcript decodes badly (1: never retry)."""
     retry_below_logprob: float = -0.8
-    """Mean token log-probability below which the next most likely language is tried; the
-    transcript kept is the one whose log-probability plus the log of its language's
-    probability is highest."""
+    """Mean token log-probability below which the next most likely language is tried. The retry
+    is kept only if its log-probability plus the log of its language's probability beats the
+    first choice's by `SWITCH_MARGIN` (a transliteration into another script can decode with a
+    higher log-probability than the right language: measured, Japanese kana over German)."""
     vad: bool = True
     """Drop non-speech audio before transcribing (no words invented over music)."""
     beam_size: int = 5
@@ -70,7 +74,7 @@ class SpeechSettings(ModuleSettings):
     """Drop segments that are not speech: repetition loops and words over silence (the rules below)."""
     max_compression_ratio: float = 2.4
     """Whisper's rule: a segment whose text zlib compresses more than this repeats itself."""
-    max_repeated_words: int = 7
+    max_repeated_words: int = 5
     """A segment repeating a phrase (1–8 words) back to back is a loop when the repeats add more
     than this many words ("no, no, no" adds 2)."""
     max_words_per_s: float = 6.0
@@ -144,7 +148,7 @@ class SpeechModule(PerceptionModule):
             logprob = mean_logprob(self.speech_segments(transcript.segments))
             score = logprob + math.log(max(probability, 1e-9))
             log.info("speech: %s (p=%.2f) decodes at log-prob %.2f", language, probability, logprob)
-            if best is None or score > best[0]:
+            if best is None or score > best[0] + SWITCH_MARGIN:
                 best = (score, transcript)
             if logprob >= s.retry_below_logprob or not transcript.segments:
                 break

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 import zlib
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -28,9 +27,10 @@ class Guards:
 
     max_compression_ratio: float | None = 2.4
     """openai-whisper's rule: text that zlib compresses this well is repeating itself."""
-    max_repeated_words: int | None = 7
-    """A phrase (1–8 words, or characters in unspaced scripts) said again back to back, when its
-    repeats add more than this many words ("no, no, no" adds 2; a looped 5-word phrase said 3 times, 10)."""
+    max_repeated_words: int | None = 5
+    """A phrase (1–8 words, or Chinese/Japanese characters) said again back to back, when its
+    repeats add more than this many words ("no, no, no" adds 2; "let it go" said three times, 6;
+    a looped 5-word phrase said 3 times, 10)."""
     max_words_per_s: float | None = 6.0
     """Fast speech is 3–4 words (or Chinese syllables) a second; a few words of slack are added."""
     no_speech_threshold: float | None = 0.6
@@ -47,20 +47,29 @@ def compression_ratio(text: str) -> float:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _unspaced(char: str) -> bool:
-    # Han, kana, Thai …: one character is about one syllable and there are no spaces.
-    return unicodedata.category(char) == "Lo" and ord(char) >= 0x0E00
+_SYLLABIC = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+"""Kana and Han: one character is one syllable (or mora), and words are not spaced."""
+
+
+def _syllabic(char: str) -> bool:
+    return any(low <= ord(char) <= high for low, high in _SYLLABIC)
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words, with each character of an unspaced script (Chinese, Japanese, Thai) on its own."""
+    """Lower-case words, with each Chinese or Japanese character on its own."""
     out: list[str] = []
     for word in _WORD.findall(text.lower()):
-        if any(_unspaced(c) for c in word):
+        if any(_syllabic(c) for c in word):
             out += list(word)
         else:
             out.append(word)
     return out
+
+
+def word_count(words: Sequence[str]) -> float:
+    """Words as speaking time goes: a Chinese or Japanese character counts half (Mandarin is
+    spoken at ~5 syllables a second, Japanese at ~7 morae, English at ~3 words)."""
+    return sum(0.5 if len(w) == 1 and _syllabic(w) else 1.0 for w in words)
 
 
 def repeated_words(words: Sequence[str], max_n: int = 8) -> int:
@@ -94,8 +103,9 @@ def drop_reason(segment: Segment, guards: Guards) -> str | None:
     if guards.max_words_per_s is not None:
         duration = max(0.0, float(segment.get("end", 0.0)) - float(segment.get("start", 0.0)))
         allowed = math.ceil(guards.max_words_per_s * duration) + 3
-        if len(words) > allowed:
-            return f"{len(words)} words in {duration:.2f} s"
+        count = word_count(words)
+        if count > allowed:
+            return f"{count:g} words in {duration:.2f} s"
     if guards.no_speech_threshold is not None:
         no_speech = float(segment.get("no_speech_prob", 0.0))
         logprob = float(segment.get("avg_logprob", 0.0))
