@@ -1,12 +1,10 @@
 """Whisper's repetition loops and words over silence are dropped (issue 15)."""
 
-import subprocess
 from contextlib import nullcontext as does_not_raise
 
-import numpy as np
 import pytest
 
-from devkit.synthetic import SPEECH_RATE, speak, write_wav
+from devkit.synthetic import make_call_with_murmur
 from videochat_text import ConfigError
 from videochat_text.perception.speech import SpeechModule
 from videochat_text.perception.transcript import Guards, compression_ratio, drop_reason, repeated_words, tokens
@@ -61,33 +59,9 @@ def test_guard_settings_are_checked(settings, expectation):
         SpeechModule(settings)
 
 
-R = SPEECH_RATE
-
-
-def _room_noise(n: int, level: float, rng: np.random.Generator) -> np.ndarray:
-    """Pink noise: the hiss of a quiet room and a phone's microphone."""
-    white = rng.standard_normal(n)
-    spectrum = np.fft.rfft(white) / np.sqrt(np.arange(1, n // 2 + 2))
-    pink = np.fft.irfft(spectrum, n)
-    return (pink / np.abs(pink).max() * level).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
 def trailing_murmur_clip(tmp_path_factory):
-    """A call's last words, then unintelligible talk in the background (speech played backwards,
-    at a third of the level) over room noise, AAC 48 kHz: Whisper base loops on the murmur."""
-    said = speak("Thanks for joining the call today. Let's go over the plan for next week and then we can wrap up.")
-    murmur = speak("So that is everything from me, see you all next time, and have a good weekend.")[::-1] * 0.3
-    tail = np.zeros(6 * R, np.float32)
-    tail[: len(murmur)] = murmur[: len(tail)]
-    track = np.concatenate([said, np.zeros(R // 2, np.float32), tail])
-    track += _room_noise(len(track), 0.003, np.random.default_rng(0))
-    folder = tmp_path_factory.mktemp("loop")
-    write_wav(folder / "call.wav", track)
-    path = folder / "call.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(folder / "call.wav"), "-ar", "48000", "-c:a", "aac",
-                    "-b:a", "64k", str(path)], check=True)
-    return path
+    return make_call_with_murmur(tmp_path_factory.mktemp("loop") / "call.m4a")
 
 
 def _transcribe(path, **settings):

@@ -1,27 +1,14 @@
 """Language detection that holds: speech after leading silence, in German, Spanish and Chinese (issue 15)."""
 
-import subprocess
-
 import numpy as np
 import pytest
 
-from devkit.synthetic import SPEECH_RATE, speak, write_wav
+from devkit.synthetic import SPEECH_RATE, make_speech_after_silence
 from videochat_text.perception.language import detection_windows
 from videochat_text.perception.speech import SpeechModule
 from videochat_text.perception.transcript import compression_ratio
 from videochat_text.timeline import Media
 from videochat_text.video import load_audio, probe
-
-
-def narration_after_silence(folder, name: str, text: str, voice: str):
-    """One sentence after 1 s of silence, AAC 48 kHz in an .m4a: the issue's failing case."""
-    said = speak(text, voice=voice)
-    track = np.concatenate([np.zeros(SPEECH_RATE, np.float32), said, np.zeros(SPEECH_RATE // 2, np.float32)])
-    write_wav(folder / f"{name}.wav", track)
-    path = folder / f"{name}.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(folder / f"{name}.wav"), "-ar", "48000", "-c:a", "aac",
-                    "-b:a", "96k", str(path)], check=True)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +41,7 @@ def test_detection_windows_cover_the_speech_evenly():
     ],
 )
 def test_language_after_leading_silence_is_detected(multilingual, tmp_path, voice, text, language, words):
-    events = _run(multilingual, narration_after_silence(tmp_path, voice, text, voice))
+    events = _run(multilingual, make_speech_after_silence(tmp_path / f"{voice}.m4a", text, voice))
     assert events and {e.data["language"] for e in events} == {language}, [e.text for e in events]
     said = " ".join(e.data["transcript"].lower() for e in events)
     assert words <= set(said.replace(".", " ").replace("!", " ").replace(",", " ").split()), said
@@ -65,9 +52,9 @@ def test_language_after_leading_silence_is_detected(multilingual, tmp_path, voic
 def mandarin(tmp_path_factory):
     # espeak-ng's `cmn` voice reads most Han characters as English digits ("ni three"), so the
     # Mandarin is written in pinyin with tone numbers for its pinyin voice.
-    return narration_after_silence(tmp_path_factory.mktemp("zh"), "zh",
-                                   "ni3 hao3. wo3 jiao4 li3 ming2. wo3 zhu4 zai4 bei3 jing1. wo3 xi3 huan1 he1 cha2.",
-                                   "cmn-latn-pinyin")
+    return make_speech_after_silence(tmp_path_factory.mktemp("zh") / "zh.m4a",
+                                     "ni3 hao3. wo3 jiao4 li3 ming2. wo3 zhu4 zai4 bei3 jing1. wo3 xi3 huan1 he1 cha2.",
+                                     "cmn-latn-pinyin")
 
 
 @pytest.mark.slow
