@@ -56,7 +56,7 @@ def test_file_with_neither_picture_nor_sound_is_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def memo_description(memo_m4a, tmp_path_factory):
-    vc = VideoChat({"cache": {"dir": str(tmp_path_factory.mktemp("cache"))},
+    vc = VideoChat({"cache": {"dir": str(tmp_path_factory.mktemp("cache"))}, "summary": {"backend": "merge"},
                     "perception": {"modules": ["speech", "objects", "scenes"]}})
     return vc.describe(memo_m4a)
 
@@ -72,6 +72,7 @@ def test_audio_file_is_described_by_speech_and_frame_modules_are_skipped(memo_de
     assert d.header() == "Audio recording voice memo.m4a: 0:00:06.0 long, sound only (no picture)"
     assert "Module objects not run: the file is audio only" in d.to_text()
     assert "## Modules not run" in d.to_markdown()
+    assert d.summary.text.startswith("A 6.0-second audio recording")
 
 
 def test_asking_about_an_audio_file_sends_the_transcript(memo_description, fake_chat):
