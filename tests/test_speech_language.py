@@ -6,6 +6,7 @@ import pytest
 from devkit.synthetic import SPEECH_RATE, make_speech_after_silence
 from videochat_text.perception.language import detection_windows
 from videochat_text.perception.speech import SpeechModule
+from videochat_text.perception.whisper_backends import Transcript, WhisperBackend
 from videochat_text.perception.transcript import compression_ratio
 from videochat_text.timeline import Media
 from videochat_text.video import load_audio, probe
@@ -69,3 +70,61 @@ def test_mandarin_is_transcribed_when_forced_and_never_loops_when_detected(multi
     said = "".join(e.data["transcript"] for e in forced)
     han = [c for c in said if "\u4e00" <= c <= "\u9fff"]
     assert {e.data["language"] for e in forced} == {"zh"} and len(han) >= 6 and "我" in said, said
+
+
+class ScriptedWhisper(WhisperBackend):
+    """A backend answering from a script, to test how `speech` picks among languages (orchestration only)."""
+
+    name = "scripted"
+    default_model = "-"
+
+    def __init__(self, settings, probabilities, transcripts):
+        super().__init__(settings)
+        self.probabilities, self.transcripts, self.asked = probabilities, transcripts, []
+
+    def check(self):
+        pass
+
+    def load(self):
+        pass
+
+    multilingual = True
+
+    def language_probabilities(self, audio):
+        return self.probabilities
+
+    def transcribe(self, audio, language):
+        self.asked.append(language)
+        text, logprob = self.transcripts[language]
+        return Transcript([{"start": 1.0, "end": 3.0, "text": text, "avg_logprob": logprob, "no_speech_prob": 0.1,
+                            "words": []}], language, 1.0)
+
+
+@pytest.fixture(scope="module")
+def spoken():
+    from devkit.synthetic import speak
+
+    return np.concatenate([np.zeros(SPEECH_RATE, np.float32), speak("Good morning, everyone.")])
+
+
+@pytest.mark.parametrize(
+    ("settings", "transcripts", "asked", "kept"),
+    [
+        # decodes well: no retry
+        ({}, {"de": ("Guten Morgen.", -0.4)}, ["de"], "de"),
+        # decodes badly; the next language is not clearly better: the detected one stays
+        ({}, {"de": ("Der Bund schrifft.", -1.02), "en": ("The boomed shift.", -0.94)}, ["de", "en"], "de"),
+        # decodes badly and the next language decodes far better: switched
+        ({}, {"de": ("Hid no hriba ala.", -1.6), "en": ("Good morning, everyone.", -0.3)}, ["de", "en"], "en"),
+        # only a loop: dropped by the guards, so the next language is tried
+        ({}, {"de": ("hwau " * 30, -0.1), "en": ("Good morning.", -0.9)}, ["de", "en"], "en"),
+        ({"language_candidates": 1}, {"de": ("Hid no hriba ala.", -1.6)}, ["de"], "de"),
+        ({"language": "fr"}, {"fr": ("Bonjour.", -0.5)}, ["fr"], "fr"),
+    ],
+)
+def test_a_badly_decoded_transcript_is_retried_in_the_next_language(spoken, settings, transcripts, asked, kept):
+    module = SpeechModule(settings)
+    module.whisper = ScriptedWhisper(module.settings, {"de": 0.45, "en": 0.43, "la": 0.05}, transcripts)
+    module._loaded = True
+    transcript = module.transcribe(spoken)
+    assert module.whisper.asked == asked and transcript.language == kept

@@ -123,12 +123,12 @@ class SpeechModule(PerceptionModule):
                       for e in events]
         return events
 
-    def speech_segments(self, segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The segments that pass the guards (all of them when ``guards`` is off)."""
+    def speech_segments(self, segments: list[dict[str, Any]], *, report: bool = True) -> list[dict[str, Any]]:
+        """The segments that pass the guards (all of them when ``guards`` is off); ``report`` logs the others."""
         if not self.settings.guards:
             return segments
         kept, dropped = keep_speech(segments, self.settings.segment_guards())
-        for segment, reason in dropped:
+        for segment, reason in dropped if report else ():
             log.info("speech: dropped %.1f–%.1f s (%s): %.80s", segment["start"], segment["end"], reason,
                      str(segment["text"]).strip())
         return kept
@@ -145,7 +145,7 @@ class SpeechModule(PerceptionModule):
         best: tuple[float, Transcript] | None = None
         for language, probability in ranked[: s.language_candidates]:
             transcript = self.whisper.transcribe(audio, language)._replace(probability=round(probability, 4))
-            logprob = mean_logprob(self.speech_segments(transcript.segments))
+            logprob = mean_logprob(self.speech_segments(transcript.segments, report=False))
             score = logprob + math.log(max(probability, 1e-9))
             log.info("speech: %s (p=%.2f) decodes at log-prob %.2f", language, probability, logprob)
             if best is None or score > best[0] + SWITCH_MARGIN:
