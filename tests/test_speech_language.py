@@ -128,3 +128,31 @@ def test_a_badly_decoded_transcript_is_retried_in_the_next_language(spoken, sett
     module._loaded = True
     transcript = module.transcribe(spoken)
     assert module.whisper.asked == asked and transcript.language == kept
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_openai_whisper_backend_detects_languages_the_same_way(tmp_path, spoken):
+    """A tiny random-weight *multilingual* checkpoint runs openai-whisper's detection and retry path."""
+    from dataclasses import asdict
+
+    import torch
+    from whisper.model import ModelDimensions, Whisper
+
+    dims = ModelDimensions(n_mels=80, n_audio_ctx=1500, n_audio_state=64, n_audio_head=2, n_audio_layer=1,
+                           n_vocab=51865, n_text_ctx=448, n_text_state=64, n_text_head=2, n_text_layer=1)
+    torch.manual_seed(0)
+    model = Whisper(dims)
+    with torch.no_grad():  # some Whisper parameters start as torch.empty (arbitrary memory)
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.02)
+    path = tmp_path / "tiny-random-multilingual.pt"
+    torch.save({"dims": asdict(dims), "model_state_dict": model.state_dict()}, path)
+    # One candidate: random weights decode slowly (to the token limit), and the retry rule is tested above.
+    module = SpeechModule({"backend": "openai-whisper", "model": str(path), "beam_size": 1, "language_candidates": 1})
+    module.ensure_loaded()
+    assert module.whisper.multilingual
+    probabilities = module.whisper.language_probabilities(spoken)
+    assert len(probabilities) == 99 and sum(probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    transcript = module.transcribe(spoken)
+    assert transcript.language in probabilities and 0 < transcript.probability <= 1
