@@ -90,3 +90,13 @@ def test_cli_describes_an_audio_file(memo_m4a, tmp_path):
     payload = json.loads(result.stdout)
     assert payload["video"]["has_video"] is False and payload["skipped"] == {"objects": "the file is audio only (no picture)"}
     assert any("milk" in e["text"].lower() for e in payload["events"])
+
+
+def test_a_long_recording_is_described_a_stretch_at_a_time(memo_wav, tmp_path):
+    mp3 = _encode(memo_wav, tmp_path / "memo.mp3", ENCODERS["mp3"])
+    vc = VideoChat({"cache": {"enabled": False}, "summary": {"backend": "merge"},
+                    "perception": {"modules": ["speech"], "segment_s": 3.0}})
+    d = vc.describe(mp3)
+    said = " ".join(e.data["transcript"].lower() for e in d.events)
+    assert "milk" in said and "dentist" in said and d.failures == []
+    assert any(e.start >= 3.0 for e in d.events)  # the second stretch's speech is timed from the file's start
