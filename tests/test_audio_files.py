@@ -45,6 +45,15 @@ def test_audio_files_probe_as_sound_only(memo_wav, ext):
         next(iter_frames(path, info=info))
 
 
+def test_cover_art_does_not_make_a_recording_a_video(memo_wav, tmp_path):
+    path = tmp_path / "episode.mp3"  # podcasts and music carry a cover picture as a one-frame video stream
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(memo_wav), "-f", "lavfi", "-i", "color=c=red:s=64x64:d=1",
+                    "-map", "0:a", "-map", "1:v", "-frames:v", "1", "-c:a", "libmp3lame", "-c:v", "mjpeg",
+                    "-disposition:v", "attached_pic", str(path)], check=True)
+    info = probe(path)
+    assert not info.has_video and info.has_audio and info.duration == pytest.approx(6.0, abs=0.1)
+
+
 def test_file_with_neither_picture_nor_sound_is_refused(tmp_path):
     subtitles = tmp_path / "only.srt"
     subtitles.write_text("1\n00:00:00,000 --> 00:00:01,000\nhello\n")

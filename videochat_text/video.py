@@ -79,7 +79,7 @@ def probe(path: str | Path) -> VideoInfo:
     p = _check_path(path)
     av = _import_av()
     with _open(p) as container:
-        if not container.streams.video:
+        if not _moving_picture(container):
             if not container.streams.audio:
                 raise VideoOpenError(f"{path}: has no video or audio stream; pass a video or audio file")
             return _probe_audio_only(path, p, container)
@@ -108,6 +108,14 @@ def probe(path: str | Path) -> VideoInfo:
             has_audio=bool(container.streams.audio),
             size_bytes=p.stat().st_size,
         )
+
+
+def _moving_picture(container) -> bool:
+    """Whether the first video stream is a picture that moves, not an audio file's cover art."""
+    if not container.streams.video:
+        return False
+    attached = _import_av().stream.Disposition.attached_pic
+    return not container.streams.video[0].disposition & attached
 
 
 def _duration(container, stream) -> float:
