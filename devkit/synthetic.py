@@ -92,6 +92,13 @@ def narration(lines: Sequence[Line], duration: float) -> np.ndarray:
     return track
 
 
+def room_noise(samples: int, level: float, seed: int = 0) -> np.ndarray:
+    """Pink noise peaking at ``level``: the hiss of a quiet room and a phone's microphone."""
+    white = np.random.default_rng(seed).standard_normal(samples)
+    pink = np.fft.irfft(np.fft.rfft(white) / np.sqrt(np.arange(1, samples // 2 + 2)), samples)
+    return (pink / np.abs(pink).max() * level).astype(np.float32)
+
+
 def fit_image(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Letterbox an image into ``width``×``height`` RGB (nearest-neighbour, no extra deps).
 
@@ -223,3 +230,37 @@ def make_street_clip(path: str | Path) -> Path:
     coaches = cv2.imread(str(assets / "assets" / "zidane.jpg"))[..., ::-1]  # 1280x720
     shots = pan(bus, (540, 304), (0, 330), (270, 330), seconds=6.0) + [Shot(coaches, 4.0)]
     return make_clip(path, shots, STREET_LINES, size=(640, 360))
+
+
+def encode_audio(samples: np.ndarray, path: str | Path, *codec: str) -> Path:
+    """Encode 16 kHz samples as an audio file at 48 kHz (AAC 96 kbit/s unless ``codec`` says otherwise)."""
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "track.wav"
+        write_wav(wav, samples)
+        subprocess.run([_need("ffmpeg"), "-v", "error", "-y", "-i", str(wav), "-ar", "48000",
+                        *(codec or ("-c:a", "aac", "-b:a", "96k")), str(path)], check=True)
+    return path
+
+
+def make_speech_after_silence(path: str | Path, text: str, voice: str = "en-us", silence_s: float = 1.0) -> Path:
+    """One sentence after ``silence_s`` of silence (and half a second after it), as an audio file:
+    the case where Whisper's one-window language detection failed (issue 15)."""
+    silence = np.zeros(int(silence_s * SPEECH_RATE), np.float32)
+    tail = np.zeros(SPEECH_RATE // 2, np.float32)
+    return encode_audio(np.concatenate([silence, speak(text, voice=voice), tail]), path)
+
+
+CALL_END = "Thanks for joining the call today. Let's go over the plan for next week and then we can wrap up."
+"""Said from 0 to ~6.7 s in `make_call_with_murmur`; nothing after it."""
+
+
+def make_call_with_murmur(path: str | Path) -> Path:
+    """A call's last words, then 6 s of unintelligible talk in the background (speech played
+    backwards at a third of the level) over room noise, AAC 64 kbit/s: Whisper base writes a
+    repetition loop over the murmur ("Neh-y-y-y-…")."""
+    murmur = speak("So that is everything from me, see you all next time, and have a good weekend.")[::-1] * 0.3
+    tail = np.zeros(6 * SPEECH_RATE, np.float32)
+    tail[: len(murmur)] = murmur[: len(tail)]
+    track = np.concatenate([speak(CALL_END), np.zeros(SPEECH_RATE // 2, np.float32), tail])
+    return encode_audio(track + room_noise(len(track), 0.003, seed=0), path, "-c:a", "aac", "-b:a", "64k")

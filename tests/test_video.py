@@ -93,15 +93,6 @@ def test_bad_paths_raise_clear_errors(tmp_path, make, message):
     assert str(path) in str(info.value)
 
 
-def test_audio_only_file_is_rejected(tmp_path):
-    import subprocess
-
-    wav = tmp_path / "a.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", str(wav)], check=True)
-    with pytest.raises(VideoOpenError, match="no video stream"):
-        probe(wav)
-
-
 def test_url_is_not_supported():
     with pytest.raises(VideoOpenError, match="URLs are not supported"):
         probe("https://example.com/video.mp4")

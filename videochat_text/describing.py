@@ -276,6 +276,8 @@ class Describer:
                 log.info("%s: description from cache", video)
                 return cached
         info = probe(video)
+        requested = names
+        names, skipped = runnable_modules(info, requested)
         units = plan_units(info, names, self.settings.perception.segment_s)
         work = self.cache.partial(key) if key is not None else None
         result = UnitResult()
@@ -306,8 +308,9 @@ class Describer:
         wants_frames = any("frames" in get_module_class(n).consumes for n in names)
         description = Description(
             video=info, events=result.events, summary=summary, timings=result.timings, failures=result.failures,
-            config={**self.settings.public_dump(), "perception": {**p.model_dump(mode="json"), "modules": names}},
+            config={**self.settings.public_dump(), "perception": {**p.model_dump(mode="json"), "modules": requested}},
             modules=records, sample_every_s=sample_interval(info, p.sample_every_s, p.max_frames) if wants_frames else None,
+            skipped=skipped,
         )
         if key is not None and not result.failures:
             self.cache.put(key, description)
@@ -335,6 +338,22 @@ class Describer:
     def close(self) -> None:
         self.modules.close()
         self._summarizer = None
+
+
+# --- audio files -------------------------------------------------------------------
+NO_PICTURE = "the file is audio only (no picture)"
+
+
+def runnable_modules(info: VideoInfo, names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """The modules that can describe this file, and the skipped ones with why: an audio file
+    (``info.has_video`` false) is described only by modules that consume nothing but audio."""
+    if info.has_video:
+        return list(names), {}
+    runnable = [n for n in names if get_module_class(n).consumes <= {"audio"}]
+    skipped = {n: NO_PICTURE for n in names if n not in runnable}
+    if skipped:
+        log.info("%s: audio only; not running %s", info.path, ", ".join(skipped))
+    return runnable, skipped
 
 
 def _add(total: UnitResult, part: UnitResult) -> None:

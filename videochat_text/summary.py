@@ -46,7 +46,8 @@ class MergeSummarizer:
 
     def summarize(self, events: Sequence[Event], info: VideoInfo, modules: Records = {}) -> Summary:
         seconds = f"{info.duration:.0f}" if info.duration >= 10 else f"{info.duration:.1f}"
-        text = self._text(events, f"A {seconds}-second video", modules)
+        kind = "video" if info.has_video else "audio recording"
+        text = self._text(events, f"A {seconds}-second {kind}", modules)
         pieces = []
         if info.duration > self.chunk_s:
             pieces = [

@@ -81,6 +81,9 @@ class VideoInfo(BaseModel):
     """Clockwise degrees the player must rotate the coded frames (0, 90, 180, 270)."""
     frame_count: int | None = None
     has_audio: bool = False
+    has_video: bool = True
+    """False for an audio file (m4a, mp3, wav, …): no picture; width, height and fps are 0,
+    and only the modules that consume audio describe it."""
     size_bytes: int = 0
 
     @property
@@ -250,6 +253,8 @@ class Description(BaseModel):
     """Each module that ran, with what its findings mean and its label set."""
     sample_every_s: float | None = None
     """The interval frames were sampled at (None: no frames were sampled)."""
+    skipped: dict[str, str] = Field(default_factory=dict)
+    """Modules asked for but not run, and why (frame modules on an audio file): not failures."""
     _by_id: dict[str, Event] | None = PrivateAttr(default=None)
     _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
 
@@ -286,6 +291,8 @@ class Description(BaseModel):
     # --- renderings --------------------------------------------------------------
     def header(self) -> str:
         v = self.video
+        if not v.has_video:
+            return f"Audio recording {v.name}: {format_timestamp(v.duration)} long, sound only (no picture)"
         audio = "with audio" if v.has_audio else "no audio"
         return (
             f"Video {v.name}: {format_timestamp(v.duration)} long, {v.width}x{v.height}, "
@@ -297,6 +304,8 @@ class Description(BaseModel):
         lines += [e.line(with_boxes=with_boxes) for e in self.events] or ["(no events)"]
         if self.summary:
             lines += ["", f"Summary ({self.summary.source}): {self.summary.text}"]
+        if self.skipped:
+            lines += [""] + [f"Module {name} not run: {why}" for name, why in self.skipped.items()]
         if self.failures:
             lines += [""] + [f"Module {f.module} failed: {f.error}" for f in self.failures]
         return "\n".join(lines)
@@ -311,6 +320,8 @@ class Description(BaseModel):
             lines.append(
                 f"| {format_timestamp(e.start)} | {format_timestamp(e.end)} | {e.module} | {text} |"
             )
+        if self.skipped:
+            lines += ["", "## Modules not run", ""] + [f"- **{name}**: {why}" for name, why in self.skipped.items()]
         if self.failures:
             lines += ["", "## Failed modules", ""] + [f"- **{f.module}**: {f.error}" for f in self.failures]
         return "\n".join(lines) + "\n"

