@@ -135,6 +135,7 @@ def _local_model(settings: ChatSettings) -> BaseChatModel:
             f"the local chat model needs llama-cpp-python and langchain-community ({exc}); "
             "pip install 'videochat-text[offline]'"
         ) from exc
+    _load_without_weight_repacking()
     try:
         return ChatLlamaCpp(
             model_path=str(path),
@@ -147,6 +148,30 @@ def _local_model(settings: ChatSettings) -> BaseChatModel:
         )
     except Exception as exc:  # llama.cpp reports load failures as ValueError/RuntimeError
         raise ChatModelError(f"cannot load the local chat model {path}: {exc}") from exc
+
+
+def _load_without_weight_repacking() -> None:
+    """Make llama.cpp load weights as stored, without its extra buffer types (AMX / CPU repacking).
+
+    On CPUs that report AMX inside a VM that does not enable it (Firecracker), llama.cpp repacks
+    the weights for AMX and the first decode dies with SIGSEGV (a general protection fault in
+    libggml-cpu). ChatLlamaCpp builds the model parameters from llama.cpp's defaults and has no
+    option for this, so the default is changed once, for every model loaded afterwards.
+    """
+    import llama_cpp.llama_cpp as bindings
+
+    defaults = bindings.llama_model_default_params
+    if getattr(defaults, "without_repacking", False):
+        return
+
+    def without_repacking():
+        params = defaults()
+        if hasattr(params, "use_extra_bufts"):  # llama-cpp-python >= 0.3.10
+            params.use_extra_bufts = False
+        return params
+
+    without_repacking.without_repacking = True  # type: ignore[attr-defined]
+    bindings.llama_model_default_params = without_repacking
 
 
 def redact(text: str, settings: ChatSettings) -> str:
