@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from videochat_text.timeline import Description, clock_times, timeline_entries
+from videochat_text.timeline import SUMMARY_MODULE, Description, clock_times, timeline_entries
 
 NEAR_S = 2.0
 """How far from every timeline entry a video time may be before it is invented."""
@@ -174,20 +174,27 @@ class Grounds:
 
     @classmethod
     def of(cls, description: Description) -> "Grounds":
+        """Numbers from what the modules reported; words (for names) also from the summary.
+
+        The summary's numbers are left out: besides repeating the entries, it states the
+        video's length ("A 12-second video"), which is no fact an answer may give as a cat's age.
+        """
         entries = timeline_entries(description)
-        texts = [e.text for e in entries]
-        if description.summary is not None:
-            texts.append(description.summary.text)
-        labels = [str(d.get("label", "")) for e in description.events for d in e.data.get("detections", [])]
-        texts += labels + sorted({e.module for e in description.events})
         grounds = cls(spans=[(e.start, e.end) for e in entries])
-        for text in texts:
-            grounds.add(text)
+        for entry in entries:
+            if entry.module == SUMMARY_MODULE:
+                grounds.words |= _words(entry.text)
+            else:
+                grounds.add(entry.text)
+        if description.summary is not None:
+            grounds.words |= _words(description.summary.text)
+        labels = {str(d.get("label", "")) for e in description.events for d in e.data.get("detections", [])}
+        grounds.words |= _words(" ".join(labels | {e.module for e in description.events}))
         return grounds
 
     def add(self, text: str) -> None:
         self.numbers |= numbers_in(text)
-        self.words |= {w.lower() for w in _WORD.findall(text)}
+        self.words |= _words(text)
 
     def near_entry(self, t: float) -> bool:
         return any(start - NEAR_S <= t <= end + NEAR_S for start, end in self.spans)
@@ -217,6 +224,10 @@ class Grounds:
                 continue
             facts.append(f"name {name}")
         return facts
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
 
 
 def _clock(t: float) -> str:
