@@ -9,17 +9,20 @@ overhead: the latency minus the time inside chat-model calls.
 
 Usage:
     python benchmarks/qa.py [--split dev|test|all] [--config F] [--per-clip N]
-                            [--judge-config F] [--json] [-v]
+                            [--judge-config F] [--json] [-v] [--rescore RUN.json]
 
 ``--config`` evaluates another setup (e.g. ``chat: {model: packaged-qwen}``, or an
-OpenAI-compatible server); the default is the embedded offline one. ``--judge-config``
-adds an LLM-judge score from a (stronger) chat model next to the keyword score. Clips are
-built once under benchmarks/results/qa-media; descriptions come from the config's cache.
+OpenAI-compatible server); the default is the embedded offline one. ``--judge-config`` adds
+an LLM-judge score from a (stronger) chat model next to the keyword score. ``--rescore``
+scores the answers an earlier ``--json`` run saved again, after a change to the QA set or
+the scoring rules, without asking again. Clips are built once under
+benchmarks/results/qa-media; descriptions come from the config's cache.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -34,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test me
 
 from videochat_text import VideoChat
 from videochat_text.errors import VideoChatError
-from devkit.evaluation import Result, QASet, evaluate
+from devkit.evaluation import Result, QASet, evaluate, rescore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,14 +69,22 @@ def main() -> int:
     parser.add_argument("--media", default=str(ROOT / "benchmarks" / "results" / "qa-media"))
     parser.add_argument("--json", action="store_true", help="print the figures and every answer as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every answer as it comes")
+    parser.add_argument("--rescore", metavar="JSON",
+                        help="score the answers saved by an earlier --json run again, without asking again")
     args = parser.parse_args()
 
     try:
         qa = QASet.load(args.qa).split(args.split).subset(args.per_clip)
         vc = VideoChat.from_config(args.config)
         judge = VideoChat.from_config(args.judge_config) if args.judge_config else None
-        report = evaluate(qa, vc, Path(args.media), judge=judge, warm_up=True,
-                          on_result=show if args.verbose else lambda r: None)
+        if args.rescore:
+            report = rescore(json.loads(Path(args.rescore).read_text(encoding="utf-8")), qa, vc, Path(args.media))
+            if args.verbose:
+                for result in report.results:
+                    show(result)
+        else:
+            report = evaluate(qa, vc, Path(args.media), judge=judge, warm_up=True,
+                              on_result=show if args.verbose else lambda r: None)
     except VideoChatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -412,6 +412,35 @@ def _prompt_tokens(session: Any, question: str, count: Callable[[str], int]) -> 
     return sum(count(str(m.content)) for m in messages(question))
 
 
+def _scored(clip: str, question: Question, text: str, grounds: Grounds, **measured: Any) -> Result:
+    invented = grounds.invented(text, question.asked)
+    return Result(clip, question, text, question.is_right(text, bool(invented)), invented=invented, **measured)
+
+
+def rescore(saved: dict[str, Any], qa: QASet, vc: VideoChat, media_dir: Path) -> Report:
+    """Score the answers of an earlier run (``Report.to_dict``) again with today's rules and
+    QA set (accepted answers, invented facts), without asking again: the clips' descriptions
+    come from the cache. Answers to questions no longer in the set are dropped."""
+    specs = {(c.name, tuple(q.asked)): (c, q) for c in qa.clips for q in c.questions}
+    grounds: dict[str, Grounds] = {}
+    report = Report(model_timed=saved.get("model_timed", True))
+    for item in saved["results"]:
+        found = specs.get((item["clip"], tuple(item["question"])))
+        if found is None:
+            continue
+        spec, question = found
+        if spec.name not in grounds:
+            description = vc.describe(build_clip(spec, media_dir))
+            grounds[spec.name] = Grounds.of(description)
+            report.clip_seconds[spec.name] = description.video.duration
+        result = _scored(spec.name, question, item["answer"], grounds[spec.name], seconds=item["seconds"],
+                         prompt_tokens=item["prompt_tokens"], citations=item["citations"], path=item["path"],
+                         model_seconds=item["model_seconds"], model_calls=item["model_calls"])
+        result.judged = item.get("judged")
+        report.results.append(result)
+    return report
+
+
 def evaluate(
     qa: QASet,
     vc: VideoChat,
@@ -447,10 +476,9 @@ def evaluate(
             answer = session.ask(final)
             seconds = time.perf_counter() - started
             text, citations, path = _answer_parts(answer, session)
-            invented = grounds.invented(text, question.asked)
-            result = Result(spec.name, question, text, question.is_right(text, bool(invented)), seconds, tokens,
-                            invented=invented, citations=citations, path=path,
-                            model_seconds=clock.seconds if report.model_timed else None, model_calls=clock.calls)
+            result = _scored(spec.name, question, text, grounds, seconds=seconds, prompt_tokens=tokens,
+                             citations=citations, path=path, model_calls=clock.calls,
+                             model_seconds=clock.seconds if report.model_timed else None)
             if judge is not None:
                 accepted = ", ".join(question.accept) if question.accept else NOT_SAID_FOR_JUDGE
                 verdict = judge.chat_model.invoke(JUDGE_PROMPT.format(question=final, accepted=accepted, answer=text))

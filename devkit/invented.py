@@ -53,9 +53,9 @@ _CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四"
 _CJK_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _MIN_SEC = re.compile(
-    r"\b(\d+)\s*(?:min(?:ute)?s?|minutos?|分钟?)\s*(?:(?:and|y|,)\s*)?(?:(\d+)\s*(?:s|secs?|seconds?|segundos?|秒))?",
+    r"\b(\d+)\s*-?\s*(?:min(?:ute)?s?|minutos?|分钟?)\s*(?:(?:and|y|,)\s*)?(?:(\d+)\s*-?\s*(?:s|secs?|seconds?|segundos?|秒))?",
     re.IGNORECASE)
-_SEC = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?|segundos?|秒)(?![a-z])", re.IGNORECASE)
+_SEC = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|secs?|seconds?|segundos?|秒)(?![a-z])", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w'’-]+)")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -77,7 +77,7 @@ según video vídeo durante después antes también pero porque por para con sin
 
 
 _RUN = re.compile(rf"{_NUMBER_WORD.pattern}(?:[\s-]+{_NUMBER_WORD.pattern})*", re.IGNORECASE)
-_UNIT_AFTER = re.compile(r"\s*(?:min(?:ute)?s?|minutos?|s\b|secs?\b|seconds?|segundos?)", re.IGNORECASE)
+_UNIT_AFTER = re.compile(r"\s*-?\s*(?:min(?:ute)?s?|minutos?|s\b|secs?\b|seconds?|segundos?)", re.IGNORECASE)
 
 Reading = frozenset[float]
 """One way to read a stated number: the numbers that must all be in the description."""
@@ -188,6 +188,8 @@ class Grounds:
                 grounds.add(entry.text)
         if description.summary is not None:
             grounds.words |= _words(description.summary.text)
+        video = description.video  # the header the model is shown: "640x480, 25.00 fps"
+        grounds.numbers |= {float(video.width), float(video.height), round(float(video.fps), 2)}
         labels = {str(d.get("label", "")) for e in description.events for d in e.data.get("detections", [])}
         grounds.words |= _words(" ".join(labels | {e.module for e in description.events}))
         return grounds

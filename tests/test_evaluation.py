@@ -5,7 +5,7 @@ import pytest
 
 from videochat_text import ConfigError, VideoChat
 from videochat_text.timeline import Description, Event, Summary, VideoInfo
-from devkit.evaluation import ModelClock, Question, QASet, Report, Result, evaluate, picture
+from devkit.evaluation import ModelClock, Question, QASet, Report, Result, evaluate, picture, rescore
 from devkit.invented import Grounds
 
 QA_PATH = Path(__file__).parent / "data" / "qa" / "qa.yaml"
@@ -155,6 +155,18 @@ def test_follow_ups_run_in_one_chat_score_the_last_turn_and_time_the_model(tmp_p
     assert 0 < result.model_seconds <= result.seconds and result.overhead_seconds >= 0
     test = report.by_type("test")["all"]
     assert test["accuracy"] == 1.0 and test["citable"] == 1 and report.by_type("dev")["all"]["n"] == 0
+
+
+def test_a_saved_run_is_scored_again_with_the_current_rules_without_asking(tmp_path, fake_chat):
+    spec = {"name": "tiny", "shots": [["chelsea", 2]], "lines": [[0.3, "My cat is called Whiskers."]],
+            "questions": [{"type": "spoken_fact", "split": "dev", "q": "Name?", "accept": ["tom"]}]}
+    vc = VideoChat({"cache": {"dir": str(tmp_path / "c")}}, chat_model=fake_chat("Whiskers, 7 years old."))
+    saved = evaluate(QASet.model_validate({"clips": [spec]}), vc, tmp_path / "m").to_dict()
+    assert saved["results"][0]["right"] is False
+    spec["questions"][0]["accept"] = ["whiskers"]
+    (result,) = rescore(saved, QASet.model_validate({"clips": [spec]}), vc, tmp_path / "m").results
+    assert result.right and result.answer == "Whiskers, 7 years old." and result.invented == ["number 7"]
+    assert len(vc.chat_model.seen) == 1  # asked once, in the first run
 
 
 def test_model_clock_times_every_model_behind_fallbacks(fake_chat):
