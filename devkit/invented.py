@@ -176,8 +176,9 @@ class Grounds:
     def of(cls, description: Description) -> "Grounds":
         """Numbers from what the modules reported; words (for names) also from the summary.
 
-        The summary's numbers are left out: besides repeating the entries, it states the
-        video's length ("A 12-second video"), which is no fact an answer may give as a cat's age.
+        The summary's numbers and the header's (length, size, frame rate) are left out: the
+        small models reach for them when they invent ("The cat is 640 years old", "12 years
+        old" in a 12-second video); a stated video time is checked as a time instead.
         """
         entries = timeline_entries(description)
         grounds = cls(spans=[(e.start, e.end) for e in entries])
@@ -188,8 +189,6 @@ class Grounds:
                 grounds.add(entry.text)
         if description.summary is not None:
             grounds.words |= _words(description.summary.text)
-        video = description.video  # the header the model is shown: "640x480, 25.00 fps"
-        grounds.numbers |= {float(video.width), float(video.height), round(float(video.fps), 2)}
         labels = {str(d.get("label", "")) for e in description.events for d in e.data.get("detections", [])}
         grounds.words |= _words(" ".join(labels | {e.module for e in description.events}))
         return grounds

@@ -102,9 +102,10 @@ def test_invented_facts_are_numbers_times_and_names_that_no_entry_holds(answer, 
     assert Grounds.of(TOUR).invented(answer, ["What does the horse do?"]) == invented
 
 
-def test_the_video_length_in_the_summary_is_no_grounds_for_a_number():
+def test_the_video_length_and_size_are_no_grounds_for_a_number():
     described = TOUR.model_copy(update={"summary": Summary(text="A 12-second video showing Whiskers.", source="merge")})
     assert Grounds.of(described).invented("Whiskers is 12 years old.") == ["number 12"]
+    assert Grounds.of(described).invented("The cat is 640 years old.") == ["number 640"]
 
 
 def test_the_question_own_words_are_never_invented():
