@@ -1,50 +1,103 @@
-"""Answer-quality evaluation over the QA set: accuracy per question type, latency, prompt size.
+"""Answer-quality evaluation over the QA set (tests/data/qa/qa.yaml).
+
+Per question type (and for Chinese/Spanish questions) and overall, for the dev half, the
+test half and both: right answers, invented answers (a number, time or name in no timeline
+entry: `devkit.invented`) as a count and share, citation recall (questions with a `cite`
+keyword where some citation of the answer contains it), the answer paths
+(model/checked/retried/extractive), answer latency p50/p95 with the models loaded, and our
+overhead: the latency minus the time inside chat-model calls.
 
 Usage:
-    python benchmarks/qa.py [--config F] [--per-clip N] [--judge-config F] [--json]
+    python benchmarks/qa.py [--split dev|test|all] [--config F] [--per-clip N]
+                            [--judge-config F] [--json] [-v] [--rescore RUN.json]
 
-``--config`` evaluates another setup (e.g. an OpenAI-compatible server); the
-default is the embedded offline one. ``--judge-config`` adds an LLM-judge score
-from a (stronger) chat model next to the keyword score.
+``--config`` evaluates another setup (e.g. ``chat: {model: packaged-qwen}``, or an
+OpenAI-compatible server); the default is the embedded offline one. ``--judge-config`` adds
+an LLM-judge score from a (stronger) chat model next to the keyword score. ``--rescore``
+scores the answers an earlier ``--json`` run saved again, after a change to the QA set or
+the scoring rules, without asking again. Clips are built once under
+benchmarks/results/qa-media; descriptions come from the config's cache.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
+
+# llama.cpp's OpenMP threads spin while they wait for each other. On a machine whose cores are
+# busy with other work, a spinning thread keeps its partner off the CPU: one answer of the
+# embedded model took 39-75 s instead of 1.3 s on 2 shared cores (load ~20). Set before
+# libgomp loads; OMP_WAIT_POLICY=ACTIVE in the environment measures spinning instead.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test media) is at the repository root
 
 from videochat_text import VideoChat
-from devkit.evaluation import QASet, evaluate
+from videochat_text.errors import VideoChatError
+from devkit.evaluation import Result, QASet, evaluate, rescore
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def show(result: Result) -> None:
+    """One answer, for ``-v``: verdict, where it came from, what it invented, what it cited."""
+    mark = "ok " if result.right else "BAD"
+    q = result.question
+    notes = [f"{result.seconds:.2f}s"]
+    if result.path:
+        notes.append(result.path)
+    if result.cited is not None:
+        notes.append("cited" if result.cited else f"not cited ({q.cite!r})")
+    if result.invented:
+        notes.append("INVENTED " + ", ".join(result.invented))
+    turns = " / ".join(q.asked)
+    print(f"{mark} [{q.split} {result.clip}/{q.type}{'' if q.lang == 'en' else ' ' + q.lang}] {turns} -> "
+          f"{result.answer!r}  ({'; '.join(notes)})", file=sys.stderr, flush=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--qa", default=str(ROOT / "tests" / "data" / "qa" / "qa.yaml"))
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                        help="which half to ask (tune on dev, quote test); all reports dev, test and both")
     parser.add_argument("--config", help="videochat-text config to evaluate (default: embedded defaults)")
     parser.add_argument("--judge-config", help="config whose chat model grades the answers")
     parser.add_argument("--per-clip", type=int, help="only the first N questions of each clip")
     parser.add_argument("--media", default=str(ROOT / "benchmarks" / "results" / "qa-media"))
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--verbose", "-v", action="store_true", help="print every answer")
+    parser.add_argument("--json", action="store_true", help="print the figures and every answer as JSON")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every answer as it comes")
+    parser.add_argument("--rescore", metavar="JSON",
+                        help="score the answers saved by an earlier --json run again, without asking again")
     args = parser.parse_args()
 
-    qa = QASet.load(args.qa).subset(args.per_clip)
-    vc = VideoChat.from_config(args.config)
-    judge = VideoChat.from_config(args.judge_config) if args.judge_config else None
-
-    def show(result) -> None:
-        if args.verbose:
-            mark = "ok " if result.right else "BAD"
-            print(f"{mark} [{result.clip}/{result.question.type}] {result.question.asked[-1]} -> {result.answer!r}",
-                  file=sys.stderr)
-
-    report = evaluate(qa, vc, Path(args.media), judge=judge, on_result=show)
-    print(report.to_json() if args.json else f"chat model: {vc.chat_model_name()}\n{report.table()}")
+    try:
+        qa = QASet.load(args.qa).split(args.split).subset(args.per_clip)
+        vc = VideoChat.from_config(args.config)
+        judge = VideoChat.from_config(args.judge_config) if args.judge_config else None
+        if args.rescore:
+            report = rescore(json.loads(Path(args.rescore).read_text(encoding="utf-8")), qa, vc, Path(args.media))
+            if args.verbose:
+                for result in report.results:
+                    show(result)
+        else:
+            report = evaluate(qa, vc, Path(args.media), judge=judge, warm_up=True,
+                              on_result=show if args.verbose else lambda r: None)
+    except VideoChatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    splits = ("dev", "test", "all") if args.split == "all" else (args.split,)
+    if args.json:
+        print(report.to_json(splits))
+        return 0
+    print(f"chat model: {vc.chat_model_name()}; OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if not report.model_timed:
+        print("(the chat model's calls cannot be timed: no overhead figures)")
+    for split in splits:
+        print(f"\n== {split} ==\n{report.table(split)}")
     return 0
 
 

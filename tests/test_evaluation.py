@@ -1,19 +1,53 @@
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from videochat_text import ConfigError, VideoChat
-from devkit.evaluation import Question, QASet, evaluate
+from videochat_text.timeline import Description, Event, Summary, VideoInfo
+from devkit.evaluation import ModelClock, Question, QASet, Report, Result, evaluate, picture, rescore
+from devkit.invented import Grounds
 
 QA_PATH = Path(__file__).parent / "data" / "qa" / "qa.yaml"
+CITED_TYPES = {"spoken_fact", "at_time", "when", "when_said"}
 
 
-def test_the_qa_set_is_valid_and_large_enough():
+def test_the_qa_set_is_large_varied_and_split_in_balanced_halves():
     qa = QASet.load(QA_PATH)
-    questions = [q for c in qa.clips for q in c.questions]
-    assert len(questions) >= 30
-    assert {"spoken_fact", "object_presence", "count", "when", "at_time", "follow_up"} <= {q.type for q in questions}
-    assert all(len(q.turns) >= 2 for q in questions if q.type == "follow_up")
+    questions = qa.questions
+    assert len(questions) >= 80 and len(qa.clips) >= 8
+    wordings: dict[str, set[str]] = {}
+    for q in questions:
+        wordings.setdefault(q.type, set()).add(q.asked[-1])
+    assert set(wordings) == {"spoken_fact", "object_presence", "count", "when", "at_time", "when_said",
+                             "not_in_video", "follow_up"}
+    assert all(len(w) >= 3 for w in wordings.values()), {t: len(w) for t, w in wordings.items()}
+    assert {q.lang for q in questions} == {"en", "zh", "es"}
+    assert all(q.cite for q in questions if q.type in CITED_TYPES)
+    # Halves balanced per type, per clip and per language (a half off by at most one).
+    for key in (lambda c, q: q.type, lambda c, q: c.name, lambda c, q: q.lang):
+        counts = Counter((key(c, q), q.split) for c in qa.clips for q in c.questions)
+        for group in {g for g, _ in counts}:
+            assert abs(counts[(group, "dev")] - counts[(group, "test")]) <= 1, (group, counts)
+
+
+def test_the_qa_set_has_a_conversation_and_a_long_clip_with_when_said_questions():
+    qa = QASet.load(QA_PATH)
+    voices = {c.name: {line[2] for line in c.lines if len(line) == 3} for c in qa.clips}
+    assert any(len(v) >= 2 for v in voices.values()), voices
+    long = [c for c in qa.clips if sum(s for _, s in c.shots) >= 180]
+    assert long and sum(q.type == "when_said" for q in long[0].questions) >= 3
+    spoken = [t for t, _ in long[0].lines]
+    assert max(b - a for a, b in zip(spoken, spoken[1:])) <= 20  # a line every ~15 s
+
+
+def test_split_keeps_only_that_half():
+    qa = QASet.load(QA_PATH)
+    dev, test = qa.split("dev"), qa.split("test")
+    assert {q.split for q in dev.questions} == {"dev"} and {q.split for q in test.questions} == {"test"}
+    assert len(dev.questions) + len(test.questions) == len(qa.questions)
+    with pytest.raises(ConfigError, match="split"):
+        qa.split("train")
 
 
 @pytest.mark.parametrize(
@@ -21,8 +55,78 @@ def test_the_qa_set_is_valid_and_large_enough():
     [("Yes, a horse.", True), ("No, there is no horse.", False), ("The horse lives in TEXAS.", True), ("", False)],
 )
 def test_keyword_scoring(answer, right):
-    q = Question(type="t", q="?", accept=["yes", "texas"], reject=["no "])
+    q = Question(type="spoken_fact", split="dev", q="?", accept=["yes", "texas"], reject=["no "])
     assert q.is_right(answer) is right
+
+
+@pytest.mark.parametrize(
+    ("answer", "right"),
+    [("At 0:02:20.3 someone says the password.", True), ("About 2 minutes and 21 seconds in.", True),
+     ("在 2分20秒。", True), ("A los 141 segundos.", True), ("At 0:01:20.", False), ("At 1:28:30.", False)],
+)
+def test_when_answers_are_right_when_they_name_a_time_in_the_stretch(answer, right):
+    q = Question(type="when_said", split="test", q="When is the password said?", times=(140, 143))
+    assert q.is_right(answer) is right
+
+
+def _description(*lines: tuple[float, float, str, str]) -> Description:
+    info = VideoInfo(path="clip.mp4", duration=180.0, fps=25.0, width=640, height=480, has_audio=True)
+    return Description(video=info, events=[Event(start=a, end=b, module=m, text=t) for a, b, m, t in lines])
+
+
+TOUR = _description((50.2, 52.9, "speech", "The delivery van arrives at three o'clock."),
+                    (80.1, 82.5, "speech", "The library closes at seven thirty tonight."),
+                    (110.0, 112.0, "speech", "My parents started the farm in 1980."),
+                    (90.0, 105.0, "objects", "1 horse (center)"))
+
+
+@pytest.mark.parametrize(
+    ("answer", "invented"),
+    [
+        # What the embedded model answered in issue 17:
+        ("The delivery van arrives at 12:30 PM in the city of Amsterdam.", ["time 12:30", "name Amsterdam"]),
+        ("The library closes at 10:30pm.", ["time 10:30"]),
+        ("Sheila is a character from the movie The Shawshank Redemption.",
+         ["name Sheila", "name Shawshank", "name Redemption"]),
+        ("There are 12 people talking.", ["number 12"]),
+        ("The password is mentioned at 1:28:30.", ["time 1:28:30"]),
+        # Facts the timeline holds, however they are written:
+        ("The library closes at 7:30.", []),
+        ("It arrives at 3 o'clock, at 0:00:50 in the video.", []),
+        ("The farm was started in nineteen eighty.", []),
+        ("We see a horse from about one minute and thirty seconds in.", []),
+        ("The video does not say what the horse is called.", []),
+    ],
+)
+def test_invented_facts_are_numbers_times_and_names_that_no_entry_holds(answer, invented):
+    assert Grounds.of(TOUR).invented(answer, ["What does the horse do?"]) == invented
+
+
+def test_the_video_length_and_size_are_no_grounds_for_a_number():
+    described = TOUR.model_copy(update={"summary": Summary(text="A 12-second video showing Whiskers.", source="merge")})
+    assert Grounds.of(described).invented("Whiskers is 12 years old.") == ["number 12"]
+    assert Grounds.of(described).invented("The cat is 640 years old.") == ["number 640"]
+
+
+def test_the_question_own_words_are_never_invented():
+    grounds = Grounds.of(TOUR)
+    assert grounds.invented("Nothing is said about Maria at 0:02:50.", ["Is Maria mentioned at 0:02:50?"]) == []
+    assert grounds.invented("Nothing is said about Maria at 0:02:50.", []) == ["time 2:50", "name Maria"]
+
+
+def test_not_in_video_is_right_only_when_it_says_so_without_inventing():
+    q = Question(type="not_in_video", split="dev", q="What time is lunch served?")
+    assert q.is_right("The video does not say when lunch is served.")
+    assert q.is_right("没有提到。") and q.is_right("No se menciona.")
+    assert not q.is_right("Lunch is served at noon.")
+    assert not q.is_right("It isn't said, but probably at 12:30.", invented=True)
+
+
+def test_a_question_needs_accepted_answers_unless_the_video_does_not_tell():
+    with pytest.raises(ValueError, match="accept"):
+        Question(type="count", split="dev", q="How many cats?")
+    with pytest.raises(ValueError, match="either"):
+        Question(type="count", split="dev", q="How many?", turns=["a", "b"], accept=["2"])
 
 
 def test_bad_qa_file_is_a_config_error(tmp_path):
@@ -32,26 +136,95 @@ def test_bad_qa_file_is_a_config_error(tmp_path):
         QASet.load(bad)
 
 
-def test_follow_ups_run_in_one_chat_and_score_the_last_turn(tmp_path, fake_chat):
+def test_side_by_side_photos_make_one_picture():
+    single, double = picture("horse"), picture("horse+horse")
+    assert double.shape[0] == single.shape[0] and double.shape[1] == 2 * single.shape[1]
+
+
+def test_follow_ups_run_in_one_chat_score_the_last_turn_and_time_the_model(tmp_path, fake_chat):
     qa = QASet.model_validate({"clips": [{
-        "name": "tiny", "shots": [["chelsea", 2]], "lines": [[0.3, "My cat is called Whiskers."]],
-        "questions": [{"type": "follow_up", "turns": ["Name?", "And again?"], "accept": ["whiskers"]}]}]})
+        "name": "tiny", "shots": [["chelsea", 2]], "lines": [[0.3, "My cat is called Whiskers.", "en-us+f2"]],
+        "questions": [{"type": "follow_up", "split": "test", "turns": ["Name?", "And again?"], "accept": ["whiskers"],
+                       "cite": "whiskers"}]}]})
     model = fake_chat("It is a cat.", "Whiskers.")
     report = evaluate(qa, VideoChat({"cache": {"dir": str(tmp_path / "c")}}, chat_model=model), tmp_path / "m")
     (result,) = report.results
     assert result.right and result.answer == "Whiskers." and len(model.seen[-1]) == 4
-    assert report.by_type()["all"]["accuracy"] == 1.0
+    assert result.invented == []
+    # Only the scored turn is timed: one model call, inside the answer's time.
+    assert report.model_timed and result.model_calls == 1
+    assert 0 < result.model_seconds <= result.seconds and result.overhead_seconds >= 0
+    test = report.by_type("test")["all"]
+    assert test["accuracy"] == 1.0 and test["citable"] == 1 and report.by_type("dev")["all"]["n"] == 0
+
+
+def test_a_saved_run_is_scored_again_with_the_current_rules_without_asking(tmp_path, fake_chat):
+    spec = {"name": "tiny", "shots": [["chelsea", 2]], "lines": [[0.3, "My cat is called Whiskers."]],
+            "questions": [{"type": "spoken_fact", "split": "dev", "q": "Name?", "accept": ["tom"]}]}
+    vc = VideoChat({"cache": {"dir": str(tmp_path / "c")}}, chat_model=fake_chat("Whiskers, 7 years old."))
+    saved = evaluate(QASet.model_validate({"clips": [spec]}), vc, tmp_path / "m").to_dict()
+    assert saved["results"][0]["right"] is False
+    spec["questions"][0]["accept"] = ["whiskers"]
+    (result,) = rescore(saved, QASet.model_validate({"clips": [spec]}), vc, tmp_path / "m").results
+    assert result.right and result.answer == "Whiskers, 7 years old." and result.invented == ["number 7"]
+    assert len(vc.chat_model.seen) == 1  # asked once, in the first run
+
+
+def test_model_clock_times_every_model_behind_fallbacks(fake_chat):
+    first, second = fake_chat("a"), fake_chat("b")
+    clock = ModelClock()
+    assert clock.attach(first.with_fallbacks([second]))
+    first.invoke("hi")
+    second.invoke("hi")
+    assert clock.calls == 2 and clock.seconds > 0
+    assert not ModelClock().attach(lambda x: x)
+
+
+def _result(right: bool, invented: list[str], citations: list[str], path: str, split: str = "test") -> Result:
+    q = Question(type="when_said", split=split, lang="zh", q="什么时候提到密码？", times=(140, 143), cite="giraffe")
+    return Result("tour", q, "…", right, 1.0, 100, invented=invented, citations=citations, path=path,
+                  model_seconds=0.9)
+
+
+def test_report_counts_invented_answers_citation_recall_paths_and_overhead():
+    report = Report([
+        _result(True, [], ["Remember, the password is blue giraffe."], "model"),
+        _result(False, ["time 1:28:30"], ["The library closes at seven thirty."], "model"),
+        _result(True, [], ["REMEMBER THE PASSWORD IS BLUE GIRAFFE"], "extractive"),
+        _result(True, [], [], "checked", split="dev"),
+    ], clip_seconds={"tour": 180.0})
+    test = report.by_type("test")
+    assert test["all"]["n"] == 3 and test["all"]["right"] == 2
+    assert test["all"]["invented"] == 1 and test["all"]["invented_share"] == 0.333
+    assert test["all"]["cited"] == 2 and test["all"]["citation_recall"] == 0.667
+    assert test["all"]["paths"] == {"model": 2, "extractive": 1}
+    assert test["lang zh"]["n"] == 3 and test["when_said"]["n"] == 3
+    assert test["all"]["overhead_p50_ms"] == 100.0
+    assert report.by_type("all")["all"]["citation_recall"] == 0.5
+    assert "when_said" in report.table("test") and '"invented_share": 0.333' in report.to_json()
 
 
 @pytest.mark.slow
-def test_embedded_model_on_a_qa_subset(tmp_path):
-    """The CI-sized run: first three questions of each clip with the real offline pipeline."""
-    qa = QASet.load(QA_PATH).subset(3)
-    report = evaluate(qa, VideoChat({"cache": {"dir": str(tmp_path / "cache")}}), tmp_path / "media")
-    summary = report.by_type()
-    assert summary["all"]["n"] == 12
-    # Regression guard: measured 9/9 spoken facts on the full set (2026-11-25).
-    assert summary["spoken_fact"]["accuracy"] >= 0.75, report.table()
-    # "Is there a cup/motorcycle/cat?": all seen, so the answer checks make these right
-    # whatever the tiny model says (it said "No" to 2 of 3 without them).
-    assert summary["object_presence"]["n"] == 3 and summary["object_presence"]["right"] == 3, report.table()
+def test_answer_checks_make_presence_answers_right_with_the_embedded_model(tmp_path):
+    """Measures the answer checks (`grounding`), not the model: "Is there a X in the video?",
+    "Does the video show a X?", "Do you see a X?" — the shapes the checks parse — about things
+    the detector can name (COCO labels; not the rocket), on the four 10–12 s clips, with the
+    real offline pipeline. The tiny model alone said "No" to 2 of 3 seen objects; the checks
+    answer from the detections."""
+    from videochat_text.perception.coco import TF_COCO_LABELS
+
+    qa = QASet.load(QA_PATH)
+    shapes = ("is there a", "does the video show", "do you see", "can you see")
+    nameable = set(TF_COCO_LABELS.values()) | {"people"}
+
+    def checked(q: Question) -> bool:
+        text = q.asked[-1].lower()
+        return (q.type == "object_presence" and q.lang == "en" and text.startswith(shapes)
+                and bool(nameable & set(text.rstrip("?").split())))
+
+    clips = [c.model_copy(update={"questions": [q for q in c.questions if checked(q)]})
+             for c in qa.clips if c.name in {"pets", "kitchen", "garage", "visit"}]
+    report = evaluate(QASet(clips=clips), VideoChat({"cache": {"dir": str(tmp_path / "cache")}}), tmp_path / "media")
+    summary = report.by_type()["object_presence"]
+    assert summary["n"] >= 10
+    assert summary["right"] == summary["n"], report.table()

@@ -50,6 +50,16 @@ def test_split_sentences_uses_word_times():
     assert [(p["start"], p["end"], p["text"].strip()) for p in parts] == [(0.5, 1.2, "A b."), (6.0, 7.0, "C d.")]
 
 
+def test_a_long_pause_ends_a_sentence_without_a_full_stop():
+    """Whisper joined sentences said 15 s apart into one unpunctuated segment: the second must keep its time."""
+    segment = {"start": 35.6, "end": 65.9, "text": " the museum opens at nine the van came at three", "words": [
+        *({"word": f" {w}", "start": 35.6 + i * 0.3, "end": 35.9 + i * 0.3} for i, w in enumerate("the museum opens at nine".split())),
+        *({"word": f" {w}", "start": 50.0 + i * 0.3, "end": 50.3 + i * 0.3} for i, w in enumerate("the van came at three".split()))]}
+    parts = split_sentences(segment)
+    assert [(round(p["start"], 1), p["text"].strip()) for p in parts] == [(35.6, "the museum opens at nine"),
+                                                                          (50.0, "the van came at three")]
+
+
 def test_missing_packaged_weights_say_what_to_install(monkeypatch):
     monkeypatch.setattr("videochat_text.weights.package_dir", lambda name: None)
     module = SpeechModule()

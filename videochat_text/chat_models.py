@@ -131,8 +131,12 @@ def _make_one(settings: ChatSettings) -> BaseChatModel:
         raise ChatModelError(f"chat provider {settings.provider!r}: {exc}") from exc
 
 
-def _local_model(settings: ChatSettings) -> BaseChatModel:
+def _local_model(settings: ChatSettings) -> "BaseChatModel":
     path = local_model_path(settings)
+    # llama.cpp's OpenMP threads spin while they wait for each other: on 2 busy cores (describing,
+    # a server) one answer took 39-75 s spinning and 1.3 s waiting passively (measured, load 20).
+    # Read when the OpenMP runtime starts, so set before llama_cpp is first imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         with warnings.catch_warnings():
             # langchain-community announces its sunset on import; ChatLlamaCpp still works.

@@ -197,19 +197,26 @@ class SpeechModule(PerceptionModule):
 
 
 _SENTENCE_END = (".", "?", "!")
+PAUSE_ENDS_SENTENCE_S = 2.0
+"""Seconds of silence between two words that end a sentence (speakers pause well under this mid-sentence)."""
 
 
 def split_sentences(segment: dict[str, Any]) -> list[dict[str, Any]]:
     """Split a Whisper segment into sentences timed by their words.
 
     A segment often spans several sentences and the pause between them (VAD joins
-    nearby speech), so its start and end are loose; word times are tight.
+    nearby speech), so its start and end are loose; word times are tight. A long pause
+    also ends a sentence, even without a full stop: Whisper sometimes joins sentences
+    said 15 s apart into one unpunctuated segment, which would time the second by the first.
     """
     words = segment.get("words") or []
     if not words:
         return [segment]
     sentences, current = [], []
     for word in words:
+        if current and float(word["start"]) - float(current[-1]["end"]) > PAUSE_ENDS_SENTENCE_S:
+            sentences.append(current)
+            current = []
         current.append(word)
         if str(word["word"]).strip().endswith(_SENTENCE_END):
             sentences.append(current)
