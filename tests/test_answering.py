@@ -56,7 +56,8 @@ def test_an_answer_that_invents_twice_quotes_the_best_entry_with_its_time(descri
     model = fake_chat("The cat is called Sheila, from Shawshank.", "Her name is Sheila.")
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What is the cat called?")
     assert answer.path == "extractive" and "Sheila" not in answer.text
-    assert re.match(r"At 0:00:04 (someone|S1) says:", answer.text) and "whiskers" in answer.text.lower()
+    assert answer.text.startswith("The video description does not say exactly; the closest it has: At 0:00:04 ")
+    assert re.search(r"At 0:00:04 (someone|S1) says:", answer.text) and "whiskers" in answer.text.lower()
     assert [c.module for c in answer.citations] == ["speech"]
 
 

@@ -265,6 +265,8 @@ class ChatSession:
             text = phrase("says", turn.language, time=clock(entry.start), who=entry.data.get("speaker") or "", text=quote)
         else:
             text = phrase("shows", turn.language, time=clock(entry.start), text=entry.text)
+        # The model could not answer without inventing: say so, and show the closest moment.
+        text = f"{_NOT_EXACTLY.get(turn.language, _NOT_EXACTLY['en'])} {text}"
         return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(entry)], path="extractive")
 
     def _best_entries(self, turn: _Turn, k: int) -> list[Event]:
@@ -312,6 +314,8 @@ class ChatSession:
 
 _NOT_TOLD = {"en": "The video description does not say.", "zh": "视频描述中没有提到。",
              "es": "La descripción del vídeo no lo dice."}
+_NOT_EXACTLY = {"en": "The video description does not say exactly; the closest it has:",
+                "zh": "视频描述没有直接说明；最接近的是：", "es": "La descripción del vídeo no lo dice exactamente; lo más cercano:"}
 
 
 def _sentences(text: str) -> list[str]:
