@@ -6,7 +6,7 @@ import skimage.data
 from conftest import frame_media
 
 from videochat_text import ModuleLoadError
-from videochat_text.grounding import Evidence, parse_question
+from videochat_text.answering.checks import Evidence, parse_question
 from devkit.synthetic import fit_image
 from videochat_text.perception.tags import TagsModule
 
