@@ -100,3 +100,15 @@ def local_path(value: str | None) -> Path | None:
         return None
     path = Path(value).expanduser()
     return path if path.exists() else None
+
+
+def configured_path(value: str, *, setting: str) -> Path:
+    """A weights file or folder the user configured.
+
+    Raises:
+        ModuleLoadError: it does not exist; the message names the setting.
+    """
+    path = local_path(value)
+    if path is None:
+        raise ModuleLoadError(f"{setting}: {value!r} does not exist; set it to a local weights file or folder")
+    return path
