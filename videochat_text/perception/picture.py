@@ -26,6 +26,8 @@ BAR_TOLERANCE = 24
 puts up to ~15 of noise and ringing into black bars next to a sharp picture edge."""
 BAR_OUTLIERS = 0.02
 """A row or column is still a bar if at most this share of its pixels stray (compression blocks)."""
+BAR_DARKEST = 40
+"""Bars are black or nearly (padding, phone letterboxes); a grey or white frame edge is picture."""
 MIN_BAR = 0.02
 """Bars thinner than this share of the frame are ignored (encoder borders, a dark frame edge)."""
 
@@ -56,7 +58,7 @@ def picture_area(images: Sequence[np.ndarray]) -> Area:
 
     A bar is a run of rows (or columns) from an edge whose pixels all keep the edge's
     colour in every image given (a few frames of one shot: a dark moment in the picture
-    is not mistaken for a bar unless it stays dark). Bars need not be black.
+    is not mistaken for a bar unless it stays dark). Bars are dark (`BAR_DARKEST`).
 
     Args:
         images: RGB frames of one shot, all the same size.
@@ -64,6 +66,8 @@ def picture_area(images: Sequence[np.ndarray]) -> Area:
     h, w = images[0].shape[:2]
     stack = np.stack([np.asarray(im, dtype=np.int16) for im in images])  # N,H,W,3
     corner = np.median(stack[:, [0, 0, -1, -1], [0, -1, 0, -1]].reshape(-1, 3), axis=0)
+    if corner.max() > BAR_DARKEST:  # a plain light background is part of the picture, not a bar
+        return Area(0, 0, w, h)
     strays = (np.abs(stack - corner).max(axis=3) > BAR_TOLERANCE).any(axis=0)  # H,W: not bar colour
     rows = strays.mean(axis=1) > BAR_OUTLIERS
     columns = strays.mean(axis=0) > BAR_OUTLIERS
@@ -144,25 +148,32 @@ def to_frame(found: Sequence[Detection], offset: tuple[float, float], scale: tup
 
 # --- is it a photograph? ------------------------------------------------------------
 DRAWN_FLAT_SHARE = 0.45
-"""Share of a picture in flat patches (no grain at all) from which it reads as drawn or animated.
-Measured on H.264 frames (CRF 28): real photos 0.004–0.33 (cat 0.004, bus 0.006, astronaut 0.14,
-rocket 0.23, the grey cameraman with his smooth sky 0.33); flat-filled drawings 0.55–0.86 (the
-scikit-image logo 0.55, a horse silhouette 0.79, a drawn rabbit 0.86). Photos turned into
-cartoons by colour quantization stay at 0.08–0.37: textured or painted animation is not caught."""
+"""`flat_share` from which a picture reads as drawn or animated. Measured on H.264 frames
+(CRF 28): real photos 0–0.32 (8 of 10 scikit-image/ultralytics photos 0; the rocket's sky 0.14,
+the grey cameraman's sky 0.32), flat-filled drawings 0.48–0.85 (the scikit-image logo 0.48, a
+horse silhouette 0.79, a drawn rabbit 0.85). Photos turned into cartoons by colour
+quantization stay at 0–0.30: textured or painted animation is not caught."""
 
 
 def flat_share(image: np.ndarray) -> float:
-    """Share of 8×8 blocks of the (grey, ≤256 px) picture whose pixels all lie within 3 levels:
-    cameras and compression leave grain in every real surface; flat-filled drawings do not."""
-    grey = image.mean(axis=2) if image.ndim == 3 else image.astype(np.float32)
-    step = max(1, max(grey.shape) // 256)
-    grey = grey[::step, ::step]
-    h, w = (grey.shape[0] // 8) * 8, (grey.shape[1] // 8) * 8
+    """Share of 8×8 blocks of the (≤256 px) picture whose pixels all lie within 3 grey levels and
+    whose colour is one of at least two flat colours each filling 5 % of the picture: cameras
+    and compression leave grain in every real surface, flat-filled drawings do not. A photo
+    on one plain background (a slide, a screen) has a single flat colour and counts 0."""
+    image = np.atleast_3d(image)
+    step = max(1, max(image.shape[:2]) // 256)
+    small = image[::step, ::step, :3].astype(np.float32)
+    h, w = (small.shape[0] // 8) * 8, (small.shape[1] // 8) * 8
     if h == 0 or w == 0:
         return 0.0
-    blocks = grey[:h, :w].reshape(h // 8, 8, w // 8, 8)
-    spread = blocks.max(axis=(1, 3)) - blocks.min(axis=(1, 3))
-    return float((spread <= 3).mean())
+    blocks = small[:h, :w].reshape(h // 8, 8, w // 8, 8, -1)
+    grey = blocks.mean(axis=4)
+    flat = (grey.max(axis=(1, 3)) - grey.min(axis=(1, 3))) <= 3
+    colours = (blocks.mean(axis=(1, 3)) // 32).astype(int)  # 8 levels a channel
+    codes = colours[..., 0] * 64 + colours[..., 1 % colours.shape[-1]] * 8 + colours[..., -1]
+    counts = np.bincount(codes[flat], minlength=512) / flat.size
+    big = counts[counts >= 0.05]
+    return float(big.sum()) if len(big) >= 2 else 0.0
 
 
 def looks_photographic(images: Sequence[np.ndarray]) -> tuple[bool, float]:
