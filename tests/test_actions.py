@@ -8,7 +8,7 @@ from conftest import pipeline_media
 import skimage.data
 
 from videochat_text import ModuleLoadError
-from devkit.synthetic import make_clip, pan
+from devkit.synthetic import Shot, make_clip, pan
 from videochat_text.timeline import Frame
 from videochat_text.perception.actions import ActionsModule, ActionsSettings, kinetics400_labels, shot_clips
 from videochat_text.perception.classifiers import I3d
@@ -124,3 +124,27 @@ def test_videomae_without_local_weights_says_so():
 
 def test_checkpoint_is_still_accepted_as_the_i3d_model_setting(checkpoint):
     assert ActionsModule({"checkpoint": str(checkpoint)}).settings.model == str(checkpoint)
+
+
+@pytest.mark.slow
+def test_a_clip_never_spans_a_cut_and_labels_read_as_guesses(tmp_path):
+    """A 3 s motorcycle pan cut to 1 s of a still photo: the 2–4 s window is split at the cut."""
+    photo = skimage.data.stereo_motorcycle()[0]
+    shots = pan(photo, (500, photo.shape[0]), (0, 0), (210, 0), seconds=3.0, fps=8) + [
+        Shot(skimage.data.astronaut(), 1.0)]
+    clip = make_clip(tmp_path / "cut.mp4", shots, size=(320, 240), fps=8, audio=False)
+    events = ActionsModule({"top_k": 1, "min_score": 0.0, "min_motion": 0.0, "device": "cpu"}).run(
+        pipeline_media(clip, "actions"))
+    assert [(e.start, e.end) for e in events] == [(0.0, 2.0), (2.0, 3.0), (3.0, 4.0)]
+    # The still photo after the cut shows no action: by default it gets no event.
+    assert [e.data["motion"] >= ActionsSettings().min_motion for e in events] == [True, True, False]
+    for e in events:
+        (d,) = e.data["detections"]
+        assert e.text == f"maybe: {d['label']} ({d['score']:.2f})"
+
+
+def test_labels_below_the_calibrated_score_are_not_reported():
+    module = ActionsModule()
+    module.classifier.labels = ["riding a bike", "juggling", "dancing"]
+    assert module._event(np.array([0.1, 0.2, 0.7]), 0.0, 2.0).text == "maybe: dancing (0.70)"
+    assert module._event(np.array([0.3, 0.3, 0.4]), 0.0, 2.0) is None

@@ -130,11 +130,28 @@ def _drawn_rabbit() -> np.ndarray:
     return canvas
 
 
-def test_a_drawn_shot_is_flagged_and_photos_are_not(tmp_path):
-    clip = make_clip(tmp_path / "drawn.mp4", [Shot(skimage.data.astronaut(), 2.0), Shot(_drawn_rabbit(), 2.0)],
-                     fps=5, audio=False)
+@pytest.fixture(scope="module")
+def drawn_clip(tmp_path_factory):
+    """A photo for 2 s, then a cartoon rabbit for 2 s."""
+    return make_clip(tmp_path_factory.mktemp("drawn") / "drawn.mp4",
+                     [Shot(skimage.data.astronaut(), 2.0), Shot(_drawn_rabbit(), 2.0)], fps=5, audio=False)
+
+
+def test_a_drawn_shot_is_flagged_and_photos_are_not(drawn_clip):
+    clip = drawn_clip
     events = ObjectsModule().run(frame_media(clip))
     flagged = [e for e in events if e.text == DRAWN_TEXT]
     assert [(e.start, e.end) for e in flagged] == [(2.0, 4.0)]
     assert flagged[0].data["picture"]["photographic"] is False and flagged[0].data["picture"]["flat_share"] > 0.45
     assert not [e for e in ObjectsModule({"check_photographic": False}).run(frame_media(clip)) if e.text == DRAWN_TEXT]
+
+
+def test_the_prompt_says_a_drawn_picture_may_be_misnamed(drawn_clip, fake_chat):
+    from videochat_text import VideoChat
+
+    model = fake_chat("A rabbit.")
+    vc = VideoChat({"cache": {"enabled": False}, "perception": {"modules": ["objects"]}}, chat_model=model)
+    vc.ask(vc.describe(drawn_clip), "What animal is shown?")
+    system, *rest = model.seen[0]
+    assert "drawn or animated" in str(system.content)
+    assert DRAWN_TEXT in str(rest[-1].content)

@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import AliasChoices, Field
 
 from videochat_text.detections import detection
-from videochat_text.keyframes import shot_starts
+from videochat_text.keyframes import shot_starts, thumbnail
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Frame, Media
 
@@ -45,10 +45,14 @@ class ActionsSettings(ModuleSettings):
     frames_per_clip: int = Field(16, ge=8)
     """i3d only; a videomae model's config says how many frames it takes."""
     top_k: int = Field(3, ge=1)
-    min_score: float = Field(0.1, ge=0, le=1)
+    min_score: float = Field(0.6, ge=0, le=1)
     """Labels below this probability are left out (a clip with none gives no event). Calibrated
     on footage without any Kinetics action (pans over photos, stills, people sliding across
     photos, the street clip): see the README."""
+    min_motion: float = Field(0.01, ge=0)
+    """A clip whose picture barely changes (mean change between consecutive frames, 0–1, below
+    this) gets no event: a still picture shows no action, and the classifier would name its scene
+    with high confidence ("making tea (0.96)" on a still photo of a coffee cup)."""
     batch_size: int = Field(2, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
@@ -82,14 +86,15 @@ class ActionsModule(PerceptionModule):
         frames = media.frames_every(every_s, max_side=320)
         events: list[Event] = []
         # Clips stream through in small batches: memory stays flat however long the video.
-        for batch in _batched(shot_clips(frames, s.clip_s, n), s.batch_size):
-            for (start, end, _), probs in zip(batch, self.classifier.classify([[f.image for f in c] for *_, c in batch])):
-                event = self._event(probs, start, min(end, media.info.duration))
+        moving = ((start, end, clip, motion(clip)) for start, end, clip in shot_clips(frames, s.clip_s, n))
+        for batch in _batched((c for c in moving if c[3] >= s.min_motion), s.batch_size):
+            for (start, end, _, change), probs in zip(batch, self.classifier.classify([[f.image for f in c[2]] for c in batch])):
+                event = self._event(probs, start, min(end, media.info.duration), change)
                 if event is not None:
                     events.append(event)
         return events
 
-    def _event(self, probs: np.ndarray, start: float, end: float) -> Event | None:
+    def _event(self, probs: np.ndarray, start: float, end: float, change: float = 0.0) -> Event | None:
         s, labels = self.settings, self.classifier.labels
         top = [(labels[j], float(probs[j])) for j in np.argsort(-probs)[: s.top_k]]
         top = [(label, p) for label, p in top if p >= s.min_score]
@@ -98,12 +103,19 @@ class ActionsModule(PerceptionModule):
         return Event(
             start=round(start, 3), end=round(max(end, start), 3), module=self.name,
             text=GUESS + ", ".join(f"{label} ({p:.2f})" for label, p in top),
-            data={"detections": [detection(label, p, None) for label, p in top]},  # the whole clip: no box
+            # The whole clip: no box.
+            data={"detections": [detection(label, p, None) for label, p in top], "motion": round(change, 4)},
         )
 
     def close(self) -> None:
         self.classifier.close()
         super().close()
+
+
+def motion(frames: Sequence[Frame]) -> float:
+    """Mean picture change between consecutive frames (0–1, on 32×32 grey thumbnails)."""
+    thumbs = [thumbnail(f.image) for f in frames]
+    return float(np.mean([np.abs(a - b).mean() for a, b in zip(thumbs, thumbs[1:])])) if len(thumbs) > 1 else 0.0
 
 
 def _batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
