@@ -155,3 +155,11 @@ def test_the_prompt_says_a_drawn_picture_may_be_misnamed(drawn_clip, fake_chat):
     system, *rest = model.seen[0]
     assert "drawn or animated" in str(system.content)
     assert DRAWN_TEXT in str(rest[-1].content)
+
+
+def test_boxes_on_a_squares_padding_stay_inside_the_frame():
+    from videochat_text.perception.picture import to_frame
+
+    found = [{"label": "cat", "score": 0.9, "box": [10, 100, 50, 200]}, {"label": "dog", "score": 0.8, "box": [0, 0, 9, 99]}]
+    # A wide picture at the top of the frame, padded 140 px above to a square: boxes reach into the padding.
+    assert to_frame(found, (0, -140), (2.0, 2.0), (1280, 720)) == [{"label": "cat", "score": 0.9, "box": [20.0, 0.0, 100.0, 120.0]}]

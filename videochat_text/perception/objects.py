@@ -140,7 +140,7 @@ class ObjectsModule(PerceptionModule):
             for (i, piece), found in zip(batch, self.detector.detect([p.image for _, p in batch])):
                 if piece.tile is not None:
                     found = [d for d in found if not touches_inner_edge(d["box"], piece.tile, area_of[i])]
-                found_in[i] += to_frame(found, piece.offset, scale)
+                found_in[i] += to_frame(found, piece.offset, scale, size)
         detected = {i: (merge_boxes(found) if len(pieces[i]) > 1 else sorted(found, key=lambda d: -d["score"]))
                     [: self.settings.max_detections] for i, found in found_in.items()}
         self.frames_detected = len(detected)

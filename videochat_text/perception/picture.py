@@ -137,13 +137,19 @@ def merge_boxes(detections: Sequence[Detection], iou: float = 0.5) -> list[Detec
     return sorted(kept, key=lambda d: -d["score"])
 
 
-def to_frame(found: Sequence[Detection], offset: tuple[float, float], scale: tuple[float, float]) -> list[Detection]:
+def to_frame(found: Sequence[Detection], offset: tuple[float, float], scale: tuple[float, float],
+             size: tuple[int, int]) -> list[Detection]:
     """Boxes in pixels of a crop at ``offset`` (pixels of the decoded frame) → display pixels
-    (``scale``: display over decoded width and height)."""
-    (dx, dy), (sx, sy) = offset, scale
-    return [detection(d["label"], d["score"], [(d["box"][0] + dx) * sx, (d["box"][1] + dy) * sy,
-                                               (d["box"][2] + dx) * sx, (d["box"][3] + dy) * sy])
-            for d in found]
+    (``scale``: display over decoded width and height), clipped to the display ``size`` (a box
+    on a square's padding may reach past the picture; one wholly outside is dropped)."""
+    (dx, dy), (sx, sy), (w, h) = offset, scale, size
+    low, high = np.zeros(4), np.array([w, h, w, h], dtype=float)
+    mapped = []
+    for d in found:
+        box = np.clip((np.asarray(d["box"]) + [dx, dy, dx, dy]) * [sx, sy, sx, sy], low, high)
+        if box[2] > box[0] and box[3] > box[1]:  # wholly on the padding: nothing in the frame
+            mapped.append(detection(d["label"], d["score"], box.tolist()))
+    return mapped
 
 
 # --- is it a photograph? ------------------------------------------------------------
