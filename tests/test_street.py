@@ -26,7 +26,9 @@ def street(tmp_path_factory, tiny_blip):
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
         "cache": {"enabled": False},
-        "modules": {"objects": {"track": True}, "captions": {"model": str(tiny_blip), "max_new_tokens": 5}},
+        "modules": {"objects": {"track": True}, "captions": {"model": str(tiny_blip), "max_new_tokens": 5},
+                    # Every path must run: the calibrated 0.6 drops the street clip's guesses (0.10–0.29).
+                    "actions": {"min_score": 0.0}},
     }))
     result = CliRunner().invoke(app, ["describe", str(clip), "-c", str(config), "-m", ALL, "-f", "json"])
     assert result.exit_code == 0, result.stderr
@@ -60,9 +62,9 @@ def test_speech_scenes_text_and_labels(street):
     assert [round(e["start"]) for e in _events(street, "scenes")] == [0, 6]
     read = " ".join(d["label"] for e in _events(street, "ocr") for d in e["data"]["detections"]).upper()
     assert "MADRID" in read or "EMISIONES" in read, read
-    for module in ("actions", "tags"):
+    for module, prefix in (("actions", "maybe: "), ("tags", "")):
         for e in _events(street, module):
-            assert e["data"]["detections"] and e["text"].startswith(e["data"]["detections"][0]["label"])
+            assert e["data"]["detections"] and e["text"].startswith(prefix + e["data"]["detections"][0]["label"])
     assert _events(street, "captions")  # words of a random model: only that the path ran
     summary = street["summary"]
     assert summary["source"].startswith(("t5", "merge")) and "bus" in summary["text"]

@@ -123,3 +123,15 @@ def openai_whisper_checkpoint(model: str) -> Path:
             f"not in {cached.parent}); set modules.speech.model to a local .pt checkpoint"
         )
     return cached
+
+
+def configured_path(value: str, *, setting: str) -> Path:
+    """A weights file or folder the user configured.
+
+    Raises:
+        ModuleLoadError: it does not exist; the message names the setting.
+    """
+    path = local_path(value)
+    if path is None:
+        raise ModuleLoadError(f"{setting}: {value!r} does not exist; set it to a local weights file or folder")
+    return path

