@@ -26,6 +26,7 @@ _SPANISH = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
 NUMBER_WORDS = {word: n for n, word in enumerate(_UNITS)} | _TENS | {"hundred": 100, "thousand": 1000,
                                                                        "half": 0.5, "dozen": 12} | _SPANISH
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_CLOCK_TEXT = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?!\d)")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’-]*")
 
 COMMON_CAPITALIZED = frozenset(
@@ -89,7 +90,11 @@ class Corpus:
         entries = list(entries)
         joined = "\n".join([e.text for e in entries] + list(extra))
         times = tuple(sorted({t for e in entries for t in (e.start, e.end)}))
-        return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(joined)), times)
+        # Clock times in the text (a summary's "from 0:00:07.0") are moments, not numbers said:
+        # their parts must not make "7 years old" look supported.
+        said = _CLOCK_TEXT.sub(" ", joined)
+        times += tuple(clock_times(joined))
+        return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(said)), times)
 
     def supports(self, fact: Fact, slack_s: float = 2.0) -> bool:
         if fact.kind == "name":
