@@ -228,7 +228,8 @@ class Grounds:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)}
+    # Letters, and letters with digits: a speaker label ("S1") in an entry grounds it in an answer.
+    return {w.lower() for w in _WORD.findall(text)} | {w.lower() for w in re.findall(r"[^\W_]+", text)}
 
 
 def _clock(t: float) -> str:

@@ -126,7 +126,7 @@ def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scri
 
     # Answers will carry citations (the lead's Answer): a streamed answer's come from the session.
     cited = [{"start": 3.0, "end": 4.0, "module": "scripted", "text": XSS[0], "event_ids": ["scripted-2"]}]
-    monkeypatch.setattr(serve_app, "last_citations", lambda session: cited)
+    monkeypatch.setattr(serve_app, "citations_of", lambda answer: cited)
     with _server(tmp_path, perception={"modules": ["scripted"]}) as server:
         page.goto(server.url)
         page.set_input_files("#file-input", files=[{"name": '<img src=x onerror=alert(3)>.mp4',

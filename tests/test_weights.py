@@ -33,5 +33,5 @@ def test_join_parts_rejects_a_bad_hash_and_leaves_nothing(tmp_path):
 
 def test_packaged_qwen_without_its_packages_names_the_extra(monkeypatch):
     monkeypatch.setattr("videochat_text.chat_models.package_dir", lambda name: None)
-    with pytest.raises(ChatModelError, match=r"videochat-text\[qwen\]"):
+    with pytest.raises(ChatModelError, match=r"videochat-text\[offline\]"):
         make_chat_model(ChatSettings(model="packaged-qwen"))
