@@ -232,6 +232,11 @@ def list_modules(config: ConfigOpt = None) -> None:
     out.print(f"chat model: {vc.chat_model_name()}")
 
 
+from .library.cli import build_library_app  # noqa: E402  (after _user_errors, which it is given)
+
+app.add_typer(build_library_app(_user_errors, err), name="library")
+
+
 def main() -> None:
     app()
 

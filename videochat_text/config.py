@@ -127,6 +127,20 @@ class CacheSettings(_Section):
     dir: str = "~/.cache/videochat-text"
 
 
+class LibrarySettings(_Section):
+    path: str | None = None
+    """The library's SQLite file (null: ``library.sqlite`` in ``cache.dir``)."""
+    workers: int = Field(0, ge=0)
+    """Worker processes that describe videos at once on this machine (0: one per two cores, at
+    least one; each worker loads its own models)."""
+    retries: int = Field(2, ge=0)
+    """How often a video is tried again after its worker process (or Ray actor) died on it."""
+    top_k: int = Field(10, ge=1)
+    """Moments ``library search`` returns."""
+    ask_top_k: int = Field(20, ge=1)
+    """Moments retrieved across all videos for ``library ask`` (before the token budget)."""
+
+
 class Settings(_Section):
     """Everything that configures a `VideoChat`."""
 
@@ -138,6 +152,7 @@ class Settings(_Section):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    library: LibrarySettings = Field(default_factory=LibrarySettings)
 
     def public_dump(self) -> dict[str, Any]:
         """The settings as plain JSON values, secrets left out."""

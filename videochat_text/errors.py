@@ -51,3 +51,10 @@ class PromptError(VideoChatError):
     """A prompt template is missing or malformed."""
 
     exit_code = 2
+
+
+class LibraryError(VideoChatError):
+    """A library of videos cannot be opened, or a request to it makes no sense (e.g. removing a
+    video it does not hold)."""
+
+    exit_code = 7
