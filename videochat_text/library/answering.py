@@ -88,11 +88,12 @@ def cite_retrieved_moments(answer: str, moments: Sequence[Moment], limit: int = 
     if not moments or _NOT_SAID.search(answer):
         return []
     said = _terms(answer)
+    lowered = answer.lower()
     scored = []
     for rank, moment in enumerate(moments):
-        overlap = len(said & _terms(moment.text))
-        named = _terms(os.path.splitext(os.path.basename(moment.video))[0]) & said
-        score = overlap + (1 if named else 0)
+        name = os.path.basename(moment.video).lower()
+        named = name in lowered or os.path.splitext(name)[0] in said
+        score = len(said & _terms(moment.text)) + (1 if named else 0)
         if score:
             scored.append((-score, rank, moment))
     chosen = [m for _, _, m in sorted(scored, key=lambda t: (t[0], t[1]))[:limit]] or [moments[0]]

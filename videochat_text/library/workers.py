@@ -248,9 +248,16 @@ class RayRunner:
     retries: int = 2
 
     def run(self, paths: Sequence[str], started: Started) -> Iterator[Outcome]:
-        import ray
+        import sys
 
         from ..errors import VideoChatError
+
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline by design: no usage reports
+        if not self.address and "ray" not in sys.modules:
+            # A local Ray is one node: keep it on the loopback. Otherwise Ray binds to (and talks over)
+            # the machine's network address. Ray reads this once, when it is imported.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        import ray
 
         own = not ray.is_initialized()
         if own:
@@ -270,6 +277,8 @@ class RayRunner:
 
     def _run(self, ray, paths: list[str], started: Started) -> Iterator[Outcome]:
         cpus = int(ray.cluster_resources().get("CPU", 1))
+        nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
+        log.info("describing on Ray at %s: %d nodes, %d CPUs", self.address or "a local instance", nodes, cpus)
         count = max(1, min(self.workers or cpus, len(paths)))
         # A local Ray shares this machine's cores like the process pool; on a cluster Ray gives each
         # actor as many threads as CPUs it asked for (one).
