@@ -125,6 +125,39 @@ def test_a_killed_run_resumes_with_only_the_rest(tmp_path, clips):
     assert _rows(library)[0] == sorted(paths)
 
 
+def _worker_processes(pid: int) -> list[int]:
+    """The pool's worker processes under the driver ``pid`` (not multiprocessing's resource tracker)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    workers = []
+    for child in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(int(child))
+        except OSError:
+            pass
+    return workers
+
+
+def test_a_worker_that_dies_costs_a_retry_not_the_batch(tmp_path, clips):
+    config = _config_file(tmp_path, embeddings=False)
+    paths = [str(clips[name]) for name in ("cat", "coffee", "beach")]
+    run = subprocess.Popen([*CLI, "library", "add", *paths, "-c", str(config), "--workers", "1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and run.poll() is None and not (workers := _worker_processes(run.pid)):
+        time.sleep(0.05)
+    assert workers, "no worker process appeared"
+    os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+    _, stderr = run.communicate(timeout=600)
+    assert run.returncode == 0, stderr
+    assert "a worker process died; starting new workers" in stderr
+    assert "3 described, 0 unchanged, 0 failed" in stderr
+    assert _rows(tmp_path / "library.sqlite")[0] == sorted(paths)
+
+
 def test_local_ray_with_two_cpus(tmp_path, clips, monkeypatch):
     pytest.importorskip("ray")
     import ray
