@@ -31,7 +31,7 @@ def shared(tmp_path_factory, clips):
     tmp = tmp_path_factory.mktemp("library")
     config = library_config(tmp)
     library = Library(config)
-    report = library.add([clips["meeting"].parent], workers=0)
+    report = library.add([clips["meeting"].parent], in_process=True)
     assert sorted(report.added) == sorted(str(p) for p in clips.values()) and not report.failed
     return library, config
 
@@ -83,11 +83,11 @@ def test_unchanged_file_is_a_no_op_and_a_changed_one_is_described_again(tmp_path
     library = Library(library_config(tmp_path, embeddings=False))
     video = tmp_path / "renamed later.mp4"
     shutil.copy(clips["cat"], video)
-    assert library.add([video], workers=0).added == [str(video)]
-    again = library.add([video], workers=0)
+    assert library.add([video], in_process=True).added == [str(video)]
+    again = library.add([video], in_process=True)
     assert again.unchanged == [str(video)] and not again.added
     shutil.copy(clips["beach"], video)  # same path, other content
-    assert library.add([video], workers=0).added == [str(video)]
+    assert library.add([video], in_process=True).added == [str(video)]
     assert [m.video for m in library.search("beach")] == [str(video)]
     assert library.search("Whiskers") == []  # the old entries are gone, not kept beside the new ones
     assert len(library.list()) == 1

@@ -87,7 +87,7 @@ def test_two_add_processes_on_one_library_lose_and_duplicate_nothing(tmp_path, c
     config = _config_file(tmp_path, embeddings=False)
     paths = [str(p) for p in clips.values()]
     warm = Library(json.loads(config.read_text()))
-    warm.add(paths[:1], workers=0)  # the models and one description cached; the rest race
+    warm.add(paths[:1], in_process=True)  # the models and one description cached; the rest race
     runs = [subprocess.Popen([*CLI, "library", "add", *order, "-c", str(config), "--workers", "1"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
             for order in (paths, paths[::-1])]

@@ -3,7 +3,7 @@
 Example:
     >>> from videochat_text.library import Library
     >>> library = Library.from_config("config.yaml")
-    >>> report = library.add(["lectures/"], workers=2)     # or ray="auto"
+    >>> report = library.add(["lectures/"], workers=2)     # or ray=True, ray="HOST:6379"
     >>> library.search("budget", top_k=5)[0].video
     >>> print(library.ask("Which lecture mentions the password?").citations[0].video)
 """
@@ -91,6 +91,7 @@ class Library:
         *,
         workers: int | None = None,
         ray: str | bool | None = None,
+        in_process: bool = False,
         progress: AddProgress | None = None,
     ) -> AddReport:
         """Describe the videos under ``paths`` (files, folders searched recursively, globs) and store them.
@@ -100,15 +101,18 @@ class Library:
         as soon as it is done, so an interrupted run keeps them and the next run does the rest.
 
         Args:
-            workers: worker processes on this machine (None: ``library.workers``, 0 there: one per two
-                cores); ``0`` here describes in this process.
+            workers: worker processes on this machine (None: ``library.workers``; 0: one per two cores),
+                or Ray actors (0: one per CPU).
             ray: describe on Ray instead: True for a new local Ray, or a cluster address.
+            in_process: describe here, one video after another (no worker processes): for
+                debugging, and for callers that already hold the cores.
         """
         from .workers import InProcessRunner, ProcessPoolRunner, RayRunner, default_workers
 
         report = AddReport()
         files, missing = expand_paths(paths)
-        report.failed += [(p, "no such file or folder (nor files matching it)") for p in missing]
+        report.failed += [(p, "no video or audio files in this folder" if os.path.isdir(os.path.expanduser(p))
+                           else "no such file or folder (nor files matching it)") for p in missing]
         cache = DescriptionCache(self.settings.cache.dir)
         settings_key = describe_settings_key(self.settings)
         todo: list[str] = []
@@ -128,13 +132,13 @@ class Library:
         config = self.settings.public_dump()  # workers never chat: no secrets sent to them
         retries = self.settings.library.retries
         if workers is None:
-            workers = self.settings.library.workers or default_workers()
-        if ray:
-            runner: Any = RayRunner(config, address=None if ray is True else str(ray), workers=workers if workers else 0,
-                                    retries=retries)
-        elif workers == 0:
-            runner = InProcessRunner(config)
+            workers = self.settings.library.workers  # 0: the runner's default
+        if in_process:
+            runner: Any = InProcessRunner(config)
+        elif ray:  # 0 workers: one actor per CPU of the cluster (or of this machine for a local Ray)
+            runner = RayRunner(config, address=None if ray is True else str(ray), workers=workers, retries=retries)
         else:
+            workers = workers or default_workers()
             runner = ProcessPoolRunner(config, workers=min(workers, len(todo)), retries=retries)
         done = 0
         notify = progress or (lambda done, total, current: None)
