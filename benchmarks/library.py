@@ -196,7 +196,7 @@ class _Precomputed:
 def bench_add(args) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench-library-add-"))
     t0 = time.perf_counter()
-    paths = make_clips(root / "clips", args.clips, 2.0)
+    paths = make_clips(Path(args.folder) if args.folder else root / "clips", args.clips, 2.0)
     make_s = time.perf_counter() - t0
     library = Library(_config(root, args.modules.split(",")))
     before = peak_rss_mb()
@@ -225,6 +225,7 @@ def main() -> None:
     a.add_argument("--clips", type=int, default=200)
     a.add_argument("--workers", type=int, default=2)
     a.add_argument("--modules", default="speech,objects")
+    a.add_argument("--folder", help="where the clips are (made there if missing; reused by later runs)")
     args = parser.parse_args()
     result = {"describe": bench_describe, "search": bench_search, "add": bench_add}[args.what](args)
     result["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end"
