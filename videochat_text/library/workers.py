@@ -260,6 +260,7 @@ class RayRunner:
         import ray
 
         own = not ray.is_initialized()
+        environment = dict(os.environ)  # ray.init() sets variables (e.g. RAY_AUTH_MODE) for its own cluster
         if own:
             try:
                 if self.address:
@@ -274,6 +275,8 @@ class RayRunner:
         finally:
             if own:
                 ray.shutdown()
+                os.environ.clear()
+                os.environ.update(environment)
 
     def _run(self, ray, paths: list[str], started: Started) -> Iterator[Outcome]:
         cpus = int(ray.cluster_resources().get("CPU", 1))
