@@ -23,7 +23,7 @@ from .search import Moment
 MAX_CITATIONS = 3
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_NOT_SAID = re.compile(r"\b(?:does not|doesn't|do not|don't)\s+(?:say|tell|mention)\b", re.I)
+_NOT_SAID = re.compile(r"\b(?:does not|doesn.t|do not|don.t)\s+(?:say|tell|mention|contain|include)\b", re.I)
 _COMMON = frozenset(
     "the and for are was were with that this from what which where when who how why there their they them "
     "video videos description said says say about into onto than then also just only has have had not but "
@@ -50,11 +50,11 @@ def render_moments(moments: Sequence[Moment], templates: Templates, *, videos: i
     names = video_names(moments)
     template = PromptTemplate.from_template(templates.description)
 
-    def fill(lines: list[str]) -> str:
+    def fill(lines: list[str], shown: list[Moment]) -> str:
+        found_in = len({m.video for m in shown})
         values = {
-            "header": (f"A library of {videos} videos, searched for the question: the moments below are the "
-                       "ones found most relevant, best first, each with its video's name."),
-            "summary": "(moments from several videos; no single summary)",
+            "header": f"A library of {videos} videos, searched for the question. Each line names its video.",
+            "summary": f"the moments that best match the question, from {found_in} of the videos, best first.",
             "trim_note": "",
             "events": "\n".join(lines) or "(nothing in the library matches)",
         }
@@ -66,11 +66,11 @@ def render_moments(moments: Sequence[Moment], templates: Templates, *, videos: i
     for moment in moments:
         citation = moment_citation(moment).model_copy(update={"video": names[moment.video]})
         line = defang(citation.line())
-        if count_tokens(fill([*lines, line])) > max_tokens:
+        if count_tokens(fill([*lines, line], [*shown, moment])) > max_tokens:
             continue  # a shorter moment further down may still fit
         lines.append(line)
         shown.append(moment)
-    return fill(lines), shown
+    return fill(lines, shown), shown
 
 
 def _terms(text: str) -> set[str]:
