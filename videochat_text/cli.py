@@ -292,6 +292,10 @@ def serve(
                              "pip install 'videochat-text[serve]'") from None
     run(settings, host, port)
 
+from .library.cli import build_library_app  # noqa: E402  (after _user_errors, which it is given)
+
+app.add_typer(build_library_app(_user_errors, err), name="library")
+
 
 def main() -> None:
     app()

@@ -176,6 +176,19 @@ class ServeSettings(_Section):
             raise ValueError(_SHORT_TOKEN + ", or null for none")
         return token
 
+class LibrarySettings(_Section):
+    path: str | None = None
+    """The library's SQLite file (null: ``library.sqlite`` in ``cache.dir``)."""
+    workers: int = Field(0, ge=0)
+    """Worker processes that describe videos at once on this machine (0: one per two cores, at
+    least one; each worker loads its own models)."""
+    retries: int = Field(2, ge=0)
+    """How often a video is tried again after its worker process (or Ray actor) died on it."""
+    top_k: int = Field(10, ge=1)
+    """Moments ``library search`` returns."""
+    ask_top_k: int = Field(20, ge=1)
+    """Moments retrieved across all videos for ``library ask`` (before the token budget)."""
+
 
 class Settings(_Section):
     """Everything that configures a `VideoChat`."""
@@ -189,11 +202,12 @@ class Settings(_Section):
     chat: ChatSettings = Field(default_factory=ChatSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    library: LibrarySettings = Field(default_factory=LibrarySettings)
 
     def public_dump(self) -> dict[str, Any]:
         """The settings that shape descriptions and answers, as plain JSON values, secrets left
-        out (``serve`` is how they are served, not what they say)."""
-        data = self.model_dump(mode="json", exclude={"serve"})
+        out (``serve`` and ``library`` are how they are served and stored, not what they say)."""
+        data = self.model_dump(mode="json", exclude={"serve", "library"})
         chat = data["chat"]
         while chat:  # the fallback chain too
             chat.pop("api_key", None)

@@ -58,3 +58,9 @@ def first_validation_error(exc: "ValidationError") -> str:  # noqa: F821  (pydan
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
     return f"{where}: {err['msg']}" if where else err["msg"]
+
+class LibraryError(VideoChatError):
+    """A library of videos cannot be opened, or a request to it makes no sense (e.g. removing a
+    video it does not hold)."""
+
+    exit_code = 7
