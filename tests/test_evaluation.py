@@ -208,7 +208,7 @@ def test_report_counts_invented_answers_citation_recall_paths_and_overhead():
 
 @pytest.mark.slow
 def test_answer_checks_make_presence_answers_right_with_the_embedded_model(tmp_path):
-    """Measures the answer checks (`grounding`), not the model: "Is there a X in the video?",
+    """Measures the answer checks (`answering.checks`), not the model: "Is there a X in the video?",
     "Does the video show a X?", "Do you see a X?" — the shapes the checks parse — about things
     the detector can name (COCO labels; not the rocket), on the four 10–12 s clips, with the
     real offline pipeline. The tiny model alone said "No" to 2 of 3 seen objects; the checks

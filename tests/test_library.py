@@ -67,10 +67,11 @@ def test_ask_across_videos_answers_from_the_right_one_and_cites_it(shared, clips
 def test_citations_follow_the_answer_not_the_ranking():
     first = Moment(video="/v/a.mp4", start=0, end=1, module="speech", text='"The bus leaves at noon."', score=0.3)
     second = Moment(video="/v/b.mp4", start=5, end=6, module="speech", text='"My cat is called Whiskers."', score=0.2)
-    assert [c.video for c in cite_retrieved_moments("The cat is called Whiskers.", [first, second])] == ["/v/b.mp4"]
-    assert [c.video for c in cite_retrieved_moments("It is in b.mp4.", [first, second])] == ["/v/b.mp4"]
-    assert [c.video for c in cite_retrieved_moments("Yes.", [first, second])] == ["/v/a.mp4"]  # nothing shared: the best
-    assert cite_retrieved_moments("The video description does not say.", [first, second]) == []
+    asked = "What is the cat called?"
+    assert [c.video for c in cite_retrieved_moments(asked, "The cat is called Whiskers.", [first, second])] == ["/v/b.mp4"]
+    assert [c.video for c in cite_retrieved_moments(asked, "It is in b.mp4.", [first, second])] == ["/v/b.mp4"]
+    assert [c.video for c in cite_retrieved_moments(asked, "Yes.", [first, second])] == ["/v/a.mp4"]  # nothing shared: the best
+    assert cite_retrieved_moments(asked, "The video description does not say.", [first, second]) == []
 
 
 def test_fusion_and_query_quoting():

@@ -96,7 +96,7 @@ class PerceptionModule(ABC):
     def vocabulary(self) -> frozenset[str] | None:
         """Every label this module can put in ``data["detections"]``, or None (open-ended or unknown).
 
-        Answers are checked against it (`grounding`): a label the module knows but never
+        Answers are checked against it (`answering.checks`): a label the module knows but never
         reported counts as not seen."""
         return None
 

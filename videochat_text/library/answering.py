@@ -2,33 +2,25 @@
 
 The prompt is the single-video one (the packaged templates, fenced and defanged text,
 ``prompt.max_description_tokens``); its events are the retrieved moments, best first,
-each line naming its video. The answer cites the moments it rests on
-(`cite_retrieved_moments`).
+each line naming its video. The answer cites the moments it rests on, chosen by the same
+rule a single video's answers are cited by (`videochat_text.answering.citations`), plus the
+video a moment's file name the answer names.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from typing import Any, Sequence
 
-from langchain_core.prompts import PromptTemplate
-
-from ..answering import Answer, Citation
-from ..chat import ChatSession, redact, token_counter
+from ..answering import Answer, Citation, citations, scaffolding
+from ..chat_models import token_counter
 from ..config import Settings
-from ..prompt import TokenCounter, Templates, defang, load_templates
+from ..errors import ChatModelError
+from ..prompt import TokenCounter, Templates, chat_prompt, defang, load_templates
+from ..timeline import Event
 from .search import Moment
 
 MAX_CITATIONS = 3
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_NOT_SAID = re.compile(r"\b(?:does not|doesn.t|do not|don.t)\s+(?:say|tell|mention|contain|include)\b", re.I)
-_COMMON = frozenset(
-    "the and for are was were with that this from what which where when who how why there their they them "
-    "video videos description said says say about into onto than then also just only has have had not but "
-    "its it's is you your yes".split())
-"""Words too common to show which moment an answer took something from."""
 
 
 def video_names(moments: Sequence[Moment]) -> dict[str, str]:
@@ -48,6 +40,8 @@ def render_moments(moments: Sequence[Moment], templates: Templates, *, videos: i
                    count_tokens: TokenCounter) -> tuple[str, list[Moment]]:
     """The description block for the prompt and the moments in it: as many as fit ``max_tokens``, best first."""
     names = video_names(moments)
+    from langchain_core.prompts import PromptTemplate
+
     template = PromptTemplate.from_template(templates.description)
 
     def fill(lines: list[str], shown: list[Moment]) -> str:
@@ -73,31 +67,19 @@ def render_moments(moments: Sequence[Moment], templates: Templates, *, videos: i
     return fill(lines, shown), shown
 
 
-def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if (len(w) >= 3 or w.isdigit()) and w not in _COMMON}
-
-
-def cite_retrieved_moments(answer: str, moments: Sequence[Moment], limit: int = MAX_CITATIONS) -> list[Citation]:
-    """The moments an answer rests on: those sharing the most words, numbers or names with it (its
-    video's name counts too), best-ranked first among equals; the top-ranked one when none shares
-    anything; none when the answer says the videos do not tell.
-
-    A stand-in for the single-video citation logic of `videochat_text.answering`, to be swapped
-    for it once that handles moments from many videos.
-    """
-    if not moments or _NOT_SAID.search(answer):
+def cite_retrieved_moments(question: str, answer: str, moments: Sequence[Moment],
+                           limit: int = MAX_CITATIONS) -> list[Citation]:
+    """The moments an answer rests on (`answering.citations.choose`: the words, numbers and names
+    it took from them), a moment whose video the answer names by file name counting as used; the
+    top-ranked one when none is; none when the answer says the videos do not tell."""
+    if not moments or citations.says_not_told(answer):
         return []
-    said = _terms(answer)
     lowered = answer.lower()
-    scored = []
-    for rank, moment in enumerate(moments):
-        name = os.path.basename(moment.video).lower()
-        named = name in lowered or os.path.splitext(name)[0] in said
-        score = len(said & _terms(moment.text)) + (1 if named else 0)
-        if score:
-            scored.append((-score, rank, moment))
-    chosen = [m for _, _, m in sorted(scored, key=lambda t: (t[0], t[1]))[:limit]] or [moments[0]]
-    return [moment_citation(m) for m in chosen]
+    named = [i for i, m in enumerate(moments) if os.path.basename(m.video).lower() in lowered
+             or os.path.splitext(os.path.basename(m.video))[0].lower() in lowered.split()]
+    entries = [Event(start=m.start, end=m.end, module=m.module, text=m.text) for m in moments]
+    chosen = citations.choose(entries, question, answer, evidence=named, limit=limit) or [0]
+    return [moment_citation(moments[i]) for i in chosen]
 
 
 def answer_from_moments(model: Any, settings: Settings, question: str, moments: Sequence[Moment], *,
@@ -107,7 +89,13 @@ def answer_from_moments(model: Any, settings: Settings, question: str, moments: 
     context, shown = render_moments(moments, templates, videos=videos,
                                     max_tokens=settings.prompt.max_description_tokens,
                                     count_tokens=token_counter(model))
-    session = ChatSession(model, templates, context, history_turns=0,
-                          redact=lambda text: redact(text, settings.chat))
-    text = session.ask(question)
-    return Answer(text=text, citations=cite_retrieved_moments(text, shown))
+    from langchain_core.output_parsers import StrOutputParser
+
+    chain = chat_prompt(templates) | model | StrOutputParser()
+    try:
+        text = "".join(chain.stream({"description": context, "history": [], "question": question}))
+    except Exception as exc:  # provider SDKs raise their own error types; all mean "no answer"
+        message = settings.chat.redact(f"{type(exc).__name__}: {exc}")
+        raise ChatModelError(f"the chat model failed to answer: {message}") from None
+    text = scaffolding.strip(text, templates.system)
+    return Answer(text=text, citations=cite_retrieved_moments(question, text, shown))

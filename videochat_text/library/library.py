@@ -244,7 +244,7 @@ class Library:
             LibraryError: the library is empty.
             ChatModelError: the chat model could not answer.
         """
-        from ..chat import make_chat_model
+        from ..chat_models import make_chat_model
         from .answering import answer_from_moments
 
         videos = self.store.count()[0]
