@@ -195,29 +195,27 @@ class ChatSession:
             return
         given: list[str] = []
         pending = ""
-        for chunk in self._generate(self._prompt, inputs):
-            pending += chunk
-            *complete, pending = _sentences(pending)
-            for sentence in complete:
-                clean = scaffolding.strip(sentence, system)
-                if clean and self._invents(turn, clean):
-                    answer = self._recover(turn, " ".join(given))
-                    done["answer"] = answer
-                    yield answer.text[len(" ".join(given)):] if given else answer.text
-                    return
-                if clean:
-                    piece = (" " if given else "") + clean
-                    given.append(clean)
-                    yield piece
-        rest = scaffolding.strip(pending, system)
-        if rest and self._invents(turn, rest):
-            answer = self._recover(turn, " ".join(given))
-            done["answer"] = answer
-            yield answer.text[len(" ".join(given)):] if given else answer.text
-            return
-        if rest:
-            yield (" " if given else "") + rest
-            given.append(rest)
+
+        def sentences() -> Iterator[str]:  # the model's answer, a sentence at a time, the rest last
+            nonlocal pending
+            for chunk in self._generate(self._prompt, inputs):
+                pending += chunk
+                *complete, pending = _sentences(pending)
+                yield from complete
+            yield pending
+
+        for sentence in sentences():
+            clean = scaffolding.strip(sentence, system)
+            if not clean:
+                continue
+            if self._invents(turn, clean):  # stop the model's answer here; what follows is recovered
+                kept = " ".join(given)
+                answer = self._recover(turn, kept)
+                done["answer"] = answer
+                yield answer.text[len(kept):] if given else answer.text
+                return
+            yield (" " if given else "") + clean
+            given.append(clean)
         text = " ".join(given).strip()
         if not text:  # nothing but scaffolding: answer from the timeline
             answer = self._recover(turn, "")
