@@ -151,3 +151,11 @@ def test_ask_on_an_empty_library_says_what_to_do(tmp_path, fake_chat):
     library = Library(library_config(tmp_path, embeddings=False), chat_model=fake_chat("unused"))
     with pytest.raises(LibraryError, match="is empty: add videos"):
         library.ask("anything?")
+
+
+def test_default_workers_one_per_core_as_memory_allows():
+    from videochat_text.library.workers import default_workers
+
+    assert default_workers(cpus=2, memory_bytes=24e9) == 2
+    assert default_workers(cpus=16, memory_bytes=8e9) == 5  # ~1.5 GB a worker
+    assert default_workers(cpus=4, memory_bytes=1e9) == 1

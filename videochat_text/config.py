@@ -180,8 +180,8 @@ class LibrarySettings(_Section):
     path: str | None = None
     """The library's SQLite file (null: ``library.sqlite`` in ``cache.dir``)."""
     workers: int = Field(0, ge=0)
-    """Worker processes that describe videos at once on this machine (0: one per two cores, at
-    least one; each worker loads its own models)."""
+    """Worker processes that describe videos at once on this machine (0: one per core, as many as
+    memory holds at ~1.5 GB each; each worker loads its own models)."""
     retries: int = Field(2, ge=0)
     """How often a video is tried again after its worker process (or Ray actor) died on it."""
     top_k: int = Field(10, ge=1)

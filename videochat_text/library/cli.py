@@ -67,7 +67,7 @@ def build_library_app(user_errors: Callable[[Callable[..., Any]], Callable[..., 
             "--modules", "-m", help="Comma-separated modules to run, e.g. speech,objects.")] = None,
         workers: Annotated[Optional[int], typer.Option(
             "--workers", "-w", min=1, help="Worker processes on this machine (default: library.workers, "
-                                           "else one per two cores).")] = None,
+                                           "else one per core, as memory allows).")] = None,
         ray: Annotated[Optional[str], typer.Option(
             "--ray", help="Describe on Ray: 'local' starts one on this machine; HOST:PORT (or 'auto') joins a "
                           "cluster started with `ray start --head`.")] = None,

@@ -101,7 +101,7 @@ class Library:
         as soon as it is done, so an interrupted run keeps them and the next run does the rest.
 
         Args:
-            workers: worker processes on this machine (None: ``library.workers``; 0: one per two cores),
+            workers: worker processes on this machine (None: ``library.workers``; 0: one per core, as memory allows),
                 or Ray actors (0: one per CPU).
             ray: describe on Ray instead: True for a new local Ray, or a cluster address.
             in_process: describe here, one video after another (no worker processes): for
