@@ -172,7 +172,13 @@ def test_long_video_stretches_match_one_pass(speech_clip, tmp_path):
     """Speech and objects over 5 s stretches find what one pass finds, at the same times."""
     one = VideoChat({"cache": {"enabled": False}}).describe(speech_clip)
     split = VideoChat({"cache": {"enabled": False}, "perception": {"segment_s": 5.0}}).describe(speech_clip)
-    assert [e.line() for e in split.by_module("objects")] == [e.line() for e in one.by_module("objects")]
+    # The same detections at the same times; a box may move a pixel: the picture area is found per shot,
+    # from the frames of the shot a stretch holds.
+    assert [e.line(with_boxes=False) for e in split.by_module("objects")] == \
+        [e.line(with_boxes=False) for e in one.by_module("objects")]
+    for a, b in zip(split.by_module("objects"), one.by_module("objects")):
+        for d, e in zip(a.data["detections"], b.data["detections"], strict=True):
+            assert d["label"] == e["label"] and d["box"] == pytest.approx(e["box"], abs=2)
     # Lines spoken at 0.5, 4.3 and 7.3 s: the one crossing the 5 s cut may split, never move.
     said = " ".join(e.data["transcript"] for e in split.by_module("speech")).lower()
     assert "whiskers" in said and "three dollars" in said and "astronaut" in said

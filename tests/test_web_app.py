@@ -45,7 +45,7 @@ def page(browser):
     context.close()
 
 
-REPLY = "The cat is called Whiskers: the speaker says so at 0:00:04.3, while the cat is on screen."
+REPLY = "The cat is called Whiskers. The speaker says so at 0:00:04.3, while the cat is on screen."
 
 
 def _server(tmp_path, reply=None, **settings):
