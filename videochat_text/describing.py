@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from .cache import DescriptionCache, cache_key
 from .config import Settings
-from .errors import VideoChatError
+from .errors import VideoChatError, failure_message
 from .modules import PerceptionModule, create_module, get_module_class, module_names
 from .summary import Summarizer, make_summarizer
 from .timeline import Description, Event, Media, ModuleFailure, ModuleRecord, VideoInfo
@@ -218,11 +218,6 @@ def decode_gap_events(media: Media) -> list[Event]:
     for gap in gaps:
         log.warning("%s: %s (%.1f–%.1f s)", media.info.path, gap.text, gap.start, gap.end)
     return gaps
-
-
-def failure_message(exc: BaseException) -> str:
-    """Our errors already read well; anything else gets its type named."""
-    return str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"
 
 
 def checked(events: list[Event], name: str, info: VideoInfo) -> list[Event]:

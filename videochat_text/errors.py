@@ -64,3 +64,8 @@ class LibraryError(VideoChatError):
     video it does not hold)."""
 
     exit_code = 7
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line for a failure: our errors already read well; anything else gets its type named."""
+    return str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..chat_models import describe_chat_model, make_chat_model, token_counter
 from ..config import Settings
-from ..describing import failure_message
+from ..errors import failure_message
 from ..prompt import RenderedDescription, TokenCounter, load_templates, render_description
 from ..retrieval import TimelineIndex, embeddings_id, entry_text, make_embeddings
 from ..timeline import Description, Event
