@@ -572,8 +572,6 @@ def test_ctrl_c_while_describing_stops_cleanly_and_the_next_start_describes_it(t
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="llama-cpp-python 0.3.36 in the shared venv segfaults in create_chat_completion "
-                          "(videochat-text ask crashes the same way); passes again once that is fixed", strict=False)
 def test_cli_serve_answers_with_the_real_default_chat_model(tmp_path):
     """``videochat-text serve`` as a user starts it, with the packaged local chat model (loaded once)."""
     config = tmp_path / "config.yaml"
