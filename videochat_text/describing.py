@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 from .cache import DescriptionCache, cache_key
 from .config import Settings
 from .errors import VideoChatError, failure_message
-from .modules import PerceptionModule, create_module, get_module_class, module_names
+from .modules import PerceptionModule, create_module, get_module_class
 from .summary import Summarizer, make_summarizer
 from .timeline import Description, Event, Media, ModuleFailure, ModuleRecord, VideoInfo
 from .video import AUDIO_RATE, coverage_gaps, iter_frames, load_audio, probe, sample_interval
@@ -356,7 +356,3 @@ def _add(total: UnitResult, part: UnitResult) -> None:
     total.failures += part.failures
     for stage, seconds in part.timings.items():
         total.timings[stage] = round(total.timings.get(stage, 0.0) + seconds, 3)
-
-
-def registered_modules() -> list[str]:
-    return module_names()

@@ -49,15 +49,6 @@ def prepared(description: Description) -> Prepared:
     return memo["prepared"]
 
 
-@dataclass(frozen=True)
-class Context:
-    """The description text for one question, and the entries it could draw on."""
-
-    text: str
-    nearest: list[int]
-    """Entries nearest in meaning to the question (indices into ``Prepared.entries``), nearest first."""
-
-
 class ContextSelector:
     """Chooses, per question, what of one description the prompt shows."""
 
@@ -86,7 +77,7 @@ class ContextSelector:
         index = self.index()
         return index.search(query, k) if index is not None else []
 
-    def for_question(self, question: str, history: Sequence["BaseMessage"], search_as: str | None = None) -> Context:
+    def for_question(self, question: str, history: Sequence["BaseMessage"], search_as: str | None = None) -> str:
         """The description text for ``question``.
 
         Args:
@@ -96,7 +87,7 @@ class ContextSelector:
         # A follow-up ("and after that?") is searched together with the question before it.
         earlier = [str(m.content) for m in history if m.type == "human"][-1:]
         if self._whole is not None:
-            return Context(self._whole, [])
+            return self._whole
         r = self._settings
         entries = self.prepared.entries
         focus = select_entries(query, entries, self.description.video.duration, index=self.index(), top_k=r.top_k,
@@ -108,4 +99,4 @@ class ContextSelector:
                                 focus=[position[i] for i in focus]).text
         else:
             text = self._render(self.description, entries=entries, focus=focus).text
-        return Context(text, focus)
+        return text

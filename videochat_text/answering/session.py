@@ -119,8 +119,8 @@ class ChatSession:
         return _Turn(question, language, search_as)
 
     def _inputs(self, turn: _Turn) -> dict[str, Any]:
-        context = self._context.for_question(turn.question, self._recent(), search_as=turn.search_as)
-        return {"description": context.text, "history": self._recent(), "question": turn.question}
+        description = self._context.for_question(turn.question, self._recent(), search_as=turn.search_as)
+        return {"description": description, "history": self._recent(), "question": turn.question}
 
     def messages(self, question: str) -> list["BaseMessage"]:
         """Exactly what the model receives for ``question`` (for ``--show-prompt``)."""
