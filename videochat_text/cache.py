@@ -159,7 +159,12 @@ class PartialWork:
 
     def put(self, unit: str, events: list[Event], timings: dict[str, float]) -> None:
         payload = {"events": [e.model_dump(mode="json") for e in events], "timings": timings}
-        atomic_write(self._path(unit), json.dumps(payload).encode("utf-8"))
+        try:
+            atomic_write(self._path(unit), json.dumps(payload).encode("utf-8"))
+        except FileNotFoundError:
+            # Another run of the same video finished and cleared this folder meanwhile: the whole
+            # description is cached now, and saved parts are only there to resume from.
+            log.info("saved work %s was cleared by a run that finished first", self.directory)
 
     def done(self) -> list[str]:
         return sorted(p.stem for p in self.directory.glob("*.json")) if self.directory.is_dir() else []
