@@ -1,7 +1,7 @@
 """From a `Description` to the chat prompt: fenced, timestamped, within a token budget.
 
-Templates are files in the package ``videochat_text/prompts/`` (importable as
-``videochat_text.prompts``); the description is always a template *variable*, so
+Templates are files in ``prompts/`` at the top of the repository (installed as the
+package ``videochat_text.prompts``); the description is always a template *variable*, so
 nothing a video says is ever parsed as template text. Perception text is
 untrusted: it is fenced in ``<video_description>`` tags, any such tag inside it
 is neutralized so a transcript cannot close the fence, and a sentence that reads

