@@ -189,7 +189,7 @@ class Grounds:
                 grounds.add(entry.text)
         if description.summary is not None:
             grounds.words |= _words(description.summary.text)
-        labels = {str(d.get("label", "")) for e in description.events for d in e.data.get("detections", [])}
+        labels = {d.label for e in description.events for d in e.detections}
         grounds.words |= _words(" ".join(labels | {e.module for e in description.events}))
         return grounds
 

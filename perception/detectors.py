@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from videochat_text.detections import Detection, detection
+from videochat_text.detections import Detection
 from videochat_text.errors import ModuleLoadError
 from videochat_text.weights import configured_path, local_path, packaged_file
 
@@ -183,7 +183,7 @@ def detections_from_ssd(rows: np.ndarray, n_images: int, sizes: tuple[int, int] 
         if score < min_score or not 0 <= i < n_images:
             continue
         label = TF_COCO_LABELS.get(int(class_id), f"class {int(class_id)}")
-        per_image[i].append(detection(label, score, _box(x1, y1, x2, y2, *sizes[i])))
+        per_image[i].append(Detection(label=label, score=score, box=_box(x1, y1, x2, y2, *sizes[i])))
     return per_image
 
 
@@ -194,5 +194,5 @@ def detections_from_yolo(result: Any, size: tuple[int, int]) -> list[Detection]:
         return []
     h, w = result.orig_shape
     xyxyn = boxes.xyxy.cpu().numpy() / np.array([w, h, w, h], dtype=np.float32)
-    return [detection(result.names[int(c)], s, _box(*xy, *size))
+    return [Detection(label=result.names[int(c)], score=s, box=_box(*xy, *size))
             for xy, s, c in zip(xyxyn, boxes.conf.cpu().numpy(), boxes.cls.cpu().numpy())]

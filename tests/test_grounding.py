@@ -2,19 +2,20 @@
 
 import pytest
 
-from videochat_text import Event, VideoChat
+from videochat_text import Detection, Event, VideoChat
 from videochat_text.answering.checks import Evidence, answer_polarity, answer_times, check_answer, parse_question
+from videochat_text.payloads import ObjectsData
 
 
-def detection(label: str) -> dict:
-    return {"label": label, "score": 0.9, "box": [0, 0, 10, 10]}
+def detected(label: str) -> ObjectsData:
+    return ObjectsData(detections=[Detection(label=label, score=0.9, box=(0, 0, 10, 10))], frame_size=(640, 480))
 
 
 EVENTS = [
-    Event(start=0.0, end=1.0, module="objects", text="1 person (center)", data={"detections": [detection("person")]}),
-    Event(start=1.0, end=2.0, module="objects", text="1 person (center)", data={"detections": [detection("person")]}),
-    Event(start=4.0, end=5.0, module="objects", text="1 horse (center)", data={"detections": [detection("horse")]}),
-    Event(start=9.0, end=10.0, module="objects", text="1 horse (left)", data={"detections": [detection("horse")]}),
+    Event(start=0.0, end=1.0, module="objects", text="1 person (center)", data=detected("person")),
+    Event(start=1.0, end=2.0, module="objects", text="1 person (center)", data=detected("person")),
+    Event(start=4.0, end=5.0, module="objects", text="1 horse (center)", data=detected("horse")),
+    Event(start=9.0, end=10.0, module="objects", text="1 horse (left)", data=detected("horse")),
     Event(start=6.0, end=8.0, module="captions", text="a red bicycle leaning on a wall"),
     Event(start=6.1, end=7.4, module="speech", text='"The photographer works for a newspaper."'),
     # a spoken word is not a sighting

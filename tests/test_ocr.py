@@ -32,9 +32,9 @@ def read(sign_clip):
 def test_text_on_screen_is_read_with_its_place_and_time(read):
     first = read[0]
     assert (first.start, first.end) == (0.0, pytest.approx(3.0, abs=0.05))
-    words = first.data["detections"][0]["label"].replace(" ", "").lower()
+    words = first.detections[0].label.replace(" ", "").lower()
     assert "freshcoffee" in words and "$3" in words, first.text
-    x1, y1, x2, y2 = first.data["detections"][0]["box"]
+    x1, y1, x2, y2 = first.detections[0].box
     assert 0 <= x1 < 80 and 0 <= y1 < 80 and x2 < 400 and y2 < 120  # where it was drawn, in video pixels
     assert first.text.endswith("(top left)")
 
@@ -57,7 +57,7 @@ def test_annotated_frames_show_the_text_boxes(sign_clip, tmp_path):
 
     vc = VideoChat({"cache": {"enabled": False}, "perception": {"modules": ["ocr"]}, "summary": {"backend": "merge"}})
     description = vc.describe(sign_clip)
-    labels = {box["label"] for boxes in boxes_by_time(description).values() for box in boxes}
+    labels = {box.label for boxes in boxes_by_time(description).values() for box in boxes}
     assert any("coffee" in label for label in labels)
     assert [p.name for p in annotate(sign_clip, description, tmp_path)] == ["0000000.000s.jpg", "0000006.000s.jpg"]
 

@@ -202,7 +202,7 @@ def test_a_spoken_order_in_another_language_is_withheld_and_the_ordinary_line_ke
     order = [e for e in speech if e.start >= 3.5]
     ordinary = [e for e in speech if e.end < 3.5]
     words = SPOKEN[language][2]
-    assert {e.data["language"] for e in speech} == {language}
+    assert {e.data.language for e in speech} == {language}
     assert ordinary and any(w in e.text.lower() for e in order for w in words)  # transcribed; the description keeps it
     shown = VideoChat(_multilingual()).render(description).text
     assert WITHHELD in shown and not any(w in shown.lower() for w in words)

@@ -30,6 +30,8 @@ _EXPORTS = {
     "PerceptionModule": "modules",
     "register_module": "modules",
     "unregister_module": "modules",
+    "Detection": "detections",
+    "DetectionsData": "payloads",
     "Description": "timeline",
     "Event": "timeline",
     "Frame": "timeline",
@@ -67,8 +69,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .answering import Answer, AnswerStream, ChatSession, Citation
     from .config import Settings, load_settings
+    from .detections import Detection
     from .errors import (ChatModelError, ConfigError, ModuleLoadError, PromptError, UnknownModuleError,
                          VideoChatError, VideoOpenError)
     from .modules import ModuleSettings, PerceptionModule, register_module, unregister_module
+    from .payloads import DetectionsData
     from .timeline import Description, Event, Frame, Media, ModuleFailure, Summary, VideoInfo, format_timestamp
     from .videochat import VideoChat

@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from .detections import boxes_text
+from .detections import Detection, boxes_text
+from .payloads import DetectionsData, EventData, SpeechData
 
 if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
     import numpy as np
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when descriptions change shape or content for the same input: old cache entries then miss.
 5: events carry ids, merged timeline entries the ids they came from (``sources``); one detection
-shape (``score``); descriptions record their modules' evidence and label sets."""
+shape (``score``); descriptions record their modules' evidence and label sets.
+6: event data is a typed payload naming its ``kind`` (`videochat_text.payloads`); a track's
+label and boxes, a drawn shot's share and a speech sentence's words are fields of it."""
 
 
 def format_timestamp(seconds: float, *, srt: bool = False) -> str:
@@ -150,9 +153,10 @@ class Event(BaseModel):
     """Registry name of the module that made it, e.g. ``"objects"``."""
     text: str
     """How the observation reads, e.g. ``2 people (left, center)``."""
-    data: dict[str, Any] = Field(default_factory=dict)
-    """Structured results: ``detections`` (`videochat_text.detections`: label, score, box in display
-    pixels), speech ``words``, …"""
+    data: EventData = Field(default_factory=dict)
+    """Structured results: a typed payload (`videochat_text.payloads`: detections with label,
+    score and box in display pixels; a speech sentence's transcript, words and speaker; …), or a
+    plugin's plain-JSON dict."""
     id: str = ""
     """Unique within its `Description` (``speech-3``: the module's third event in time order);
     given by the `Description` when a module leaves it empty. Prompts, retrieval and
@@ -173,19 +177,35 @@ class Event(BaseModel):
 
     @field_validator("data")
     @classmethod
-    def _check_json(cls, data: dict[str, Any]) -> dict[str, Any]:
+    def _check_json(cls, data: EventData) -> EventData:
         # Plugins must hand over plain JSON values (no numpy scalars) so that a
         # description always round-trips through the cache unchanged.
-        try:
-            json.dumps(data, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"event data must be plain JSON values: {exc}") from None
+        if isinstance(data, dict):
+            try:
+                json.dumps(data, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"event data must be plain JSON values: {exc}") from None
         return data
+
+    @property
+    def detections(self) -> tuple[Detection, ...]:
+        """What it found in the picture (any module's `DetectionsData`), else none."""
+        return self.data.detections if isinstance(self.data, DetectionsData) else ()
+
+    @property
+    def transcript(self) -> str | None:
+        """What was said, for a speech sentence (`SpeechData`); else None."""
+        return self.data.transcript if isinstance(self.data, SpeechData) else None
+
+    @property
+    def speaker(self) -> str | None:
+        """Who said it (``S1``), for a speech sentence with a speaker label; else None."""
+        return self.data.speaker if isinstance(self.data, SpeechData) else None
 
     def line(self, *, with_boxes: bool = True) -> str:
         """Render as ``[0:00:02.0–0:00:04.5] module: text``, boxes appended if any."""
         text = self.text
-        boxes = boxes_text(self.data.get("detections") or []) if with_boxes else ""
+        boxes = boxes_text(self.detections) if with_boxes else ""
         if boxes:
             text = f"{text} — boxes: {boxes}"
         return f"[{format_timestamp(self.start)}–{format_timestamp(self.end)}] {self.module}: {text}"
@@ -232,7 +252,7 @@ class ModuleRecord(BaseModel):
     """What its events are evidence of: ``seen``, ``pictured``, ``read``, ``heard`` or None
     (`videochat_text.modules.Evidence`)."""
     vocabulary: list[str] | None = None
-    """Every label it can put in ``data["detections"]`` (None: open-ended or unknown)."""
+    """Every label it can put in its events' `Event.detections` (None: open-ended or unknown)."""
 
 
 class Description(BaseModel):
@@ -373,8 +393,7 @@ def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Ev
 
     Per-frame detections repeat every sample; a reader (and a prompt) needs
     "0:00–0:08 one person (center)" once, not eight times. The first event's data
-    is kept; ``data["merged"]`` counts how many events the span stands for, and
-    ``sources`` lists their ids.
+    is kept; ``sources`` lists the ids of the events the span stands for.
     """
     merged: list[Event] = []
     open_by_module: dict[str, int] = {}
@@ -383,10 +402,8 @@ def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Ev
         if i is not None:
             last = merged[i]
             if last.text == event.text and event.start - last.end <= max_gap_s:
-                count = last.data.get("merged", 1) + 1
                 merged[i] = last.model_copy(
-                    update={"end": max(last.end, event.end), "data": {**last.data, "merged": count},
-                            "sources": (*last.ids, *event.ids)}
+                    update={"end": max(last.end, event.end), "sources": (*last.ids, *event.ids)}
                 )
                 continue
         open_by_module[event.module] = len(merged)

@@ -6,7 +6,7 @@ A small chat model reads "1 horse (center)" in the description and still answers
 something was said, or "what is said at 0:06?" with its own instructions. These
 kinds of question — *is there a X?*, *when is the X seen?*, *what is said at T?* —
 have an answer in the timeline itself: the labelled detections
-(``data["detections"]``), the captions and the transcript. `Evidence` indexes
+(`Event.detections`), the captions and the transcript. `Evidence` indexes
 them once per description; `check_answer` keeps the model's answer when it
 agrees with them and otherwise answers from them, with the times.
 
@@ -162,7 +162,7 @@ class Evidence:
         for event in events:
             role = roles.get(event.module)
             if role in ("seen", "pictured"):
-                labels = {str(d.get("label", "")).lower() for d in event.data.get("detections") or []}
+                labels = {d.label.lower() for d in event.detections}
                 for label in labels - {""}:
                     self._by_label.setdefault(label, []).append(Sighting(event.start, event.end, (event.module,)))
             if role == "pictured":
@@ -307,8 +307,8 @@ def _check_said_at(question: Question, answer: str, evidence: Evidence, language
     lines = evidence.said_near(question.time)
     if not lines or any(_quotes(answer, line.text) for line in lines):
         return None
-    return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.data.get("speaker") or "",
-                           text=line.data.get("transcript") or _unquoted(line.text)) for line in lines)
+    return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.speaker or "",
+                           text=line.transcript or _unquoted(line.text)) for line in lines)
 
 
 def _words(text: str) -> set[str]:

@@ -259,8 +259,8 @@ class ChatSession:
             return Answer(text=text, citations=[], path="extractive")
         entry = best[0]
         if self._context.prepared.roles.get(entry.module) == "heard":
-            quote = entry.data.get("transcript") or entry.text.strip('"')
-            text = phrase("says", turn.language, time=clock(entry.start), who=entry.data.get("speaker") or "", text=quote)
+            quote = entry.transcript or entry.text.strip('"')
+            text = phrase("says", turn.language, time=clock(entry.start), who=entry.speaker or "", text=quote)
         else:
             text = phrase("shows", turn.language, time=clock(entry.start), text=entry.text)
         # The model could not answer without inventing: say so, and show the closest moment.

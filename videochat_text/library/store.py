@@ -170,7 +170,7 @@ class LibraryStore:
             self._db.executemany(
                 'INSERT INTO entries (video_id, event_ids, start, "end", module, text, data, embedding)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(video_id, json.dumps(list(e.ids)), e.start, e.end, e.module, e.text, json.dumps(e.data), blob)
+                [(video_id, json.dumps(list(e.ids)), e.start, e.end, e.module, e.text, json.dumps(e.model_dump(mode="json")["data"]), blob)
                  for e, blob in zip(entries, blobs)],
             )
 
