@@ -599,14 +599,18 @@ def test_cli_serve_answers_with_the_real_default_chat_model(tmp_path):
         server.process.wait(10)
 
 
-def test_answers_carry_their_citations_as_in_ask_format_json():
+def test_api_citations_carry_the_event_ids_they_stand_for():
     from videochat_text.answering import Answer, Citation
     from videochat_text.serve.sessions import answer_fields
 
-    cited = Answer(text=" Whiskers. ", citations=[Citation(start=4.3, end=7.1, module="speech",
-                                                            text='"My cat is called whiskers."', event_ids=("speech-2",))])
+    cited = Answer(text=" Whiskers. ", citations=[
+        Citation(start=4.3, end=7.1, module="speech", text='"My cat is called whiskers."', event_ids=("speech-2",)),
+        Citation(start=1.0, end=2.0, module="objects", text="cat", event_ids=("objects-1", "objects-4"), video="v1")])
     assert answer_fields(cited) == {"answer": "Whiskers.", "citations": [
-        {"start": 4.3, "end": 7.1, "module": "speech", "text": '"My cat is called whiskers."'}]}
+        {"start": 4.3, "end": 7.1, "module": "speech", "text": '"My cat is called whiskers."',
+         "event_ids": ["speech-2"], "video": None},
+        {"start": 1.0, "end": 2.0, "module": "objects", "text": "cat", "event_ids": ["objects-1", "objects-4"],
+         "video": {"id": "v1", "name": "v1"}}]}
 
 
 def test_two_workers_describe_two_videos_at_once(tmp_path, gate):
@@ -708,43 +712,3 @@ def test_serve_benchmark_reports_no_errors_and_no_mixed_answers():
         assert run["answered"] == run["requests"] and run["errors"] == run["mixed"] == 0
     assert report["uploads"]["described"] == report["uploads"]["distinct_ids"] == 1
     assert report["uploads"]["peak_rss_mb"] > 100
-
-
-def test_the_local_model_answers_one_question_at_a_time_and_none_is_lost(tmp_path, gate):
-    """llama.cpp cannot generate two answers at once: the server queues them (a stand-in of the same
-    type name records how many generations overlap)."""
-
-    from typing import ClassVar
-
-    class ChatLlamaCpp(EchoChatModel):  # the name the server recognises the local model by
-        running: ClassVar[int] = 0
-        most: ClassVar[int] = 0
-
-        def _stream(self, *args, **kwargs):
-            type(self).running += 1
-            type(self).most = max(type(self).most, type(self).running)
-            try:
-                yield from super()._stream(*args, **kwargs)
-            finally:
-                type(self).running -= 1
-
-    gate.opened.set()
-    app = _app(tmp_path, chat_model=ChatLlamaCpp(delay_s=0.01), perception={"modules": ["gate"]})
-    demo = Path(__file__).parents[1] / "examples" / "demo.mp4"
-    with LiveServer(app) as server:
-        video_id = httpx.post(f"{server.url}/api/videos", files={"file": ("demo.mp4", demo.read_bytes())}).json()["id"]
-        while httpx.get(f"{server.url}/api/videos/{video_id}").json()["status"] != "done":
-            time.sleep(0.05)
-
-        async def ask(n: int, stream: bool) -> str:
-            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                response = await http.post(f"/api/videos/{video_id}/ask", json={"question": f"question {n}"},
-                                           headers={"Accept": "text/event-stream"} if stream else {})
-                return (_last_event(response.text) if stream else response.json())["answer"]
-
-        async def everyone():
-            return await asyncio.gather(*(ask(n, n % 2 == 0) for n in range(8)))
-
-        answers = asyncio.run(everyone())
-    assert answers == [f"echo: question {n}" for n in range(8)]
-    assert ChatLlamaCpp.most == 1
