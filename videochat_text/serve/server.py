@@ -16,6 +16,7 @@ from ..timeline import Description
 from ..videochat import VideoChat
 from .jobs import DescribeQueue, Job
 from .model_queue import ModelQueue, Ticket
+from .quota import StorageQuota
 from .sessions import Conversation, SessionStore, answer_fields
 from .store import VideoStore
 
@@ -26,6 +27,7 @@ class Server:
         self.videochat = videochat
         s = settings.serve
         self.store = VideoStore(s.data_dir or Path(settings.cache.dir).expanduser() / "uploads")
+        self.quota = StorageQuota(self.store.directory, s.max_storage_gb)
         self.queue = DescribeQueue(videochat, workers=s.workers)
         self.sessions = SessionStore(max_sessions=s.max_sessions, ttl_s=s.session_ttl_s, turns=s.session_turns)
         self.answers = ModelQueue(workers=s.answers_at_once, max_waiting=s.max_queued_questions,
