@@ -65,6 +65,14 @@ async def wait_described(client: httpx.AsyncClient, video_id: str, timeout_s: fl
         await asyncio.sleep(0.1)
 
 
+async def described_demo(url: str) -> str:
+    """The demo clip uploaded and described; its id."""
+    async with httpx.AsyncClient(base_url=url, timeout=600) as client:
+        video_id = (await client.post("/api/videos", files={"file": (DEMO.name, DEMO.read_bytes())})).json()["id"]
+        assert (await wait_described(client, video_id))["status"] == "done"
+        return video_id
+
+
 async def one_client(client: httpx.AsyncClient, video_id: str, n: int, questions: int, stream: bool,
                      expect_echo: bool) -> tuple[list[float], int, int]:
     """Latencies, errors, and answers that were not this client's."""
@@ -211,13 +219,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = {"cache": {"dir": f"{tmp}/cache"}, "serve": {"workers": args.workers, "max_sessions": 1000}}
         with ServerProcess(settings) as server:
-            async def setup() -> str:
-                async with httpx.AsyncClient(base_url=server.url, timeout=600) as client:
-                    video_id = (await client.post("/api/videos", files={"file": (DEMO.name, DEMO.read_bytes())})).json()["id"]
-                    assert (await wait_described(client, video_id))["status"] == "done"
-                    return video_id
-
-            video_id = asyncio.run(setup())
+            video_id = asyncio.run(described_demo(server.url))
             say("Questions about one described video, echo chat model (the time is the server's overhead):")
             for clients, questions in [(1, args.sequential), (args.clients, args.questions)]:
                 for stream in (False, True):
@@ -255,13 +257,7 @@ def main() -> None:
 def queued_report(settings: dict, waiting: int, over: int, say) -> dict:
     queue_settings = {**settings, "serve": {**settings["serve"], "max_queued_questions": waiting}}
     with ServerProcess(queue_settings, word_delay_s=0.02) as server:
-        async def setup() -> str:
-            async with httpx.AsyncClient(base_url=server.url, timeout=600) as client:
-                video_id = (await client.post("/api/videos", files={"file": (DEMO.name, DEMO.read_bytes())})).json()["id"]
-                assert (await wait_described(client, video_id))["status"] == "done"
-                return video_id
-
-        video_id = asyncio.run(setup())
+        video_id = asyncio.run(described_demo(server.url))
         q = asyncio.run(queued_load(server.url, video_id, waiting, over))
     say(f"{q['questions']} questions at once to a one-at-a-time model (serve.max_queued_questions={waiting}): "
         f"{q['outcomes']} in {q['wall_s']:.1f} s; meanwhile:")

@@ -754,7 +754,7 @@ def test_serve_benchmark_reports_no_errors_and_no_mixed_answers():
 
     script = Path(__file__).parents[1] / "benchmarks" / "serve.py"
     result = subprocess.run([sys.executable, str(script), "--sequential", "3", "--clients", "3", "--questions", "2",
-                             "--uploads", "1",
+                             "--uploads", "1", "--queued", "20", "--over", "10",
                              "--json"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
@@ -763,3 +763,6 @@ def test_serve_benchmark_reports_no_errors_and_no_mixed_answers():
         assert run["answered"] == run["requests"] and run["errors"] == run["mixed"] == 0
     assert report["uploads"]["described"] == report["uploads"]["distinct_ids"] == 1
     assert report["uploads"]["peak_rss_mb"] > 100
+    queued = report["queued"]  # every question answered or refused with 429, none lost
+    assert set(queued["outcomes"]) <= {"answered", "429"} and sum(queued["outcomes"].values()) == 31
+    assert {"health", "listing", "status", "description", "media"} == set(queued["routes"])
