@@ -21,6 +21,7 @@ _EXPORTS = {
     "ConfigError": "errors",
     "ModuleLoadError": "errors",
     "PromptError": "errors",
+    "QuestionError": "errors",
     "UnknownModuleError": "errors",
     "VideoChatError": "errors",
     "VideoOpenError": "errors",
@@ -67,8 +68,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .answering import Answer, AnswerStream, ChatSession, Citation
     from .config import Settings, load_settings
-    from .errors import (ChatModelError, ConfigError, ModuleLoadError, PromptError, UnknownModuleError,
-                         VideoChatError, VideoOpenError)
+    from .errors import (ChatModelError, ConfigError, ModuleLoadError, PromptError, QuestionError,
+                         UnknownModuleError, VideoChatError, VideoOpenError)
     from .modules import ModuleSettings, PerceptionModule, register_module, unregister_module
     from .timeline import Description, Event, Frame, Media, ModuleFailure, Summary, VideoInfo, format_timestamp
     from .videochat import VideoChat
