@@ -76,7 +76,8 @@ MAX_SAMPLING_FOR_NO_S = 3.0
 """Not detecting something is only reported when frames were sampled at least this often."""
 
 _THING = r"(?:(?:an?|any|some|the)\s+)?(?P<thing>[a-z][a-z -]{1,40}?)"
-_WHERE = r"(?:\s+(?:in|on|inside)\s+(?:the|this)\s+(?:video|clip|footage|scene|picture|frames?))?"
+_WHERE = (r"(?:\s+(?:around|here|there|anywhere|at\s+all|too|(?:in|on|inside)\s+(?:the|this)\s+"
+          r"(?:video|clip|footage|scene|picture|frames?)))*")
 _PRESENCE = [
     re.compile(rf"^(?:is|are|was|were)\s+there\s+{_THING}{_WHERE}$"),
     re.compile(rf"^any\s+(?P<thing>[a-z][a-z -]{{1,40}}?){_WHERE}$"),

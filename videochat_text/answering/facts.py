@@ -110,6 +110,12 @@ _ATTRIBUTE_WORDS = {
 """Words for an attribute no built-in module reports (colour, material, age, mood, size), in English,
 Spanish, French, German and Chinese, each under one English concept."""
 
+KINDS_OF_PEOPLE = frozenset("""woman women man men lady ladies guy guys child children kid kids boy boys girl girls
+baby babies teenager teenagers mujer mujeres hombre hombres niño niña niños niñas chico chica femme femmes homme hommes
+enfant enfants garçon garçons fille filles frau frauen mann männer kind kinder junge mädchen""".split())
+"""Kinds of person no built-in module tells apart (a detector reports "person"): stated only if an
+entry names them, like an attribute."""
+
 ATTRIBUTES: dict[str, str] = {word: concept for concept, words in _ATTRIBUTE_WORDS.items() for word in words.split()}
 """Attribute word → its concept (``rouge`` → ``red``)."""
 _CJK_ATTRIBUTES = sorted((w for w in ATTRIBUTES if re.match(r"[\u3400-\u9fff]", w)), key=len, reverse=True)
@@ -132,7 +138,7 @@ def attributes_in(text: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Fact:
     kind: str
-    """``number``, ``time`` (a clock time), ``name`` or ``attribute``."""
+    """``number``, ``time`` (a clock time), ``name``, ``attribute`` or ``kind`` (of person)."""
     text: str
     """As written in the answer."""
 
@@ -157,10 +163,23 @@ def facts_in(text: str) -> list[Fact]:
         for word in words:
             clean = word.strip("'’-")
             if clean[:1].isupper() and clean.lower() not in COMMON_CAPITALIZED and clean.lower() not in NUMBER_WORDS:
-                if clean.lower() not in ATTRIBUTES:
+                if clean.lower() not in ATTRIBUTES and clean.lower() not in KINDS_OF_PEOPLE:
                     facts.append(Fact("name", clean))
     facts += [Fact("attribute", word) for word in attributes_in(text).values()]
+    facts += [Fact("kind", word) for word in dict.fromkeys(_kinds_stated(text))]
     return facts
+
+
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|pas|nicht|kein\w*|ningún|ninguna?|ni)\b|n['’]t\b", re.I)
+
+
+def _kinds_stated(text: str) -> list[str]:
+    """Kinds of person named in sentences that do not deny them ("does not tell men, women … apart")."""
+    found = []
+    for sentence in re.split(r"(?<=[.!?;。！？])\s*", text):
+        if not _NEGATION.search(sentence):
+            found += [w for w in _WORD.findall(sentence) if w.lower() in KINDS_OF_PEOPLE]
+    return found
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,8 @@ class Corpus:
     def supports(self, fact: Fact, slack_s: float = 2.0) -> bool:
         if fact.kind == "attribute":
             return ATTRIBUTES.get(fact.text.lower(), ATTRIBUTES.get(fact.text)) in self.attributes
+        if fact.kind == "kind":
+            return fact.text.lower() in self.words
         if fact.kind == "name":
             word = fact.text.lower()
             return word in self.words or word.rstrip("s") in self.words or f"{word}s" in self.words

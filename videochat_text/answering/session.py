@@ -265,8 +265,9 @@ class ChatSession:
         again = review(turn.search_as, retried, evidence, turn.language) or Review("keep") if retried else None
         if retried and again is not None and again.action in ("keep", "attach") and not self._flaw(turn, retried):
             return self._with_evidence(turn, retried, "retried", again)
-        if found.action == "withhold":  # what the modules found, in place of what no entry holds
-            return self._cited(turn, found.text, "extractive", found.sightings, check=False)
+        for withheld in (found, again):  # what the modules found, in place of what no entry holds
+            if withheld is not None and withheld.action in ("withhold", "replace"):
+                return self._cited(turn, withheld.text, "extractive", withheld.sightings, check=False)
         return self._extractive(turn, "")
 
     def _with_evidence(self, turn: _Turn, text: str, path: str, found: Review) -> Answer:
@@ -297,7 +298,7 @@ class ChatSession:
         question_facts = Corpus.of([], [turn.question, turn.search_as, history])
         names = turn.language in NAMES_CAPITALISED
         missing = [f for f in unsupported(text, self._corpus, names=names)
-                   if f.kind == "attribute" or not question_facts.supports(f)]
+                   if f.kind in ("attribute", "kind") or not question_facts.supports(f)]
         if missing:
             log.info("answer %r states %s, found in no entry", text, ", ".join(f.text for f in missing))
         return [f"{f.kind} {f.text!r}" for f in missing]
