@@ -123,6 +123,9 @@ class Question:
     """``said_at``: the time asked about, in seconds."""
     asked: str = ""
     """The thing as the question names it (``women``)."""
+    qualified: bool = False
+    """The question says more than the label ("a dog in the kitchen"): a detection neither confirms
+    nor denies it, so only a "yes" to a thing no entry names is withheld."""
     relation: Relation = "exact"
     """How the asked word stands to the label: the label itself, a word for the same thing (or a
     broader one), or a narrower kind of it (a woman is a person; a person need not be a woman)."""
@@ -148,12 +151,19 @@ def parse_question(question: str) -> Question | None:
             match = pattern.match(text)
             if match:
                 asked = re.sub(r"\s+", " ", match.group("thing").strip())
-                if len(asked.split()) > 3 or _RELATION.intersection(asked.split()):
-                    return None  # "a cat on the table": more than a label can say
+                words = asked.split()
+                qualified = next((i for i, w in enumerate(words) if w in _RELATION), None)
+                if qualified is not None:  # "a cat on the table": more than a label can say
+                    if kind != "presence" or qualified == 0:
+                        return None
+                    asked = " ".join(words[:qualified])  # only a "yes" no entry supports is looked at
+                if len(asked.split()) > 3:
+                    return None
                 thing, relation = label_for(asked)
                 forms = [asked, singular(asked)] + ([thing] if relation != "narrower" else
                                                     [_NARROW_FORMS.get(asked, asked)])
-                return Question(kind, thing, tuple(dict.fromkeys(forms)), asked=asked, relation=relation)
+                return Question(kind, thing, tuple(dict.fromkeys(forms)), asked=asked, relation=relation,
+                                qualified=qualified is not None)
     return None
 
 
@@ -350,6 +360,9 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
 def _review_presence(question: Question, answer: str, evidence: Evidence, seen: list[Sighting],
                      language: str) -> Review:
     said = answer_polarity(answer)
+    if question.qualified:
+        unnamed = said is True and not seen and not evidence.mentions(question)
+        return Review("withhold", _absent_sentence(question, evidence, language)) if unnamed else Review("keep")
     if seen:
         if said is True:
             return Review("keep", sightings=seen)
