@@ -46,8 +46,16 @@ COMMON_CAPITALIZED = frozenset(
     seconds second minutes minute hours hour at around near between start end beginning additionally
     furthermore moreover currently generally typically usually probably perhaps maybe actually certainly
     indeed specifically clearly apparently unknown none all both each some many several just only
-    people person man woman men women someone""".split())
-"""Words a sentence may start with (or the description's own vocabulary) that are not names."""
+    people person man woman men women someone
+    el la los las un una unos unas sí si en de del al hay es está están se lo que qué cuándo dónde quién cómo cuál
+    según vídeo durante después antes también pero porque por para con sin sobre sí no ella él ellos
+    le les une des du au aux il elle ils elles oui non dans selon pendant après avant aussi mais parce pour avec
+    sans sur vidéo est sont ce cette ces qui quoi quand où comment quel quelle on nous vous je à ça
+    il lo gli uno sì della nel nella dopo prima anche perché sono questo questa
+    o os um uma sim não na no da do em depois também porque com sem sobre este esta
+    de het een ja nee niet en in op van met voor na ook maar omdat dit deze zij hij""".split())
+"""Words a sentence may start with (or the description's own vocabulary) that are not names, in
+English, Spanish, French, Italian, Portuguese and Dutch (where only names are capitalised)."""
 
 
 _ATTRIBUTE_WORDS = {
