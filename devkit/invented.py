@@ -271,6 +271,7 @@ _NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|n't|pas|nicht|kein\w*
 
 def attributes_of(text: str) -> set[str]:
     """The attribute concepts ``text`` states (`ATTRIBUTE_WORDS`)."""
+    text = re.sub(r"\b(?:years?|months?|weeks?|days?)\s+old\b", " ", text, flags=re.IGNORECASE)  # an age: a number
     return {_ATTRIBUTE[m.group(1).lower()] for m in _ATTRIBUTE_RE.finditer(text)}
 
 

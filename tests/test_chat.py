@@ -106,3 +106,23 @@ def test_real_light_model_is_a_named_option(described):
     vc = VideoChat({"cache": {"enabled": False}, "chat": {"model": "packaged-smollm2"}})
     assert "SmolLM2" in vc.chat_model_name()
     assert "whiskers" in vc.ask(described, "What is the cat's name?").text.lower()
+
+
+@pytest.mark.slow
+def test_the_embedded_model_no_longer_gives_the_question_back(media_dir):
+    """Issue 22: "Where should I lock my bike?" came back as itself with the 0.5B and the 1.5B
+    model. The cause: LangChain's ChatLlamaCpp set llama.cpp's rope_freq_base to 10000 where
+    Qwen2.5 is trained with 1e6. The model itself, not the session's guard, must answer."""
+    import skimage.data
+
+    from devkit.synthetic import Line, Shot, make_clip
+
+    clip = make_clip(media_dir / "bakery.mp4", [Shot(skimage.data.stereo_motorcycle()[0], 4),
+                                                 Shot(skimage.data.coffee(), 4)],
+                     [Line(0.5, "Please lock your bicycle near the bakery."),
+                      Line(4.5, "The red delivery van arrives at three o'clock.")])
+    vc = VideoChat({"cache": {"enabled": False}})
+    session = vc.chat(clip)
+    raw = "".join(session._generate(session._prompt, session._inputs(session._turn("Where should I lock my bike?"))))
+    assert "where should i lock my bike" not in raw.lower()
+    assert vc.chat_model.client.context_params.rope_freq_base == 0.0  # taken from the GGUF file

@@ -134,6 +134,7 @@ _LATIN_ATTRIBUTE = re.compile(r"(?<![\w-])(" + "|".join(sorted((re.escape(w) for
 
 def attributes_in(text: str) -> dict[str, str]:
     """The attributes ``text`` states: concept → the word as written."""
+    text = re.sub(r"\b(?:years?|months?|weeks?|days?)\s+old\b", " ", text, flags=re.I)  # an age is a number
     found = {ATTRIBUTES[m.group(1).lower()]: m.group(1) for m in _LATIN_ATTRIBUTE.finditer(text)}
     rest = text
     for word in _CJK_ATTRIBUTES:  # longest first: 粉红色 before 红
