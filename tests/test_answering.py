@@ -193,3 +193,13 @@ def test_two_speakers_are_shown_to_the_model_as_a_dialogue():
         "Dialogue (who said what, in order):", 'S1: "Hello everyone, my name is Anna."',
         'S2: "Nice to meet you, Anna. I\'m Tom."', 'S1: "I was born in Lisbon, but these days I live in Berlin."'])
     assert dialogue_text(events[:1]) == ""  # one narrator: the timeline lines are enough
+
+
+def test_found_on_the_qa_test_half_a_story_when_and_a_french_opener():
+    """Both seen in the QA run's test half after the rules were written (so not held out since):
+    "When will they see each other?" was answered with the time a person is seen, and a French
+    answer opening with a verb ("Attachez …") had that verb taken for an invented name."""
+    assert parse_when("When will they see each other?") is None
+    entries = [Event(start=0, end=2, module="speech", text='"Please lock your bicycle near the bakery."')]
+    assert unsupported("Attachez votre vélo près de la bakery.", Corpus.of(entries), openers_are_names=False) == []
+    assert [f.text for f in unsupported("Sheila locks it.", Corpus.of(entries))] == ["Sheila"]

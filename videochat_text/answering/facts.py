@@ -160,7 +160,7 @@ def numbers_in(text: str) -> set[float]:
     return found
 
 
-def facts_in(text: str) -> list[Fact]:
+def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
     """The specific facts an answer states: its numbers, clock times, names and attributes."""
     facts = [Fact("time", m.group()) for m in re.finditer(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?!\d)", text)]
     without_times = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?!\d)", " ", text)
@@ -169,7 +169,7 @@ def facts_in(text: str) -> list[Fact]:
               if w.lower() in NUMBER_WORDS and w.lower() not in ("one", "half")]  # "one of", "one person": too common
     for sentence in re.split(r"(?<=[.!?:;])\s+|\n+", text):
         words = _WORD.findall(sentence)
-        for word in words:
+        for word in words[0 if openers_are_names else 1:]:
             clean = word.strip("'’-")
             if clean[:1].isupper() and clean.lower() not in COMMON_CAPITALIZED and clean.lower() not in NUMBER_WORDS:
                 if clean.lower() not in ATTRIBUTES and clean.lower() not in KINDS_OF_PEOPLE:
@@ -230,9 +230,16 @@ class Corpus:
         return bool(numbers_in(fact.text) & self.numbers)
 
 
-def unsupported(answer: str, corpus: Corpus, *, names: bool = True) -> list[Fact]:
-    """The facts in ``answer`` that the corpus does not contain."""
-    return [f for f in facts_in(answer) if (names or f.kind != "name") and not corpus.supports(f)]
+def unsupported(answer: str, corpus: Corpus, *, names: bool = True, openers_are_names: bool = True) -> list[Fact]:
+    """The facts in ``answer`` that the corpus does not contain.
+
+    Args:
+        names: check capitalised words as names at all (not in German or Chinese answers).
+        openers_are_names: a sentence's first word may be a name (English: its openers are
+            listed; French or Spanish answers often open with a verb, "Attachez …").
+    """
+    return [f for f in facts_in(answer, openers_are_names=openers_are_names)
+            if (names or f.kind != "name") and not corpus.supports(f)]
 
 
 def clock(seconds: float) -> str:

@@ -297,7 +297,7 @@ class ChatSession:
         history = " ".join(str(m.content) for m in self._recent() if m.type == "human")
         question_facts = Corpus.of([], [turn.question, turn.search_as, history])
         names = turn.language in NAMES_CAPITALISED
-        missing = [f for f in unsupported(text, self._corpus, names=names)
+        missing = [f for f in unsupported(text, self._corpus, names=names, openers_are_names=turn.language == "en")
                    if f.kind in ("attribute", "kind") or not question_facts.supports(f)]
         if missing:
             log.info("answer %r states %s, found in no entry", text, ", ".join(f.text for f in missing))

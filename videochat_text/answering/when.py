@@ -32,6 +32,8 @@ _VERBS = {
     "read": r"written|read|displayed|sign|caption",
     "any": r"happen(?:s|ed)?|occur(?:s|red)?|in\s+the\s+(?:video|clip)",
 }
+_STORY_TIME = re.compile(r"\b(?:will|shall|going\s+to|gonna|would)\b", re.I)
+""""When will they see each other?" asks when something happens in the story (Monday), not in the video."""
 _KIND_ROLES = {"said": ("heard",), "seen": ("seen", "pictured"), "read": ("read",)}
 _FILLER = re.compile(
     r"\b(?:when|what|time|point|moment|second|minute|how|far|long|soon|into|which|part|the|video|clip|in|at|is|are"
@@ -49,7 +51,7 @@ class WhenQuestion:
 
 def parse_when(question: str) -> WhenQuestion | None:
     """A single question asking when in the video something is said, shown, read or happens; else None."""
-    if is_compound(question):
+    if is_compound(question) or _STORY_TIME.search(question):
         return None
     text = question.strip().rstrip("?!. ")
     if not _ASKS_A_MOMENT.search(text):
