@@ -34,7 +34,7 @@ def repeats_question(answer: str, question: str) -> bool:
     a, q = _normal(answer), _normal(question)
     if not a or says_not_told(answer):
         return False
-    if difflib.SequenceMatcher(None, a, q).ratio() >= 0.85:
+    if difflib.SequenceMatcher(None, a, q).ratio() >= 0.9:  # the same words, give or take a word
         return True
     if _CJK.search(answer):
         return False  # word sets say nothing for unsegmented text; the ratio above covers it
