@@ -203,3 +203,15 @@ def test_found_on_the_qa_test_half_a_story_when_and_a_french_opener():
     entries = [Event(start=0, end=2, module="speech", text='"Please lock your bicycle near the bakery."')]
     assert unsupported("Attachez votre vélo près de la bakery.", Corpus.of(entries), openers_are_names=False) == []
     assert [f.text for f in unsupported("Sheila locks it.", Corpus.of(entries))] == ["Sheila"]
+
+
+def test_a_yes_restating_the_question_is_an_answer_not_an_echo(described, fake_chat):
+    """Seen in the QA run: "Yes, there is a motorcycle in the video." was taken for the question
+    "Is there a motorcycle in the video?" given back."""
+    assert not repeats_question("Yes, there is a motorcycle in the video.", "Is there a motorcycle in the video?")
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("Yes, there is a cat in the video.")).ask(
+        described, "Is there a cat in the video?")
+    assert (answer.text, answer.path) == ("Yes, there is a cat in the video.", "model")
+    brown = fake_chat("Yes, a brown cat is in the video.", "Yes, the brown cat.")
+    answer = VideoChat(NO_CACHE, chat_model=brown).ask(described, "Is there a cat in the video?")
+    assert answer.text.startswith("Yes: a cat is seen at 0:00:04") and "brown" not in answer.text

@@ -325,7 +325,8 @@ class Review:
     action: Action
     text: str = ""
     """``attach``: the evidence to add after the answer; ``replace``: the answer to give instead;
-    ``withhold``: what to give if asking again does not help (the modules' findings)."""
+    ``withhold`` (and ``keep``, when set): what to give if asking again does not help (the modules'
+    findings)."""
     sightings: list[Sighting] = field(default_factory=list)
     """Where the thing was seen: the entries to cite."""
 
@@ -364,8 +365,9 @@ def _review_presence(question: Question, answer: str, evidence: Evidence, seen: 
         unnamed = said is True and not seen and not evidence.mentions(question)
         return Review("withhold", _absent_sentence(question, evidence, language)) if unnamed else Review("keep")
     if seen:
-        if said is True:
-            return Review("keep", sightings=seen)
+        if said is True:  # kept; if it cannot be shown as it is (it invents beside), the sighting instead
+            return Review("keep", _seen_sentence(question.thing, seen, language, yes=question.relation == "exact"),
+                          seen)
         sentence = _seen_sentence(question.thing, seen, language)
         if said is False and question.relation == "exact":  # "no horse" while a horse was detected
             return Review("withhold", _seen_sentence(question.thing, seen, language, yes=True), seen)

@@ -16,6 +16,7 @@ import re
 from ..detections import singular
 from .citations import content_words, says_not_told
 
+_YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _ABSENT = re.compile(
     r"\b(?:no|not\s+(?:a|an|any)|isn['’]?t\s+(?:a|an|any)|aren['’]?t\s+any|without(?:\s+(?:a|an|any))?)"
@@ -32,8 +33,8 @@ _NOT_THINGS = frozenset("information detail mention evidence indication video de
 def repeats_question(answer: str, question: str) -> bool:
     """Whether the answer is the question given back (or nearly: the same words in the same order)."""
     a, q = _normal(answer), _normal(question)
-    if not a or says_not_told(answer):
-        return False
+    if not a or says_not_told(answer) or _YES_OR_NO.match(answer):
+        return False  # "Yes, there is a motorcycle in the video." answers "Is there a motorcycle …?"
     if difflib.SequenceMatcher(None, a, q).ratio() >= 0.9:  # the same words, give or take a word
         return True
     if _CJK.search(answer):

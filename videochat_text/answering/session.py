@@ -266,7 +266,7 @@ class ChatSession:
         if retried and again is not None and again.action in ("keep", "attach") and not self._flaw(turn, retried):
             return self._with_evidence(turn, retried, "retried", again)
         for withheld in (found, again):  # what the modules found, in place of what no entry holds
-            if withheld is not None and withheld.action in ("withhold", "replace"):
+            if withheld is not None and withheld.text and withheld.action in ("withhold", "replace", "keep"):
                 return self._cited(turn, withheld.text, "extractive", withheld.sightings, check=False)
         return self._extractive(turn, "")
 
