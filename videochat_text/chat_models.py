@@ -158,6 +158,11 @@ def _local_model(settings: ChatSettings) -> "BaseChatModel":
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             seed=settings.seed,
+            # ChatLlamaCpp passes rope_freq_base=10000 unless told: Qwen2.5 is trained with 1e6, and
+            # with 10000 a 1,600-token prompt came back as the question itself (0.5B and 1.5B).
+            # 0 takes both from the GGUF file.
+            rope_freq_base=0.0,
+            rope_freq_scale=0.0,
             verbose=False,
         )
     except Exception as exc:  # llama.cpp reports load failures as ValueError/RuntimeError

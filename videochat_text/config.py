@@ -116,8 +116,9 @@ class ChatSettings(_Section):
     max_retries: int = Field(2, ge=0)
     seed: int = 0
     check_answers: bool = True
-    """Check answers to "is there a X?" and "when is the X seen?" against the detections
-    and captions, and answer from them when the model contradicts them."""
+    """Review answers against the timeline: rules attach what the modules found, answer single
+    "when" questions from it, verify facts and ask again; never a claim of their own. False turns
+    every rule path off: the model's answer as it gives it (cited)."""
     fallback: "ChatSettings | None" = None
     """Another chat model to use when this one fails (e.g. a local model behind a server)."""
 
