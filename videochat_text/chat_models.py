@@ -173,6 +173,8 @@ def _local_model(settings: ChatSettings, states_dir: str | Path | None) -> "Base
             # langchain-community announces its sunset on import; ChatLlamaCpp still works.
             warnings.simplefilter("ignore", DeprecationWarning)
             from langchain_community.chat_models import ChatLlamaCpp
+        import llama_cpp  # noqa: F401  (fail here, with our hint, not deep inside)
+
         from . import local_llama
     except ImportError as exc:
         raise ChatModelError(

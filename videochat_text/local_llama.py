@@ -87,8 +87,7 @@ def load_cpu_backend(variant: str | None = None) -> str:
         wanted = max(scores, key=lambda name: scores[name])
         if scores[wanted] == 0:
             raise RuntimeError(f"none of llama.cpp's CPU backends ({', '.join(variants)}) runs on this CPU")
-    from llama_cpp._ggml import libggml
-
+    libggml = ctypes.CDLL(str(variants[wanted].parent / "libggml.so"))  # loaded with llama_cpp: the same handle
     libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
     libggml.ggml_backend_load.restype = ctypes.c_void_p
     if not libggml.ggml_backend_load(str(variants[wanted]).encode()):
