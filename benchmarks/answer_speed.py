@@ -52,7 +52,7 @@ CLIPS = {
                 (10.5, "The pony is named Biscuit and eats carrots."), (15.5, "My brother works at the space centre."),
                 (20.5, "The camera club meets on Tuesday evenings."), (25.5, "The bakery closes at six o'clock.")]),
 }
-FIRST = ["What is said at the start?", "Who is the guest?", "What animal is shown?", "When does something arrive?",
+FIRST = ["What is said at the start?", "Who is the guest?", "What animal is shown?", "What does the coffee cost?",
          "What is said about the horse?", "What day is mentioned?"]
 FOLLOW_UPS = ["And after that?", "Who says it?"]
 
