@@ -52,7 +52,7 @@ def test_llama_cpp_loads_a_cpu_backend_that_runs_here_and_never_amx():
         assert name in variants and name not in local_llama._AMX_VARIANTS
         scores = {v: local_llama._score(p) for v, p in variants.items() if v not in local_llama._AMX_VARIANTS}
         assert scores[name] == max(scores.values()) > 0
-    else:
+    else:  # the CPU code linked in (a build without GGML_BACKEND_DL)
         assert name == "built-in"
     llama = llama_cpp.Llama(model_path=str(packaged_smollm2_path()), n_ctx=256, verbose=False)
     assert llama.create_completion("The capital of France is", max_tokens=3, temperature=0)["choices"][0]["text"]
@@ -60,7 +60,7 @@ def test_llama_cpp_loads_a_cpu_backend_that_runs_here_and_never_amx():
 
 def test_a_named_variant_this_build_lacks_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(local_llama, "_loaded_variant", None)
-    monkeypatch.setattr(local_llama, "cpu_variants", lambda: {"haswell": None})
+    monkeypatch.setattr(local_llama, "cpu_variants", lambda: {"haswell": None})  # a build with one variant
     with pytest.raises(RuntimeError, match="VIDEOCHAT_TEXT_LLAMA_CPU=pentium: this llama.cpp build has haswell"):
         local_llama.load_cpu_backend("pentium")
 

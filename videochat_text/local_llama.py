@@ -76,25 +76,29 @@ def load_cpu_backend(variant: str | None = None) -> str:
     if _loaded_variant is not None:
         return _loaded_variant
     variants = cpu_variants()
-    if not variants:
-        _loaded_variant = "built-in"
-        return _loaded_variant
     wanted = variant or os.environ.get(CPU_VARIANT_ENV) or None
     if wanted is not None and wanted not in variants:
-        raise RuntimeError(f"{CPU_VARIANT_ENV}={wanted}: this llama.cpp build has {', '.join(variants)}")
-    if wanted is None:
+        raise RuntimeError(f"{CPU_VARIANT_ENV}={wanted}: this llama.cpp build has {', '.join(variants) or 'no variants'}")
+    lib_dir = Path(llama_cpp.__file__).parent / "lib"
+    libggml = ctypes.CDLL(str(lib_dir / "libggml.so"))  # loaded with llama_cpp already: the same handle
+    libggml.ggml_backend_reg_by_name.argtypes = [ctypes.c_char_p]
+    libggml.ggml_backend_reg_by_name.restype = ctypes.c_void_p
+    libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
+    libggml.ggml_backend_load.restype = ctypes.c_void_p
+    if libggml.ggml_backend_reg_by_name(b"CPU"):  # linked in (or loaded by someone else): nothing to choose
+        _loaded_variant = "built-in"
+        return _loaded_variant
+    if wanted is None and variants:
         scores = {name: _score(path) for name, path in variants.items() if name not in _AMX_VARIANTS}
         wanted = max(scores, key=lambda name: scores[name])
         if scores[wanted] == 0:
             raise RuntimeError(f"none of llama.cpp's CPU backends ({', '.join(variants)}) runs on this CPU")
-    libggml = ctypes.CDLL(str(variants[wanted].parent / "libggml.so"))  # loaded with llama_cpp: the same handle
-    libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
-    libggml.ggml_backend_load.restype = ctypes.c_void_p
-    if not libggml.ggml_backend_load(str(variants[wanted]).encode()):
-        raise RuntimeError(f"llama.cpp could not load its CPU backend {variants[wanted]}")
-    _loaded_variant = wanted
-    log.info("llama.cpp CPU backend: %s", wanted)
-    return wanted
+    path = variants[wanted] if wanted else lib_dir / "libggml-cpu.so"  # a loadable build with one CPU backend
+    if not libggml.ggml_backend_load(str(path).encode()):
+        raise RuntimeError(f"llama.cpp could not load its CPU backend {path}")
+    _loaded_variant = wanted or "cpu"
+    log.info("llama.cpp CPU backend: %s", _loaded_variant)
+    return _loaded_variant
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
