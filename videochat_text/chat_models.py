@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .config import ChatSettings
 from .errors import ChatModelError, ModuleLoadError
 from .prompt import TokenCounter, estimate_tokens
-from .weights import joined_package_parts, local_path, package_dir
+from .weights import MODELS_DIR, join_parts, local_path, package_dir
 
 if TYPE_CHECKING:  # LangChain is imported where a model is built: the CLI must start fast
     from langchain_core.language_models import BaseChatModel
@@ -69,9 +69,15 @@ _NAMES = {**{name: f"packaged {g.title}" for name, g in _PARTED.items()},
 def packaged_gguf_path(name: str) -> Path:
     """Join a packaged model's parts into one GGUF in the user cache (once, hash-checked)."""
     gguf = _PARTED[name]
+    folders = [package_dir(package) for package in gguf.packages]
+    missing = [package for package, folder in zip(gguf.packages, folders) if folder is None]
+    if missing:
+        raise ChatModelError(f"chat.model {name} ({gguf.title}) is not installed (no package "
+                             f"{', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}): {gguf.install}")
+    parts = [folder / "data" / f"part{n:02d}.bin" for n, folder in enumerate(folders, 1)]  # type: ignore[operator]
     try:
-        return joined_package_parts(gguf.packages, gguf.file_name, sha256=gguf.sha256,
-                                    what=f"chat.model {name} ({gguf.title})", install=gguf.install)
+        return join_parts(parts, MODELS_DIR / gguf.file_name, sha256=gguf.sha256,
+                          what=f"chat.model {name} ({gguf.title})")
     except ModuleLoadError as exc:
         raise ChatModelError(str(exc)) from None
 

