@@ -31,6 +31,11 @@ def test_question_time_range(question, expected):
     assert question_time_range(question, 3600.0) == expected
 
 
+def _fenced(prompt: str) -> str:
+    """The description block of a prompt (after the instructions, before the question)."""
+    return "<video_description>" + prompt.split("<video_description>", 1)[1].split("</video_description>")[0]
+
+
 def test_time_range_is_clipped_to_the_video():
     assert question_time_range("What happens at 0:02?", 60.0) == (0.0, 7.0)
     assert question_time_range("What happens at 9:00?", 60.0) is None
@@ -113,7 +118,7 @@ def test_long_description_prompt_carries_the_fact_within_budget(fake_chat, tmp_p
                    chat_model=fake_chat("pineapple", "boats"))
     session = vc.chat(_long_description())
     for question in ("What is the secret password?", "And what is in room 100?"):
-        description = str(session.messages(question)[0].content).split("</video_description>")[0]
+        description = _fenced(str(session.messages(question)[0].content))
         assert vc.answerer.count_tokens()(description) <= budget
         session.ask(question)
     assert "pineapple" in str(vc.chat_model.seen[0][0].content)  # the description: in the system message
@@ -168,7 +173,7 @@ def test_fact_near_the_end_of_a_long_video_is_answered(long_clip, tmp_path):
     session = vc.chat(description)
     prompt = session.messages("What is the secret password?")[0].content
     assert "pineapple" in prompt.lower(), (description.failures, prompt)
-    assert vc.answerer.count_tokens()(prompt.split("</video_description>")[0]) <= budget
+    assert vc.answerer.count_tokens()(_fenced(prompt)) <= budget
     # Whether the 135M default model then answers right is answer quality (benchmarks/qa.py);
     # here the guarantee is that the fact reaches the model, within the budget.
     # A question naming a time pulls that moment.
