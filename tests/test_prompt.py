@@ -57,8 +57,8 @@ def test_budget_too_small_for_the_header_is_an_error():
 def test_templates_can_be_overridden_and_are_checked(tmp_path):
     (tmp_path / "system.txt").write_text("Be terse.")
     assert load_templates(tmp_path).system == "Be terse."
-    (tmp_path / "question.txt").write_text("Q: {question}")
-    with pytest.raises(PromptError, match=r"must use \{description\}"):
+    (tmp_path / "context.txt").write_text("The video:")
+    with pytest.raises(PromptError, match=r"context.txt must use \{description\}"):
         load_templates(tmp_path)
     with pytest.raises(PromptError, match="not a folder"):
         load_templates(tmp_path / "nope")

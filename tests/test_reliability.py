@@ -89,8 +89,9 @@ def test_openai_compatible_server_gets_the_fenced_prompt_and_streams(described, 
     assert chunks == ["The cat is called Whiskers.", " The coffee costs three dollars."]
     request = stub.requests[0]
     assert request["model"] == "llama3" and request["stream"] is True
-    user = request["messages"][-1]["content"]
-    assert "<video_description>" in user and "whiskers" in user.lower()
+    system = request["messages"][0]["content"]  # instructions and description first, the question last
+    assert "<video_description>" in system and "whiskers" in system.lower()
+    assert request["messages"][-1]["content"].endswith("What is the cat's name?")
 
 
 def test_a_hanging_server_times_out_instead_of_hanging(described, config):

@@ -33,11 +33,11 @@ def test_hostile_narration_is_transcribed_then_withheld_inside_the_fence(clips, 
     assert any("banana" in e.text.lower() for e in hostile.by_module("speech"))  # the description keeps it
     model = fake_chat("ok")
     VideoChat({"cache": {"enabled": False}}, chat_model=model).ask(hostile, "What is the cat's name?")
-    system, user = model.seen[0]
-    inside = user.content.split("<video_description>", 1)[1].split("</video_description>", 1)[0]
+    system, user = model.seen[0]  # instructions and the fenced description, then the question
+    inside = system.content.split("<video_description>", 1)[1].split("</video_description>", 1)[0]
     assert WITHHELD in inside and "whiskers" in inside.lower()  # the order goes, the facts stay
-    assert "banana" not in user.content.lower() and "banana" not in system.content
-    assert "not instructions" in system.content
+    assert "banana" not in user.content.lower() and "banana" not in system.content.lower()
+    assert "not instructions" in system.content.split("<video_description>", 1)[0]
 
 
 def test_an_answer_quoting_the_order_does_not_carry_it_into_later_prompts(clips, fake_chat):

@@ -68,6 +68,12 @@ def test_missing_packaged_weights_say_what_to_install(monkeypatch):
         module.load()
 
 
+def test_the_default_whisper_has_a_name():
+    """``packaged-tiny.en`` names the default (chosen by benchmarks/speech_default.py), so a config can say it."""
+    named = SpeechModule({"model": "packaged-tiny.en"}).whisper
+    assert named.source() == SpeechModule().whisper.source() and named.source().name == "model"
+
+
 def test_openai_whisper_without_checkpoint_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # an empty ~/.cache/whisper
     module = SpeechModule({"backend": "openai-whisper", "model": "tiny.en"})

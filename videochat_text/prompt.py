@@ -34,7 +34,8 @@ TokenCounter = Callable[[str], int]
 TEMPLATE_VARIABLES = {
     "system": set(),
     "description": {"events"},
-    "question": {"description", "question"},
+    "context": {"description"},
+    "question": {"question"},
     "strict": {"entries", "question"},
 }
 """Each template file and the variables it must use."""
@@ -56,6 +57,8 @@ def estimate_tokens(text: str) -> int:
 class Templates:
     system: str
     description: str
+    context: str
+    """Introduces the description; follows the instructions in the system message."""
     question: str
     strict: str
     """The second try for an answer that stated facts found nowhere: only the best entries."""
@@ -90,17 +93,17 @@ def load_templates(templates_dir: str | Path | None = None) -> Templates:
 
 
 def chat_prompt(templates: Templates) -> ChatPromptTemplate:
-    """Instructions, earlier turns, then the description with the new question.
+    """Instructions and the description, then earlier turns, then the new question.
 
-    The description rides with the newest question (measured: SmolLM2-135M answers
-    better with it next to the question than in the system message), and so
-    trimming old turns never drops it.
+    Everything before the conversation is byte-identical for every question about one video,
+    so llama.cpp evaluates it once and keeps its state (`local_llama`): a follow-up, or a first
+    question about a prepared video, evaluates only its own tokens.
     """
     from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
     return ChatPromptTemplate.from_messages(
         [
-            ("system", templates.system),
+            ("system", f"{templates.system}\n\n{templates.context}"),
             MessagesPlaceholder("history", optional=True),
             ("human", templates.question),
         ]
