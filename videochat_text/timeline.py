@@ -63,6 +63,18 @@ def seconds_mentioned(text: str) -> list[float]:
     return [float(s) for s in _SECONDS.findall(text)]
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")
+_MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<&|~])")
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` as one Markdown table cell that reads as itself: line breaks (which would end
+    the row) become spaces, and the characters Markdown would take for markup (emphasis, code,
+    links, HTML, entities, a cell's end) are escaped — a transcript's ``*`` or ``\\`` stays literal
+    (tests/test_properties.py reads it back with markdown-it)."""
+    return _MARKDOWN_MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
+
+
 class VideoInfo(BaseModel):
     """What probing a video file found."""
 
@@ -316,7 +328,7 @@ class Description(BaseModel):
             lines += ["## Summary", "", self.summary.text, "", f"*Source: {self.summary.source}*", ""]
         lines += ["## Events", "", "| start | end | module | text |", "|---|---|---|---|"]
         for e in self.events:
-            text = e.line().split(": ", 1)[1].replace("|", "\\|")
+            text = markdown_literal(e.line().split(": ", 1)[1])
             lines.append(
                 f"| {format_timestamp(e.start)} | {format_timestamp(e.end)} | {e.module} | {text} |"
             )

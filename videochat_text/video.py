@@ -221,6 +221,11 @@ def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int,
             log.warning("%s: decoding stopped early (%s); keeping the frames before it", path, exc)
 
 
+_DECORD_DAMAGE = (RuntimeError, ValueError, IndexError, OSError)
+"""What decord raises on damaged input besides its DECORDError: a plain RuntimeError ("Error
+reading …") when it cannot open what PyAV could (a zzuf-mutated portrait MP4, issue 25)."""
+
+
 def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
                  span: tuple[float, float] | None = None) -> Iterator[Frame]:
     import decord
@@ -228,6 +233,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
 
     # Damaged input is reported once by us, not line by line by decord's FFmpeg.
     decord.logging.set_level(decord.logging.QUIET)
+    damaged = (decord.DECORDError, *_DECORD_DAMAGE)
     # Unlike PyAV, decord applies the rotation metadata itself, so it gets the
     # display-oriented size and its frames are not rotated again.
     out_w, out_h = _scaled_size(info.width, info.height, max_side)
@@ -235,7 +241,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
         reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=out_w, height=out_h, num_threads=0)
         n = len(reader)
         stamps = reader.get_frame_timestamp(range(n))[:, 0] if n else np.zeros(0)
-    except decord.DECORDError:
+    except damaged:
         # PyAV already opened this file in probe(); it copes with damage decord rejects.
         log.warning("%s: decord cannot index it; decoding with PyAV instead", path)
         yield from _iter_pyav(path, info, every_s, max_side, span)
@@ -251,7 +257,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
         chunk = picked[i : i + batch]
         try:
             images = reader.get_batch([index for _, index in chunk]).asnumpy()
-        except decord.DECORDError:
+        except damaged:
             # decord gives up on a whole batch; PyAV decodes up to the damage itself.
             resume_at = chunk[0][0]
             log.warning("%s: decord failed at %.1f s; continuing with PyAV", path, resume_at)
