@@ -102,3 +102,25 @@ def test_a_file_decord_cannot_open_is_decoded_by_pyav_or_refused_in_one_line(see
         assert "\n" not in str(exc)
     else:
         assert all(f.image.ndim == 3 for f in frames)
+
+
+@pytest.mark.parametrize("suffix, codec", [("aac", ["-c:a", "aac", "-f", "adts"]), ("mp3", ["-c:a", "libmp3lame"])])
+def test_audio_that_changes_its_rate_and_channels_midway_is_decoded(tmp_path, suffix, codec):
+    """Two files joined with ``cat`` (the 1,000-mutant run found it as a mutated MKV): PyAV's
+    resampler refused the second part's frames with a ValueError, and describe ended in a traceback."""
+    import subprocess
+
+    from videochat_text.video import AUDIO_RATE, load_audio
+
+    parts = []
+    for n, (rate, channels) in enumerate([(44100, 1), (22050, 2)]):
+        part = tmp_path / f"{n}.{suffix}"
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"sine=f={440 + 220 * n}:d=1", "-ar", str(rate),
+                        "-ac", str(channels), *codec, str(part)], check=True)
+        parts.append(part.read_bytes())
+    joined = tmp_path / f"joined.{suffix}"
+    joined.write_bytes(b"".join(parts))
+    samples = load_audio(joined)
+    assert len(samples) >= 0.95 * AUDIO_RATE and abs(samples).max() > 0.05
+    if suffix == "aac":  # ADTS frames carry their own headers: both parts decode
+        assert len(samples) >= 1.9 * AUDIO_RATE

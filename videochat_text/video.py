@@ -343,6 +343,29 @@ def coverage_gaps(times: Sequence[float], duration: float, every_s: float,
     return [(round(max(0.0, a + every_s), 3), round(b, 3)) for a, b in zip(edges, edges[1:]) if b - a > limit]
 
 
+class _Resampler:
+    """PyAV's resampler to 16 kHz mono float, remade when the stream changes its rate, layout or
+    sample format midway (two MP3s joined with ``cat``; damaged headers): PyAV's own refuses such
+    a frame with a ValueError."""
+
+    def __init__(self, av):
+        self._av = av
+        self._resampler = self._new()
+
+    def _new(self):
+        return self._av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+
+    def resample(self, frame) -> list[np.ndarray]:
+        """The 16 kHz samples of ``frame`` (None: what is still buffered)."""
+        try:
+            out = self._resampler.resample(frame)
+        except ValueError:  # "Frame does not match AudioResampler setup"
+            out = self._resampler.resample(None)  # what the old setup still holds
+            self._resampler = self._new()
+            out += self._resampler.resample(frame)
+        return [o.to_ndarray().reshape(-1) for o in out]
+
+
 def load_audio(path: str | Path, *, info: VideoInfo | None = None,
                span: tuple[float, float] | None = None) -> np.ndarray | None:
     """Decode the first audio track as 16 kHz mono float32, or None if there is none.
@@ -362,7 +385,7 @@ def load_audio(path: str | Path, *, info: VideoInfo | None = None,
         start = _container_start(container)
         if first_s > 0 and stream.time_base:
             container.seek(int((first_s + start) / stream.time_base), stream=stream, backward=True)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        resampler = _Resampler(av)
         lead_s: float | None = None  # where the first decoded sample lies, relative to first_s
         try:
             for frame in container.decode(stream):
@@ -371,10 +394,8 @@ def load_audio(path: str | Path, *, info: VideoInfo | None = None,
                     break
                 if lead_s is None:
                     lead_s = t - first_s if first_s > 0 else max(0.0, t)
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks += resampler.resample(frame)
+            chunks += resampler.resample(None)
         except av.error.FFmpegError as exc:
             log.warning("%s: audio decoding stopped early (%s); keeping what decoded", path, exc)
     if not chunks:
