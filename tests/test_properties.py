@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from videochat_text import ConfigError
 from videochat_text.config import Settings, load_settings
-from videochat_text.timeline import Description, Event, VideoInfo, clock_times, format_timestamp
+from videochat_text.timeline import Description, Event, VideoInfo, clock_times, format_timestamp, marked
 
 HOURS_99 = 99 * 3600 + 59 * 60 + 59.9
 """The longest time `clock_times` reads back: it takes one or two hour digits."""
@@ -138,7 +138,7 @@ def test_markdown_reads_back_one_table_row_per_event_with_its_text_literal(descr
     assert len(rows) == len(description.events)
     for (start, end, module, text), event in zip(rows, description.events):
         assert (start, end, module) == (format_timestamp(event.start), format_timestamp(event.end), event.module)
-        assert _one_line(text) == _one_line(event.text)
+        assert _one_line(text) == _one_line(marked(event.text))  # orders to an AI are marked, all else literal
 
 
 # --- the config loader --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .detections import boxes_text
+from .injection import mark_instructions
 
 if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
     import numpy as np
@@ -65,6 +66,17 @@ def seconds_mentioned(text: str) -> list[float]:
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")
 _MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<&|~])")
+
+
+ORDER_MARK = ("[⚠ an order to AI assistants: «", "»]")
+"""Around each sentence that reads as an order to an AI assistant (`videochat_text.injection`) in the
+descriptions users read (text, Markdown): kept, so the user sees what the video says, and marked, so
+they know the prompt fences it (`videochat_text.prompt.ORDER_FENCE`)."""
+
+
+def marked(text: str) -> str:
+    """``text`` with its orders to AI assistants marked (`ORDER_MARK`)."""
+    return mark_instructions(text, *ORDER_MARK)
 
 
 def markdown_literal(text: str) -> str:
@@ -313,9 +325,9 @@ class Description(BaseModel):
 
     def to_text(self, *, with_boxes: bool = True) -> str:
         lines = [self.header(), ""]
-        lines += [e.line(with_boxes=with_boxes) for e in self.events] or ["(no events)"]
+        lines += [marked(e.line(with_boxes=with_boxes)) for e in self.events] or ["(no events)"]
         if self.summary:
-            lines += ["", f"Summary ({self.summary.source}): {self.summary.text}"]
+            lines += ["", f"Summary ({self.summary.source}): {marked(self.summary.text)}"]
         if self.skipped:
             lines += [""] + [f"Module {name} not run: {why}" for name, why in self.skipped.items()]
         if self.failures:
@@ -325,10 +337,10 @@ class Description(BaseModel):
     def to_markdown(self) -> str:
         lines = [f"# {self.video.name}", "", self.header(), ""]
         if self.summary:
-            lines += ["## Summary", "", self.summary.text, "", f"*Source: {self.summary.source}*", ""]
+            lines += ["## Summary", "", markdown_literal(marked(self.summary.text)), "", f"*Source: {self.summary.source}*", ""]
         lines += ["## Events", "", "| start | end | module | text |", "|---|---|---|---|"]
         for e in self.events:
-            text = markdown_literal(e.line().split(": ", 1)[1])
+            text = markdown_literal(marked(e.line().split(": ", 1)[1]))
             lines.append(
                 f"| {format_timestamp(e.start)} | {format_timestamp(e.end)} | {e.module} | {text} |"
             )
