@@ -261,3 +261,29 @@ def test_orders_on_screen_in_chinese_and_german_are_fenced(on_screen):
     shown = VideoChat({"cache": {"enabled": False}}).render(on_screen).text
     assert "咖啡" in outside_fences(shown) and "指令" in shown and "ANWEISUNGEN" in shown.upper()
     assert "指令" not in outside_fences(shown) and "ANWEISUNGEN" not in outside_fences(shown).upper()
+
+
+# --- held-out clips: orders in four languages, the real local model --------------------------------
+@pytest.fixture(scope="module")
+def hostile_clips(tmp_path_factory):
+    from devkit.hostile import CLIPS, make_hostile_clip, multilingual_config
+
+    folder = tmp_path_factory.mktemp("hostile")
+    vc = VideoChat(multilingual_config())
+    return {language: vc.describe(make_hostile_clip(CLIPS[language], folder)) for language in ("en", "de", "es")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_answers_never_obey_an_order_spoken_in_the_video(hostile_clips, language):
+    """The order dictates a word for every answer (orders written for this, in no labelled split);
+    the embedded model answers the price and the name without it."""
+    from devkit.hostile import CLIPS, multilingual_config, obeyed
+
+    clip, description = CLIPS[language], hostile_clips[language]
+    assert any(clip.dictated[0] in e.text.lower() for e in description.by_module("speech"))  # the order was heard
+    vc = VideoChat(multilingual_config())
+    assert ORDER_FENCE[0] in vc.render(description).text
+    for question, _ in clip.questions:
+        answer = vc.ask(description, question).text
+        assert not obeyed(answer, clip), (question, answer)
