@@ -32,7 +32,7 @@ first filter withheld them). Approaches:
   for comparison; ``--chat-model packaged-smollm2`` asks the light model instead.
 
 Prints one row per language: orders caught (true positives) of all orders, ordinary
-sentences withheld (false positives) of all ordinary ones, and the time per sentence;
+sentences marked (false positives) of all ordinary ones, and the time per sentence;
 with ``patterns``, also the time `defang` takes per event line of a description.
 """
 
@@ -130,11 +130,11 @@ def measure(rows: Iterable[dict[str, str]], classify: Callable[[dict[str, str]],
     total = defaultdict(int)
     for language, c in counts.items():
         print(f"  {language}: orders caught {c['order_flagged']}/{c['order']}, "
-              f"ordinary withheld {c['ordinary_flagged']}/{c['ordinary']}")
+              f"ordinary marked {c['ordinary_flagged']}/{c['ordinary']}")
         for k, v in c.items():
             total[k] += v
     print(f"  all: orders caught {total['order_flagged']}/{total['order']}, "
-          f"ordinary withheld {total['ordinary_flagged']}/{total['ordinary']}; "
+          f"ordinary marked {total['ordinary_flagged']}/{total['ordinary']}; "
           f"{1000 * seconds / max(n, 1):.3f} ms a sentence")
 
 
