@@ -51,9 +51,9 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # T5/BLIP (transformers) need torch; torchvision (for ultralytics) exists on this machine kind
 # only as torch 2.14.1 + torchvision 0.29.1.
 $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
-	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && command -v ip >/dev/null && [ -e $(CJK_FONT) ] || \
-		{ echo "installing ffmpeg, espeak-ng, a Chinese font (test media) and iproute2 (the Ray cluster test's private loopback)"; \
-		  apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-microhei iproute2; }
+	@command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null && command -v ip >/dev/null && command -v zzuf >/dev/null && [ -e $(CJK_FONT) ] || \
+		{ echo "installing ffmpeg, espeak-ng, a Chinese font (test media), iproute2 (the Ray cluster test's private loopback) and zzuf (tests/test_fuzz.py)"; \
+		  apt-get update -qq && apt-get install -y -qq ffmpeg espeak-ng fonts-wqy-microhei iproute2 zzuf; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ echo "installing chromium (the web app's browser test)"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 	@$(PY) -c 'import torchvision' 2>/dev/null || { \

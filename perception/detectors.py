@@ -10,6 +10,7 @@ pixels; where the image sits in the video is the module's business.
 from __future__ import annotations
 
 import logging
+import pickle
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
@@ -136,10 +137,20 @@ class Yolo(ObjectDetector):
             from ultralytics import YOLO
         except ImportError as exc:
             raise ModuleLoadError("objects: ultralytics is not installed; pip install 'videochat-text[yolo]'") from exc
+        from ultralytics.nn import tasks
+
+        # Ultralytics' opt-in weights_only loading (its flag is read at import, hence set here):
+        # a .pt is a pickle, and only the model classes on its allow-list are rebuilt, so a
+        # crafted file cannot run code.
+        tasks.SAFE_LOAD = True
         source = self.source()
         if source.endswith((".yaml", ".yml")):
             log.warning("objects: %s builds YOLO with random weights; detections are meaningless", source)
-        self.net = YOLO(source)
+        try:
+            self.net = YOLO(source)
+        except (TypeError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+            raise ModuleLoadError(f"objects: cannot load the YOLO weights {source}: {str(exc).splitlines()[0]}; "
+                                  "set modules.objects.model to an Ultralytics .pt or .onnx file") from exc
 
     def detect(self, images: Sequence[np.ndarray]) -> list[list[Detection]]:
         device = None if self.settings.device == "auto" else self.settings.device

@@ -1,13 +1,11 @@
 """actions: DeepMind's Kinetics-400 I3D weights ported to PyTorch, on real media."""
 
-import pickle
-
 import numpy as np
 import pytest
 from conftest import pipeline_media
 import skimage.data
 
-from videochat_text import ModuleLoadError
+from videochat_text import ModuleLoadError, safe_pickle
 from devkit.synthetic import Shot, make_clip, pan
 from videochat_text.timeline import Frame
 from videochat_text.perception.actions import ActionsModule, ActionsSettings, kinetics400_labels, shot_clips
@@ -22,7 +20,7 @@ def checkpoint():
 
 def test_converter_uses_every_tensor_and_sets_every_weight(checkpoint):
     with open(checkpoint, "rb") as f:
-        variables = pickle.load(f)
+        variables = safe_pickle.load(f)
     state = flax_to_state_dict(variables)
     n_arrays = sum(1 for c in ("params", "batch_stats") for _ in _leaves(variables[c]))
     assert len(state) == n_arrays == 230

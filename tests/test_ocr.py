@@ -43,12 +43,13 @@ def test_a_picture_without_text_gives_no_event(read):
     assert not [e for e in read if 3.0 <= e.start < 6.0]
 
 
-def test_orders_read_off_the_screen_are_withheld_from_the_prompt(read, sign_clip):
+def test_orders_read_off_the_screen_are_fenced_in_the_prompt(read, sign_clip):
     order = [e for e in read if e.start >= 6.0]
     assert order and "PREVIOUS" in order[0].text.replace(" ", "").upper()
-    from videochat_text.prompt import WITHHELD, defang
+    from videochat_text.prompt import ORDER_FENCE, defang
 
-    assert defang(order[0].line()) != order[0].line() and WITHHELD in defang(order[0].line())
+    shown = defang(order[0].line())
+    assert ORDER_FENCE[0] in shown and shown.replace(ORDER_FENCE[0], "").replace(ORDER_FENCE[1], "") == order[0].line()
 
 
 def test_annotated_frames_show_the_text_boxes(sign_clip, tmp_path):

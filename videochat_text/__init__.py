@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from typing import TYPE_CHECKING, Any
+
+# onnxruntime (≥ 1.2x on Linux) reports usage telemetry and leaves a session file (".ses") in
+# the temp folder of every process that loads it (speech's VAD, ocr, tags); an offline tool sends
+# nothing and leaves nothing behind (found by tests/test_fuzz.py's leak check).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 __version__ = "0.1.0"
 

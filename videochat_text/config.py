@@ -243,6 +243,14 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's error in one line (its own text spans several, with the line quoted)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
+
+
 def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, **overrides: Any) -> Settings:
     """Settings from a YAML path, a dict, or defaults, with ``overrides`` merged on top.
 
@@ -262,7 +270,7 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: invalid YAML ({exc})") from None
+            raise ConfigError(f"{source}: invalid YAML ({_yaml_problem(exc)})") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: the config must be a mapping of sections")
     data = _merge(data, overrides)

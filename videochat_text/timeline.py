@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .detections import Detection, boxes_text
+from .injection import mark_instructions
 from .payloads import DetectionsData, EventData, SpeechData
 
 if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
@@ -64,6 +65,29 @@ def clock_times(text: str) -> list[float]:
 def seconds_mentioned(text: str) -> list[float]:
     """Every ``N seconds`` / ``N s`` in ``text``, in order."""
     return [float(s) for s in _SECONDS.findall(text)]
+
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")
+_MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<&|~])")
+
+
+ORDER_MARK = ("[⚠ an order to AI assistants: «", "»]")
+"""Around each sentence that reads as an order to an AI assistant (`videochat_text.injection`) in the
+descriptions users read (text, Markdown): kept, so the user sees what the video says, and marked, so
+they know the prompt fences it (`videochat_text.prompt.ORDER_FENCE`)."""
+
+
+def marked(text: str) -> str:
+    """``text`` with its orders to AI assistants marked (`ORDER_MARK`)."""
+    return mark_instructions(text, *ORDER_MARK)
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` as one Markdown table cell that reads as itself: line breaks (which would end
+    the row) become spaces, and the characters Markdown would take for markup (emphasis, code,
+    links, HTML, entities, a cell's end) are escaped — a transcript's ``*`` or ``\\`` stays literal
+    (tests/test_properties.py reads it back with markdown-it)."""
+    return _MARKDOWN_MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
 
 
 class VideoInfo(BaseModel):
@@ -321,9 +345,9 @@ class Description(BaseModel):
 
     def to_text(self, *, with_boxes: bool = True) -> str:
         lines = [self.header(), ""]
-        lines += [e.line(with_boxes=with_boxes) for e in self.events] or ["(no events)"]
+        lines += [marked(e.line(with_boxes=with_boxes)) for e in self.events] or ["(no events)"]
         if self.summary:
-            lines += ["", f"Summary ({self.summary.source}): {self.summary.text}"]
+            lines += ["", f"Summary ({self.summary.source}): {marked(self.summary.text)}"]
         if self.skipped:
             lines += [""] + [f"Module {name} not run: {why}" for name, why in self.skipped.items()]
         if self.failures:
@@ -333,10 +357,10 @@ class Description(BaseModel):
     def to_markdown(self) -> str:
         lines = [f"# {self.video.name}", "", self.header(), ""]
         if self.summary:
-            lines += ["## Summary", "", self.summary.text, "", f"*Source: {self.summary.source}*", ""]
+            lines += ["## Summary", "", markdown_literal(marked(self.summary.text)), "", f"*Source: {self.summary.source}*", ""]
         lines += ["## Events", "", "| start | end | module | text |", "|---|---|---|---|"]
         for e in self.events:
-            text = e.line().split(": ", 1)[1].replace("|", "\\|")
+            text = markdown_literal(marked(e.line().split(": ", 1)[1]))
             lines.append(
                 f"| {format_timestamp(e.start)} | {format_timestamp(e.end)} | {e.module} | {text} |"
             )
