@@ -38,16 +38,18 @@ CLIP_RECIPE_VERSION = 2
 """Bump when clip building changes, so stored clips are rebuilt."""
 
 QuestionType = Literal["spoken_fact", "object_presence", "count", "when", "at_time", "when_said", "not_in_video",
-                       "follow_up"]
+                       "follow_up", "two_turn"]
+Language = Literal["en", "zh", "es", "fr", "de"]
 Split = Literal["dev", "test"]
 SPLITS: tuple[Split, ...] = ("dev", "test")
 
 DOES_NOT_SAY = re.compile(
     r"\b(?:no|not|none|nothing|never|unknown|unclear|unspecified|cannot|unable|neither|nor)\b|n't\b"
-    r"|\b(?:ningun[oa]?|ningún|nada|desconoc\w*)\b|没有|不|未|无",
+    r"|\b(?:ningun[oa]?|ningún|nada|desconoc\w*)\b|没有|不|未|无"
+    r"|\b(?:pas|aucune?|rien|inconnu\w*)\b|\b(?:nicht|kein\w*|nichts|unbekannt)\b",
     re.IGNORECASE)
 """An answer saying the video (or its description) does not tell: a negation or "unknown",
-in English, Spanish or Chinese."""
+in English, Spanish, Chinese, French or German."""
 
 
 TIME_SLACK_S = 1.0
@@ -59,7 +61,7 @@ class Question(BaseModel):
 
     type: QuestionType
     split: Split
-    lang: Literal["en", "zh", "es"] = "en"
+    lang: Language = "en"
     q: str | None = None
     turns: list[str] = Field(default_factory=list)
     """For follow-ups: the questions asked in order in one chat; the last is scored."""
@@ -262,6 +264,13 @@ class Result:
     judged: bool | None = None
 
     @property
+    def in_language(self) -> bool:
+        """Whether the answer is in the question's language (`question_language` on the answer)."""
+        from videochat_text.answering.language import question_language
+
+        return question_language(self.answer) == self.question.lang
+
+    @property
     def cited(self) -> bool | None:
         """Whether some citation holds the question's ``cite`` keyword (None: nothing to cite)."""
         if self.question.cite is None:
@@ -298,6 +307,8 @@ def summarize(results: list[Result]) -> dict[str, Any]:
         "cited": sum(bool(r.cited) for r in citable),
         "citation_recall": _share(sum(bool(r.cited) for r in citable), len(citable)) if citable else None,
         "paths": dict(Counter(r.path for r in results if r.path is not None)),
+        "in_language": _share(sum(r.in_language for r in results), n),
+        "right_in_language": _share(sum(r.right and r.in_language for r in results), n),
         "judge_accuracy": _share(sum(bool(r.judged) for r in judged), n) if judged and len(judged) == n else None,
         "p50_s": _percentile([r.seconds for r in results], 50),
         "p95_s": _percentile([r.seconds for r in results], 95),
@@ -355,7 +366,7 @@ class Report:
             "results": [{
                 "clip": r.clip, "type": r.question.type, "split": r.question.split, "lang": r.question.lang,
                 "question": r.question.asked, "answer": r.answer, "right": r.right, "invented": r.invented,
-                "path": r.path, "cite": r.question.cite, "cited": r.cited, "citations": r.citations,
+                "path": r.path, "in_language": r.in_language, "cite": r.question.cite, "cited": r.cited, "citations": r.citations,
                 "judged": r.judged, "seconds": round(r.seconds, 3),
                 "model_seconds": None if r.model_seconds is None else round(r.model_seconds, 3),
                 "model_calls": r.model_calls, "prompt_tokens": r.prompt_tokens,
@@ -368,7 +379,7 @@ class Report:
     def table(self, split: str = "all") -> str:
         """Per type: right, invented answers, citation recall, answer paths, latency and overhead."""
         rows = [f"{'type':<16}{'n':>4}{'right':>6}{'acc':>6}{'invented':>10}{'cited':>8}{'p50 s':>7}{'p95 s':>7}"
-                f"{'ovh p50 ms':>11}{'judge':>7}  paths"]
+                f"{'ovh p50 ms':>11}{'judge':>7}{'in lang':>8}  paths"]
         for name, s in self.by_type(split).items():
             cited = "-" if s["citation_recall"] is None else f"{s['cited']}/{s['citable']}"
             judge = "-" if s["judge_accuracy"] is None else f"{s['judge_accuracy']:.0%}"
@@ -376,7 +387,7 @@ class Report:
             paths = " ".join(f"{k}:{v}" for k, v in sorted(s["paths"].items())) or "-"
             rows.append(f"{name:<16}{s['n']:>4}{s['right']:>6}{s['accuracy']:>6.0%}"
                         f"{s['invented']:>4} {s['invented_share']:>4.0%}{cited:>8}{s['p50_s']:>7.2f}{s['p95_s']:>7.2f}"
-                        f"{overhead:>11}{judge:>7}  {paths}")
+                        f"{overhead:>11}{judge:>7}{s['in_language']:>8.0%}  {paths}")
         short = self.short_clip_latency(split)
         if short["n"]:
             rows.append(f"clips <= 15 s: {short['n']} answers, p50 {short['p50_s']:.2f} s, p95 {short['p95_s']:.2f} s"

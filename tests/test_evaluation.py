@@ -20,10 +20,10 @@ def test_the_qa_set_is_large_varied_and_split_in_balanced_halves():
     for q in questions:
         wordings.setdefault(q.type, set()).add(q.asked[-1])
     assert set(wordings) == {"spoken_fact", "object_presence", "count", "when", "at_time", "when_said",
-                             "not_in_video", "follow_up"}
+                             "not_in_video", "follow_up", "two_turn"}
     assert all(len(w) >= 3 for w in wordings.values()), {t: len(w) for t, w in wordings.items()}
-    assert {q.lang for q in questions} == {"en", "zh", "es"}
-    assert all(q.cite for q in questions if q.type in CITED_TYPES)
+    assert {q.lang for q in questions} == {"en", "zh", "es", "fr", "de"}
+    assert all(q.cite for q in questions if q.type in CITED_TYPES | {"two_turn"})
     # Halves balanced per type, per clip and per language (a half off by at most one).
     for key in (lambda c, q: q.type, lambda c, q: c.name, lambda c, q: q.lang):
         counts = Counter((key(c, q), q.split) for c in qa.clips for q in c.questions)

@@ -21,6 +21,7 @@ _EXPORTS = {
     "ConfigError": "errors",
     "ModuleLoadError": "errors",
     "PromptError": "errors",
+    "QuestionError": "errors",
     "UnknownModuleError": "errors",
     "VideoChatError": "errors",
     "VideoOpenError": "errors",
@@ -70,8 +71,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .answering import Answer, AnswerStream, ChatSession, Citation
     from .config import Settings, load_settings
     from .detections import Detection
-    from .errors import (ChatModelError, ConfigError, ModuleLoadError, PromptError, UnknownModuleError,
-                         VideoChatError, VideoOpenError)
+    from .errors import (ChatModelError, ConfigError, ModuleLoadError, PromptError, QuestionError,
+                         UnknownModuleError, VideoChatError, VideoOpenError)
     from .modules import ModuleSettings, PerceptionModule, register_module, unregister_module
     from .payloads import DetectionsData
     from .timeline import Description, Event, Frame, Media, ModuleFailure, Summary, VideoInfo, format_timestamp

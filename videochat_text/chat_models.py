@@ -95,9 +95,11 @@ def make_chat_model(settings: ChatSettings) -> Runnable:
     return model
 
 
-def _make_one(settings: ChatSettings) -> BaseChatModel:
-    if settings.provider == "local":
-        return _local_model(settings)
+def _make_one(settings: ChatSettings) -> Runnable:
+    if settings.provider == "local":  # one llama.cpp context: one generation at a time, whoever asks
+        from .one_at_a_time import one_at_a_time
+
+        return one_at_a_time(_local_model(settings))
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     if settings.provider == "openai":
         try:
@@ -156,6 +158,11 @@ def _local_model(settings: ChatSettings) -> "BaseChatModel":
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             seed=settings.seed,
+            # ChatLlamaCpp passes rope_freq_base=10000 unless told: Qwen2.5 is trained with 1e6, and
+            # with 10000 a 1,600-token prompt came back as the question itself (0.5B and 1.5B).
+            # 0 takes both from the GGUF file.
+            rope_freq_base=0.0,
+            rope_freq_scale=0.0,
             verbose=False,
         )
     except Exception as exc:  # llama.cpp reports load failures as ValueError/RuntimeError

@@ -167,6 +167,32 @@ def _event_lines(events: Sequence[Event], keep: set[int], line: Callable[[int], 
     return lines
 
 
+def dialogue_text(entries: Sequence[Event]) -> str:
+    """The conversation in ``entries``, who said what in order, when two or more speakers talk;
+    else empty (one narrator's lines read well in the timeline).
+
+    A question like "where does she live now, and where does she come from?" needs two turns
+    read together; in the timeline they sit between what is seen, a line each. Here they follow
+    each other, a speaker's consecutive lines joined::
+
+        Dialogue (who said what, in order):
+        S1: "Hi, I'm Anna. I live in Berlin now."
+        S2: "Nice to meet you, Anna. I'm Tom."
+    """
+    said = [e for e in entries if e.speaker]
+    if len({e.speaker for e in said}) < 2:
+        return ""
+    turns: list[tuple[str, list[str]]] = []
+    for event in said:
+        words = event.transcript or event.text.split(": ", 1)[-1].strip('"')
+        if turns and turns[-1][0] == event.speaker:
+            turns[-1][1].append(words)
+        else:
+            turns.append((event.speaker, [words]))
+    lines = [f'{who}: "{defang(" ".join(words))}"' for who, words in turns]
+    return "\n".join(["Dialogue (who said what, in order):", *lines])
+
+
 def could_fit(entries: Sequence[Event], max_tokens: int) -> bool:
     """False when ``entries`` surely cannot all fit ``max_tokens`` (cheap: no rendering, no tokenizer)."""
     return sum(len(e.text) for e in entries) <= _MAX_CHARS_PER_TOKEN * max_tokens
@@ -197,7 +223,8 @@ class _Filler:
         )
         lines = _event_lines(self.events, keep, self.line_with_boxes if with_boxes else self.line)
         values = {"header": self.header, "summary": self.summary, "trim_note": note,
-                  "events": "\n".join(lines) or "(no events)"}
+                  "events": "\n".join(lines) or "(no events)",
+                  "dialogue": dialogue_text([self.events[i] for i in sorted(keep)])}
         text = self.template.format(**{k: v for k, v in values.items() if k in self.template.input_variables})
         return "\n".join(line for line in text.splitlines() if line.strip())  # empty slots leave no gaps
 

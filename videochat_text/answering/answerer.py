@@ -17,7 +17,7 @@ from ..prompt import RenderedDescription, TokenCounter, load_templates, render_d
 from ..retrieval import TimelineIndex, embeddings_id, entry_text, make_embeddings
 from ..timeline import Description, Event
 from .context import ContextSelector
-from .session import ChatSession
+from .session import ChatSession, check_question
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -82,10 +82,29 @@ class Answerer:
         return ContextSelector(description, self.render, self.settings.retrieval,
                                self.settings.prompt.max_description_tokens, self.index_for)
 
+    def max_question_tokens(self) -> int:
+        """The longest question the prompt has room for: the model's context less the description,
+        the answer and the instructions around them."""
+        chat, prompt = self.settings.chat, self.settings.prompt
+        count = self.count_tokens()
+        around = count(self.templates.system) + count(self.templates.question)
+        return max(16, chat.context_tokens - prompt.max_description_tokens - chat.max_tokens - around)
+
+    def check_question(self, question: str) -> str:
+        """The question stripped, if it can be asked (before describing anything for it).
+
+        Raises:
+            QuestionError: it is empty, only punctuation, or longer than the prompt has room for.
+        """
+        return check_question(question, self.count_tokens(), self.max_question_tokens())
+
     def session(self, description: Description) -> ChatSession:
+        """A conversation about ``description`` — one video's, or any `Description` (e.g. moments
+        retrieved across a library, each event's ``data["video"]`` naming its video)."""
         return ChatSession(self.chat_model, self.templates, description, self.context(description),
                            history_turns=self.settings.prompt.history_turns, redact=self.settings.chat.redact,
-                           check_answers=self.settings.chat.check_answers)
+                           check_answers=self.settings.chat.check_answers, count_tokens=self.count_tokens(),
+                           max_question_tokens=self.max_question_tokens())
 
     def close(self) -> None:
         self._chat_model = None
