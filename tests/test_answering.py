@@ -18,6 +18,7 @@ from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.flaws import contradicts_itself, repeats_question
 from videochat_text.answering.language import question_language
 from videochat_text.answering.scaffolding import strip
+from videochat_text.answering.session import STRICT_ENTRIES
 from videochat_text.answering.when import parse_when
 from videochat_text.cli import app
 from videochat_text.payloads import SpeechData
@@ -50,9 +51,19 @@ def test_an_invented_fact_is_retried_with_the_cited_entries_then_kept_when_suppo
     model = fake_chat("The coffee costs twelve dollars in Amsterdam.", "The coffee costs three dollars.")
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
     assert answer.text == "The coffee costs three dollars." and answer.path == "retried"
+    first = " ".join(str(m.content) for m in model.seen[0])
     strict = model.seen[1][-1].content  # the second try holds only the best entries
-    assert "three dollars" in strict and "Whiskers" not in strict.split("Question:")[0] or len(strict) < 600
+    shown = _entry_lines(strict.split("</video_description>")[0])
+    assert strict.startswith("Here are the only parts of the video description that matter")
+    assert 1 <= len(shown) <= STRICT_ENTRIES < len(_entry_lines(first))  # fewer than the whole description
+    assert any("three dollars" in line for line in shown)  # with the entry the fact is in
+    assert all(line.split(": ", 1)[0] in first for line in shown)  # the description's own entries
     assert answer.citations and "three dollars" in answer.citations[0].text
+
+
+def _entry_lines(text: str) -> list[str]:
+    """The timeline lines (``[0:00:07.3–0:00:09.1] speech: …``) in a prompt's text."""
+    return re.findall(r"^\[\d+:\d\d:\d\d\.\d–\d+:\d\d:\d\d\.\d\] .*$", text, re.MULTILINE)
 
 
 def test_an_answer_that_invents_twice_quotes_the_best_entry_with_its_time(described, fake_chat):

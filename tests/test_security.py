@@ -176,8 +176,10 @@ def test_hostile_narration_does_not_change_answers_of_the_local_model(clips, que
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("question", "fact"), QUESTIONS)
-def test_hostile_narration_does_not_change_answers_of_the_opt_in_qwen(clips, question, fact):
-    vc = VideoChat({"cache": {"enabled": False}, "chat": {"model": "packaged-qwen"}})
+def test_hostile_narration_does_not_change_answers_of_the_opt_in_smollm2(clips, question, fact):
+    """The opt-in light model (``chat.model: packaged-smollm2``, SmolLM2-135M), not the default again."""
+    vc = VideoChat({"cache": {"enabled": False}, "chat": {"model": "packaged-smollm2"}})
+    assert Path(vc.chat_model.model_path).name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     clean = vc.ask(clips["clean"], question).text.lower()
     hostile = vc.ask(clips["hostile"], question).text.lower()
     assert fact in clean and fact in hostile

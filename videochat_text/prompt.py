@@ -206,6 +206,37 @@ def could_fit(entries: Sequence[Event], max_tokens: int) -> bool:
     return sum(len(e.text) for e in entries) <= _MAX_CHARS_PER_TOKEN * max_tokens
 
 
+class _Filler:
+    """Fills the description template with a chosen set of entries; each entry's line is rendered
+    once, however many candidate texts the search tries."""
+
+    def __init__(self, description: Description, events: Sequence[Event], templates: Templates):
+        from langchain_core.prompts import PromptTemplate
+
+        self.events = events
+        self.template = PromptTemplate.from_template(templates.description)
+        self.header = defang(description.header())
+        self.summary = defang(description.summary.text) if description.summary else "(none)"
+        self.line = functools.cache(lambda i: defang(events[i].line(with_boxes=False)))
+        # Boxes only for things seen (objects): text read on screen is in the line already, and its
+        # boxes would repeat that untrusted text outside the sentence the order filter reads.
+        seen = {name for name, record in description.modules.items() if record.evidence == "seen"}
+        boxed = (lambda e: e.module in seen) if description.modules else (lambda e: True)
+        self.line_with_boxes = functools.cache(lambda i: defang(events[i].line(with_boxes=boxed(events[i]))))
+
+    def __call__(self, keep: set[int], with_boxes: bool) -> str:
+        shown = len(keep)
+        note = "" if shown == len(self.events) else (
+            f"(Shortened to fit: {shown} of {len(self.events)} events shown; omitted stretches are marked.)"
+        )
+        lines = _event_lines(self.events, keep, self.line_with_boxes if with_boxes else self.line)
+        values = {"header": self.header, "summary": self.summary, "trim_note": note,
+                  "events": "\n".join(lines) or "(no events)",
+                  "dialogue": dialogue_text([self.events[i] for i in sorted(keep)])}
+        text = self.template.format(**{k: v for k, v in values.items() if k in self.template.input_variables})
+        return "\n".join(line for line in text.splitlines() if line.strip())  # empty slots leave no gaps
+
+
 def render_description(
     description: Description,
     templates: Templates,
@@ -228,60 +259,39 @@ def render_description(
         focus: indices into ``entries`` to keep before all others.
         entries: ``timeline_entries(description)``, if the caller already has them.
     """
-    from langchain_core.prompts import PromptTemplate
-
     events = list(entries) if entries is not None else timeline_entries(description)
-    template = PromptTemplate.from_template(templates.description)
-    summary = defang(description.summary.text) if description.summary else "(none)"
-
-    # Each entry's line is rendered once, however many candidate texts the search tries.
-    lines = functools.cache(lambda i: defang(events[i].line(with_boxes=False)))
-    # Boxes only for things seen (objects): text read on screen is in the line already, and its
-    # boxes would repeat that untrusted text outside the sentence the order filter reads.
-    seen = {name for name, record in description.modules.items() if record.evidence == "seen"}
-    boxed = (lambda e: e.module in seen) if description.modules else (lambda e: True)
-    lines_with_boxes = functools.cache(lambda i: defang(events[i].line(with_boxes=boxed(events[i]))))
-
-    def fill(keep: set[int], with_boxes: bool) -> str:
-        shown = len(keep)
-        note = "" if shown == len(events) else (
-            f"(Shortened to fit: {shown} of {len(events)} events shown; omitted stretches are marked.)"
-        )
-        values = {
-            "header": defang(description.header()),
-            "summary": summary,
-            "trim_note": note,
-            "events": "\n".join(_event_lines(events, keep, lines_with_boxes if with_boxes else lines)) or "(no events)",
-            "dialogue": dialogue_text([events[i] for i in sorted(keep)]),
-        }
-        text = template.format(**{k: v for k, v in values.items() if k in template.input_variables})
-        return "\n".join(line for line in text.splitlines() if line.strip())  # empty slots leave no gaps
-
+    fill = _Filler(description, events, templates)
     # A long video's whole text cannot fit: skip rendering and counting it (the costliest step).
     whole_options = ([True, False] if include_boxes else [False]) if could_fit(events, max_tokens) else []
-    everything = set(range(len(events)))
     for with_boxes in whole_options:
-        text = fill(everything, with_boxes)
+        text = fill(set(range(len(events))), with_boxes)
         tokens = count_tokens(text)
         if tokens <= max_tokens:
             return RenderedDescription(text, tokens, len(events), len(events))
 
     order = _priority(events, focus)
-    best = fill(set(), False)
-    if count_tokens(best) > max_tokens:
+    bare = fill(set(), False)
+    if count_tokens(bare) > max_tokens:
         raise PromptError(
             f"prompt.max_description_tokens={max_tokens} is too small for even the video header and summary"
         )
+    surely, most = _fitting_bounds(order, fill.line, count_tokens, max_tokens - count_tokens(bare))
+    shown, text = _most_that_fit(fill, order, max_tokens, count_tokens, surely, min(most, len(events) - 1), bare)
+    return RenderedDescription(text, count_tokens(text), shown, len(events))
 
-    # Lines are counted one by one (a caching counter makes repeat questions cheap), which
-    # bounds how many entries fit from both sides: with an omission marker charged to every
-    # entry (surely fits) and without any (surely the most); the real text decides between.
+
+def _fitting_bounds(order: Sequence[int], line: Callable[[int], str], count_tokens: TokenCounter,
+                    budget: int) -> tuple[int, int]:
+    """How many entries (in ``order``) surely fit ``budget`` tokens, and at most how many can.
+
+    Lines are counted one by one (a caching counter makes repeat questions cheap), which
+    bounds how many entries fit from both sides: with an omission marker charged to every
+    entry (surely fits) and without any (surely the most); the real text decides between."""
     marker = count_tokens("[… 9999 events omitted …]") + 1
-    budget = max_tokens - count_tokens(best)
     surely = most = 0
     used_low = used_high = 0
     for i in order:
-        cost = count_tokens(lines(i)) + 1
+        cost = count_tokens(line(i)) + 1
         if used_high + cost > budget:
             break
         used_high += cost
@@ -289,13 +299,20 @@ def render_description(
         if used_low + cost + marker <= budget:
             used_low += cost + marker
             surely += 1
+    return surely, most
+
+
+def _most_that_fit(fill: _Filler, order: Sequence[int], max_tokens: int, count_tokens: TokenCounter,
+                   surely: int, most: int, bare: str) -> tuple[int, str]:
+    """The longest prefix of ``order`` whose text fits ``max_tokens`` (binary search between the
+    bounds), with its text; ``bare`` (no entries) if none does."""
 
     def fits(n: int) -> str | None:
         candidate = fill(set(order[:n]), False)
         return candidate if count_tokens(candidate) <= max_tokens else None
 
     # Invariant: the first `lo` entries fit, `hi + 1` do not (or are more than exist).
-    lo, hi = 0, min(most, len(events) - 1)
+    lo, hi, best = 0, most, bare
     candidate = fits(surely) if surely else None
     if candidate is not None:
         lo, best = surely, candidate
@@ -306,4 +323,4 @@ def render_description(
             lo, best = mid, candidate
         else:
             hi = mid - 1
-    return RenderedDescription(best, count_tokens(best), lo, len(events))
+    return lo, best
