@@ -50,6 +50,7 @@ def render_moments(moments: Sequence[Moment], templates: Templates, *, videos: i
             "header": f"A library of {videos} videos, searched for the question. Each line names its video.",
             "summary": f"the moments that best match the question, from {found_in} of the videos, best first.",
             "trim_note": "",
+            "dialogue": "",
             "events": "\n".join(lines) or "(nothing in the library matches)",
         }
         text = template.format(**{k: v for k, v in values.items() if k in template.input_variables})
