@@ -96,12 +96,14 @@ def test_a_named_copy_is_titled_by_the_name_and_carries_no_path():
     stored = "/srv/videochat/uploads/07ae1ae8d3607577.video"
     d = _description().model_copy(update={
         "video": INFO.model_copy(update={"path": stored}),
-        "failures": [ModuleFailure(module="ocr", error=f"{stored}: no frames decode")]})
+        "failures": [ModuleFailure(module="ocr", error=f"{stored}: no frames decode")],
+        "config": {"cache": {"dir": "/srv/videochat/cache"}, "perception": {"sample_every_s": 1.0}}})
     named = d.named("Holiday clip.mp4")
     assert named.to_markdown().startswith("# Holiday clip.mp4\n")
     for rendered in (named.to_markdown(), named.to_json(), named.to_text()):
         assert "/srv/" not in rendered and "07ae1ae8" not in rendered
     assert json.loads(named.to_json())["failures"][0]["error"] == "Holiday clip.mp4: no frames decode"
+    assert json.loads(named.to_json())["config"] == {"perception": {"sample_every_s": 1.0}}
     assert d.video.path == stored  # the original is untouched
 
 

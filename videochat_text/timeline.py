@@ -345,7 +345,9 @@ class Description(BaseModel):
         """A copy that calls the video ``name`` instead of its path, for handing out (a download is
         titled by the video's name and carries no path of the machine that described it)."""
         failures = [f.model_copy(update={"error": f.error.replace(self.video.path, name)}) for f in self.failures]
-        return self.model_copy(update={"video": self.video.model_copy(update={"path": name}), "failures": failures})
+        config = {key: value for key, value in self.config.items() if key != "cache"}  # where it was kept
+        return self.model_copy(update={"video": self.video.model_copy(update={"path": name}), "failures": failures,
+                                       "config": config})
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "Description":

@@ -34,6 +34,7 @@ from ..config import Settings, load_settings
 from ..errors import ChatModelError, VideoChatError, VideoOpenError
 from ..timeline import Description
 from ..videochat import VideoChat
+from .docs import app_with_docs
 from .frames import boxes_timeline, frame_jpeg
 from .multipart import read_file_field
 from .jobs import DescribeQueue, Job, Status, VideoStatus
@@ -68,6 +69,8 @@ class Uploaded(BaseModel):
     """The start of the file's SHA-256: the same file is the same video."""
     name: str
     status: Status
+    existing: bool = False
+    """The same bytes were uploaded before (``name`` is the name they were given then)."""
 
 
 class ErrorBody(BaseModel):
@@ -250,8 +253,8 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
         yield
         server.close()
 
-    app = FastAPI(title="videochat-text", version=__version__, lifespan=lifespan,
-                  description="Chat with a video: upload it, it is described in the background, then ask.")
+    app = app_with_docs(title="videochat-text", version=__version__, lifespan=lifespan,
+                        description="Chat with a video: upload it, it is described in the background, then ask.")
     app.state.server = server
     if settings.serve.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -315,8 +318,9 @@ def _api_router(server: Server) -> APIRouter:
                                              received.write, max_body_bytes=max_body,
                                              too_large=lambda: UploadTooLarge.of(max_mb))
             video = await run_in_threadpool(received.finish, filename)
+        existing = server.queue.get(video.id) is not None
         job = server.queue.submit(video)
-        return Uploaded(id=video.id, name=video.name, status=job.status)
+        return Uploaded(id=video.id, name=video.name, status=job.status, existing=existing)
 
     @api.get("/videos")
     def videos() -> list[VideoStatus]:
@@ -349,6 +353,7 @@ def _api_router(server: Server) -> APIRouter:
     def description(video_id: str, format: Literal["json", "srt", "markdown", "text"] = "json") -> Response:
         """What ``describe --format FORMAT`` prints (409 until described)."""
         job, found = server.described(video_id)
+        found = found.named(job.video.name)  # titled by the video's name, no path of this machine
         if format == "json":
             return Response(found.to_json(indent=None), media_type="application/json")
         rendered = {"srt": found.to_srt, "markdown": found.to_markdown, "text": found.to_text}[format]()
