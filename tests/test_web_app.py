@@ -468,3 +468,111 @@ def test_api_docs_load_with_no_internet(page, tmp_path, monkeypatch):
     with _server(tmp_path / "bare") as server:
         page.goto(server.url)
         page.wait_for_selector("#docs-link", state="hidden")
+
+
+# --- conversations that stay --------------------------------------------------------------
+def _other_clip(folder: Path) -> Path:
+    """A 3-second clip with other bytes than the demo (another video to switch to)."""
+    import skimage.data
+
+    from devkit.synthetic import Shot, make_clip
+
+    return make_clip(folder / "coffee.mp4", [Shot(skimage.data.coffee(), 3.0)], audio=False)
+
+
+def test_a_reload_and_switching_videos_keep_the_conversation(page, tmp_path, scripted_modules):
+    with _server(tmp_path, reply="The cat is called Whiskers.", perception={"modules": ["narration"]}) as server:
+        page.goto(server.url)
+        _upload(page, name="kitchen.mp4")
+        kitchen = page.url
+        _ask(page, "What is the cat called?")
+        assert _answers(page) == ["The cat is called Whiskers."]
+
+        page.reload()
+        page.wait_for_selector("#messages .message.user")
+        assert page.locator("#messages .message.user").all_inner_texts() == ["What is the cat called?"]
+        assert _answers(page) == ["The cat is called Whiskers."]
+        assert page.locator(".citations li", has_text="Whiskers").count() == 1
+
+        # Another video has its own conversation; coming back brings this one back.
+        _upload(page, _other_clip(tmp_path))
+        assert page.locator("#video-title").inner_text() == "coffee.mp4"
+        assert page.locator("#messages .message").count() == 0
+        page.locator("#video-list li", has_text="kitchen.mp4").click()
+        page.wait_for_selector("#messages .message.user")
+        assert page.locator("#messages .message.user").all_inner_texts() == ["What is the cat called?"]
+
+        # A follow-up continues it (on the server too); "New" starts afresh, also after a reload.
+        _ask(page, "And who called it that?")
+        assert len(_answers(page)) == 2
+        page.goto(kitchen)
+        page.reload()
+        page.wait_for_selector("#messages .message.user >> nth=1")
+        page.click("#new-conversation")
+        page.wait_for_selector("#messages .message", state="detached")
+        page.reload()
+        page.wait_for_selector("#described", state="visible")
+        page.wait_for_timeout(500)  # time for a conversation to come back, if one wrongly did
+        assert page.locator("#messages .message").count() == 0
+
+
+# --- the library in the page ------------------------------------------------------------------
+LIBRARY_LINES = {
+    "lecture one.mp4": "Welcome to the first lecture about rivers.",
+    "team meeting.mp4": "The password for the server room is blue giraffe.",
+    "holiday.mp4": "We are standing in front of the old lighthouse.",
+}
+
+
+@pytest.fixture(scope="module")
+def library_clips(tmp_path_factory):
+    """Three clips, each with one sentence said by espeak-ng at 1.5 s."""
+    import skimage.data
+
+    from devkit.synthetic import Line, Shot, make_clip
+
+    folder = tmp_path_factory.mktemp("library-clips")
+    photos = [skimage.data.astronaut(), skimage.data.chelsea(), skimage.data.coffee()]
+    return {name: make_clip(folder / name, [Shot(photo, 6.0)], [Line(1.5, line)], size=(320, 240))
+            for (name, line), photo in zip(LIBRARY_LINES.items(), photos)}
+
+
+def _opens_at(page, link, seconds, name):
+    """Clicking ``link`` opens the video ``name`` with the player at ``seconds`` (when the line is said)."""
+    assert 1.0 <= seconds <= 2.5
+    link.click()
+    page.wait_for_selector(f"#video-title:text-is('{name}')")
+    page.wait_for_function("() => document.querySelector('#player').readyState >= 1")
+    assert _player_time(page) == pytest.approx(seconds, abs=0.05)
+
+
+@pytest.mark.slow
+def test_three_clips_searched_and_asked_across_open_the_right_video_at_the_right_time(page, tmp_path,
+                                                                                    library_clips):
+    reply = "The password for the server room is blue giraffe."
+    with _server(tmp_path, reply=reply, perception={"modules": ["speech"]}) as server:
+        page.goto(server.url)
+        for path in library_clips.values():
+            page.set_input_files("#file-input", str(path))
+            page.wait_for_selector(f"#video-title:text-is('{path.name}')")
+        page.wait_for_function("() => document.querySelectorAll('#video-list .chip.status.done').length === 3",
+                               timeout=300_000)
+
+        # Search every video for a phrase said in one: the hit opens that video at that moment.
+        page.fill("#search-all", "old lighthouse")
+        page.press("#search-all", "Enter")
+        group = page.locator("#results .result-group")
+        group.first.wait_for()
+        assert group.count() == 1 and group.locator("h3").inner_text() == "holiday.mp4"
+        hit = group.locator(".moment").first
+        _opens_at(page, hit, float(hit.get_attribute("data-start")), "holiday.mp4")
+        page.wait_for_selector("#timeline .entry.cited")
+        assert "lighthouse" in page.locator("#timeline .entry.cited").first.inner_text()
+
+        # Ask across: the answer's citation names the video and opens it at its moment.
+        page.click("#scope-all")
+        _ask(page, "What is the password for the server room?")
+        assert _answers(page) == [reply]
+        cited = page.locator(".citations li", has=page.locator(".video-link", has_text="team meeting.mp4")).first
+        at = cited.locator("a.time")
+        _opens_at(page, at, float(at.get_attribute("data-seconds")), "team meeting.mp4")

@@ -35,7 +35,11 @@ export async function openVideo(id, moment = null) {
   announce("video-opened");
   try {
     viewer.video = await json(`/api/videos/${id}`);
-  } catch (error) { showError(error); return; }
+  } catch (error) {  // e.g. a deleted video still named in the address
+    showError(error);
+    closeVideo(id);
+    return;
+  }
   if (viewer.id !== id) return;
   showVideoHead(viewer.video);
   announce("video-opened");
