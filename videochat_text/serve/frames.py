@@ -32,7 +32,12 @@ def boxes_timeline(description: Description) -> dict[str, Any]:
             for b in boxes]})
     return {"width": description.video.width, "height": description.video.height,
             "every_s": _every_s(description), "frames": frames,
-            "cuts": sorted({e.start for e in description.by_module("scenes") if e.start > 0})}
+            "cuts": _cuts(description)}
+
+
+def _cuts(description: Description) -> list[float]:
+    """Where a new shot begins (the scenes module's shots), in time order."""
+    return sorted({e.start for e in description.by_module("scenes") if e.start > 0})
 
 
 def frame_jpeg(video: str | Path, description: Description, seconds: float, *,
