@@ -10,6 +10,7 @@ const chat = { scope: "video", conversations: new Map(), library: { total: 0, de
 const STAGES = {
   sending: (s) => (s < 1 ? "sending…" : `waiting for the answer… ${s} s`),
   waiting: () => "waiting for the answer before it…",
+  busy: (s) => `the server is busy: asking again… ${s} s`,
   queued: (s, position) => (position ? `in the queue: ${position} ahead… ${s} s` : `waiting for the model… ${s} s`),
   reading: () => "reading the timeline…",
   thinking: (s) => `thinking… ${s} s`,
@@ -115,14 +116,27 @@ function ask(question) {
   conv.queue = conv.queue.then(() => answer(conv, question, turn)).finally(() => { conv.pending--; });
 }
 
+// POST the question; while the server's model queue is full (429), wait as it says and try again.
+async function send(conv, question, turn) {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await api(`${conv.base}/ask`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ question, session: conv.session }),
+      });
+    } catch (error) {
+      if (error.status !== 429 || tries >= 10) throw error;
+      setStage(turn, "busy");
+      await new Promise((resolve) => setTimeout(resolve, 1000 * Math.min(30, error.retryAfter || 2)));
+    }
+  }
+}
+
 async function answer(conv, question, turn) {
   setStage(turn, "sending");
   try {
-    const response = await api(`${conv.base}/ask`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ question, session: conv.session }),
-    });
+    const response = await send(conv, question, turn);
     for await (const { event, data } of events(response)) {
       if (event === "status") setStage(turn, data.stage, data.elapsed_s || 0, data.position ?? null);
       else if (event === "chunk") { turn.text += data.text; turn.body.textContent = turn.text; scrollDown(); }

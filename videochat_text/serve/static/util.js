@@ -98,6 +98,7 @@ export async function api(path, options = {}) {
       try { message = (await response.json()).error || message; } catch (_) { /* not JSON */ }
       const error = new Error(message);
       error.status = response.status;
+      error.retryAfter = Number(response.headers.get("Retry-After")) || null;  // 429: the model queue is full
       throw error;
     }
     return response;
