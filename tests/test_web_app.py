@@ -205,11 +205,11 @@ def test_upload_watch_seek_ask_and_boxes(page, tmp_path):
 
 # --- text from a video is text; the page runs no inline script ----------------------------------
 def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scripted_modules, monkeypatch):
-    from videochat_text.serve import model_queue
+    from videochat_text.serve import sessions
 
     # A citation whose text holds markup, as an answer about this video could carry.
     cited = [{"start": 3.0, "end": 4.0, "module": "scripted", "text": XSS[0], "event_ids": ["scripted-2"]}]
-    monkeypatch.setattr(model_queue, "citations_of", lambda answer: cited)
+    monkeypatch.setattr(sessions, "citations_of", lambda answer: cited)
     with _server(tmp_path, perception={"modules": ["scripted"]}) as server:
         page.goto(server.url)
         _upload(page, name="<img src=x onerror=alert(3)>.mp4")

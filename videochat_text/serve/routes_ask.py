@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from ..answering import Citation
 from .errors import ERROR_RESPONSES, message_of
 from .events import event_stream, sse
+from .model_queue import Ticket
 from .server import Server
 
 
@@ -21,10 +21,28 @@ class AskRequest(BaseModel):
     """The id a previous answer returned: continue that conversation."""
 
 
+class VideoRef(BaseModel):
+    id: str
+    name: str
+
+
+class Citation(BaseModel):
+    """A moment an answer rests on: a timeline entry as the user can check it."""
+
+    start: float
+    end: float
+    module: str
+    text: str
+    event_ids: list[str]
+    """The description's events this entry stands for (``GET …/description`` has them by id)."""
+    video: VideoRef | None
+    """Which video, when answering across videos; null for a question about one video."""
+
+
 class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
-    """The moments the answer rests on (none until answers carry them)."""
+    """The moments the answer rests on."""
     session: str
     """Send it back with the next question to continue the conversation."""
 
@@ -34,30 +52,31 @@ def ask_router(server: Server) -> APIRouter:
 
     @api.post("/videos/{video_id}/ask", responses={200: {"model": AskResponse}})
     async def ask(video_id: str, body: AskRequest, request: Request) -> Response:
-        """``{"answer", "citations", "session"}``; with ``Accept: text/event-stream`` the answer
-        streams: ``event: chunk`` ``{"text"}`` events, then ``event: done``
-        ``{"answer", "citations", "session"}`` (or ``event: error`` ``{"error"}``)."""
+        """``{"answer", "citations", "session"}``; with ``Accept: text/event-stream`` the answer streams:
+        ``event: status`` ``{"stage", "elapsed_s", "position"}`` at once and at least every second
+        while waiting (stages ``queued``, ``reading``, ``thinking``, ``checking``, ``retrying``),
+        ``event: chunk`` ``{"text"}`` (verified sentences as they come), then ``event: done``
+        ``{"answer", "citations", "session"}`` (or ``event: error`` ``{"error"}``). 429 with
+        ``Retry-After`` when ``serve.max_queued_questions`` questions wait already."""
         if not body.question.strip():
             raise HTTPException(400, "the question is empty")
+        await run_in_threadpool(server.described, video_id)  # 404 / 409 now, not once queued
+        ticket = server.ask(body.question, lambda: server.conversation(video_id, body.session))
         if "text/event-stream" not in request.headers.get("accept", ""):
-            def answer() -> dict[str, Any]:  # one trip to a worker thread for both steps
-                return server.answers.ask(server.conversation(video_id, body.session), body.question)
-
-            return JSONResponse(await run_in_threadpool(answer))
-        conversation = await run_in_threadpool(server.conversation, video_id, body.session)
-
-        async def events() -> AsyncIterator[str]:
-            parts = []
-            async for kind, value in server.answers.stream(conversation, body.question):
-                if kind == "chunk":
-                    parts.append(value)
-                    yield sse("chunk", {"text": value})
-                elif kind == "done":
-                    yield sse("done", {"answer": "".join(parts).strip(), "citations": value,
-                                       "session": conversation.id})
-                else:
-                    yield sse("error", {"error": message_of(value)})
-
-        return event_stream(events())
+            return JSONResponse(await ticket.result())
+        return event_stream(answer_events(ticket))
 
     return api
+
+
+async def answer_events(ticket: Ticket) -> AsyncIterator[str]:
+    """A queued question's events as Server-Sent Events (the contract in `ask`'s docstring)."""
+    async for kind, value in ticket.events():
+        if kind == "status":
+            yield sse("status", value)
+        elif kind == "chunk":
+            yield sse("chunk", {"text": value})
+        elif kind == "done":
+            yield sse("done", value)
+        else:
+            yield sse("error", {"error": message_of(value)})

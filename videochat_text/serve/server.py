@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any, Callable
 
 from fastapi import HTTPException
 
 from ..answering.session import ChatSession
 from ..config import Settings
+from ..one_at_a_time import runs_one_at_a_time
 from ..timeline import Description
 from ..videochat import VideoChat
 from .jobs import DescribeQueue, Job
-from .model_queue import ModelQueue
-from .sessions import Conversation, SessionStore
+from .model_queue import ModelQueue, Ticket
+from .quota import StorageQuota
+from .sessions import Conversation, SessionStore, answer_fields
 from .store import VideoStore
 
 
@@ -24,9 +27,11 @@ class Server:
         self.videochat = videochat
         s = settings.serve
         self.store = VideoStore(s.data_dir or Path(settings.cache.dir).expanduser() / "uploads")
+        self.quota = StorageQuota(self.store.directory, s.max_storage_gb)
         self.queue = DescribeQueue(videochat, workers=s.workers)
         self.sessions = SessionStore(max_sessions=s.max_sessions, ttl_s=s.session_ttl_s, turns=s.session_turns)
-        self.answers = ModelQueue(videochat, self.sessions)
+        self.answers = ModelQueue(workers=s.answers_at_once, max_waiting=s.max_queued_questions,
+                                  one_at_a_time=lambda: runs_one_at_a_time(videochat.chat_model))
         self._setup = threading.Lock()
         for video in self.store.list():  # after a restart: cached descriptions come back at once
             self.queue.submit(video)
@@ -57,5 +62,22 @@ class Server:
         with self._setup:  # VideoChat keeps per-description state (timeline index, evidence)
             return self.videochat.chat(description)
 
+    def ask(self, question: str, conversation: Callable[[], Conversation]) -> Ticket:
+        """Queue ``question`` (429 when the queue is full). ``conversation`` gives the conversation it
+        belongs to; it is called in the worker, as it may load models or describe the context."""
+        def work(ticket: Ticket) -> dict[str, Any]:
+            ticket.report("stage", "reading")
+            talk = conversation()
+            with talk.lock:  # one question at a time per conversation: the next needs this answer
+                answer = talk.session.stream(question, on_stage=lambda stage: ticket.report("stage", stage))
+                for chunk in answer:
+                    if chunk:
+                        ticket.report("chunk", chunk)
+                self.sessions.trim(talk)
+            return {**answer_fields(answer.answer), "session": talk.id}
+
+        return self.answers.submit(work)
+
     def close(self) -> None:
         self.queue.close()
+        self.answers.close()

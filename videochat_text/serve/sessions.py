@@ -82,9 +82,18 @@ class SessionStore:
             self._conversations.popitem(last=False)
 
 
+def citation_fields(citation: Any) -> dict[str, Any]:
+    """A `Citation` as the API gives it: ``{"start", "end", "module", "text", "event_ids", "video"}``;
+    ``event_ids`` name the description's events (the page highlights them), ``video`` is
+    ``{"id", "name"}`` across videos and null for a question about one video."""
+    video = None if citation.video is None else {"id": citation.video, "name": citation.video}
+    return {"start": citation.start, "end": citation.end, "module": citation.module, "text": citation.text,
+            "event_ids": list(citation.event_ids), "video": video}
+
+
 def citations_of(answer: Any) -> list[dict[str, Any]]:
-    """The citations of an `Answer` as in ``ask --format json`` (``start``, ``end``, ``module``, ``text``)."""
-    return answer.to_json_dict()["citations"] if hasattr(answer, "to_json_dict") else []
+    """The citations of an `Answer` as the API gives them (`citation_fields`)."""
+    return [citation_fields(c) for c in getattr(answer, "citations", [])]
 
 
 def answer_fields(answer: Any) -> dict[str, Any]:
