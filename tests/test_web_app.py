@@ -289,7 +289,13 @@ def test_asking_shows_the_answers_state_at_once_and_takes_the_next_question(page
             return m && m.querySelector('.body').textContent === '' && m.querySelector('.status').textContent; }""")
         status = page.locator(".message.assistant.pending .status").inner_text()
         assert re.fullmatch(r"(sending|reading the timeline|thinking|waiting for the answer|in the queue|"
-                            r"waiting for the model).*", status), status
+                            r"next in the queue).*", status), status
+        # The server's stages come through while the model writes, the seconds counting.
+        page.wait_for_function("""() => {
+            const m = document.querySelector('.message.assistant.pending');
+            return m && m.querySelector('.body').textContent === ''
+                && m.querySelector('.status').dataset.stage === 'thinking'; }""")
+        assert re.fullmatch(r"thinking… \d+ s", page.locator(".message.assistant.pending .status").first.inner_text())
         # The box stays usable: the next question goes in while the first is answered.
         assert page.locator("#question").is_enabled()
         assert page.locator("#question").get_attribute("placeholder") == "Ask about this video…"

@@ -11,7 +11,10 @@ const STAGES = {
   sending: (s) => (s < 1 ? "sending…" : `waiting for the answer… ${s} s`),
   waiting: () => "waiting for the answer before it…",
   busy: (s) => `the server is busy: asking again… ${s} s`,
-  queued: (s, position) => (position ? `in the queue: ${position} ahead… ${s} s` : `waiting for the model… ${s} s`),
+  // position 1: the next question the model takes
+  queued: (s, position) => (position > 1
+    ? `in the queue: ${position - 1} ${position === 2 ? "question" : "questions"} before it… ${s} s`
+    : `next in the queue… ${s} s`),
   reading: () => "reading the timeline…",
   thinking: (s) => `thinking… ${s} s`,
   checking: () => "checking the answer…",
