@@ -582,3 +582,41 @@ def test_three_clips_searched_and_asked_across_open_the_right_video_at_the_right
         cited = page.locator(".citations li", has=page.locator(".video-link", has_text="team meeting.mp4")).first
         at = cited.locator("a.time")
         _opens_at(page, at, float(at.get_attribute("data-seconds")), "team meeting.mp4")
+
+
+def build_library(path: Path, videos: int) -> None:
+    """A library of ``videos`` described videos named ``clip-0000.mp4``…, two entries each
+    (inserted through the library's store, as if ``library add`` had described them)."""
+    from videochat_text.library.store import DescribedFile, LibraryStore
+    from videochat_text.timeline import Description, VideoInfo
+
+    store = LibraryStore(path)
+    for n in range(videos):
+        info = VideoInfo(path=f"/videos/clip-{n:04d}.mp4", duration=20.0, fps=25, width=320, height=240)
+        events = [Event(start=2.0, end=4.0, module="speech", text=f'"This is clip number {n}."'),
+                  Event(start=8.0, end=9.0, module="objects", text="1 cup (center)")]
+        description = Description(video=info, events=events)
+        store.put_video(DescribedFile(
+            path=info.path, sha256=f"{n:016x}" + "0" * 48, settings_key="test", info=info.model_dump(mode="json"),
+            summary="", failures=[], modules={}, entries=description.events, vectors=None, embedding_model=None,
+            description_json=description.to_json(), name=Path(info.path).name))
+    store.close()
+
+
+def test_a_thousand_videos_are_listed_a_page_at_a_time_and_filtered_by_name(page, tmp_path):
+    build_library(tmp_path / "library.sqlite", 1000)
+    with _server(tmp_path, library={"path": str(tmp_path / "library.sqlite")}) as server:
+        page.goto(server.url)
+        page.wait_for_function("() => document.querySelectorAll('#video-list li').length > 0")
+        assert page.locator("#video-list li").count() == 100
+        assert page.locator("#video-count").inner_text() == "100 of 1000"
+        # The end of the list in view brings the next page.
+        page.locator("#more-videos").scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelectorAll('#video-list li').length === 200")
+        page.fill("#video-filter", "clip-0777")
+        page.wait_for_function("() => document.querySelectorAll('#video-list li').length === 1")
+        assert page.locator("#video-list .name").inner_text() == "clip-0777.mp4"
+        assert page.locator("#more-videos").is_hidden()
+        page.fill("#video-filter", "no such name")
+        page.wait_for_selector("#library-empty:visible")
+        assert page.locator("#library-empty").inner_text() == "No video's name matches."
