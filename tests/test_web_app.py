@@ -81,12 +81,14 @@ def _server(tmp_path, reply=None, delay_s=0.08, **settings):
 
 
 def _upload(page, path=DEMO, name=None):
-    """Upload through the page's file input and wait until the description is shown."""
+    """Upload through the page's file input and wait until its description is shown."""
     if name is None:
         page.set_input_files("#file-input", str(path))
     else:
         page.set_input_files("#file-input", files=[{"name": name, "mimeType": "video/mp4",
                                                     "buffer": Path(path).read_bytes()}])
+    page.wait_for_function("(name) => document.querySelector('#video-title').textContent === name",
+                           arg=name or Path(path).name)
     page.wait_for_selector("#described", state="visible", timeout=180_000)
 
 
@@ -478,12 +480,12 @@ def test_api_docs_load_with_no_internet(page, tmp_path, monkeypatch):
 
 # --- conversations that stay --------------------------------------------------------------
 def _other_clip(folder: Path) -> Path:
-    """A 3-second clip with other bytes than the demo (another video to switch to)."""
+    """A 9-second clip with other bytes than the demo (another video to switch to)."""
     import skimage.data
 
     from devkit.synthetic import Shot, make_clip
 
-    return make_clip(folder / "coffee.mp4", [Shot(skimage.data.coffee(), 3.0)], audio=False)
+    return make_clip(folder / "coffee.mp4", [Shot(skimage.data.coffee(), 9.0)], audio=False, size=(160, 120))
 
 
 def test_a_reload_and_switching_videos_keep_the_conversation(page, tmp_path, scripted_modules):
@@ -610,9 +612,10 @@ def test_a_thousand_videos_are_listed_a_page_at_a_time_and_filtered_by_name(page
         page.wait_for_function("() => document.querySelectorAll('#video-list li').length > 0")
         assert page.locator("#video-list li").count() == 100
         assert page.locator("#video-count").inner_text() == "100 of 1000"
-        # The end of the list in view brings the next page.
-        page.locator("#more-videos").scroll_into_view_if_needed()
+        # Scrolling to the end of the list brings the next page.
+        page.locator("#video-list li").last.scroll_into_view_if_needed()
         page.wait_for_function("() => document.querySelectorAll('#video-list li').length === 200")
+        assert page.locator("#video-count").inner_text() == "200 of 1000"
         page.fill("#video-filter", "clip-0777")
         page.wait_for_function("() => document.querySelectorAll('#video-list li').length === 1")
         assert page.locator("#video-list .name").inner_text() == "clip-0777.mp4"

@@ -4,7 +4,7 @@ import { $, api, askForToken, authHeaders, clock, el, json, showError, timeLink,
 import { closeVideo, openVideo, viewer } from "./viewer.js";
 
 const PAGE = 100;
-const list = { videos: [], total: 0, name: "", nodes: new Map(), loading: Promise.resolve(), poll: null };
+const list = { videos: [], total: 0, name: "", nodes: new Map(), loading: Promise.resolve(), poll: null, more: null };
 
 // GET /api/videos?offset&limit&name → {videos, total}. A server that answers with every video
 // as a plain list (before the library backed it) is paged here the same way.
@@ -190,10 +190,14 @@ export function setupLibrary() {
     typing = setTimeout(() => { list.name = e.target.value.trim(); loadVideos(); }, 150);
   });
   $("more-videos").addEventListener("click", () => loadVideos({ more: true }));
-  // The next page comes by itself when the end of the list scrolls into view.
-  new IntersectionObserver((seen) => {
-    if (seen.some((s) => s.isIntersecting) && !$("more-videos").hidden) loadVideos({ more: true });
-  }).observe($("more-videos"));
+  // The next page comes by itself when the list is scrolled near its end.
+  const videoList = $("video-list");
+  videoList.addEventListener("scroll", () => {
+    const nearEnd = videoList.scrollTop + videoList.clientHeight >= videoList.scrollHeight - 40;
+    if (nearEnd && !$("more-videos").hidden && !list.more) {
+      list.more = loadVideos({ more: true }).finally(() => { list.more = null; });
+    }
+  });
   $("search-all-form").addEventListener("submit", (e) => { e.preventDefault(); searchAll($("search-all").value); });
   $("more-results").addEventListener("click", moreResults);
   $("close-results").addEventListener("click", () => { $("results").hidden = true; $("search-all").value = ""; });
