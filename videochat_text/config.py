@@ -173,7 +173,7 @@ class ServeSettings(_Section):
     max_sessions: int = Field(200, ge=1)
     """Conversations kept server-side; the least recently used goes first."""
     session_ttl_s: float = Field(3600.0, gt=0)
-    """A conversation unused this long is forgotten."""
+    """A conversation unused this long leaves memory (it stays in the library file for 30 days)."""
     session_turns: int = Field(20, ge=1)
     """Question/answer pairs a conversation remembers (the prompt sends ``prompt.history_turns`` of them)."""
 

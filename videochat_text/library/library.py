@@ -24,7 +24,7 @@ from ..cache import DescriptionCache
 from ..config import Settings, load_settings
 from ..errors import LibraryError, UnknownVideoError, VideoChatError
 from ..timeline import SCHEMA_VERSION as DESCRIPTION_SCHEMA
-from .search import CANDIDATES, Moment, fts_query, fuse
+from .search import CANDIDATES, SEARCH_DEPTH, Moment, fts_query, fuse
 from .store import DescribedFile, LibraryStore, StoredEntry, VideoRecord, video_id
 from .workers import Feed, Outcome, Runner
 
@@ -243,24 +243,37 @@ class Library:
         Raises:
             LibraryError: the query has no words.
         """
-        return [Moment(video=e.video, name=e.name, start=e.start, end=e.end, module=e.module, text=e.text,
-                       score=score, event_ids=e.event_ids)
-                for e, score in self.ranked(query, top_k=top_k, offset=offset)]
+        top_k = top_k or self.settings.library.top_k
+        return self._moments(self._fused(query, max(CANDIDATES, offset + top_k))[offset:offset + top_k])
+
+    def search_page(self, query: str, *, offset: int = 0, limit: int = 20) -> tuple[list[Moment], int]:
+        """A page of `search`'s moments, and how many it found (up to `SEARCH_DEPTH` by each ranking)."""
+        fused = self._fused(query, max(SEARCH_DEPTH, offset + limit))
+        return self._moments(fused[offset:offset + limit]), len(fused)
 
     def ranked(self, query: str, *, top_k: int | None = None, offset: int = 0) -> list[tuple[StoredEntry, float]]:
         """`search`'s hits as stored entries (with their data), with their scores."""
         top_k = top_k or self.settings.library.top_k
+        best = self._fused(query, max(CANDIDATES, offset + top_k))[offset:offset + top_k]
+        rows = self.store.entries([rowid for rowid, _ in best])
+        return [(row, score) for rowid, score in best if (row := rows.get(rowid)) is not None]
+
+    def _moments(self, best: list[tuple[int, float]]) -> list[Moment]:
+        rows = self.store.entries([rowid for rowid, _ in best])
+        return [Moment(video=e.video, name=e.name, start=e.start, end=e.end, module=e.module, text=e.text,
+                       score=score, event_ids=e.event_ids)
+                for rowid, score in best if (e := rows.get(rowid)) is not None]
+
+    def _fused(self, query: str, depth: int) -> list[tuple[int, float]]:
+        """Entry row ids and scores, best first: each ranking ``depth`` deep, fused."""
         match = fts_query(query)
         if match is None:
             raise LibraryError("the search query has no words")
-        depth = max(CANDIDATES, offset + top_k)
         rankings = [self.store.full_text(match, depth)]
         vector_search = self._vectors()
         if vector_search is not None:
             rankings.append(vector_search.search(query, depth))
-        best = fuse(rankings)[offset:offset + top_k]
-        rows = self.store.entries([rowid for rowid, _ in best])
-        return [(row, score) for rowid, score in best if (row := rows.get(rowid)) is not None]
+        return fuse(rankings)
 
     def _vectors(self):
         """The embeddings search, or None (with a warning once) when the embedding model cannot run."""

@@ -83,6 +83,7 @@ class DescribeQueue:
             # Modules registered at run time force threads here: one per worker, like `server`.
             runners = [runner] + [make_runner(settings, in_process=True) for _ in range(workers - 1)] \
                 if isinstance(runner, InProcessRunner) else [runner]
+        self._runners = runners
         self._threads = [threading.Thread(target=self._work, args=(runner,), name=f"describe-{n}", daemon=True)
                          for n, runner in enumerate(runners)]
         for thread in self._threads:
@@ -118,18 +119,23 @@ class DescribeQueue:
                 self._feed.discard(job.video.path)
 
     def busy(self) -> bool:
-        """Whether a video is being described (after `close`: by a worker that did not stop in time)."""
-        return any(job.status == "describing" for job in self.jobs())
+        """Whether a video is being described (after `close`: in this process, by a thread that
+        could not be stopped)."""
+        return any(thread.is_alive() for thread in self._threads) and any(
+            job.status == "describing" for job in self.jobs())
 
     def close(self) -> None:
-        """Stop taking videos; the ones queued stay queued in the library for the next start."""
+        """Stop now: worker processes (or Ray actors) end with the videos they are on, which stay
+        queued in the library for the next start, as do the others."""
         self._feed.close()
+        for runner in self._runners:
+            runner.stop()
         for thread in self._threads:
             thread.join(timeout=1.0)  # a long describe is not waited for: the threads are daemons
 
     # --- the threads ---------------------------------------------------------------------------
     def _work(self, runner: Runner) -> None:
-        while not self._feed.exhausted:
+        while not self._feed.is_closed:
             try:
                 for outcome in runner.run(self._feed, self._started, self._progress):
                     self._finish(outcome)

@@ -31,6 +31,8 @@ RRF_K = 60
 """The fusion constant from the paper: ranks far down either list still count a little."""
 CANDIDATES = 50
 """How many entries each ranking contributes before fusion."""
+SEARCH_DEPTH = 200
+"""How deep each ranking goes for a page of results (the API's ``total`` counts the fused ones)."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

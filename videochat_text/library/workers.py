@@ -104,6 +104,10 @@ class Feed:
             return self._paths.popleft() if self._paths else None
 
     @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    @property
     def exhausted(self) -> bool:
         """Closed, and every path taken."""
         with self._changed:
@@ -112,6 +116,9 @@ class Feed:
 
 class Runner(Protocol):
     def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]: ...
+
+    def stop(self) -> None:
+        """From another thread: end the run now, dropping the videos in flight (a server shutting down)."""
 
 
 # --- the work itself (runs in a worker) -------------------------------------------------
@@ -224,9 +231,15 @@ class InProcessRunner:
         self.settings = settings
         self._videochat = videochat
         self._describer: Describer | None = None
+        self._stopping = False
+
+    def stop(self) -> None:
+        """No new video is started; a describe in this process cannot be interrupted: it runs to its
+        end (its thread is a daemon)."""
+        self._stopping = True
 
     def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]:
-        while (path := feed.take(timeout=None)) is not None:
+        while not self._stopping and (path := feed.take(timeout=None)) is not None:
             if self._describer is None:
                 self._describer = Describer(self.settings, videochat=self._videochat)
             started(path)
@@ -302,6 +315,13 @@ class ProcessPoolRunner:
     """Stop the worker processes (and free their models' memory) after this long without a video;
     they start again for the next one. None: keep them until the feed is exhausted."""
     _attempts: dict[str, int] = field(default_factory=dict)
+    _pool: Any = None
+    _stopping: bool = False
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._pool is not None:
+            _stop_workers(self._pool)
 
     def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]:
         import multiprocessing
@@ -315,17 +335,17 @@ class ProcessPoolRunner:
         running: dict[Any, str] = {}
         try:
             while True:
-                while len(running) < self.workers:
+                while len(running) < self.workers and not self._stopping:
                     path = retry.popleft() if retry else feed.take(
                         timeout=0 if running else (self.idle_s if pool is not None else None))
                     if path is None:
                         break
                     if pool is None:
-                        pool = self._start(context, channel)
+                        pool = self._pool = self._start(context, channel)
                     running[pool.submit(_describe_in_worker, path)] = path
                     started(path)
                 if not running:
-                    if feed.exhausted and not retry:
+                    if (feed.exhausted and not retry) or self._stopping:
                         return
                     if pool is not None and not retry:  # idle for idle_s: free the workers until the next video
                         pool.shutdown(wait=True)
@@ -333,6 +353,8 @@ class ProcessPoolRunner:
                     continue
                 done, _ = wait(running, timeout=None if len(running) >= self.workers else 0.25,
                                return_when=FIRST_COMPLETED)
+                if self._stopping:
+                    return
                 broken = False
                 for future in done:
                     path = running.pop(future)
@@ -398,6 +420,10 @@ class RayRunner:
     address: str | None = None
     workers: int = 0
     retries: int = 2
+    _stopping: bool = False
+
+    def stop(self) -> None:
+        self._stopping = True  # the run notices within half a second, and kills its actors
 
     def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]:
         import sys
@@ -444,7 +470,7 @@ class RayRunner:
         running: dict[Any, tuple[str, Any]] = {}
         try:
             while True:
-                while len(running) < count:
+                while len(running) < count and not self._stopping:
                     path = feed.take(timeout=0 if running else None)
                     if path is None:
                         break
@@ -452,11 +478,12 @@ class RayRunner:
                     running[actor.describe.remote(path)] = (path, actor)
                     started(path)
                 if not running:
-                    if feed.exhausted:
+                    if feed.exhausted or self._stopping:
                         return
                     continue
-                waiting = progress is not None or len(running) < count
-                done, _ = ray.wait(list(running), num_returns=1, timeout=0.5 if waiting else None)
+                done, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
+                if self._stopping:
+                    return
                 for ref in done:
                     path, actor = running.pop(ref)
                     try:

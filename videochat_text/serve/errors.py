@@ -14,10 +14,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ChatModelError, VideoChatError, VideoOpenError
-from .store import UnknownVideoError, UploadTooLarge
+from ..errors import ChatModelError, LibraryError, LibraryFileError, UnknownVideoError, VideoChatError, VideoOpenError
+from .store import UploadTooLarge
 
-_STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, ChatModelError: 502}
+_STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, ChatModelError: 502,
+           LibraryFileError: 503, LibraryError: 400}
 
 
 class ErrorBody(BaseModel):
@@ -26,7 +27,7 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 502)}
+    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 502, 503)}
 """What the API's routes document as their error answers (OpenAPI)."""
 
 

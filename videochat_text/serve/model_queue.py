@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, AsyncIterator, Iterator
 
 from ..videochat import VideoChat
-from .sessions import Conversation, SessionStore, answer_fields, citations_of
+from .sessions import Conversation, SessionStore
 
 
 class ModelQueue:
@@ -33,12 +33,12 @@ class ModelQueue:
                     yield
             else:
                 yield
-            self._sessions.trim(conversation)
 
     def ask(self, conversation: Conversation, question: str) -> dict[str, Any]:
         with self.answering(conversation):
             answer = conversation.session.ask(question)
-        return {**answer_fields(answer), "session": conversation.id}
+            fields = self._sessions.remember(conversation, question, answer)
+        return {**fields, "session": conversation.id}
 
     async def stream(self, conversation: Conversation, question: str) -> AsyncIterator[tuple[str, Any]]:
         """``("chunk", text)``… then ``("done", citations)`` or ``("error", exc)``.
@@ -62,7 +62,7 @@ class ModelQueue:
                     for chunk in answer:
                         if chunk:
                             put("chunk", chunk)
-                    put("done", citations_of(answer.answer))
+                    put("done", self._sessions.remember(conversation, question, answer.answer)["citations"])
             except Exception as exc:  # handed to the client as an error event
                 put("error", exc)
 

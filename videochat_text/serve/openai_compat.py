@@ -1,9 +1,9 @@
 """OpenAI-compatible endpoints: any OpenAI client or chat front end can talk to a video.
 
-``GET /v1/models`` lists the described videos as models ``video:<id>``;
-``POST /v1/chat/completions`` with ``model: "video:<id>"`` answers the last user
-message about that video, the earlier messages being the conversation (stateless,
-as OpenAI's API is). ``stream: true`` sends ``chat.completion.chunk`` events and
+``GET /v1/models`` lists ``library`` (every video) and the described videos as models
+``video:<id>``; ``POST /v1/chat/completions`` with ``model: "video:<id>"`` answers the last
+user message about that video (``model: "library"``: across every video), the earlier
+messages being the conversation (stateless, as OpenAI's API is). ``stream: true`` sends ``chat.completion.chunk`` events and
 ``data: [DONE]``. Extra field: ``citations`` (the moments the answer rests on, as in
 ``ask --format json``) on the completion and on the last chunk.
 """
@@ -27,6 +27,8 @@ from .server import Server
 from .sessions import Conversation
 
 MODEL_PREFIX = "video:"
+LIBRARY_MODEL = "library"
+"""The model that asks across every video of the library."""
 
 
 class Message(BaseModel):
@@ -67,25 +69,32 @@ def _history(messages: list[Message]) -> tuple[list[BaseMessage], str]:
 def openai_router(server: Server) -> APIRouter:
     router = APIRouter(tags=["openai-compatible"])
 
-    def video_id_of(model: str) -> str:
+    def session_of(model: str):
+        """A fresh session for ``model``: ``library`` (across every video) or ``video:<id>``."""
+        if model == LIBRARY_MODEL:
+            return None, server.library_session()
         if not model.startswith(MODEL_PREFIX):
-            raise HTTPException(404, f"model {model!r} is not a video: use 'video:<id>' (GET /v1/models lists them)")
-        return model[len(MODEL_PREFIX):]
+            raise HTTPException(404, f"model {model!r} is not a video: use 'video:<id>', or 'library' for every "
+                                     "video (GET /v1/models lists them)")
+        video_id = model[len(MODEL_PREFIX):]
+        return video_id, server.new_session(video_id)
 
     @router.get("/models")
     def models() -> dict[str, Any]:
-        """Described videos as models ``video:<id>``."""
-        data = [{"id": MODEL_PREFIX + job.video.id, "object": "model", "created": int(job.video.uploaded),
-                 "owned_by": "videochat-text", "name": job.video.name}
-                for job in server.queue.jobs() if job.status == "done"]
+        """``library`` (asks across every video), then each described video as ``video:<id>``."""
+        described = server.library.store.videos(status=["done"], order="added")
+        data = [{"id": LIBRARY_MODEL, "object": "model", "created": 0, "owned_by": "videochat-text",
+                 "name": f"every video in the library ({len(described)})"}]
+        data += [{"id": MODEL_PREFIX + v.id, "object": "model", "created": int(v.added_at),
+                  "owned_by": "videochat-text", "name": v.name} for v in described]
         return {"object": "list", "data": data}
 
     @router.post("/chat/completions")
     async def completions(body: ChatCompletionRequest):
-        """OpenAI's chat completion about video ``model``; extra field ``citations``."""
+        """OpenAI's chat completion about video ``model`` (``library``: across every video); extra
+        field ``citations``."""
         history, question = _history(body.messages)
-        video_id = video_id_of(body.model)
-        session = await run_in_threadpool(server.new_session, video_id)
+        video_id, session = await run_in_threadpool(session_of, body.model)
         session.history = history[-2 * server.sessions.turns:]
         conversation = Conversation(id="", video_id=video_id, session=session)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"

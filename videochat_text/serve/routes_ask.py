@@ -1,8 +1,9 @@
-"""``POST /api/videos/{id}/ask``: a question about a video, answered whole or streamed (SSE)."""
+"""``POST /api/videos/{id}/ask`` and ``POST /api/ask`` (across the library): a question, answered
+whole or streamed (SSE), in its conversation."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +14,7 @@ from ..answering import Citation
 from .errors import ERROR_RESPONSES, message_of
 from .events import event_stream, sse
 from .server import Server
+from .sessions import Conversation
 
 
 class AskRequest(BaseModel):
@@ -37,27 +39,40 @@ def ask_router(server: Server) -> APIRouter:
         """``{"answer", "citations", "session"}``; with ``Accept: text/event-stream`` the answer
         streams: ``event: chunk`` ``{"text"}`` events, then ``event: done``
         ``{"answer", "citations", "session"}`` (or ``event: error`` ``{"error"}``)."""
-        if not body.question.strip():
-            raise HTTPException(400, "the question is empty")
-        if "text/event-stream" not in request.headers.get("accept", ""):
-            def answer() -> dict[str, Any]:  # one trip to a worker thread for both steps
-                return server.answers.ask(server.conversation(video_id, body.session), body.question)
+        return await _answer(server, lambda: server.conversation(video_id, body.session), body, request)
 
-            return JSONResponse(await run_in_threadpool(answer))
-        conversation = await run_in_threadpool(server.conversation, video_id, body.session)
-
-        async def events() -> AsyncIterator[str]:
-            parts = []
-            async for kind, value in server.answers.stream(conversation, body.question):
-                if kind == "chunk":
-                    parts.append(value)
-                    yield sse("chunk", {"text": value})
-                elif kind == "done":
-                    yield sse("done", {"answer": "".join(parts).strip(), "citations": value,
-                                       "session": conversation.id})
-                else:
-                    yield sse("error", {"error": message_of(value)})
-
-        return event_stream(events())
+    @api.post("/ask", tags=["library"], responses={200: {"model": AskResponse}})
+    async def ask_across(body: AskRequest, request: Request) -> Response:
+        """A question across every video of the library, answered from the moments that match it
+        best; each citation names its ``video`` (``{"id", "name"}``). JSON or streamed, as
+        ``POST /api/videos/{id}/ask``; ``session`` continues a conversation across the library."""
+        return await _answer(server, lambda: server.across(body.session), body, request)
 
     return api
+
+
+async def _answer(server: Server, conversation_of: Callable[[], Conversation], body: AskRequest,
+                  request: Request) -> Response:
+    """One question in its conversation: answered whole (JSON) or streamed (SSE)."""
+    if not body.question.strip():
+        raise HTTPException(400, "the question is empty")
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        def answer() -> dict[str, Any]:  # one trip to a worker thread for both steps
+            return server.answers.ask(conversation_of(), body.question)
+
+        return JSONResponse(await run_in_threadpool(answer))
+    conversation = await run_in_threadpool(conversation_of)
+
+    async def events() -> AsyncIterator[str]:
+        parts = []
+        async for kind, value in server.answers.stream(conversation, body.question):
+            if kind == "chunk":
+                parts.append(value)
+                yield sse("chunk", {"text": value})
+            elif kind == "done":
+                yield sse("done", {"answer": "".join(parts).strip(), "citations": value,
+                                   "session": conversation.id})
+            else:
+                yield sse("error", {"error": message_of(value)})
+
+    return event_stream(events())
