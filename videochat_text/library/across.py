@@ -32,9 +32,12 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
     from langchain_core.runnables import Runnable
 
-    from .library import Library
+    from .store import LibraryStore
 
 OnStage = Callable[[str], None]
+Rank = Callable[[str, int], Sequence[StoredEntry]]
+"""``rank(query, k)``: the library's best ``k`` moments for ``query`` (`Library.ranked`), best first;
+raises `LibraryError` when the query has no words."""
 
 
 class LibraryMoments(Description):
@@ -129,15 +132,22 @@ class LibrarySession:
     one answering path); ``history`` carries over from one question to the next.
     """
 
-    def __init__(self, library: "Library", answerer: Answerer):
-        self.library = library
+    def __init__(self, store: "LibraryStore", rank: Rank, answerer: Answerer, *, top_k: int):
+        """
+        Args:
+            rank: finds the moments for a question (`Library.ranked`).
+            top_k: how many moments a question gets (``library.ask_top_k``), before the token budget.
+        """
+        self.store = store
+        self.rank = rank
         self.answerer = answerer
+        self.top_k = top_k
         self.history: list["BaseMessage"] = []
         """Earlier turns as plain question/answer messages, as a `ChatSession` keeps them."""
 
     def names(self, answer: Answer) -> dict[str, str]:
         """The names of the videos an answer cites, by id."""
-        return self.library.store.names({c.video for c in answer.citations if c.video})
+        return self.store.names({c.video for c in answer.citations if c.video})
 
     def ask(self, question: str) -> Answer:
         stream = self.stream(question)
@@ -152,10 +162,10 @@ class LibrarySession:
         Raises:
             LibraryError: the library has no described video.
         """
-        store = self.library.store
+        store = self.store
         videos = store.total(status=["done"])
         if not videos:
-            raise LibraryError(f"the library {self.library.path} has no described videos: add videos with "
+            raise LibraryError(f"the library {store.path} has no described videos: add videos with "
                                "`videochat-text library add PATH` (or upload them to the server)")
         if on_stage is not None:
             on_stage("reading")
@@ -178,7 +188,6 @@ class LibrarySession:
     def _retrieve(self, question: str) -> list[StoredEntry]:
         """The best moments for the question; for a follow-up ("and in the other one?"), fused with
         those for it and the question before."""
-        top_k = self.library.settings.library.ask_top_k
         queries = [question]
         earlier = [str(m.content) for m in self.history if m.type == "human"][-1:]
         if earlier:
@@ -187,9 +196,9 @@ class LibrarySession:
         rankings = []
         for query in queries:
             try:
-                hits = self.library.ranked(query, top_k=top_k)
+                hits = self.rank(query, self.top_k)
             except LibraryError:  # no words to search by: the model says the moments do not tell
                 hits = []
-            found.update((e.rowid, e) for e, _ in hits)
-            rankings.append([e.rowid for e, _ in hits])
-        return [found[rowid] for rowid, _ in fuse(rankings)[:top_k]]
+            found.update((e.rowid, e) for e in hits)
+            rankings.append([e.rowid for e in hits])
+        return [found[rowid] for rowid, _ in fuse(rankings)[:self.top_k]]

@@ -48,7 +48,7 @@ def _open(config: Optional[Path], library: Optional[Path], modules: Optional[str
         overrides["perception"] = {"modules": [m.strip() for m in modules.split(",") if m.strip()]}
     from ..config import load_settings
 
-    return Library(load_settings(config, **overrides), path=_library_file(library))
+    return Library(load_settings(config, **overrides), path=_library_file(library), query_threads=1)
 
 
 def build_library_app(user_errors: Callable[[Callable[..., Any]], Callable[..., Any]], err: Console) -> typer.Typer:

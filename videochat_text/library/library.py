@@ -66,15 +66,18 @@ class Library:
     """
 
     def __init__(self, settings: Settings | dict[str, Any] | None = None, *, path: str | Path | None = None,
-                 chat_model: Any = None, **overrides: Any):
+                 chat_model: Any = None, query_threads: int | None = None, **overrides: Any):
         """
         Args:
             path: the library file (default: ``library.path``, else ``library.sqlite`` in ``cache.dir``).
             chat_model: a LangChain chat model for `ask` instead of the configured one.
+            query_threads: torch threads, set when the embedding model loads (process-wide: for a
+                process that embeds one query at a time, like the CLI or a server; None: torch's default).
         """
         self.settings = load_settings(settings, **overrides)
         self.store = LibraryStore(Path(path or default_library_path(self.settings)).expanduser())
         self._chat_model = chat_model
+        self._query_threads = query_threads
         self._answerer: Any = None
         self._embeddings: Any = None
         self._vector_search: Any = None
@@ -280,7 +283,7 @@ class Library:
         with self._setup:
             if self._vector_search is None and self._embeddings is not False:
                 from ..retrieval import embeddings_id, make_embeddings
-                from .search import VectorSearch
+                from .search import VectorSearch, limit_query_threads
 
                 try:
                     self._embeddings = make_embeddings(self.settings.retrieval)
@@ -288,6 +291,8 @@ class Library:
                     log.warning("searching by words only: %s", exc)
                     self._embeddings = False
                     return None
+                if self._query_threads:
+                    limit_query_threads(self._query_threads)
                 self._vector_search = VectorSearch(self.store, self._embeddings, embeddings_id(self.settings.retrieval))
             return self._vector_search
 
@@ -297,7 +302,11 @@ class Library:
         `videochat_text.answering.Answerer` to answer with (default: one for this library's settings)."""
         from .across import LibrarySession
 
-        return LibrarySession(self, answerer or self._default_answerer())
+        def rank(query: str, k: int) -> list[StoredEntry]:
+            return [entry for entry, _ in self.ranked(query, top_k=k)]
+
+        return LibrarySession(self.store, rank, answerer or self._default_answerer(),
+                              top_k=self.settings.library.ask_top_k)
 
     def ask(self, question: str):
         """Answer ``question`` from the best moments across all videos, citing video and time

@@ -14,6 +14,7 @@ searched with the same matrix product as single-video retrieval
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
@@ -67,6 +68,16 @@ def group_by_video(moments: Sequence[Moment]) -> list[dict[str, Any]]:
         group = groups.setdefault(m.video, {"video": {"id": m.video, "name": m.name}, "moments": []})
         group["moments"].append(m.to_json_dict(with_video=False))
     return list(groups.values())
+
+
+def limit_query_threads(threads: int) -> None:
+    """Let torch embed with ``threads`` threads (process-wide). One short query at a time gains
+    nothing from more: with two threads a query took 40x the CPU on 2 cores, the threads
+    spinning (``benchmarks/library.py search``: 404 ms against 10.5 ms). Nothing to do for
+    embeddings that do not run on torch (an OpenAI-compatible server)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
 
 
 def fts_query(text: str) -> str | None:

@@ -329,7 +329,7 @@ class ProcessPoolRunner:
         from concurrent.futures.process import BrokenProcessPool
 
         context = multiprocessing.get_context("spawn")
-        channel = _ProgressChannel(context, progress) if progress is not None else None
+        channel: _ProgressChannel | None = None  # made with the first pool: an idle server holds no queue
         pool: Any = None
         retry: deque[str] = deque()
         running: dict[Any, str] = {}
@@ -341,6 +341,8 @@ class ProcessPoolRunner:
                     if path is None:
                         break
                     if pool is None:
+                        if channel is None and progress is not None:
+                            channel = _ProgressChannel(context, progress)
                         pool = self._pool = self._start(context, channel)
                     running[pool.submit(_describe_in_worker, path)] = path
                     started(path)

@@ -46,7 +46,11 @@ class Server:
         self.settings = settings
         self.videochat = videochat
         s = settings.serve
-        self.library = Library(settings, path=server_library_path(settings))  # raises LibraryFileError
+        # Searches embed one short query at a time: one torch thread, unless videos are described
+        # in this process too (serve.describe_in: server).
+        elsewhere = s.describe_in == "processes" or bool(settings.library.ray)
+        self.library = Library(settings, path=server_library_path(settings),  # raises LibraryFileError
+                               query_threads=1 if elsewhere else None)
         self.store = VideoStore(s.data_dir or Path(settings.cache.dir).expanduser() / "uploads", self.library)
         self.queue = DescribeQueue(self.library, workers=s.workers, where=s.describe_in, ray=settings.library.ray,
                                    videochat=videochat)
