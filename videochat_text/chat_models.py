@@ -95,9 +95,11 @@ def make_chat_model(settings: ChatSettings) -> Runnable:
     return model
 
 
-def _make_one(settings: ChatSettings) -> BaseChatModel:
-    if settings.provider == "local":
-        return _local_model(settings)
+def _make_one(settings: ChatSettings) -> Runnable:
+    if settings.provider == "local":  # one llama.cpp context: one generation at a time, whoever asks
+        from .one_at_a_time import one_at_a_time
+
+        return one_at_a_time(_local_model(settings))
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     if settings.provider == "openai":
         try:

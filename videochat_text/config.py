@@ -176,6 +176,13 @@ class ServeSettings(_Section):
     """A conversation unused this long leaves memory (it stays in the library file for 30 days)."""
     session_turns: int = Field(20, ge=1)
     """Question/answer pairs a conversation remembers (the prompt sends ``prompt.history_turns`` of them)."""
+    answers_at_once: int = Field(4, ge=1)
+    """Questions answered at the same time when the chat model is a server; a local model (llama.cpp in
+    this process) answers one at a time whatever this says."""
+    max_queued_questions: int = Field(100, ge=0)
+    """Questions that may wait for the chat model; one more is refused with 429 and ``Retry-After``."""
+    max_storage_gb: float | None = Field(50.0, gt=0)
+    """Uploads kept in ``data_dir`` in all; an upload that would pass it is refused with 507 (null: no limit)."""
 
     @field_validator("token")
     @classmethod

@@ -57,6 +57,7 @@ class _Turn:
     language: str
     search_as: str
     """The question in English (itself, or the model's translation)."""
+    on_stage: Callable[[str], None] = lambda stage: None
 
 
 class AnswerStream:
@@ -134,16 +135,19 @@ class ChatSession:
         assert stream.answer is not None
         return stream.answer
 
-    def stream(self, question: str) -> AnswerStream:
+    def stream(self, question: str, on_stage: Callable[[str], None] | None = None) -> AnswerStream:
         """The answer as it is generated (text chunks), then the whole `Answer` in ``.answer``.
 
         Answers the checks or verification may replace are given whole once settled; others
-        stream sentence by sentence, each verified before it is given.
+        stream sentence by sentence, each verified before it is given. ``on_stage`` hears
+        ``reading``, ``thinking`` (the model generates), ``checking`` and ``retrying``.
         """
         turn = self._turn(question)
+        turn.on_stage = on_stage or turn.on_stage
         done: dict[str, Answer] = {}
 
         def chunks() -> Iterator[str]:
+            turn.on_stage("reading")
             answer = self._from_timeline(turn)
             if answer is None:
                 yield from self._model_answer(turn, done)
@@ -180,9 +184,11 @@ class ChatSession:
     def _model_answer(self, turn: _Turn, done: dict[str, Answer]) -> Iterator[str]:
         inputs = self._inputs(turn)
         system = self._templates.system
+        turn.on_stage("thinking")
         checked = self._check_answers and turn.language in ("en", "zh", "es") and parse_question(turn.search_as)
         if checked:  # the check may replace it: give it whole once settled
             text = scaffolding.strip("".join(self._generate(self._prompt, inputs)), system)
+            turn.on_stage("checking")
             replaced = check_answer(turn.search_as, text, self._context.prepared.evidence, turn.language)
             if replaced is not None:
                 log.info("answer %r contradicted the detections; answering from them", text)
@@ -249,6 +255,7 @@ class ChatSession:
         """The model invented something: ask again with only the best entries; else quote the best one."""
         best = self._best_entries(turn, STRICT_ENTRIES)
         if best:
+            turn.on_stage("retrying")
             lines = "\n".join(defang(e.line(with_boxes=False)) for e in best)
             retried = scaffolding.strip("".join(self._generate(self._strict, {"entries": lines, "question": turn.question})),
                                         self._templates.system)

@@ -115,7 +115,7 @@ def cite_videos(answer: Answer, sources: dict[str, StoredEntry]) -> Answer:
 
 def citation_json(citation: Citation, names: dict[str, str]) -> dict[str, Any]:
     """A citation as the API and ``--format json`` give it: ``video`` is ``{"id", "name"}`` or null."""
-    video = None if citation.video is None else {"id": citation.video, "name": names.get(citation.video, "")}
+    video = None if citation.video is None else {"id": citation.video, "name": names.get(citation.video, citation.video)}
     return {"start": citation.start, "end": citation.end, "module": citation.module, "text": citation.text,
             "event_ids": list(citation.event_ids), "video": video}
 

@@ -74,7 +74,7 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
 
     @app.get("/api/health", tags=["server"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # async: answered on the event loop, no thread to wait for
         """Liveness, without a token: says nothing about the videos."""
         return {"status": "ok", "version": __version__}
 

@@ -15,10 +15,12 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ChatModelError, LibraryError, LibraryFileError, UnknownVideoError, VideoChatError, VideoOpenError
+from .model_queue import QueueFull
+from .quota import StorageFull
 from .store import UploadTooLarge
 
-_STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, ChatModelError: 502,
-           LibraryFileError: 503, LibraryError: 400}
+_STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, QueueFull: 429, ChatModelError: 502,
+           StorageFull: 507, LibraryFileError: 503, LibraryError: 400}
 
 
 class ErrorBody(BaseModel):
@@ -27,15 +29,18 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 502, 503)}
+    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 429, 502, 503, 507)}
 """What the API's routes document as their error answers (OpenAPI)."""
 
 
 def error_body(path: str, status: int, message: str) -> dict[str, Any]:
-    if path.startswith("/v1/"):  # OpenAI clients read error.message
-        return {"error": {"message": message, "type": "invalid_request_error" if status < 500 else "server_error",
-                          "code": status}}
-    return {"error": message}
+    if not path.startswith("/v1/"):
+        return {"error": message}
+    if status == 429:  # as OpenAI says it
+        return {"error": {"message": message, "type": "requests", "param": None, "code": "rate_limit_exceeded"}}
+    # OpenAI clients read error.message
+    return {"error": {"message": message, "type": "invalid_request_error" if status < 500 else "server_error",
+                      "code": status}}
 
 
 def error_response(request: Request, status: int, message: str,
@@ -58,7 +63,8 @@ def message_of(exc: BaseException) -> str:
 def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VideoChatError)
     async def our_error(request: Request, exc: VideoChatError) -> JSONResponse:
-        return error_response(request, status_of(exc), str(exc))
+        retry = getattr(exc, "retry_after_s", None)
+        return error_response(request, status_of(exc), str(exc), {"Retry-After": str(retry)} if retry else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

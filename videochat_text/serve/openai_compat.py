@@ -5,7 +5,7 @@
 user message about that video (``model: "library"``: across every video), the earlier
 messages being the conversation (stateless, as OpenAI's API is). ``stream: true`` sends ``chat.completion.chunk`` events and
 ``data: [DONE]``. Extra field: ``citations`` (the moments the answer rests on, as in
-``ask --format json``) on the completion and on the last chunk.
+``ask --format json``, with ``event_ids`` and ``video``) on the completion and on the last chunk.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from typing import Any, AsyncIterator, Literal
 
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict
 
 from ..prompt import defang
 from .errors import message_of
+from .events import event_stream
+from .model_queue import Ticket
 from .server import Server
 from .sessions import Conversation
 
@@ -69,15 +70,14 @@ def _history(messages: list[Message]) -> tuple[list[BaseMessage], str]:
 def openai_router(server: Server) -> APIRouter:
     router = APIRouter(tags=["openai-compatible"])
 
-    def session_of(model: str):
-        """A fresh session for ``model``: ``library`` (across every video) or ``video:<id>``."""
+    def video_id_of(model: str) -> str | None:
+        """The video ``model`` names; None for ``library`` (every video)."""
         if model == LIBRARY_MODEL:
-            return None, server.library_session()
+            return None
         if not model.startswith(MODEL_PREFIX):
             raise HTTPException(404, f"model {model!r} is not a video: use 'video:<id>', or 'library' for every "
                                      "video (GET /v1/models lists them)")
-        video_id = model[len(MODEL_PREFIX):]
-        return video_id, server.new_session(video_id)
+        return model[len(MODEL_PREFIX):]
 
     @router.get("/models")
     def models() -> dict[str, Any]:
@@ -91,40 +91,50 @@ def openai_router(server: Server) -> APIRouter:
 
     @router.post("/chat/completions")
     async def completions(body: ChatCompletionRequest):
-        """OpenAI's chat completion about video ``model`` (``library``: across every video); extra
-        field ``citations``."""
+        """OpenAI's chat completion about video ``model`` (``library``: across every video); extra field
+        ``citations``. 429 (OpenAI's ``rate_limit_exceeded``, with ``Retry-After``) when
+        ``serve.max_queued_questions`` wait already."""
         history, question = _history(body.messages)
-        video_id, session = await run_in_threadpool(session_of, body.model)
-        session.history = history[-2 * server.sessions.turns:]
-        conversation = Conversation(id="", video_id=video_id, session=session)
-        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
-        created = int(time.time())
-        if not body.stream:
-            answer = await run_in_threadpool(server.answers.ask, conversation, question)
-            return {"id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": answer["answer"]}}],
-                    "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                    "citations": answer["citations"]}
+        video_id = video_id_of(body.model)
+        if video_id is not None:
+            await run_in_threadpool(server.described, video_id)  # 404 / 409 now, not once queued
 
-        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
-                       "model": body.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                       **extra}
-            return f"data: {json.dumps(payload)}\n\n"
+        def conversation() -> Conversation:  # stateless, as OpenAI's API is: the messages are the history
+            session = server.new_session(video_id) if video_id is not None else server.library_session()
+            session.history = history[-2 * server.sessions.turns:]
+            return Conversation(id="", video_id=video_id, session=session)
 
-        async def events() -> AsyncIterator[str]:
-            yield chunk({"role": "assistant", "content": ""})
-            async for kind, value in server.answers.stream(conversation, question):
-                if kind == "chunk":
-                    yield chunk({"content": value})
-                elif kind == "done":
-                    yield chunk({}, "stop", citations=value)
-                else:
-                    error = {"error": {"message": message_of(value), "type": "server_error"}}
-                    yield f"data: {json.dumps(error)}\n\n"
-            yield "data: [DONE]\n\n"
-
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+        ticket = server.ask(question, conversation)
+        head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}
+        if body.stream:
+            return event_stream(_chunks(ticket, head))
+        answer = await ticket.result()
+        return {**head, "object": "chat.completion",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": answer["answer"]}}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": answer["citations"]}
 
     return router
+
+
+async def _chunks(ticket: Ticket, head: dict[str, Any]) -> AsyncIterator[str]:
+    """``chat.completion.chunk`` events as the verified sentences come; while the model is still
+    waited for, SSE comments (``: thinking 4.0 s``) that OpenAI clients skip and proxies see as life."""
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        payload = {**head, "object": "chat.completion.chunk",
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(payload)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    async for kind, value in ticket.events():
+        if kind == "status":
+            place = f" (place {value['position']})" if value["position"] else ""
+            yield f": {value['stage']} {value['elapsed_s']} s{place}\n\n"
+        elif kind == "chunk":
+            yield chunk({"content": value})
+        elif kind == "done":
+            yield chunk({}, "stop", citations=value["citations"])
+        else:
+            yield f"data: {json.dumps({'error': {'message': message_of(value), 'type': 'server_error'}})}\n\n"
+    yield "data: [DONE]\n\n"

@@ -3,18 +3,17 @@ whole or streamed (SSE), in its conversation."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable
+from typing import AsyncIterator
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from ..answering import Citation
 from .errors import ERROR_RESPONSES, message_of
 from .events import event_stream, sse
+from .model_queue import Ticket
 from .server import Server
-from .sessions import Conversation
 
 
 class AskRequest(BaseModel):
@@ -23,10 +22,28 @@ class AskRequest(BaseModel):
     """The id a previous answer returned: continue that conversation."""
 
 
+class VideoRef(BaseModel):
+    id: str
+    name: str
+
+
+class Citation(BaseModel):
+    """A moment an answer rests on: a timeline entry as the user can check it."""
+
+    start: float
+    end: float
+    module: str
+    text: str
+    event_ids: list[str]
+    """The description's events this entry stands for (``GET …/description`` has them by id)."""
+    video: VideoRef | None
+    """Which video the moment is in."""
+
+
 class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
-    """The moments the answer rests on (none until answers carry them)."""
+    """The moments the answer rests on."""
     session: str
     """Send it back with the next question to continue the conversation."""
 
@@ -36,43 +53,46 @@ def ask_router(server: Server) -> APIRouter:
 
     @api.post("/videos/{video_id}/ask", responses={200: {"model": AskResponse}})
     async def ask(video_id: str, body: AskRequest, request: Request) -> Response:
-        """``{"answer", "citations", "session"}``; with ``Accept: text/event-stream`` the answer
-        streams: ``event: chunk`` ``{"text"}`` events, then ``event: done``
-        ``{"answer", "citations", "session"}`` (or ``event: error`` ``{"error"}``)."""
-        return await _answer(server, lambda: server.conversation(video_id, body.session), body, request)
+        """``{"answer", "citations", "session"}``; with ``Accept: text/event-stream`` the answer streams:
+        ``event: status`` ``{"stage", "elapsed_s", "position"}`` at once and at least every second
+        while waiting (stages ``queued``, ``reading``, ``thinking``, ``checking``, ``retrying``),
+        ``event: chunk`` ``{"text"}`` (verified sentences as they come), then ``event: done``
+        ``{"answer", "citations", "session"}`` (or ``event: error`` ``{"error"}``). 429 with
+        ``Retry-After`` when ``serve.max_queued_questions`` questions wait already."""
+        if not body.question.strip():
+            raise HTTPException(400, "the question is empty")
+        await run_in_threadpool(server.described, video_id)  # 404 / 409 now, not once queued
+        ticket = server.ask(body.question, lambda: server.conversation(video_id, body.session))
+        return await _answer(ticket, request)
 
     @api.post("/ask", tags=["library"], responses={200: {"model": AskResponse}})
     async def ask_across(body: AskRequest, request: Request) -> Response:
         """A question across every video of the library, answered from the moments that match it
-        best; each citation names its ``video`` (``{"id", "name"}``). JSON or streamed, as
+        best; each citation's ``video`` is ``{"id", "name"}``. JSON or streamed as
         ``POST /api/videos/{id}/ask``; ``session`` continues a conversation across the library."""
-        return await _answer(server, lambda: server.across(body.session), body, request)
+        if not body.question.strip():
+            raise HTTPException(400, "the question is empty")
+        ticket = server.ask(body.question, lambda: server.across(body.session))
+        return await _answer(ticket, request)
 
     return api
 
 
-async def _answer(server: Server, conversation_of: Callable[[], Conversation], body: AskRequest,
-                  request: Request) -> Response:
-    """One question in its conversation: answered whole (JSON) or streamed (SSE)."""
-    if not body.question.strip():
-        raise HTTPException(400, "the question is empty")
+async def _answer(ticket: Ticket, request: Request) -> Response:
+    """The answer whole (JSON), or as Server-Sent Events with ``Accept: text/event-stream``."""
     if "text/event-stream" not in request.headers.get("accept", ""):
-        def answer() -> dict[str, Any]:  # one trip to a worker thread for both steps
-            return server.answers.ask(conversation_of(), body.question)
+        return JSONResponse(await ticket.result())
+    return event_stream(answer_events(ticket))
 
-        return JSONResponse(await run_in_threadpool(answer))
-    conversation = await run_in_threadpool(conversation_of)
 
-    async def events() -> AsyncIterator[str]:
-        parts = []
-        async for kind, value in server.answers.stream(conversation, body.question):
-            if kind == "chunk":
-                parts.append(value)
-                yield sse("chunk", {"text": value})
-            elif kind == "done":
-                yield sse("done", {"answer": "".join(parts).strip(), "citations": value,
-                                   "session": conversation.id})
-            else:
-                yield sse("error", {"error": message_of(value)})
-
-    return event_stream(events())
+async def answer_events(ticket: Ticket) -> AsyncIterator[str]:
+    """A queued question's events as Server-Sent Events (the contract in `ask`'s docstring)."""
+    async for kind, value in ticket.events():
+        if kind == "status":
+            yield sse("status", value)
+        elif kind == "chunk":
+            yield sse("chunk", {"text": value})
+        elif kind == "done":
+            yield sse("done", value)
+        else:
+            yield sse("error", {"error": message_of(value)})

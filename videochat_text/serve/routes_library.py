@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from .errors import ERROR_RESPONSES
 from .jobs import VideoStatus
+from .routes_ask import VideoRef
 from .server import Server
 from .sessions import conversation_json
 
@@ -25,11 +26,6 @@ class SearchMoment(BaseModel):
     event_ids: list[str]
     score: float
     """Reciprocal-rank fusion of the word and meaning rankings: only the order means anything."""
-
-
-class VideoRef(BaseModel):
-    id: str
-    name: str
 
 
 class SearchGroup(BaseModel):

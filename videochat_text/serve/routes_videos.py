@@ -61,13 +61,16 @@ def _upload_route(api: APIRouter, server: Server) -> None:
 
     @api.post("/videos", status_code=202)
     async def upload(request: Request) -> Uploaded:
-        """Multipart field ``file``: the video. Described in the background; the same file gives the same id."""
+        """Multipart field ``file``: the video. Described in the background; the same file gives the same id.
+        413 past ``serve.max_upload_mb``; 507 past ``serve.max_storage_gb`` (nothing is kept)."""
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_body:
-            raise UploadTooLarge.of(max_mb)
-        with server.store.receive(max_mb) as received:
+        if declared and declared.isdigit():
+            if int(declared) > max_body:
+                raise UploadTooLarge.of(max_mb)
+            server.quota.check(int(declared))  # 507 before a byte is written
+        with server.store.receive(max_mb) as received, server.quota.counting(received.write) as write:
             filename = await read_file_field(request.stream(), request.headers.get("content-type"), "file",
-                                             received.write, max_body_bytes=max_body,
+                                             write, max_body_bytes=max_body,
                                              too_large=lambda: UploadTooLarge.of(max_mb))
             video, new = await run_in_threadpool(received.finish, filename)
         status = await run_in_threadpool(server.status, video.id)

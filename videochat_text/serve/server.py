@@ -9,7 +9,7 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import HTTPException
 
@@ -20,7 +20,9 @@ from ..library.library import default_library_path
 from ..timeline import Description
 from ..videochat import VideoChat
 from .jobs import VideoStatus, video_status
-from .model_queue import ModelQueue
+from ..one_at_a_time import runs_one_at_a_time
+from .model_queue import ModelQueue, Ticket
+from .quota import StorageQuota
 from .sessions import Conversation, SessionStore
 from .store import StoredVideo, VideoStore
 
@@ -52,11 +54,13 @@ class Server:
         self.library = Library(settings, path=server_library_path(settings),  # raises LibraryFileError
                                query_threads=1 if elsewhere else None)
         self.store = VideoStore(s.data_dir or Path(settings.cache.dir).expanduser() / "uploads", self.library)
+        self.quota = StorageQuota(self.store.directory, s.max_storage_gb)
         self.queue = DescribeQueue(self.library, workers=s.workers, where=s.describe_in, ray=settings.library.ray,
                                    videochat=videochat)
         self.sessions = SessionStore(self.library.store, max_sessions=s.max_sessions, ttl_s=s.session_ttl_s,
                                      turns=s.session_turns)
-        self.answers = ModelQueue(videochat, self.sessions)
+        self.answers = ModelQueue(workers=s.answers_at_once, max_waiting=s.max_queued_questions,
+                                  one_at_a_time=lambda: runs_one_at_a_time(videochat.chat_model))
         self._setup = threading.Lock()
         self._descriptions: OrderedDict[str, Description] = OrderedDict()
         self._across: Any = None
@@ -154,8 +158,25 @@ class Server:
                 self._across = library_answerer(self.settings, self.videochat.chat_model)
         return self.library.chat(self._across)
 
+    def ask(self, question: str, conversation: Callable[[], Conversation]) -> Ticket:
+        """Queue ``question`` (429 when the queue is full). ``conversation`` gives the conversation it
+        belongs to; it is called in the worker, as it may load models or describe the context."""
+        def work(ticket: Ticket) -> dict[str, Any]:
+            ticket.report("stage", "reading")
+            talk = conversation()
+            with talk.lock:  # one question at a time per conversation: the next needs this answer
+                answer = talk.session.stream(question, on_stage=lambda stage: ticket.report("stage", stage))
+                for chunk in answer:
+                    if chunk:
+                        ticket.report("chunk", chunk)
+                fields = self.sessions.remember(talk, question, answer.answer)  # trimmed, and kept in the library
+            return {**fields, "session": talk.id}
+
+        return self.answers.submit(work)
+
     def close(self) -> None:
         self.queue.close()
+        self.answers.close()
 
 
 def open_server(settings: Settings, videochat: VideoChat) -> "Server | UnavailableServer":

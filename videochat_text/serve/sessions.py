@@ -123,11 +123,13 @@ class SessionStore:
         del history[: max(0, len(history) - 2 * self.turns)]
 
     def answer_fields(self, conversation: Conversation, answer: Answer) -> dict[str, Any]:
-        """``{"answer", "citations"}``; each citation names its video (the conversation's, for one video)."""
-        cited = {c.video for c in answer.citations if c.video} | ({conversation.video_id} - {None})
+        """``{"answer", "citations"}`` (`citations_of`), each cited video named as the library names it."""
+        citations = citations_of(answer)
+        cited = {c["video"]["id"] for c in citations if c.get("video")}
         names = self._library.names(cited) if cited else {}
-        citations = [citation_json(c if c.video else c.model_copy(update={"video": conversation.video_id}), names)
-                     for c in answer.citations]
+        for citation in citations:
+            if citation.get("video"):
+                citation["video"]["name"] = names.get(citation["video"]["id"], citation["video"]["name"])
         return {"answer": answer.text.strip(), "citations": citations}
 
     def _expire(self) -> None:
@@ -147,6 +149,14 @@ def history_of(turns: list[StoredTurn]) -> list[Any]:
     for turn in turns:
         history += [HumanMessage(turn.question), AIMessage(defang(turn.answer))]
     return history
+
+
+def citations_of(answer: Answer) -> list[dict[str, Any]]:
+    """An answer's citations as the API gives them: ``{"start", "end", "module", "text",
+    "event_ids", "video"}``; ``event_ids`` name the description's events (the page highlights
+    them), ``video`` is ``{"id", "name"}`` across the library and null for a question about one
+    video (the name is the id until `SessionStore.answer_fields` looks it up)."""
+    return [citation_json(c, {}) for c in answer.citations]
 
 
 def conversation_json(stored: StoredConversation | None) -> dict[str, Any]:
