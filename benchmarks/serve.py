@@ -14,7 +14,11 @@ generator does not share its GIL; its peak memory is read from /proc):
 2. Then ``--uploads`` different videos (the demo clip with different metadata: distinct bytes,
    so each is described) uploaded at once to the same server; all must be described; the
    server's peak RSS is reported.
-3. ``--real-chat``: the same clients with the packaged local chat model, a few questions each:
+3. ``--queued 100``: a slow echo model that, like the local model, answers one question at a
+   time (``serve.max_queued_questions`` = 100): 100 questions wait while health, listing, a
+   video's status, its description and media are timed; ``--over`` more questions at the same
+   time must get 429; every question ends in an answer or an error (none lost).
+4. ``--real-chat``: the same clients with the packaged local chat model, a few questions each:
    answers queue behind the one model and none may be lost.
 """
 
@@ -59,6 +63,14 @@ async def wait_described(client: httpx.AsyncClient, video_id: str, timeout_s: fl
         if status["status"] in ("done", "failed") or time.monotonic() > deadline:
             return status
         await asyncio.sleep(0.1)
+
+
+async def described_demo(url: str) -> str:
+    """The demo clip uploaded and described; its id."""
+    async with httpx.AsyncClient(base_url=url, timeout=600) as client:
+        video_id = (await client.post("/api/videos", files={"file": (DEMO.name, DEMO.read_bytes())})).json()["id"]
+        assert (await wait_described(client, video_id))["status"] == "done"
+        return video_id
 
 
 async def one_client(client: httpx.AsyncClient, video_id: str, n: int, questions: int, stream: bool,
@@ -118,6 +130,53 @@ async def questions_load(url: str, video_id: str, clients: int, questions: int, 
             "max_ms": 1000 * max(latencies) if latencies else None}
 
 
+async def queued_load(url: str, video_id: str, waiting: int, over: int) -> dict:
+    """``waiting + 1 + over`` questions at once (half streamed) while the other routes are timed."""
+    outcomes: list[str] = []
+
+    async def ask(http: httpx.AsyncClient, n: int) -> None:
+        body = {"question": f"queued-{n}: what happens?"}
+        try:
+            if n % 2:
+                response = await http.post(f"/api/videos/{video_id}/ask", json=body)
+                ok = response.status_code == 200 and response.json()["answer"] == f"echo: {body['question']}"
+            else:
+                response = await http.post(f"/api/videos/{video_id}/ask", json=body,
+                                           headers={"Accept": "text/event-stream"})
+                ok = response.status_code == 200 and f'"answer": "echo: {body["question"]}"' in response.text
+            outcomes.append("answered" if ok else str(response.status_code))
+        except Exception as exc:  # a question that got neither an answer nor an error
+            outcomes.append(f"lost ({type(exc).__name__})")
+
+    routes = {"health": "/api/health", "listing": "/api/videos", "status": f"/api/videos/{video_id}",
+              "description": f"/api/videos/{video_id}/description", "media": f"/api/videos/{video_id}/media"}
+    timings: dict[str, list[float]] = {name: [] for name in routes}
+
+    async def probe(http: httpx.AsyncClient, asking: asyncio.Task) -> None:
+        while not asking.done():
+            for name, path in routes.items():
+                started = time.perf_counter()
+                headers = {"Range": "bytes=0-65535"} if name == "media" else {}
+                (await http.get(path, headers=headers)).raise_for_status()
+                timings[name].append(time.perf_counter() - started)
+            await asyncio.sleep(0.05)
+
+    limits = httpx.Limits(max_connections=waiting + over + 20)
+    async with httpx.AsyncClient(base_url=url, timeout=900, limits=limits) as http:
+        started = time.perf_counter()
+        asking = asyncio.ensure_future(asyncio.gather(*(ask(http, n) for n in range(waiting + 1 + over))))
+        async with httpx.AsyncClient(base_url=url, timeout=60) as prober:
+            await asyncio.sleep(0.5)  # the line forms
+            await probe(prober, asking)
+        await asking
+        wall = time.perf_counter() - started
+    counts = {kind: outcomes.count(kind) for kind in sorted(set(outcomes))}
+    return {"questions": len(outcomes), "outcomes": counts, "wall_s": wall,
+            "routes": {name: {"requests": len(t), "p50_ms": 1000 * statistics.median(t),
+                              "p95_ms": 1000 * percentile(t, 0.95), "max_ms": 1000 * max(t)}
+                       for name, t in timings.items() if t}}
+
+
 def distinct_copies(count: int, folder: Path) -> list[Path]:
     """The demo clip ``count`` times with different metadata: other bytes, the same pictures and sound."""
     copies = []
@@ -148,6 +207,9 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=50, help="questions one client asks first, alone")
     parser.add_argument("--uploads", type=int, default=5)
     parser.add_argument("--workers", type=int, default=1, help="serve.workers: videos described at once")
+    parser.add_argument("--queued", type=int, default=100, help="questions waiting for a one-at-a-time model "
+                        "while other routes are timed (0: skip)")
+    parser.add_argument("--over", type=int, default=20, help="questions beyond --queued at once (each must get 429)")
     parser.add_argument("--real-chat", action="store_true", help="also load the packaged local chat model")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
@@ -157,13 +219,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = {"cache": {"dir": f"{tmp}/cache"}, "serve": {"workers": args.workers, "max_sessions": 1000}}
         with ServerProcess(settings) as server:
-            async def setup() -> str:
-                async with httpx.AsyncClient(base_url=server.url, timeout=600) as client:
-                    video_id = (await client.post("/api/videos", files={"file": (DEMO.name, DEMO.read_bytes())})).json()["id"]
-                    assert (await wait_described(client, video_id))["status"] == "done"
-                    return video_id
-
-            video_id = asyncio.run(setup())
+            video_id = asyncio.run(described_demo(server.url))
             say("Questions about one described video, echo chat model (the time is the server's overhead):")
             for clients, questions in [(1, args.sequential), (args.clients, args.questions)]:
                 for stream in (False, True):
@@ -183,6 +239,9 @@ def main() -> None:
                 f"{u['described']}/{u['uploads']} described ({u['distinct_ids']} distinct ids) in {u['wall_s']:.1f} s; "
                 f"server peak RSS {u['peak_rss_mb']:.0f} MB")
 
+        if args.queued:
+            report["queued"] = queued_report(settings, args.queued, args.over, say)
+
         if args.real_chat:
             with ServerProcess(settings, echo=False) as server:
                 clients, questions = min(args.clients, 5), 2
@@ -193,6 +252,19 @@ def main() -> None:
                     f"max {(r['max_ms'] or 0) / 1000:.1f} s (queued behind one model)")
     if args.json:
         print(json.dumps(report))
+
+
+def queued_report(settings: dict, waiting: int, over: int, say) -> dict:
+    queue_settings = {**settings, "serve": {**settings["serve"], "max_queued_questions": waiting}}
+    with ServerProcess(queue_settings, word_delay_s=0.02) as server:
+        video_id = asyncio.run(described_demo(server.url))
+        q = asyncio.run(queued_load(server.url, video_id, waiting, over))
+    say(f"{q['questions']} questions at once to a one-at-a-time model (serve.max_queued_questions={waiting}): "
+        f"{q['outcomes']} in {q['wall_s']:.1f} s; meanwhile:")
+    for name, r in q["routes"].items():
+        say(f"  {name:12s} {r['requests']:4d} requests: p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
+            f"max {r['max_ms']:.1f} ms")
+    return q
 
 
 if __name__ == "__main__":

@@ -89,15 +89,18 @@ class ServerProcess:
     """A server in its own process (so a load generator does not share its GIL), with the echo
     chat model unless ``echo`` is False; a context manager. ``pid`` is for reading its memory."""
 
-    def __init__(self, settings: dict[str, Any], *, echo: bool = True):
+    def __init__(self, settings: dict[str, Any], *, echo: bool = True, word_delay_s: float = 0.0):
+        """``word_delay_s``: the echo model takes this long per word and, like the local model,
+        generates one answer at a time."""
         import json
         import subprocess
         import sys
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        chat = f"slow:{word_delay_s}" if word_delay_s else "echo" if echo else "configured"
         self._process = subprocess.Popen([sys.executable, "-m", "devkit.serving", json.dumps(settings), str(self.port),
-                                          "echo" if echo else "configured"])
+                                          chat])
         self.pid = self._process.pid
 
     def __enter__(self) -> "ServerProcess":
@@ -130,7 +133,12 @@ def _serve_from_command_line() -> None:
     from videochat_text.serve import create_app
 
     settings, port, chat = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    videochat = VideoChat(settings, chat_model=EchoChatModel() if chat == "echo" else None)
+    model = EchoChatModel() if chat == "echo" else None
+    if chat.startswith("slow:"):
+        from videochat_text.one_at_a_time import one_at_a_time
+
+        model = one_at_a_time(EchoChatModel(delay_s=float(chat[len("slow:"):])))
+    videochat = VideoChat(settings, chat_model=model)
     uvicorn.run(create_app(videochat=videochat), host="127.0.0.1", port=port, log_level="warning")
 
 

@@ -31,8 +31,9 @@ from .docs import app_with_docs
 from .errors import add_error_handlers
 from .openai_compat import openai_router
 from .routes_ask import ask_router
+from .routes_library import library_router
 from .routes_videos import videos_router
-from .server import Server
+from .server import open_server
 
 __all__ = ["create_app"]
 
@@ -51,7 +52,7 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
             built from ``settings``.
     """
     settings = videochat.settings if videochat is not None and settings is None else load_settings(settings)
-    server = Server(settings, videochat or VideoChat(settings))
+    server = open_server(settings, videochat or VideoChat(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -70,10 +71,11 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     authorized = [Depends(token_check(settings))]
     app.include_router(videos_router(server), prefix="/api", dependencies=authorized)
     app.include_router(ask_router(server), prefix="/api", dependencies=authorized)
+    app.include_router(library_router(server), prefix="/api", dependencies=authorized)
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
 
     @app.get("/api/health", tags=["server"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # async: answered on the event loop, no thread to wait for
         """Liveness, without a token: says nothing about the videos."""
         return {"status": "ok", "version": __version__}
 

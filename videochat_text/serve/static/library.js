@@ -6,15 +6,11 @@ import { closeVideo, openVideo, viewer } from "./viewer.js";
 const PAGE = 100;
 const list = { videos: [], total: 0, name: "", nodes: new Map(), loading: Promise.resolve(), poll: null, more: null };
 
-// GET /api/videos?offset&limit&name → {videos, total}. A server that answers with every video
-// as a plain list (before the library backed it) is paged here the same way.
-async function fetchVideos(offset, limit, name) {
+// GET /api/videos?offset&limit&name → {videos, total}: one page of the library.
+function fetchVideos(offset, limit, name) {
   const query = new URLSearchParams({ offset, limit });
   if (name) query.set("name", name);
-  const body = await json(`/api/videos?${query}`);
-  if (!Array.isArray(body)) return body;
-  const matching = name ? body.filter((v) => v.name.toLowerCase().includes(name.toLowerCase())) : body;
-  return { videos: matching.slice(offset, offset + limit), total: matching.length };
+  return json(`/api/videos?${query}`);
 }
 
 // One load at a time, in order: a refresh, the next page, a new filter.
@@ -26,10 +22,11 @@ export function loadVideos({ more = false } = {}) {
 async function load(more) {
   const name = list.name;
   const offset = more ? list.videos.length : 0;
-  const limit = more ? PAGE : Math.max(PAGE, list.videos.length);  // a refresh keeps what is shown
+  // A refresh reads again what is shown (the server gives at most 1,000 at once: the rest stays).
+  const limit = more ? PAGE : Math.min(1000, Math.max(PAGE, list.videos.length));
   const body = await fetchVideos(offset, limit, name);
   if (name !== list.name) return;  // the filter changed meanwhile: its own load follows
-  list.videos = more ? [...list.videos, ...body.videos] : body.videos;
+  list.videos = more ? [...list.videos, ...body.videos] : [...body.videos, ...list.videos.slice(limit)];
   list.total = body.total;
   renderVideoList();
   clearTimeout(list.poll);
@@ -116,7 +113,7 @@ export async function uploadAndOpen(file) {
   try {
     const video = await upload(file);
     // The same bytes are the same video: say so rather than silently open the old entry.
-    if (video.existing) toast(`Already uploaded as “${video.name}”: opening it.`, "info");
+    if (video.new === false) toast(`Already uploaded as “${video.name}”: opening it.`, "info");
     await loadVideos();
     await openVideo(video.id);
   } catch (error) { showError(error); }
