@@ -1,7 +1,7 @@
 """The web page as a user feels it, measured in headless Chromium against a real server.
 
 Usage:
-    python benchmarks/page.py [--questions 6] [--real-chat] [--json]
+    python benchmarks/page.py [--questions 6] [--real-chat] [--videos 1000] [--json]
 
 1. **Feedback after Ask**: the demo clip is uploaded and described (default modules), then
    ``--questions`` questions are asked in the page one after another, in one conversation.
@@ -10,6 +10,10 @@ Usage:
    thinking…), the first answer text, and the answer complete. First question and follow-ups
    are reported apart (the first builds the conversation). With the echo chat model the times
    are the server's and the page's own; ``--real-chat`` also runs the packaged local model.
+2. **The video list**: a library of ``--videos`` described videos (`devkit.serving.build_library`)
+   served, the page opened: the time from navigation until the first page of the list is on
+   screen, until a name filter has narrowed it to one video, and until every video is listed
+   (paging as the list is scrolled to its end). ``--videos 0`` skips it.
 Prints the figures; ``--json`` prints them as one JSON object. Timing on a shared machine varies:
 report the load average beside them (printed).
 """
@@ -30,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ is at th
 
 import httpx
 
-from devkit.serving import ServerProcess
+from devkit.serving import ServerProcess, build_library
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.mp4"
 QUESTIONS = ["What is the cat's name?", "What is on the table?", "Who is the astronaut?",
@@ -124,10 +128,51 @@ def say_feedback(label: str, runs: list[dict]) -> dict:
     return {"first": first, "follow_ups": rest, "runs": runs}
 
 
+# Scrolls the list to its end until every video is listed; the times are from navigation start.
+LIST_ALL = """async (total) => {
+  const list = document.querySelector('#video-list');
+  while (list.children.length < total) {
+    list.scrollTop = list.scrollHeight;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return performance.now();
+}"""
+
+
+def video_list(browser, folder: Path, videos: int) -> dict:
+    build_library(folder / "library.sqlite", videos)
+    settings = {"cache": {"dir": f"{folder}/cache"}, "library": {"path": str(folder / "library.sqlite")}}
+    with ServerProcess(settings) as server:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(server.url)  # once: the server's first answers warm its caches
+        page.wait_for_selector("#video-list li")
+        page.goto("about:blank")
+        page.goto(server.url)
+        page.wait_for_function("() => document.querySelectorAll('#video-list li').length >= 100")
+        first_page_ms = page.evaluate("performance.now()")
+        t0 = page.evaluate("performance.now()")
+        page.fill("#video-filter", f"clip-{videos // 2:04d}")
+        page.wait_for_function("() => document.querySelectorAll('#video-list li').length === 1")
+        filter_ms = page.evaluate("performance.now()") - t0 - 150  # less the page's typing pause
+        page.fill("#video-filter", "")
+        page.wait_for_function("() => document.querySelectorAll('#video-list li').length >= 100")
+        t0 = page.evaluate("performance.now()")
+        all_ms = page.evaluate(LIST_ALL, videos) - t0
+        shown = page.locator("#video-list li").count()
+        page.close()
+    result = {"videos": videos, "first_page_ms": round(first_page_ms, 1), "filter_ms": round(filter_ms, 1),
+              "every_video_listed_ms": round(all_ms, 1), "listed": shown}
+    print(f"  {videos} videos: first page (100) on screen {result['first_page_ms']} ms after navigation; "
+          f"filtered by name to one in {result['filter_ms']} ms; all {shown} listed by scrolling in "
+          f"{result['every_video_listed_ms']} ms")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", type=int, default=6)
+    parser.add_argument("--questions", type=int, default=6, help="questions asked (0: skip this part)")
     parser.add_argument("--real-chat", action="store_true", help="also ask the packaged local chat model")
+    parser.add_argument("--videos", type=int, default=1000, help="videos in the list benchmark (0: skip it)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -137,14 +182,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = launch(playwright)
         settings = {"cache": {"dir": f"{tmp}/cache"}, "serve": {"data_dir": f"{tmp}/data"}}
-        print("Feedback after Ask, in the page (from the submit):")
-        with ServerProcess(settings) as server:
-            video_id = describe_demo(server.url)
-            report["echo"] = say_feedback("echo chat model", feedback(browser, server.url, video_id, args.questions))
-        if args.real_chat:
+        if args.questions:
+            print("Feedback after Ask, in the page (from the submit):")
+            with ServerProcess(settings) as server:
+                video_id = describe_demo(server.url)
+                report["echo"] = say_feedback("echo chat model", feedback(browser, server.url, video_id, args.questions))
+        if args.questions and args.real_chat:
             with ServerProcess(settings, echo=False) as server:
                 report["real_chat"] = say_feedback("packaged local model",
                                                    feedback(browser, server.url, video_id, args.questions))
+        if args.videos:
+            print("The video list, in the page:")
+            report["video_list"] = video_list(browser, Path(tmp), args.videos)
         browser.close()
     report["load_average_after"] = load_average()
     print(f"load average {report['load_average_after']}")

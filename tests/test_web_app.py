@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit.serving import EchoChatModel, LiveServer
+from devkit.serving import EchoChatModel, LiveServer, build_library
 from videochat_text import Event, PerceptionModule, VideoChat, register_module, unregister_module
 from videochat_text.serve import create_app
 
@@ -584,25 +584,6 @@ def test_three_clips_searched_and_asked_across_open_the_right_video_at_the_right
         cited = page.locator(".citations li", has=page.locator(".video-link", has_text="team meeting.mp4")).first
         at = cited.locator("a.time")
         _opens_at(page, at, float(at.get_attribute("data-seconds")), "team meeting.mp4")
-
-
-def build_library(path: Path, videos: int) -> None:
-    """A library of ``videos`` described videos named ``clip-0000.mp4``…, two entries each
-    (inserted through the library's store, as if ``library add`` had described them)."""
-    from videochat_text.library.store import DescribedFile, LibraryStore
-    from videochat_text.timeline import Description, VideoInfo
-
-    store = LibraryStore(path)
-    for n in range(videos):
-        info = VideoInfo(path=f"/videos/clip-{n:04d}.mp4", duration=20.0, fps=25, width=320, height=240)
-        events = [Event(start=2.0, end=4.0, module="speech", text=f'"This is clip number {n}."'),
-                  Event(start=8.0, end=9.0, module="objects", text="1 cup (center)")]
-        description = Description(video=info, events=events)
-        store.put_video(DescribedFile(
-            path=info.path, sha256=f"{n:016x}" + "0" * 48, settings_key="test", info=info.model_dump(mode="json"),
-            summary="", failures=[], modules={}, entries=description.events, vectors=None, embedding_model=None,
-            description_json=description.to_json(), name=Path(info.path).name))
-    store.close()
 
 
 def test_a_thousand_videos_are_listed_a_page_at_a_time_and_filtered_by_name(page, tmp_path):
