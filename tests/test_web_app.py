@@ -146,7 +146,8 @@ class ScriptedBoxes(PerceptionModule):
 
     def run(self, media):
         box = {"label": "person", "score": 0.9, "box": [100.0, 80.0, 300.0, 400.0]}
-        return [Event(start=t, end=t + 1, module=self.name, text="1 person (center)", data={"detections": [box]})
+        return [Event(start=t, end=t + 1, module=self.name, text="1 person (center)",
+                      data={"kind": "detections", "detections": [box]})  # "kind": read as typed detections
                 for t in (0.0, 3.5)]
 
 
