@@ -27,11 +27,13 @@ from .. import __version__
 from ..config import Settings, load_settings
 from ..videochat import VideoChat
 from .access import token_check
+from .docs import app_with_docs
 from .errors import add_error_handlers
 from .openai_compat import openai_router
 from .routes_ask import ask_router
+from .routes_library import library_router
 from .routes_videos import videos_router
-from .server import Server
+from .server import open_server
 
 __all__ = ["create_app"]
 
@@ -50,15 +52,15 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
             built from ``settings``.
     """
     settings = videochat.settings if videochat is not None and settings is None else load_settings(settings)
-    server = Server(settings, videochat or VideoChat(settings))
+    server = open_server(settings, videochat or VideoChat(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         server.close()
 
-    app = FastAPI(title="videochat-text", version=__version__, lifespan=lifespan,
-                  description="Chat with a video: upload it, it is described in the background, then ask.")
+    app = app_with_docs(title="videochat-text", version=__version__, lifespan=lifespan,
+                        description="Chat with a video: upload it, it is described in the background, then ask.")
     app.state.server = server
     if settings.serve.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -69,6 +71,7 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     authorized = [Depends(token_check(settings))]
     app.include_router(videos_router(server), prefix="/api", dependencies=authorized)
     app.include_router(ask_router(server), prefix="/api", dependencies=authorized)
+    app.include_router(library_router(server), prefix="/api", dependencies=authorized)
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
 
     @app.get("/api/health", tags=["server"])
