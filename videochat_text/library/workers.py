@@ -446,7 +446,8 @@ class RayRunner:
                 if self.address:
                     ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
                 else:
-                    ray.init(num_cpus=self.workers or os.cpu_count() or 1, include_dashboard=False,
+                    # address="local": a new instance, never another program's Ray running on this machine
+                    ray.init(address="local", num_cpus=self.workers or os.cpu_count() or 1, include_dashboard=False,
                              logging_level=logging.WARNING, log_to_driver=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise VideoChatError(f"cannot connect to Ray at {self.address or 'a new local instance'}: {exc}") from None
