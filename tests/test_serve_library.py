@@ -247,8 +247,9 @@ def test_a_library_file_that_cannot_be_used_is_503_and_exit_7(tmp_path, what):
     assert client.get("/api/health").status_code == 200
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(config))
-    for command in (["library", "list"], ["serve", "--port", "0"]):
-        run = CliRunner().invoke(cli, [*command, "-c", str(config_file)])
+    for command in (["library", "list", "-c", str(config_file)], ["serve", "--port", "0", "-c", str(config_file)],
+                    ["serve", "--port", "0", "--library", str(path)]):
+        run = CliRunner().invoke(cli, command)
         assert run.exit_code == 7 and message in run.output and "Traceback" not in run.output
 
 
