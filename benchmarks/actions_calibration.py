@@ -90,17 +90,17 @@ def measure() -> dict:
         folder = Path(tmp)
         for name, photo, path in clips(folder):
             for e in module.run(pipeline_media(path, "actions")):
-                d = e.data["detections"][0]
-                rows.append({"clip": f"{name} @{e.start:g}s", "photo": photo, "score": d["score"], "label": d["label"],
-                             "motion": e.data["motion"]})
+                d = e.detections[0]
+                rows.append({"clip": f"{name} @{e.start:g}s", "photo": photo, "score": d.score, "label": d.label,
+                             "motion": e.data.motion})
         import skimage.data
 
         moto = skimage.data.stereo_motorcycle()[0]
         moto_clip = make_clip(folder / "moto.mp4", pan(moto, (500, moto.shape[0]), (0, 0), (210, 0), 2.0, fps=8),
                               size=(320, 240), fps=8, audio=False)
         (e,) = module.run(pipeline_media(moto_clip, "actions"))
-    d = e.data["detections"][0]
-    return {"rows": rows, "motorcycle": {"label": d["label"], "score": d["score"], "motion": e.data["motion"]}}
+    d = e.detections[0]
+    return {"rows": rows, "motorcycle": {"label": d.label, "score": d.score, "motion": e.data.motion}}
 
 
 def main() -> None:

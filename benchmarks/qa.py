@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 from pathlib import Path
 
@@ -98,6 +99,12 @@ def main() -> int:
         print("(the chat model's calls cannot be timed: no overhead figures)")
     for split in splits:
         print(f"\n== {split} ==\n{report.table(split)}")
+        for kind, t in report.latency_by_turn(split).items():
+            first = "-" if t["first_text_p50_s"] is None else f"{t['first_text_p50_s']:.2f}"
+            print(f"{kind}: {t['n']} answers, first text p50 {first} s, whole p50 {t['whole_p50_s']:.2f} s, "
+                  f"p95 {t['whole_p95_s']:.2f} s")
+    print(f"\npeak memory (RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
 

@@ -18,8 +18,9 @@ generator does not share its GIL; its peak memory is read from /proc):
    time (``serve.max_queued_questions`` = 100): 100 questions wait while health, listing, a
    video's status, its description and media are timed; ``--over`` more questions at the same
    time must get 429; every question ends in an answer or an error (none lost).
-4. ``--real-chat``: the same clients with the packaged local chat model, a few questions each:
-   answers queue behind the one model and none may be lost.
+4. ``--real-chat``: the packaged local chat model. One conversation, streamed: seconds to the
+   first status event, the first text and the end, for the first question and follow-ups. Then
+   the same clients, a few questions each: answers queue behind the one model, none may be lost.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from math import nan
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ is at the repository root
@@ -54,6 +56,28 @@ def peak_rss_mb(pid: int) -> float:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+FOLLOW_UPS = ["What is the cat's name?", "What is said at the start?", "What happens at the end?"]
+
+
+async def first_text(url: str, video_id: str, questions: list[str]) -> list[dict]:
+    """One conversation, streamed: seconds to the first status event, the first text, the end."""
+    turns, session = [], None
+    async with httpx.AsyncClient(base_url=url, timeout=900) as client:
+        for question in questions:
+            started, seen = time.perf_counter(), {}
+            async with client.stream("POST", f"/api/videos/{video_id}/ask", headers={"Accept": "text/event-stream"},
+                                     json={"question": question, "session": session}) as response:
+                response.raise_for_status()
+                async for line in response.aiter_lines():
+                    if line.startswith("event: "):
+                        seen.setdefault(line[7:], time.perf_counter() - started)
+                    elif line.startswith("data: ") and '"session"' in line:
+                        session = json.loads(line[6:]).get("session", session)
+            turns.append({"question": question, "status_s": seen.get("status"), "chunk_s": seen.get("chunk"),
+                          "done_s": seen.get("done")})
+    return turns
 
 
 async def wait_described(client: httpx.AsyncClient, video_id: str, timeout_s: float = 600) -> dict:
@@ -244,6 +268,12 @@ def main() -> None:
 
         if args.real_chat:
             with ServerProcess(settings, echo=False) as server:
+                f = report["first_text"] = asyncio.run(first_text(server.url, video_id, FOLLOW_UPS))
+                for turn, t in enumerate(f):
+                    say(f"packaged local chat model, {'first question' if turn == 0 else 'follow-up':14s} streamed: "
+                        f"first status {t['status_s'] or nan:.2f} s, first text {t['chunk_s'] or nan:.1f} s, "
+                        f"done {t['done_s'] or nan:.1f} s "
+                        f"({t['question']!r})")
                 clients, questions = min(args.clients, 5), 2
                 r = report["real_chat"] = asyncio.run(questions_load(server.url, video_id, clients, questions, False,
                                                                      expect_echo=False))

@@ -83,7 +83,7 @@ def main() -> int:
         "speech_s": round(speech_s, 1),
         "sentences": len(events),
         "labelled_events": len(labelled),
-        "speakers_found": len({e.data["speaker"] for e in labelled}),
+        "speakers_found": len({e.speaker for e in labelled}),
         "voices": args.voices,
         "encoder_load_s": round(load_s, 3),
         "label_s": round(wall, 2),

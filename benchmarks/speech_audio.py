@@ -68,17 +68,17 @@ def main() -> None:
             path = make_speech_after_silence(folder / f"clip{i}.m4a", text, voice)
             for name, module in (("before", before), ("now", now)):
                 events, seconds = transcribe(module, path)
-                languages = sorted({e.data["language"] for e in events})
+                languages = sorted({e.data.language for e in events})
                 rows.append({"kind": "language", "clip": text, "expected": expected, "how": name,
                              "languages": languages, "right": languages == [expected], "seconds": round(seconds, 2),
-                             "loops": sum(compression_ratio(e.data["transcript"]) > 2.4 for e in events),
-                             "transcript": " ".join(e.data["transcript"] for e in events)[:120]})
+                             "loops": sum(compression_ratio(e.transcript) > 2.4 for e in events),
+                             "transcript": " ".join(e.transcript for e in events)[:120]})
         call = make_call_with_murmur(folder / "call.m4a")  # the guard test's clip
         for guards in (False, True):
             module = SpeechModule({"model": "packaged-base", "language": "en", "guards": guards})
             events, seconds = transcribe(module, call)
             rows.append({"kind": "guards", "guards": guards, "events": len(events), "seconds": round(seconds, 2),
-                         "after_speech": [e.data["transcript"][:60] for e in events if e.start >= 7.0]})
+                         "after_speech": [e.transcript[:60] for e in events if e.start >= 7.0]})
         memo = encode_audio(narration([Line(0.5, "Remember to buy milk and bread."),
                                        Line(3.5, "The dentist appointment is on Friday.")], 6.0), folder / "memo.m4a")
         vc = VideoChat({"cache": {"enabled": False}, "perception": {"modules": ["speech", "objects"]}})

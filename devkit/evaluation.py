@@ -38,16 +38,18 @@ CLIP_RECIPE_VERSION = 2
 """Bump when clip building changes, so stored clips are rebuilt."""
 
 QuestionType = Literal["spoken_fact", "object_presence", "count", "when", "at_time", "when_said", "not_in_video",
-                       "follow_up"]
+                       "follow_up", "two_turn"]
+Language = Literal["en", "zh", "es", "fr", "de"]
 Split = Literal["dev", "test"]
 SPLITS: tuple[Split, ...] = ("dev", "test")
 
 DOES_NOT_SAY = re.compile(
     r"\b(?:no|not|none|nothing|never|unknown|unclear|unspecified|cannot|unable|neither|nor)\b|n't\b"
-    r"|\b(?:ningun[oa]?|ningún|nada|desconoc\w*)\b|没有|不|未|无",
+    r"|\b(?:ningun[oa]?|ningún|nada|desconoc\w*)\b|没有|不|未|无"
+    r"|\b(?:pas|aucune?|rien|inconnu\w*)\b|\b(?:nicht|kein\w*|nichts|unbekannt)\b",
     re.IGNORECASE)
 """An answer saying the video (or its description) does not tell: a negation or "unknown",
-in English, Spanish or Chinese."""
+in English, Spanish, Chinese, French or German."""
 
 
 TIME_SLACK_S = 1.0
@@ -59,7 +61,7 @@ class Question(BaseModel):
 
     type: QuestionType
     split: Split
-    lang: Literal["en", "zh", "es"] = "en"
+    lang: Language = "en"
     q: str | None = None
     turns: list[str] = Field(default_factory=list)
     """For follow-ups: the questions asked in order in one chat; the last is scored."""
@@ -260,6 +262,15 @@ class Result:
     """Of ``seconds``, the time inside chat-model calls (None: the model could not be timed)."""
     model_calls: int = 0
     judged: bool | None = None
+    first_text_seconds: float | None = None
+    """Wall time to the answer's first text (streamed), the description already made."""
+
+    @property
+    def in_language(self) -> bool:
+        """Whether the answer is in the question's language (`question_language` on the answer)."""
+        from videochat_text.answering.language import question_language
+
+        return question_language(self.answer) == self.question.lang
 
     @property
     def cited(self) -> bool | None:
@@ -298,6 +309,8 @@ def summarize(results: list[Result]) -> dict[str, Any]:
         "cited": sum(bool(r.cited) for r in citable),
         "citation_recall": _share(sum(bool(r.cited) for r in citable), len(citable)) if citable else None,
         "paths": dict(Counter(r.path for r in results if r.path is not None)),
+        "in_language": _share(sum(r.in_language for r in results), n),
+        "right_in_language": _share(sum(r.right and r.in_language for r in results), n),
         "judge_accuracy": _share(sum(bool(r.judged) for r in judged), n) if judged and len(judged) == n else None,
         "p50_s": _percentile([r.seconds for r in results], 50),
         "p95_s": _percentile([r.seconds for r in results], 95),
@@ -346,17 +359,31 @@ class Report:
         s = summarize(short)
         return {k: s[k] for k in ("n", "p50_s", "p95_s", "overhead_p50_ms", "overhead_p95_ms")}
 
+    def latency_by_turn(self, split: str = "all") -> dict[str, dict[str, Any]]:
+        """Seconds to the first text and to the whole answer, p50/p95, for first questions (a new
+        conversation) and follow-ups (the last turn of a ``follow_up`` question)."""
+        kinds = {"first question": [r for r in self.in_split(split) if len(r.question.asked) == 1],
+                 "follow-up": [r for r in self.in_split(split) if len(r.question.asked) > 1]}
+        return {kind: {"n": len(rs),
+                       "first_text_p50_s": _percentile([r.first_text_seconds for r in rs
+                                                        if r.first_text_seconds is not None], 50),
+                       "whole_p50_s": _percentile([r.seconds for r in rs], 50),
+                       "whole_p95_s": _percentile([r.seconds for r in rs], 95)}
+                for kind, rs in kinds.items() if rs}
+
     def to_dict(self, splits: tuple[str, ...] = ("dev", "test", "all")) -> dict[str, Any]:
         return {
             "splits": {split: {"by_type": self.by_type(split), "by_clip": self.by_clip(split),
-                               "short_clip_latency": self.short_clip_latency(split)}
+                               "short_clip_latency": self.short_clip_latency(split),
+                               "latency_by_turn": self.latency_by_turn(split)}
                        for split in splits if self.in_split(split)},
             "model_timed": self.model_timed,
             "results": [{
                 "clip": r.clip, "type": r.question.type, "split": r.question.split, "lang": r.question.lang,
                 "question": r.question.asked, "answer": r.answer, "right": r.right, "invented": r.invented,
-                "path": r.path, "cite": r.question.cite, "cited": r.cited, "citations": r.citations,
+                "path": r.path, "in_language": r.in_language, "cite": r.question.cite, "cited": r.cited, "citations": r.citations,
                 "judged": r.judged, "seconds": round(r.seconds, 3),
+                "first_text_seconds": None if r.first_text_seconds is None else round(r.first_text_seconds, 3),
                 "model_seconds": None if r.model_seconds is None else round(r.model_seconds, 3),
                 "model_calls": r.model_calls, "prompt_tokens": r.prompt_tokens,
             } for r in self.results],
@@ -368,7 +395,7 @@ class Report:
     def table(self, split: str = "all") -> str:
         """Per type: right, invented answers, citation recall, answer paths, latency and overhead."""
         rows = [f"{'type':<16}{'n':>4}{'right':>6}{'acc':>6}{'invented':>10}{'cited':>8}{'p50 s':>7}{'p95 s':>7}"
-                f"{'ovh p50 ms':>11}{'judge':>7}  paths"]
+                f"{'ovh p50 ms':>11}{'judge':>7}{'in lang':>8}  paths"]
         for name, s in self.by_type(split).items():
             cited = "-" if s["citation_recall"] is None else f"{s['cited']}/{s['citable']}"
             judge = "-" if s["judge_accuracy"] is None else f"{s['judge_accuracy']:.0%}"
@@ -376,7 +403,7 @@ class Report:
             paths = " ".join(f"{k}:{v}" for k, v in sorted(s["paths"].items())) or "-"
             rows.append(f"{name:<16}{s['n']:>4}{s['right']:>6}{s['accuracy']:>6.0%}"
                         f"{s['invented']:>4} {s['invented_share']:>4.0%}{cited:>8}{s['p50_s']:>7.2f}{s['p95_s']:>7.2f}"
-                        f"{overhead:>11}{judge:>7}  {paths}")
+                        f"{overhead:>11}{judge:>7}{s['in_language']:>8.0%}  {paths}")
         short = self.short_clip_latency(split)
         if short["n"]:
             rows.append(f"clips <= 15 s: {short['n']} answers, p50 {short['p50_s']:.2f} s, p95 {short['p95_s']:.2f} s"
@@ -466,13 +493,18 @@ def evaluate(
             final = question.asked[-1]
             tokens = _prompt_tokens(session, final, count)
             clock.reset()
-            started = time.perf_counter()
-            answer = session.ask(final)
+            started, first_text = time.perf_counter(), None
+            stream = session.stream(final)
+            for chunk in stream:
+                if first_text is None and chunk.strip():
+                    first_text = time.perf_counter() - started
             seconds = time.perf_counter() - started
+            answer = stream.answer
             text, citations, path = _answer_parts(answer, session)
             result = _scored(spec.name, question, text, grounds, seconds=seconds, prompt_tokens=tokens,
                              citations=citations, path=path, model_calls=clock.calls,
-                             model_seconds=clock.seconds if report.model_timed else None)
+                             model_seconds=clock.seconds if report.model_timed else None,
+                             first_text_seconds=first_text)
             if judge is not None:
                 accepted = ", ".join(question.accept) if question.accept else NOT_SAID_FOR_JUDGE
                 verdict = judge.chat_model.invoke(JUDGE_PROMPT.format(question=final, accepted=accepted, answer=text))

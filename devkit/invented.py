@@ -10,7 +10,13 @@ invent a detail beside it). The rule, also written in ``tests/data/qa/qa.yaml``:
   than `NEAR_S` from every entry, unless its numbers are all in some entry's text (a clock
   time said aloud: "seven thirty" → "7:30");
 * a **name**: a capitalised word that is not a common sentence opener or function word and
-  is in no entry, no module label and not in the question.
+  is in no entry, no module label and not in the question (not in German answers, whose
+  nouns are all capitalised);
+* an **attribute** no entry holds: a colour, material, age or mood word (`ATTRIBUTE_WORDS`,
+  English, Spanish, French, German; the question's own words do not count: "Is the van red?"
+  does not ground "yes, it is red");
+* a **kind of person** — a woman, a man, a child — stated (in a sentence without a negation)
+  when no entry names one: a detector's "person" says nothing of sex or age.
 
 The question's own words and numbers are never invented (the user said them). This is
 deliberately independent of the answer checks inside `videochat_text`: the evaluation
@@ -58,6 +64,8 @@ _MIN_SEC = re.compile(
 _SEC = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|secs?|seconds?|segundos?|秒)(?![a-z])", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w'’-]+)")
 _WORD = re.compile(r"[^\W\d_]+")
+_GERMAN = re.compile(r"\b(?:der|die|das|den|dem|ist|sind|und|nicht|ein|eine|sagt|um|wird|bei)\b")
+"""A German answer (its nouns are capitalised: no name check)."""
 
 COMMON_CAPITALISED = frozenset("""
 a an the this that these those there here it its it's i i'm me my we our you your he his she her they their them
@@ -171,6 +179,8 @@ class Grounds:
     numbers: set[float] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
     spans: list[tuple[float, float]] = field(default_factory=list)
+    attributes: set[str] = field(default_factory=set)
+    """Attribute concepts some entry states (not the question: "Is the van red?" grounds no "red")."""
 
     @classmethod
     def of(cls, description: Description) -> "Grounds":
@@ -189,20 +199,22 @@ class Grounds:
                 grounds.add(entry.text)
         if description.summary is not None:
             grounds.words |= _words(description.summary.text)
-        labels = {str(d.get("label", "")) for e in description.events for d in e.data.get("detections", [])}
+        labels = {d.label for e in description.events for d in e.detections}
         grounds.words |= _words(" ".join(labels | {e.module for e in description.events}))
         return grounds
 
     def add(self, text: str) -> None:
         self.numbers |= numbers_in(text)
         self.words |= _words(text)
+        self.attributes |= attributes_of(text)
 
     def near_entry(self, t: float) -> bool:
         return any(start - NEAR_S <= t <= end + NEAR_S for start, end in self.spans)
 
     def invented(self, answer: str, asked: Iterable[str] = ()) -> list[str]:
         """The specific facts in ``answer`` that neither the description nor the question holds."""
-        said = Grounds(numbers=set(self.numbers), words=set(self.words), spans=self.spans)
+        said = Grounds(numbers=set(self.numbers), words=set(self.words), spans=self.spans,
+                       attributes=set(self.attributes))
         asked_times: set[float] = set()
         for question in asked:
             said.add(question)
@@ -219,12 +231,57 @@ class Grounds:
             if any(reading - everyday <= said.numbers for reading in readings):
                 continue
             facts.append(f"number {written}")
-        for name in _CAPITALISED.findall(answer):
+        facts += [f"attribute {a}" for a in sorted(attributes_of(answer) - self.attributes)]
+        facts += [f"kind {k}" for k in sorted(kinds_stated(answer) - self.words)]  # the question grounds none
+        german = _GERMAN.search(answer) is not None
+        for name in ([] if german else _CAPITALISED.findall(answer)):
             word = name.strip("'’-").lower()
             if word in COMMON_CAPITALISED or re.sub(r"['’]s$", "", word) in said.words | COMMON_CAPITALISED:
                 continue
             facts.append(f"name {name}")
         return facts
+
+
+ATTRIBUTE_WORDS = {
+    "red": "red rojo roja rouge rot rote roten", "blue": "blue azul bleu bleue blau blaue",
+    "green": "green verde vert verte grün grüne", "yellow": "yellow amarillo amarilla jaune gelb gelbe",
+    "black": "black negro negra noir noire schwarz schwarze", "white": "white blanco blanca blanc blanche weiß weiße",
+    "grey": "grey gray gris grise grau graue", "brown": "brown marrón marron braun braune",
+    "silver": "silver plateado argenté silbern", "pink": "pink rosa", "purple": "purple morado violet lila",
+    "wooden": "wooden madera bois hölzern holz", "metal": "metal metallic metálico métal metall",
+    "plastic": "plastic plástico plastique plastik", "ceramic": "ceramic cerámica céramique keramik",
+    "brick": "brick ladrillo brique ziegel", "leather": "leather cuero cuir leder",
+    "young": "young joven jeune jung junge", "old": "old elderly viejo vieja vieux vieille alt alte",
+    "rusty": "rusty oxidado rouillé rostig", "new": "brand-new",
+    "happy": "happy glad cheerful feliz heureux heureuse glücklich froh", "sad": "sad triste traurig",
+    "angry": "angry enojado enfadado fâché wütend", "tired": "tired cansado fatigué müde",
+    "relaxed": "relaxed calm relajado détendu entspannt ruhig", "smiling": "smiling smiles sonriendo souriant lächelt",
+    "nervous": "nervous anxious nervioso nerveux nervös", "scared": "scared afraid asustado effrayé ängstlich",
+}
+"""Attribute words (no built-in module reports colour, material, age or mood), per concept."""
+_ATTRIBUTE = {w: concept for concept, words in ATTRIBUTE_WORDS.items() for w in words.split()}
+_ATTRIBUTE_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, _ATTRIBUTE), key=len, reverse=True))
+                           + r")(?![\w-])", re.IGNORECASE)
+KINDS_OF_PEOPLE = frozenset("""woman women man men lady ladies guy guys child children kid kids boy boys girl girls
+baby babies teenager teenagers mujer mujeres hombre hombres niño niña niños niñas femme femmes homme hommes enfant
+enfants garçon fille frau frauen mann männer kind kinder junge mädchen""".split())
+"""Narrower words than a detector's "person"."""
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|n't|pas|nicht|kein\w*|ningún|ninguna?)\b|n't", re.I)
+
+
+def attributes_of(text: str) -> set[str]:
+    """The attribute concepts ``text`` states (`ATTRIBUTE_WORDS`)."""
+    text = re.sub(r"\b(?:years?|months?|weeks?|days?)\s+old\b", " ", text, flags=re.IGNORECASE)  # an age: a number
+    return {_ATTRIBUTE[m.group(1).lower()] for m in _ATTRIBUTE_RE.finditer(text)}
+
+
+def kinds_stated(text: str) -> set[str]:
+    """Kinds of people a text states, in sentences without a negation."""
+    found = set()
+    for sentence in re.split(r"(?<=[.!?;。！？])\s*", text):
+        if not _NEGATION.search(sentence):
+            found |= {w.lower() for w in _WORD.findall(sentence) if w.lower() in KINDS_OF_PEOPLE}
+    return found
 
 
 def _words(text: str) -> set[str]:

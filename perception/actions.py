@@ -23,9 +23,10 @@ from typing import Any, Iterable, Iterator, Literal, Sequence
 import numpy as np
 from pydantic import AliasChoices, Field
 
-from videochat_text.detections import detection
+from videochat_text.detections import Detection
 from videochat_text.keyframes import shot_starts, thumbnail
 from videochat_text.modules import ModuleSettings, PerceptionModule
+from videochat_text.payloads import ActionsData
 from videochat_text.timeline import Event, Frame, Media
 
 from .classifiers import CLASSIFIERS, ActionClassifier, kinetics400_labels  # noqa: F401 (re-exported)
@@ -62,6 +63,7 @@ class ActionsModule(PerceptionModule):
 
     name = "actions"
     consumes = frozenset({"clips"})  # denser frames than the shared 1-per-second ones
+    payloads = (ActionsData,)
     Settings = ActionsSettings
     settings: ActionsSettings
 
@@ -104,7 +106,8 @@ class ActionsModule(PerceptionModule):
             start=round(start, 3), end=round(max(end, start), 3), module=self.name,
             text=GUESS + ", ".join(f"{label} ({p:.2f})" for label, p in top),
             # The whole clip: no box.
-            data={"detections": [detection(label, p, None) for label, p in top], "motion": round(change, 4)},
+            data=ActionsData(detections=tuple(Detection(label=label, score=p) for label, p in top),
+                             motion=round(change, 4)),
         )
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from pydantic import Field
 from videochat_text.errors import ModuleLoadError
 from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
 from videochat_text.modules import PerceptionModule
+from videochat_text.payloads import CaptionData
 from videochat_text.timeline import Event, Media
 from videochat_text.weights import hf_model_available, torch_device
 
@@ -43,6 +44,7 @@ class CaptionsModule(PerceptionModule):
     name = "captions"
     consumes = frozenset({"frames"})
     evidence = "pictured"
+    payloads = (CaptionData,)
     Settings = CaptionsSettings
     settings: CaptionsSettings
 
@@ -92,7 +94,7 @@ class CaptionsModule(PerceptionModule):
             for frame, end, caption in zip(batch, ends[i:], self._caption([f.image for f in batch])):
                 if caption:
                     events.append(Event(start=round(frame.time, 3), end=round(max(end, frame.time), 3),
-                                        module=self.name, text=caption, data={"model": self.settings.model}))
+                                        module=self.name, text=caption, data=CaptionData(model=self.settings.model)))
         return events
 
     def _caption(self, images: list[np.ndarray]) -> list[str]:

@@ -10,13 +10,14 @@ pixels; where the image sits in the video is the module's business.
 from __future__ import annotations
 
 import logging
+import pickle
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from videochat_text.detections import Detection, detection
+from videochat_text.detections import Detection
 from videochat_text.errors import ModuleLoadError
 from videochat_text.weights import configured_path, local_path, packaged_file
 
@@ -136,10 +137,20 @@ class Yolo(ObjectDetector):
             from ultralytics import YOLO
         except ImportError as exc:
             raise ModuleLoadError("objects: ultralytics is not installed; pip install 'videochat-text[yolo]'") from exc
+        from ultralytics.nn import tasks
+
+        # Ultralytics' opt-in weights_only loading (its flag is read at import, hence set here):
+        # a .pt is a pickle, and only the model classes on its allow-list are rebuilt, so a
+        # crafted file cannot run code.
+        tasks.SAFE_LOAD = True
         source = self.source()
         if source.endswith((".yaml", ".yml")):
             log.warning("objects: %s builds YOLO with random weights; detections are meaningless", source)
-        self.net = YOLO(source)
+        try:
+            self.net = YOLO(source)
+        except (TypeError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+            raise ModuleLoadError(f"objects: cannot load the YOLO weights {source}: {str(exc).splitlines()[0]}; "
+                                  "set modules.objects.model to an Ultralytics .pt or .onnx file") from exc
 
     def detect(self, images: Sequence[np.ndarray]) -> list[list[Detection]]:
         device = None if self.settings.device == "auto" else self.settings.device
@@ -183,7 +194,7 @@ def detections_from_ssd(rows: np.ndarray, n_images: int, sizes: tuple[int, int] 
         if score < min_score or not 0 <= i < n_images:
             continue
         label = TF_COCO_LABELS.get(int(class_id), f"class {int(class_id)}")
-        per_image[i].append(detection(label, score, _box(x1, y1, x2, y2, *sizes[i])))
+        per_image[i].append(Detection(label=label, score=score, box=_box(x1, y1, x2, y2, *sizes[i])))
     return per_image
 
 
@@ -194,5 +205,5 @@ def detections_from_yolo(result: Any, size: tuple[int, int]) -> list[Detection]:
         return []
     h, w = result.orig_shape
     xyxyn = boxes.xyxy.cpu().numpy() / np.array([w, h, w, h], dtype=np.float32)
-    return [detection(result.names[int(c)], s, _box(*xy, *size))
+    return [Detection(label=result.names[int(c)], score=s, box=_box(*xy, *size))
             for xy, s, c in zip(xyxyn, boxes.conf.cpu().numpy(), boxes.cls.cpu().numpy())]

@@ -2,7 +2,7 @@
 
 The PyPI package ``resemblyzer`` ships the pretrained encoder (``pretrained.pt``, a
 3-layer LSTM over 40-band mel frames, Apache-2.0) but imports torch, librosa and
-webrtcvad to run it. This port reads the checkpoint with a restricted unpickler
+webrtcvad to run it. This port reads the checkpoint with `videochat_text.safe_pickle`
 (torch's legacy serialization: pickles followed by raw little-endian storages)
 and computes the same mel frames and LSTM in NumPy; a test checks it against
 ``torch.nn.LSTM`` and ``librosa`` on real speech. Install the weights with
@@ -14,10 +14,11 @@ from __future__ import annotations
 import pickle
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from videochat_text import safe_pickle
 from videochat_text.errors import ModuleLoadError
 from videochat_text.video import AUDIO_RATE
 from videochat_text.weights import packaged_file
@@ -44,12 +45,19 @@ class _LazyTensor:
         self.storage, self.offset, self.shape, self.stride = storage, offset, tuple(shape), tuple(stride)
 
     def numpy(self) -> np.ndarray:
+        # as_strided does not check bounds: a crafted shape or stride would read past the storage.
+        last = self.offset + sum((n - 1) * s for n, s in zip(self.shape, self.stride)) if all(self.shape) else -1
+        if self.storage.array is None or min((self.offset, *self.shape, *self.stride), default=0) < 0 or last >= len(self.storage.array):
+            raise pickle.UnpicklingError("a tensor reaches past its storage in a weights file")
         item = self.storage.dtype.itemsize
         return np.lib.stride_tricks.as_strided(
             self.storage.array[self.offset:], shape=self.shape, strides=[s * item for s in self.stride]).copy()
 
 
 def _rebuild_tensor(storage: _Storage, offset: int, shape: tuple, stride: tuple, *_: Any) -> _LazyTensor:
+    numbers = (offset, *shape, *stride) if isinstance(shape, tuple) and isinstance(stride, tuple) else (None,)
+    if not isinstance(storage, _Storage) or len(shape) != len(stride) or not all(type(n) is int for n in numbers):
+        raise pickle.UnpicklingError("a malformed tensor in a weights file")
     return _LazyTensor(storage, offset, shape, stride)
 
 
@@ -58,39 +66,42 @@ class _StorageType:
         self.name = name
 
 
-class _CheckpointUnpickler(pickle.Unpickler):
-    """Builds only tensors, storages and ordered dicts: a checkpoint cannot run code."""
+_TORCH_LEGACY = {("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor, ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
+                 **{("torch", name): _StorageType(name) for name in _DTYPES}}
+"""What the legacy torch format adds to `safe_pickle`'s arrays and containers: tensors and storages."""
 
-    def __init__(self, file: Any, storages: dict[str, _Storage]):
-        super().__init__(file)
-        self.storages = storages
 
-    def find_class(self, module: str, name: str) -> Any:
-        if module == "torch._utils" and name in ("_rebuild_tensor_v2", "_rebuild_tensor"):
-            return _rebuild_tensor
-        if module == "torch" and name in _DTYPES:
-            return _StorageType(name)
-        if module == "collections" and name == "OrderedDict":
-            from collections import OrderedDict
-
-            return OrderedDict
-        raise pickle.UnpicklingError(f"unexpected object {module}.{name} in a weights file")
-
-    def persistent_load(self, pid: Any) -> _Storage:
+def _storage_loader(storages: dict[str, _Storage]) -> Callable[[Any], _Storage]:
+    def persistent_load(pid: Any) -> _Storage:
+        if not (isinstance(pid, tuple) and len(pid) >= 5 and isinstance(pid[1], _StorageType)
+                and isinstance(pid[2], str) and isinstance(pid[4], int) and pid[4] >= 0):
+            raise pickle.UnpicklingError(f"unexpected storage {pid!r:.80} in a weights file")
         _, storage_type, key, _location, size = pid[:5]
-        if key not in self.storages:
-            self.storages[key] = _Storage(_DTYPES[storage_type.name], int(size))
-        return self.storages[key]
+        if key not in storages:
+            storages[key] = _Storage(_DTYPES[storage_type.name], size)
+        return storages[key]
+
+    return persistent_load
 
 
 def read_legacy_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a torch checkpoint in the legacy (non-zip) format into NumPy arrays, without torch."""
+    """Read a torch checkpoint in the legacy (non-zip) format into NumPy arrays, without torch.
+
+    Every one of its five pickles (magic number, protocol version, system info, the
+    state, the storage keys) is read by `safe_pickle`: none can run code.
+
+    Raises:
+        pickle.UnpicklingError: a pickle names something that is not data, or the parts disagree.
+    """
     with open(path, "rb") as f:
         for _ in range(3):  # magic number, protocol version, system info
-            pickle.load(f)
+            safe_pickle.load(f)
         storages: dict[str, _Storage] = {}
-        result = _CheckpointUnpickler(f, storages).load()
-        for key in pickle.load(f):  # storage keys, in the order their bytes follow
+        result = safe_pickle.load(f, extra=_TORCH_LEGACY, persistent_load=_storage_loader(storages))
+        keys = safe_pickle.load(f)  # storage keys, in the order their bytes follow
+        if not isinstance(keys, list) or any(not isinstance(k, str) or k not in storages for k in keys):
+            raise pickle.UnpicklingError("the storage keys of the weights file do not match its tensors")
+        for key in keys:
             storage = storages[key]
             count = int(np.frombuffer(f.read(8), dtype="<i8")[0])
             storage.array = np.frombuffer(f.read(count * storage.dtype.itemsize), dtype=storage.dtype.newbyteorder("<"))
@@ -175,7 +186,7 @@ class VoiceEncoder:
         try:
             checkpoint = read_legacy_checkpoint(path)
             return cls(checkpoint["model_state"])
-        except (OSError, pickle.UnpicklingError, KeyError, ValueError, EOFError) as exc:
+        except (OSError, pickle.UnpicklingError, KeyError, ValueError, TypeError, EOFError) as exc:
             raise ModuleLoadError(f"speech speakers: cannot read the voice encoder {path}: {exc}; "
                                   f"reinstall it with {PIP_HINT}") from exc
 

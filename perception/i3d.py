@@ -18,6 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from videochat_text import safe_pickle
+from videochat_text.errors import ModuleLoadError
+
 # Mixed blocks: name, then branch widths (1x1; 1x1→3x3; 1x1→3x3; pool→1x1).
 _INCEPTION = {
     "Mixed_3b": (192, [64, 96, 128, 16, 32, 32]),
@@ -156,9 +159,21 @@ def flax_to_state_dict(variables: dict) -> dict[str, torch.Tensor]:
 
 
 def load_i3d(checkpoint: str | Path) -> InceptionI3d:
-    """Build I3D and load the Flax checkpoint; every tensor must be used and every weight set."""
-    with open(checkpoint, "rb") as f:
-        variables = pickle.load(f)  # a pinned package's file: numpy arrays in plain dicts
-    model = InceptionI3d()
-    model.load_state_dict(flax_to_state_dict(variables), strict=True)
+    """Build I3D and load the Flax checkpoint; every tensor must be used and every weight set.
+
+    The checkpoint (numpy arrays in plain dicts) is read by `safe_pickle`: a crafted file
+    (``modules.actions.model`` may name any file) cannot run code.
+
+    Raises:
+        ModuleLoadError: the file cannot be read, is not such a pickle, or does not fit I3D.
+    """
+    try:
+        with open(checkpoint, "rb") as f:
+            variables = safe_pickle.load(f)
+        model = InceptionI3d()
+        model.load_state_dict(flax_to_state_dict(variables), strict=True)
+    except (OSError, EOFError, pickle.UnpicklingError, KeyError, ValueError, TypeError, AttributeError,
+            RuntimeError) as exc:  # load_state_dict raises RuntimeError for a shape that does not fit
+        raise ModuleLoadError(f"actions: cannot read the I3D checkpoint {checkpoint}: {exc}; set modules.actions.model "
+                              "to a Flax I3D checkpoint, or leave it empty for the packaged one") from exc
     return model.eval()

@@ -8,16 +8,15 @@ Two backends (classes in `detectors`, picked once by ``backend``) give the same 
   model YAML (random weights; for testing the code path only).
 
 Each frame with detections becomes one event whose text reads like
-``2 people (left, center), 1 cup (right)`` and whose ``data["detections"]`` keeps
-every label, score and box ``[x1, y1, x2, y2]`` in pixels of the video
-(`videochat_text.detections`). With
+``2 people (left, center), 1 cup (right)`` and whose payload (`ObjectsData`) keeps
+every `Detection`: label, score and box ``(x1, y1, x2, y2)`` in pixels of the video. With
 ``track: true`` each object followed across frames becomes one event instead
 (`tracks`, never across a cut): ``car: enters from the right, moves left, leaves at the left``.
 
 Detection runs on the picture, not the frame (`picture`): letterbox and pillarbox bars are
 cut off once per shot, a picture far from square is detected on square tiles, and boxes
 are mapped back to display pixels of the whole frame. A shot that looks drawn or animated
-gets one more event saying its labels may be wrong (``data["picture"]``).
+gets one more event saying its labels may be wrong (`DrawnPictureData`).
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from pydantic import Field
 from videochat_text.detections import Detection, count_by_position
 from videochat_text.keyframes import shot_starts, thumbnail
 from videochat_text.modules import ModuleSettings, PerceptionModule
+from videochat_text.payloads import DrawnPictureData, ObjectsData, TrackData
 from videochat_text.timeline import Event, Frame, Media
 
 from .detectors import DETECTORS, ObjectDetector, detections_from_ssd, detections_from_yolo  # noqa: F401 (re-exported)
@@ -60,7 +60,7 @@ class ObjectsSettings(ModuleSettings):
     track: bool = False
     """Follow each object across frames (Norfair): one event per object saying where it
     enters, how it moves and where it leaves, instead of one event per frame; every box
-    stays in the event's ``data["boxes"]``."""
+    stays in the event's payload (`TrackData.boxes`)."""
     find_picture: bool = True
     """Detect inside the active picture (letterbox/pillarbox bars cut off, found once per shot)
     instead of the whole frame."""
@@ -93,6 +93,7 @@ class ObjectsModule(PerceptionModule):
     name = "objects"
     consumes = frozenset({"frames"})
     evidence = "seen"
+    payloads = (ObjectsData, TrackData, DrawnPictureData)
     Settings = ObjectsSettings
     settings: ObjectsSettings
 
@@ -139,9 +140,9 @@ class ObjectsModule(PerceptionModule):
         for batch in _batches(jobs, self.settings.batch_size):
             for (i, piece), found in zip(batch, self.detector.detect([p.image for _, p in batch])):
                 if piece.tile is not None:
-                    found = [d for d in found if not touches_inner_edge(d["box"], piece.tile, area_of[i])]
+                    found = [d for d in found if not touches_inner_edge(d.box, piece.tile, area_of[i])]
                 found_in[i] += to_frame(found, piece.offset, scale, size)
-        detected = {i: (merge_boxes(found) if len(pieces[i]) > 1 else sorted(found, key=lambda d: -d["score"]))
+        detected = {i: (merge_boxes(found) if len(pieces[i]) > 1 else sorted(found, key=lambda d: -d.score))
                     [: self.settings.max_detections] for i, found in found_in.items()}
         self.frames_detected = len(detected)
         found = [(frame.time, detected[i]) for frame, i in zip(frames, source)]
@@ -188,11 +189,11 @@ class ObjectsModule(PerceptionModule):
             if photographic:
                 continue
             end = frames[b].time if b < len(frames) else media.end
-            box = [round(area.x1 * scale[0], 1), round(area.y1 * scale[1], 1),
-                   round(area.x2 * scale[0], 1), round(area.y2 * scale[1], 1)]
+            box = (round(area.x1 * scale[0], 1), round(area.y1 * scale[1], 1),
+                   round(area.x2 * scale[0], 1), round(area.y2 * scale[1], 1))
             events.append(Event(
                 start=round(frames[a].time, 3), end=round(max(end, frames[a].time), 3), module=self.name,
-                text=DRAWN_TEXT, data={"picture": {"photographic": False, "flat_share": flat, "area": box}}))
+                text=DRAWN_TEXT, data=DrawnPictureData(flat_share=flat, area=box)))
         return events
 
     def close(self) -> None:
@@ -228,5 +229,5 @@ def objects_event(detections: Sequence[Detection], start: float, end: float, siz
         end=round(end, 3),
         module="objects",
         text=count_by_position(detections, size[0]),
-        data={"detections": list(detections), "frame_size": list(size)},
+        data=ObjectsData(detections=tuple(detections), frame_size=size),
     )

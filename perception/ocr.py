@@ -8,8 +8,8 @@ that without, so only keyframes are read (`videochat_text.keyframes`; text
 changes are small, hence a lower ``min_change`` than captions use).
 
 Each keyframe with text becomes ``"Fresh coffee $3" (bottom right), …`` holding
-until the next keyframe; ``data["detections"]`` keeps each line (its text as the
-label), score and box ``[x1, y1, x2, y2]`` in pixels of the video.
+until the next keyframe; its payload (`OcrData`) keeps each line as a `Detection` (its
+text as the label), with score and box ``(x1, y1, x2, y2)`` in pixels of the video.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from videochat_text.detections import detection, region
+from videochat_text.detections import Detection, region
 from videochat_text.errors import ModuleLoadError
 from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
 from videochat_text.modules import PerceptionModule
+from videochat_text.payloads import OcrData
 from videochat_text.timeline import Event, Media
 
 _PIP_HINT = "pip install 'videochat-text[ocr]'"
@@ -47,6 +48,7 @@ class OcrModule(PerceptionModule):
     name = "ocr"
     consumes = frozenset({"frames"})
     evidence = "read"
+    payloads = (OcrData,)
     Settings = OcrSettings
     settings: OcrSettings
 
@@ -85,15 +87,15 @@ class OcrModule(PerceptionModule):
                 xs = [p[0] * scale_x for p in corners]
                 ys = [p[1] * scale_y for p in corners]
                 if text.strip() and score >= self.settings.min_score:
-                    lines.append(detection(text.strip(), score, [min(xs), min(ys), max(xs), max(ys)]))
+                    lines.append(Detection(label=text.strip(), score=score, box=(min(xs), min(ys), max(xs), max(ys))))
             if not lines:
                 continue
-            lines = sorted(lines, key=_area, reverse=True)[: self.settings.max_lines]
-            lines.sort(key=lambda line: (line["box"][1], line["box"][0]))  # reading order
+            lines = sorted(lines, key=lambda line: line.area, reverse=True)[: self.settings.max_lines]
+            lines.sort(key=lambda line: (line.box[1], line.box[0]))  # reading order
             events.append(Event(
                 start=round(frame.time, 3), end=round(max(end, frame.time), 3), module=self.name,
-                text=", ".join(f'"{line["label"]}" ({region(line["box"], size)})' for line in lines),
-                data={"detections": lines},
+                text=", ".join(f'"{line.label}" ({region(line.box, size)})' for line in lines),
+                data=OcrData(detections=tuple(lines)),
             ))
         return events
 
@@ -101,7 +103,3 @@ class OcrModule(PerceptionModule):
         self._engine = None
         super().close()
 
-
-def _area(line: dict[str, Any]) -> float:
-    x1, y1, x2, y2 = line["box"]
-    return (x2 - x1) * (y2 - y1)

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from videochat_text.detections import Detection, detection
+from videochat_text.detections import Detection
 
 BAR_TOLERANCE = 24
 """How far (0–255, per channel) a bar pixel may stray from the bar's colour: H.264 at CRF 28
@@ -129,12 +129,12 @@ def merge_boxes(detections: Sequence[Detection], iou: float = 0.5) -> list[Detec
     import cv2
 
     kept: list[Detection] = []
-    for label in sorted({d["label"] for d in detections}):
-        same = [d for d in detections if d["label"] == label]
-        boxes = [[d["box"][0], d["box"][1], d["box"][2] - d["box"][0], d["box"][3] - d["box"][1]] for d in same]
-        keep = cv2.dnn.NMSBoxes(boxes, [float(d["score"]) for d in same], 0.0, iou)
+    for label in sorted({d.label for d in detections}):
+        same = [d for d in detections if d.label == label]
+        boxes = [[d.box[0], d.box[1], d.box[2] - d.box[0], d.box[3] - d.box[1]] for d in same]
+        keep = cv2.dnn.NMSBoxes(boxes, [d.score for d in same], 0.0, iou)
         kept += [same[int(i)] for i in np.asarray(keep).reshape(-1)]
-    return sorted(kept, key=lambda d: -d["score"])
+    return sorted(kept, key=lambda d: -d.score)
 
 
 def to_frame(found: Sequence[Detection], offset: tuple[float, float], scale: tuple[float, float],
@@ -146,9 +146,9 @@ def to_frame(found: Sequence[Detection], offset: tuple[float, float], scale: tup
     low, high = np.zeros(4), np.array([w, h, w, h], dtype=float)
     mapped = []
     for d in found:
-        box = np.clip((np.asarray(d["box"]) + [dx, dy, dx, dy]) * [sx, sy, sx, sy], low, high)
+        box = np.clip((np.asarray(d.box) + [dx, dy, dx, dy]) * [sx, sy, sx, sy], low, high)
         if box[2] > box[0] and box[3] > box[1]:  # wholly on the padding: nothing in the frame
-            mapped.append(detection(d["label"], d["score"], box.tolist()))
+            mapped.append(Detection(label=d.label, score=d.score, box=box.tolist()))
     return mapped
 
 

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from videochat_text.errors import ModuleLoadError
 from videochat_text.modules import ModuleSettings, PerceptionModule
+from videochat_text.payloads import ShotData
 from videochat_text.timeline import Event, Media
 
 
@@ -32,6 +33,7 @@ class ScenesModule(PerceptionModule):
     name = "scenes"
     consumes = frozenset({"file"})  # PySceneDetect reads every frame itself: cuts need them all
     whole_video = True  # "shot 3 of 7" needs all shots
+    payloads = (ShotData,)
     Settings = ScenesSettings
     settings: ScenesSettings
 
@@ -68,6 +70,6 @@ def shot_events(bounds: list[tuple[float, float]], duration: float) -> list[Even
     total = len(bounds)
     return [
         Event(start=round(min(start, duration), 3), end=round(min(max(end, start), duration), 3), module="scenes",
-              text=f"shot {n} of {total}", data={"shot": n, "shots": total})
+              text=f"shot {n} of {total}", data=ShotData(shot=n, shots=total))
         for n, (start, end) in enumerate(bounds, 1)
     ]

@@ -5,7 +5,7 @@ embedded with Resemblyzer's GE2E voice encoder (`ge2e`), clustered (the number o
 voices estimated, or a fixed one), and turns shorter than ``MIN_TURN_S`` are
 smoothed away; each word takes the voice around it, and a sentence whose words
 change voice is split there. Labels are local to the stretch: each sentence keeps
-its mean voice embedding (``data["voice"]``), and `relabel_video` clusters the
+its mean voice embedding (`SpeechData.voice`), and `relabel_video` clusters the
 stretches' voices together once the whole video is done, so a voice keeps one
 label (``S1``, ``S2``, … in order of first appearance) in every stretch.
 """
@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from videochat_text.errors import ModuleLoadError
+from videochat_text.payloads import SpeechData, Voice, Word
 from videochat_text.perception.ge2e import FRAME_S, VoiceEncoder, mel_frames
 from videochat_text.timeline import Event
 
@@ -65,11 +66,11 @@ def speaker_count(setting: str | int) -> int | None:
 
 def label_speakers(events: Sequence[Event], audio: np.ndarray, audio_start: float, encoder: VoiceEncoder,
                    count: int | None = None) -> list[Event]:
-    """Speech events with ``data["speaker"]`` (local to this audio) and ``data["voice"]``,
+    """Speech events with a speaker (local to this audio) and a voice (`SpeechData`),
     split where the voice changes inside a sentence.
 
     Args:
-        events: this stretch's speech sentences, with ``data["words"]`` as ``[word, start, end]``.
+        events: this stretch's speech sentences (`SpeechData`, with their words).
         audio: 16 kHz mono samples; ``audio[0]`` is at ``audio_start`` seconds.
         count: a fixed number of voices, or None to estimate it.
     """
@@ -89,15 +90,22 @@ def label_speakers(events: Sequence[Event], audio: np.ndarray, audio_start: floa
     order = {old: f"S{n + 1}" for n, old in enumerate(dict.fromkeys(label for _, label in pieces))}
     labelled = []
     for event, label in pieces:
-        voice = {"group": f"{audio_start:g}/{order[label]}",
-                 "embedding": _mean_voice(embeddings, windows, labels, event, label)}
+        voice = Voice(group=f"{audio_start:g}/{order[label]}",
+                      embedding=_mean_voice(embeddings, windows, labels, event, label))
         labelled.append(_with_speaker(event, order[label], voice))
     return labelled
 
 
-def _words(event: Event) -> list[list]:
-    """The event's ``[word, start, end]`` triples; one covering the whole event if it has none."""
-    return event.data.get("words") or [[event.data.get("transcript", event.text), event.start, event.end]]
+def _speech(event: Event) -> SpeechData:
+    if not isinstance(event.data, SpeechData):
+        raise TypeError(f"speaker labels need speech events (SpeechData), not {type(event.data).__name__}")
+    return event.data
+
+
+def _words(event: Event) -> tuple[Word, ...]:
+    """The event's words; one covering the whole event if it has none."""
+    speech = _speech(event)
+    return speech.words or (Word(speech.transcript, event.start, event.end),)
 
 
 def _speech_windows(events: Sequence[Event], audio_start: float, frames: int) -> list[_Window]:
@@ -111,12 +119,12 @@ def _speech_windows(events: Sequence[Event], audio_start: float, frames: int) ->
     end_of_audio = audio_start + frames * FRAME_S
     for n, event in enumerate(events):
         words = _words(event)
-        start, end = max(audio_start, float(words[0][1])), min(end_of_audio, float(words[-1][2]))
+        start, end = max(audio_start, words[0].start), min(end_of_audio, words[-1].end)
         if end - start < length_s:
             if end - start >= 2 * FRAME_S:
                 windows.append(_Window(start, end, n))
             continue
-        spoken = [(float(w[1]), float(w[2])) for w in words]
+        spoken = [(w.start, w.end) for w in words]
         own = [_Window(float(at), float(at + length_s), n) for at in np.arange(start, end - length_s + 1e-6, hop_s)
                if sum(max(0.0, min(e, at + length_s) - max(s, at)) for s, e in spoken) >= MIN_SPEECH_SHARE * length_s]
         if not own or own[-1].end < end - hop_s:  # the sentence's tail
@@ -270,41 +278,41 @@ def _own_windows(n: int, windows: list[_Window], labels: np.ndarray) -> tuple[li
 
 def _split_by_voice(event: Event, windows: list[_Window], labels: np.ndarray) -> list[tuple[Event, int]]:
     """The sentence, or its pieces where the voice changes between words, each with its voice."""
-    words = event.data.get("words") or []
+    words = _speech(event).words
     if not words:
         return [(event, _voice_at((event.start + event.end) / 2, windows, labels))]
-    voices = [_voice_at((float(w[1]) + float(w[2])) / 2, windows, labels) for w in words]
+    voices = [_voice_at((w.start + w.end) / 2, windows, labels) for w in words]
     runs = _runs(np.asarray(voices))
     if len(runs) == 1:
         return [(event, voices[0])]
     return [(_piece(event, words[a:b]), voices[a]) for a, b in runs]
 
 
-def _piece(event: Event, words: list[list]) -> Event:
-    text = " ".join(str(w[0]) for w in words)
-    start, end = float(words[0][1]), float(words[-1][2])
+def _piece(event: Event, words: Sequence[Word]) -> Event:
+    text = " ".join(w.text for w in words)
+    start, end = words[0].start, words[-1].end
     return event.model_copy(update={
         "start": round(max(event.start, start), 3), "end": round(min(event.end, max(start, end)), 3),
-        "text": f'"{text}"', "data": {**event.data, "transcript": text, "words": words},
+        "text": f'"{text}"', "data": _speech(event).model_copy(update={"transcript": text, "words": tuple(words)}),
     })
 
 
 def _mean_voice(embeddings: np.ndarray, windows: list[_Window], labels: np.ndarray, event: Event,
-                label: int) -> list[float]:
+                label: int) -> tuple[float, ...]:
     """The event's voice: the mean embedding of its voice's windows inside it (else of the voice)."""
     inside = [i for i, w in enumerate(windows) if event.start <= w.middle <= event.end and labels[i] == label]
     chosen = inside or [i for i in range(len(windows)) if labels[i] == label]
-    return [round(float(v), VOICE_DECIMALS) for v in _normalized(embeddings[chosen].mean(axis=0))]
+    return tuple(round(float(v), VOICE_DECIMALS) for v in _normalized(embeddings[chosen].mean(axis=0)))
 
 
-def _with_speaker(event: Event, speaker: str, voice: dict) -> Event:
+def _with_speaker(event: Event, speaker: str, voice: Voice | None) -> Event:
     return event.model_copy(update={"text": speaker_text(speaker, event),
-                                    "data": {**event.data, "speaker": speaker, "voice": voice}})
+                                    "data": _speech(event).model_copy(update={"speaker": speaker, "voice": voice})})
 
 
 def speaker_text(speaker: str, event: Event) -> str:
     """How a labelled sentence reads: ``S1: "Hello there."`` (so a line reads ``speech: S1: "…"``)."""
-    return f'{speaker}: "{event.data.get("transcript", event.text.strip(chr(34)))}"'
+    return f'{speaker}: "{_speech(event).transcript}"'
 
 
 GLOBAL_SAME_VOICE_DISTANCE = 0.25
@@ -319,16 +327,16 @@ distance between the two closest voices one stretch told apart."""
 def relabel_video(events: Sequence[Event], count: int | None = None) -> list[Event]:
     """Label every voice once for the whole video: ``S1``, ``S2``, … in order of first appearance.
 
-    Each stretch's voices (``data["voice"]["group"]``) are clustered by their mean embedding
+    Each stretch's voices (`Voice.group`) are clustered by their mean embedding
     (average linkage; two voices of one stretch are never merged: that stretch told them
     apart with more evidence), cut at `GLOBAL_SAME_VOICE_DISTANCE` or at ``count`` voices.
-    ``data["voice"]`` is dropped afterwards: the description keeps only the labels.
+    The voices are dropped afterwards: the description keeps only the labels.
     """
     groups: dict[str, list[Event]] = {}
     for event in events:
-        voice = event.data.get("voice")
-        if isinstance(voice, dict) and voice.get("embedding"):
-            groups.setdefault(str(voice["group"]), []).append(event)
+        voice = _voice(event)
+        if voice is not None and voice.embedding:
+            groups.setdefault(voice.group, []).append(event)
     if not groups:
         return list(events)
     names = list(groups)
@@ -336,29 +344,30 @@ def relabel_video(events: Sequence[Event], count: int | None = None) -> list[Eve
     clusters = _merge_groups(names, centroids, count)
     cluster_of = {g: k for k, members in enumerate(clusters) for g in members}
     ordered = sorted(events, key=lambda e: (e.start, e.end))
-    first = dict.fromkeys(cluster_of[e.data["voice"]["group"]] for e in ordered if _grouped(e, groups))
+    first = dict.fromkeys(cluster_of[_voice(e).group] for e in ordered if _grouped(e, groups))
     label = {k: f"S{n + 1}" for n, k in enumerate(first)}
     relabelled = []
     for event in ordered:
         if not _grouped(event, groups):
             relabelled.append(event)
             continue
-        speaker = label[cluster_of[event.data["voice"]["group"]]]
-        data = {k: v for k, v in event.data.items() if k != "voice"}
-        relabelled.append(event.model_copy(update={"text": speaker_text(speaker, event),
-                                                   "data": {**data, "speaker": speaker}}))
+        relabelled.append(_with_speaker(event, label[cluster_of[_voice(event).group]], None))
     return relabelled
 
 
+def _voice(event: Event) -> Voice | None:
+    return event.data.voice if isinstance(event.data, SpeechData) else None
+
+
 def _grouped(event: Event, groups: dict[str, list[Event]]) -> bool:
-    voice = event.data.get("voice")
-    return isinstance(voice, dict) and str(voice.get("group")) in groups
+    voice = _voice(event)
+    return voice is not None and voice.group in groups
 
 
 def _group_centroid(events: list[Event]) -> np.ndarray:
     """Duration-weighted mean voice of a stretch's speaker."""
     weights = np.array([max(e.end - e.start, 0.1) for e in events])
-    vectors = np.array([e.data["voice"]["embedding"] for e in events], dtype=np.float64)
+    vectors = np.array([_voice(e).embedding for e in events], dtype=np.float64)
     return _normalized((vectors * weights[:, None]).sum(axis=0))
 
 

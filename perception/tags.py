@@ -23,10 +23,11 @@ from typing import Any, Iterator
 import numpy as np
 from pydantic import Field
 
-from videochat_text.detections import detection
+from videochat_text.detections import Detection
 from videochat_text.errors import ModuleLoadError
 from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
 from videochat_text.modules import PerceptionModule
+from videochat_text.payloads import TagsData
 from videochat_text.timeline import Event, Media
 from videochat_text.weights import local_path, packaged_file
 
@@ -68,6 +69,7 @@ class TagsModule(PerceptionModule):
     name = "tags"
     consumes = frozenset({"frames"})
     evidence = "pictured"
+    payloads = (TagsData,)
     Settings = TagsSettings
     settings: TagsSettings
 
@@ -129,11 +131,11 @@ class TagsModule(PerceptionModule):
                    if probabilities[i] >= self.settings.min_score]
             if not top:
                 continue
-            tags = [detection(self._labels[i], probabilities[i], None) for i in top]  # the whole picture: no box
+            tags = tuple(Detection(label=self._labels[i], score=probabilities[i]) for i in top)  # whole picture: no box
             events.append(Event(
                 start=round(frame.time, 3), end=round(max(end, frame.time), 3), module=self.name,
-                text=", ".join(f"{t['label']} ({t['score']:.2f})" for t in tags),
-                data={"detections": tags, "model": self.settings.model or "efficientnet-lite3"},
+                text=", ".join(f"{t.label} ({t.score:.2f})" for t in tags),
+                data=TagsData(detections=tags, model=self.settings.model or "efficientnet-lite3"),
             ))
         return events
 

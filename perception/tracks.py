@@ -5,7 +5,7 @@ times; a track says once that a car enters from the right, moves left and leaves
 at the left, with its span. Detections are linked by Norfair (``norfair-enough``,
 the maintained fork of tryolabs/norfair; a Kalman filter predicts each box) on how
 far the box moved, in box sizes, and only within one label.
-Every per-frame box stays in the track's ``data["boxes"]``.
+Every per-frame box stays in the track's payload (`TrackData.boxes`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from videochat_text.detections import Detection, center, horizontal_position
 from videochat_text.errors import ModuleLoadError
+from videochat_text.payloads import TrackData, TrackedBox
 from videochat_text.timeline import Event
 
 
@@ -67,7 +68,7 @@ def link(frames: Sequence[tuple[float, Sequence[Detection]]], *, max_jump: float
     tracks: dict[int, Track] = {}
     for n, (time, detections) in enumerate(frames):
         candidates = [
-            NorfairDetection(points=np.asarray(d["box"], dtype=float).reshape(2, 2), label=d["label"],
+            NorfairDetection(points=np.asarray(d.box, dtype=float).reshape(2, 2), label=d.label,
                              data={"frame": n, "detection": d})
             for d in detections
         ]
@@ -115,12 +116,10 @@ def track_events(tracks: Sequence[Track], size: tuple[int, int], span: tuple[flo
         text = f"{name}: {motion(track, size, track.shot or span, sample_every_s)}"
         events.append(Event(
             start=round(start, 3), end=round(max(end, start), 3), module=module, text=text,
-            data={
-                "detections": [first],
-                "track": {"label": track.label, "frames": len(track.seen)},
-                "boxes": [{"time": round(t, 3), "box": d["box"], "score": d["score"]} for t, d in track.seen],
-                "frame_size": list(size),
-            },
+            data=TrackData(
+                detections=(first,), label=track.label, frame_size=size,
+                boxes=tuple(TrackedBox(time=round(t, 3), box=d.box, score=d.score) for t, d in track.seen),
+            ),
         ))
     return events
 
@@ -132,11 +131,11 @@ def motion(track: Track, size: tuple[int, int], span: tuple[float, float], sampl
     (t0, first), (t1, last) = track.seen[0], track.seen[-1]
     parts = []
     came_in = t0 > span[0] + sample_every_s / 2  # not there when the stretch began
-    edge = _edge(first["box"], size)
-    place = _PLACES[horizontal_position(first["box"], width)]
+    edge = _edge(first.box, size)
+    place = _PLACES[horizontal_position(first.box, width)]
     parts.append(f"enters from the {edge}" if came_in and edge else f"appears {place}" if came_in else place)
     if len(track.seen) > 1:
-        (x0, y0), (x1, y1) = center(first["box"]), center(last["box"])
+        (x0, y0), (x1, y1) = center(first.box), center(last.box)
         dx, dy = (x1 - x0) / width, (y1 - y0) / height
         if max(abs(dx), abs(dy)) >= MOVE:
             parts.append("moves " + (("right" if dx > 0 else "left") if abs(dx) >= abs(dy) else ("down" if dy > 0 else "up")))
@@ -145,7 +144,7 @@ def motion(track: Track, size: tuple[int, int], span: tuple[float, float], sampl
     else:
         parts.append("seen once")
     went_out = t1 + sample_every_s < span[1] - sample_every_s / 2  # gone before the stretch ended
-    edge = _edge(last["box"], size)
+    edge = _edge(last.box, size)
     if went_out:
         parts.append(f"leaves at the {edge}" if edge else "disappears")
     return ", ".join(parts)

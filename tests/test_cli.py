@@ -166,7 +166,9 @@ def test_chat_keeps_a_conversation(speech_clip, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert result.stdout.count("video> The cat is called Whiskers.") == 2 and len(stub.requests) == 2
     first, second = ([(m["role"], m["content"]) for m in r["messages"]] for r in stub.requests)
-    assert first[-1][0] == "user" and "What is the cat's name?" in first[-1][1] and "whiskers" in first[-1][1].lower()
+    # The description leads the prompt (the system message: its evaluated state is reused), the question ends it.
+    assert first[0][0] == "system" and "whiskers" in first[0][1].lower() and "whiskers" not in first[-1][1].lower()
+    assert first[-1][0] == "user" and "What is the cat's name?" in first[-1][1]
     # The earlier turn, then the new question: "that name" can be resolved.
     assert ("user", "What is the cat's name?") in second and ("assistant", "The cat is called Whiskers.") in second
     assert second.index(("assistant", "The cat is called Whiskers.")) < len(second) - 1

@@ -1,20 +1,23 @@
-"""Answers about what is seen and said are checked against the timeline (issue 8)."""
+"""Answers about what is seen and said are reviewed against the timeline (issues 8, 22): rules
+attach what the modules found, withhold what no entry holds, and never claim more."""
 
 import pytest
 
-from videochat_text import Event, VideoChat
-from videochat_text.answering.checks import Evidence, answer_polarity, answer_times, check_answer, parse_question
+from videochat_text import Detection, Event, VideoChat
+from videochat_text.answering.checks import Evidence, answer_polarity, answer_times, check_answer, parse_question, review
+from videochat_text.answering.when import parse_when
+from videochat_text.payloads import ObjectsData
 
 
-def detection(label: str) -> dict:
-    return {"label": label, "score": 0.9, "box": [0, 0, 10, 10]}
+def detected(label: str) -> ObjectsData:
+    return ObjectsData(detections=[Detection(label=label, score=0.9, box=(0, 0, 10, 10))], frame_size=(640, 480))
 
 
 EVENTS = [
-    Event(start=0.0, end=1.0, module="objects", text="1 person (center)", data={"detections": [detection("person")]}),
-    Event(start=1.0, end=2.0, module="objects", text="1 person (center)", data={"detections": [detection("person")]}),
-    Event(start=4.0, end=5.0, module="objects", text="1 horse (center)", data={"detections": [detection("horse")]}),
-    Event(start=9.0, end=10.0, module="objects", text="1 horse (left)", data={"detections": [detection("horse")]}),
+    Event(start=0.0, end=1.0, module="objects", text="1 person (center)", data=detected("person")),
+    Event(start=1.0, end=2.0, module="objects", text="1 person (center)", data=detected("person")),
+    Event(start=4.0, end=5.0, module="objects", text="1 horse (center)", data=detected("horse")),
+    Event(start=9.0, end=10.0, module="objects", text="1 horse (left)", data=detected("horse")),
     Event(start=6.0, end=8.0, module="captions", text="a red bicycle leaning on a wall"),
     Event(start=6.1, end=7.4, module="speech", text='"The photographer works for a newspaper."'),
     # a spoken word is not a sighting
@@ -29,7 +32,7 @@ EVIDENCE = Evidence(EVENTS, vocabulary={"person", "horse", "dog", "bicycle", "ca
     ("and is there a dog?", "presence", "dog"),
     ("Do you see a mug?", "presence", "cup"),
     ("Does the video show buses?", "presence", "bus"),
-    ("Can you see any women in the clip?", "presence", "person"),
+    ("Can you see any women in the clip?", "presence", "person"),  # a narrower kind: never answered from "person"
     ("When is the horse shown?", "when", "horse"),
     ("When does the cat appear?", "when", "cat"),
     ("What time is the dog visible?", "when", "dog"),
@@ -50,7 +53,9 @@ def test_what_is_said_at_a_time_is_recognised(question, time):
 
 @pytest.mark.parametrize("question", [
     "What is the cat's name?", "How many horses are there?", "Is the horse brown?", "Why is there a horse?",
-    "Is there a cat on the table?", "What happens at 0:05?",
+    "What happens at 0:05?", "When is the cat on the table shown?",
+    "When you see the bicycle, what color is the car?", "What is said at 0:06 and who says it?",
+    "Is there a dog, and why is it barking?",
 ])
 def test_other_questions_are_left_to_the_model(question):
     assert parse_question(question) is None
@@ -69,37 +74,68 @@ def test_answer_times():
     assert answer_times("at 0:00:04.5, then 0:07 and after 12 seconds") == [4.5, 7.0, 12.0]
 
 
-def test_a_wrong_no_is_answered_from_the_detections_with_times():
-    corrected = check_answer("Is there a horse in the video?", "No, there is no horse.", EVIDENCE)
-    assert corrected == "Yes: a horse is seen at 0:00:04.0–0:00:05.0, 0:00:09.0–0:00:10.0 (objects)."
+def test_a_wrong_no_about_the_label_itself_is_withheld_and_the_detections_are_the_fallback():
+    found = review("Is there a horse in the video?", "No, there is no horse.", EVIDENCE)
+    assert found.action == "withhold"
+    assert found.text == "Yes: a horse is seen at 0:00:04.0–0:00:05.0, 0:00:09.0–0:00:10.0 (objects)."
 
 
 def test_a_right_yes_is_kept():
+    assert review("Is there a horse in the video?", "Yes, at 0:04.", EVIDENCE).action == "keep"
     assert check_answer("Is there a horse in the video?", "Yes, at 0:04.", EVIDENCE) is None
 
 
-def test_repeated_detections_merge_into_one_span():
-    corrected = check_answer("Are there people?", "I cannot tell.", EVIDENCE)
-    assert corrected == "Yes: some people are seen at 0:00:00.0–0:00:02.0 (objects)."
+def test_an_unclear_answer_gets_the_detections_attached_under_the_label_as_reported():
+    found = review("Are there people?", "I cannot tell.", EVIDENCE)
+    assert (found.action, found.text) == ("attach", "A person is seen at 0:00:00.0–0:00:02.0 (objects).")
 
 
-def test_a_caption_is_a_sighting_and_speech_is_not():
-    assert check_answer("Is there a bicycle?", "No.", EVIDENCE).startswith("Yes: a bicycle is seen at 0:00:06.0")
-    assert check_answer("Is there a dog?", "Yes, a dog.", EVIDENCE).startswith("No: no dog was detected")
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Are there any women?", "Yes: some women are seen at 0:00:00.0–0:00:02.0."),
+    ("Is there a child in the video?", "Yes, a child is seen."),
+    ("Are there any men?", "No, there are no men."),
+    ("Is there a girl?", "Yes."),
+])
+def test_a_person_is_never_narrowed_to_a_woman_a_man_or_a_child(question, answer):
+    """Issue 22: "Are there any women?" on a clip whose detector reported only "1 person" was
+    answered "Yes: some women are seen at …"."""
+    found = review(question, answer, EVIDENCE)
+    assert found.action == "replace"
+    assert found.text == ("A person is seen at 0:00:00.0–0:00:02.0 (objects); "
+                          "the detector does not tell men, women or children apart.")
+    assert "women are" not in found.text and "child is" not in found.text
 
 
-def test_no_is_only_claimed_for_labels_a_module_could_report():
-    assert check_answer("Is there a car?", "Yes, a car.", EVIDENCE) is not None  # the detector knows cars
-    assert check_answer("Is there a tree?", "Yes, a tree.", EVIDENCE) is None  # nothing here knows trees
-    assert check_answer("Is there a car?", "There is no car.", EVIDENCE) is None
+def test_a_narrower_kind_named_by_a_caption_or_speech_is_evidence_of_itself():
+    events = [*EVENTS, Event(start=3, end=4, module="captions", text="a woman riding a bicycle")]
+    assert review("Are there any women?", "Yes, a woman rides a bicycle.", Evidence(events)).action == "keep"
+
+
+def test_a_synonym_never_flips_the_answer_the_detections_are_attached():
+    found = review("Is there a bike?", "No.", EVIDENCE)  # the caption says "bicycle"
+    assert found.action == "attach" and found.text.startswith("A bicycle is seen at 0:00:06.0")
+
+
+def test_a_yes_to_a_thing_no_entry_names_is_withheld_with_what_the_modules_reported():
+    car = review("Is there a car?", "Yes, a car.", EVIDENCE)  # the detector knows cars and saw none
+    assert car.action == "withhold" and car.text.startswith("The video description does not mention a car:")
+    assert "every 1 s" in car.text and "No" not in car.text.split(":")[0]
+    tree = review("Is there a tree?", "Yes, a tree.", EVIDENCE)  # nothing here knows trees
+    assert (tree.action, tree.text) == ("withhold", "The video description does not say whether there is a tree.")
+    assert review("Is there a dog?", "Yes, a dog.", EVIDENCE).action == "keep"  # "I love my dog." names one
+
+
+def test_a_no_is_never_turned_into_a_yes_or_claimed_by_a_rule():
+    assert review("Is there a car?", "There is no car.", EVIDENCE).action == "keep"
+    assert review("Is there a tree?", "No.", EVIDENCE).action == "keep"
 
 
 def test_when_answers_must_name_when_a_sighting_begins():
-    assert check_answer("When is the horse shown?", "At 0:00:04.", EVIDENCE) is None
-    assert check_answer("When is the horse shown?", "Around 9 seconds.", EVIDENCE) is None
-    corrected = check_answer("When is the horse shown?", 'When someone says "hello".', EVIDENCE)
-    assert corrected == "The horse is seen at 0:00:04.0–0:00:05.0, 0:00:09.0–0:00:10.0."
-    assert check_answer("When is the dog shown?", "Never.", EVIDENCE) is None  # nothing to say better
+    assert review("When is the horse shown?", "At 0:00:04.", EVIDENCE).action == "keep"
+    assert review("When is the horse shown?", "Around 9 seconds.", EVIDENCE).action == "keep"
+    found = review("When is the horse shown?", 'When someone says "hello".', EVIDENCE)
+    assert (found.action, found.text) == ("replace", "The horse is seen at 0:00:04.0–0:00:05.0, 0:00:09.0–0:00:10.0 (objects).")
+    assert review("When is the dog shown?", "Never.", EVIDENCE).action == "keep"  # nothing to say better
 
 
 def test_what_is_said_at_a_time_is_checked_against_the_transcript():
@@ -109,15 +145,41 @@ def test_what_is_said_at_a_time_is_checked_against_the_transcript():
     assert check_answer("What is said at 0:00:30?", "Nothing.", EVIDENCE) is None  # nothing said near 30 s
 
 
-def test_sessions_correct_contradicting_answers_and_remember_the_correction(described, fake_chat):
+def test_compound_questions_are_never_answered_by_a_rule():
+    """Issue 22: "When you see the bicycle, what color is the car?" got a list of car times, and
+    "…, and why does she cry?" lost its "why"."""
+    for question in ["When you see the bicycle, what color is the car?",
+                     "At what point does she talk about her mother, and why does she cry?",
+                     "When does the horse appear and what does the narrator say then?"]:
+        assert parse_when(question) is None and parse_question(question) is None
+        assert review(question, "Yes.", EVIDENCE) is None
+    assert parse_when("When is the password mentioned?") is not None  # a single question still is
+
+
+def test_sessions_withhold_a_contradicting_no_and_remember_the_detections(described, fake_chat):
     """The real default modules' description of the test clip (person 0–4 s, cat 4–7 s, cup 7–10 s)."""
-    model = fake_chat("No, there is no cat.", "It is at 0:02.")
+    model = fake_chat("No, there is no cat.", "There is no cat.", "It is at 0:02.")
     session = VideoChat({"cache": {"enabled": False}}, chat_model=model).chat(described)
     answer = session.ask("Is there a cat in the video?")
-    assert answer.text.startswith("Yes: a cat is seen at 0:00:04") and answer.path == "checked"
+    assert answer.text.startswith("Yes: a cat is seen at 0:00:04") and answer.path == "extractive"
+    assert len(model.seen) == 2  # asked again once, with only the best entries
     assert session.history[-1].content == answer.text
     assert any(c.module == "objects" and 4 <= c.start < 7 for c in answer.citations)  # where the cat was seen
     assert session.ask("And when is the cat shown?").text.startswith("The cat is seen at 0:00:04")
+
+
+def test_a_retry_that_agrees_with_the_detections_is_shown(described, fake_chat):
+    model = fake_chat("No, there is no cat.", "Yes, a cat is shown from 0:00:04.")
+    answer = VideoChat({"cache": {"enabled": False}}, chat_model=model).ask(described, "Is there a cat?")
+    assert (answer.text, answer.path) == ("Yes, a cat is shown from 0:00:04.", "retried")
+
+
+def test_women_on_a_clip_with_a_person_get_the_person_and_what_the_detector_cannot_tell(described, fake_chat):
+    model = fake_chat("Yes: some women are seen at 0:00:01.")
+    answer = VideoChat({"cache": {"enabled": False}}, chat_model=model).ask(described, "Are there any women?")
+    assert answer.text == ("A person is seen at 0:00:00.0–0:00:04.0 (objects); "
+                           "the detector does not tell men, women or children apart.")
+    assert answer.citations and all(c.module == "objects" and "person" in c.text for c in answer.citations)
 
 
 def test_sessions_keep_agreeing_answers_and_stream_the_rest(described, fake_chat):
@@ -125,19 +187,38 @@ def test_sessions_keep_agreeing_answers_and_stream_the_rest(described, fake_chat
     session = VideoChat({"cache": {"enabled": False}}, chat_model=model).chat(described)
     kept = session.ask("Is there a cup?")
     assert kept == "Yes, a cup appears near the end." and kept.path == "model"
-    stream = session.stream("What is the cat's name?")
+    stages = []
+    stream = session.stream("What is the cat's name?", on_stage=stages.append)
     chunks = list(stream)  # not covered by the checks: streamed sentence by sentence as generated
     assert chunks == ["Whiskers is the cat's name.", " She is a cat."] and stream.answer.path == "model"
     assert stream.answer.text == "".join(chunks) and stream.answer.citations[0].text.lower().count("whiskers")
+    assert stages[:3] == ["reading", "thinking", "checking"] and "retrying" not in stages
 
 
-def test_checks_can_be_turned_off(described, fake_chat):
-    model = fake_chat("No, there is no cat.")
+def test_checks_off_turns_every_rule_path_off(described, fake_chat):
+    model = fake_chat("No, there is no cat.", "It is mentioned at 1:28:30.", "The coffee costs twelve dollars.")
     vc = VideoChat({"cache": {"enabled": False}, "chat": {"check_answers": False}}, chat_model=model)
     assert vc.ask(described, "Is there a cat in the video?") == "No, there is no cat."
+    when = vc.ask(described, "When is the coffee price mentioned?")  # no answer from the timeline
+    assert when == "It is mentioned at 1:28:30." and when.path == "model"
+    assert vc.ask(described, "How much is the coffee?") == "The coffee costs twelve dollars."  # not verified
+    assert len(model.seen) == 3
 
 
-def test_the_labels_of_the_modules_that_ran_make_a_no(described, fake_chat):
-    model = fake_chat("Yes, there is a giraffe.")
+def test_a_yes_to_something_no_module_reported_is_withheld(described, fake_chat):
+    model = fake_chat("Yes, there is a giraffe.", "Yes, a giraffe.")
     answer = VideoChat({"cache": {"enabled": False}}, chat_model=model).ask(described, "Is there a giraffe?")
-    assert answer.text.startswith("No: no giraffe was detected in the frames sampled every 1 s") and "cat" in answer
+    assert answer.text.startswith("The video description does not mention a giraffe: the object detector reported "
+                                  "none in the frames sampled every 1 s") and "cat" in answer
+    assert answer.path == "extractive" and not answer.text.startswith(("No", "Yes"))
+
+
+def test_a_question_saying_more_than_a_label_only_has_an_unnamed_yes_withheld():
+    """Held-out rule question: "Is there a dog in the kitchen too?" answered "Yes, a dog."
+    passed (the question was not parsed) — found after the held-out measurement, fixed since."""
+    parsed = parse_question("Is there a cat on the table?")
+    assert parsed.qualified and parsed.thing == "cat"
+    assert review("Is there a horse on the table?", "No.", EVIDENCE).action == "keep"  # never flipped
+    assert review("Is there a horse on the table?", "Yes.", EVIDENCE).action == "keep"  # a horse was seen
+    found = review("Is there a car in the kitchen too?", "Yes, a car.", EVIDENCE)
+    assert found.action == "withhold" and found.text.startswith("The video description does not mention a car")

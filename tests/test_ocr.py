@@ -32,9 +32,9 @@ def read(sign_clip):
 def test_text_on_screen_is_read_with_its_place_and_time(read):
     first = read[0]
     assert (first.start, first.end) == (0.0, pytest.approx(3.0, abs=0.05))
-    words = first.data["detections"][0]["label"].replace(" ", "").lower()
+    words = first.detections[0].label.replace(" ", "").lower()
     assert "freshcoffee" in words and "$3" in words, first.text
-    x1, y1, x2, y2 = first.data["detections"][0]["box"]
+    x1, y1, x2, y2 = first.detections[0].box
     assert 0 <= x1 < 80 and 0 <= y1 < 80 and x2 < 400 and y2 < 120  # where it was drawn, in video pixels
     assert first.text.endswith("(top left)")
 
@@ -43,12 +43,13 @@ def test_a_picture_without_text_gives_no_event(read):
     assert not [e for e in read if 3.0 <= e.start < 6.0]
 
 
-def test_orders_read_off_the_screen_are_withheld_from_the_prompt(read, sign_clip):
+def test_orders_read_off_the_screen_are_fenced_in_the_prompt(read, sign_clip):
     order = [e for e in read if e.start >= 6.0]
     assert order and "PREVIOUS" in order[0].text.replace(" ", "").upper()
-    from videochat_text.prompt import WITHHELD, defang
+    from videochat_text.prompt import ORDER_FENCE, defang
 
-    assert defang(order[0].line()) != order[0].line() and WITHHELD in defang(order[0].line())
+    shown = defang(order[0].line())
+    assert ORDER_FENCE[0] in shown and shown.replace(ORDER_FENCE[0], "").replace(ORDER_FENCE[1], "") == order[0].line()
 
 
 def test_annotated_frames_show_the_text_boxes(sign_clip, tmp_path):
@@ -57,7 +58,7 @@ def test_annotated_frames_show_the_text_boxes(sign_clip, tmp_path):
 
     vc = VideoChat({"cache": {"enabled": False}, "perception": {"modules": ["ocr"]}, "summary": {"backend": "merge"}})
     description = vc.describe(sign_clip)
-    labels = {box["label"] for boxes in boxes_by_time(description).values() for box in boxes}
+    labels = {box.label for boxes in boxes_by_time(description).values() for box in boxes}
     assert any("coffee" in label for label in labels)
     assert [p.name for p in annotate(sign_clip, description, tmp_path)] == ["0000000.000s.jpg", "0000006.000s.jpg"]
 

@@ -8,6 +8,8 @@ import skimage.data
 from conftest import frame_media
 
 from devkit.synthetic import Shot, make_clip
+from videochat_text.detections import Detection
+from videochat_text.payloads import DrawnPictureData
 from videochat_text.perception.objects import DRAWN_TEXT, ObjectsModule
 from videochat_text.perception.picture import Area, merge_boxes, picture_area, tiles
 from videochat_text.video import probe
@@ -40,12 +42,12 @@ def phone_video(street, tmp_path_factory):
 
 
 def _labels(events):
-    return {d["label"] for e in events for d in e.data.get("detections", [])}
+    return {d.label for e in events for d in e.detections}
 
 
 def _share_inside(events, area):
-    centres = [((d["box"][0] + d["box"][2]) / 2, (d["box"][1] + d["box"][3]) / 2)
-               for e in events for d in e.data.get("detections", [])]
+    centres = [((d.box[0] + d.box[2]) / 2, (d.box[1] + d.box[3]) / 2)
+               for e in events for d in e.detections]
     assert centres
     return np.mean([area[0] <= x <= area[2] and area[1] <= y <= area[3] for x, y in centres])
 
@@ -64,8 +66,8 @@ def test_a_rotated_portrait_phone_video_is_detected_on_its_picture_band(street, 
     assert {"bus", "person"} <= _labels(padded) and _labels(padded) == _labels(unpadded)
     assert _share_inside(padded, (0, 388, 640, 748)) >= 0.8
     for e in padded:  # display pixels of the whole portrait frame
-        for d in e.data["detections"]:
-            assert 0 <= d["box"][0] < d["box"][2] <= 640 and 388 - 8 <= d["box"][1] < d["box"][3] <= 748 + 8
+        for d in e.detections:
+            assert 0 <= d.box[0] < d.box[2] <= 640 and 388 - 8 <= d.box[1] < d.box[3] <= 748 + 8
     assert "bus" not in _labels(_run(phone_video, find_picture=False, wide_picture="squash"))  # the old way
 
 
@@ -98,9 +100,9 @@ def test_tiles_overlap_and_cover_a_wide_picture():
 
 
 def test_merge_keeps_the_best_of_overlapping_boxes_per_label():
-    boxes = [{"label": "cat", "score": 0.9, "box": [0, 0, 100, 100]}, {"label": "cat", "score": 0.6, "box": [5, 5, 100, 100]},
-             {"label": "dog", "score": 0.5, "box": [5, 5, 100, 100]}, {"label": "cat", "score": 0.7, "box": [300, 0, 400, 90]}]
-    assert [d["score"] for d in merge_boxes(boxes)] == [0.9, 0.7, 0.5]
+    boxes = [Detection(label="cat", score=0.9, box=(0, 0, 100, 100)), Detection(label="cat", score=0.6, box=(5, 5, 100, 100)),
+             Detection(label="dog", score=0.5, box=(5, 5, 100, 100)), Detection(label="cat", score=0.7, box=(300, 0, 400, 90))]
+    assert [d.score for d in merge_boxes(boxes)] == [0.9, 0.7, 0.5]
 
 
 def test_a_wide_panorama_is_detected_on_tiles(tmp_path):
@@ -111,7 +113,7 @@ def test_a_wide_panorama_is_detected_on_tiles(tmp_path):
     panorama = np.concatenate([cv2.resize(p, (400, 400), interpolation=cv2.INTER_AREA) for p in squares], axis=1)
     clip = make_clip(tmp_path / "panorama.mp4", [Shot(panorama, 1.0)], size=(1200, 400), fps=5, audio=False)
     events = _run(clip)
-    found = {d["label"]: (d["box"][0] + d["box"][2]) / 2 for e in events for d in e.data["detections"][::-1]}
+    found = {d.label: (d.box[0] + d.box[2]) / 2 for e in events for d in e.detections[::-1]}
     assert {"person", "cat", "cup"} <= set(found)
     assert found["person"] < 400 < found["cat"] < 800 < found["cup"]
 
@@ -142,7 +144,7 @@ def test_a_drawn_shot_is_flagged_and_photos_are_not(drawn_clip):
     events = ObjectsModule().run(frame_media(clip))
     flagged = [e for e in events if e.text == DRAWN_TEXT]
     assert [(e.start, e.end) for e in flagged] == [(2.0, 4.0)]
-    assert flagged[0].data["picture"]["photographic"] is False and flagged[0].data["picture"]["flat_share"] > 0.45
+    assert isinstance(flagged[0].data, DrawnPictureData) and flagged[0].data.flat_share > 0.45
     assert not [e for e in ObjectsModule({"check_photographic": False}).run(frame_media(clip)) if e.text == DRAWN_TEXT]
 
 
@@ -152,14 +154,14 @@ def test_the_prompt_says_a_drawn_picture_may_be_misnamed(drawn_clip, fake_chat):
     model = fake_chat("A rabbit.")
     vc = VideoChat({"cache": {"enabled": False}, "perception": {"modules": ["objects"]}}, chat_model=model)
     vc.ask(vc.describe(drawn_clip), "What animal is shown?")
-    system, *rest = model.seen[0]
+    system = model.seen[0][0]  # the instructions, then the description
     assert "drawn or animated" in str(system.content)
-    assert DRAWN_TEXT in str(rest[-1].content)
+    assert DRAWN_TEXT in str(system.content).split("<video_description>")[1]
 
 
 def test_boxes_on_a_squares_padding_stay_inside_the_frame():
     from videochat_text.perception.picture import to_frame
 
-    found = [{"label": "cat", "score": 0.9, "box": [10, 100, 50, 200]}, {"label": "dog", "score": 0.8, "box": [0, 0, 9, 99]}]
+    found = [Detection(label="cat", score=0.9, box=(10, 100, 50, 200)), Detection(label="dog", score=0.8, box=(0, 0, 9, 99))]
     # A wide picture at the top of the frame, padded 140 px above to a square: boxes reach into the padding.
-    assert to_frame(found, (0, -140), (2.0, 2.0), (1280, 720)) == [{"label": "cat", "score": 0.9, "box": [20.0, 0.0, 100.0, 120.0]}]
+    assert to_frame(found, (0, -140), (2.0, 2.0), (1280, 720)) == [Detection(label="cat", score=0.9, box=(20.0, 0.0, 100.0, 120.0))]

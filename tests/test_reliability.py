@@ -17,8 +17,8 @@ from videochat_text import ChatModelError, Event, PerceptionModule, VideoChat, r
 def test_decode_gaps_are_marked_and_the_rest_is_kept(truncated_clip, config):
     d = VideoChat(config).describe(truncated_clip)
     gaps = d.by_module("decode")
-    assert {g.data["stream"] for g in gaps} == {"video", "audio"}
-    video_gap = next(g for g in gaps if g.data["stream"] == "video")
+    assert {g.data.stream for g in gaps} == {"video", "audio"}
+    video_gap = next(g for g in gaps if g.data.stream == "video")
     assert 3.0 <= video_gap.start <= 6.0 and video_gap.end == pytest.approx(d.video.duration)
     assert d.by_module("objects") and d.by_module("speech")  # what decoded is described
     assert "no video frames could be decoded here" in d.to_text()
@@ -89,8 +89,9 @@ def test_openai_compatible_server_gets_the_fenced_prompt_and_streams(described, 
     assert chunks == ["The cat is called Whiskers.", " The coffee costs three dollars."]
     request = stub.requests[0]
     assert request["model"] == "llama3" and request["stream"] is True
-    user = request["messages"][-1]["content"]
-    assert "<video_description>" in user and "whiskers" in user.lower()
+    system = request["messages"][0]["content"]  # instructions and description first, the question last
+    assert "<video_description>" in system and "whiskers" in system.lower()
+    assert request["messages"][-1]["content"].endswith("What is the cat's name?")
 
 
 def test_a_hanging_server_times_out_instead_of_hanging(described, config):
@@ -291,7 +292,7 @@ def test_4k_video_is_downscaled_and_memory_stays_bounded(tmp_path):
         from videochat_text import VideoChat
         d = VideoChat({{"cache": {{"enabled": False}}, "summary": {{"backend": "merge"}},
                        "perception": {{"modules": ["objects"], "sample_every_s": 0.1}}}}).describe({str(clip)!r})
-        box = d.by_module("objects")[0].data["detections"][0]["box"]
+        box = d.by_module("objects")[0].detections[0].box
         peak = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")][0]
         print(d.video.width, d.video.height, len(d.by_module("objects")), max(box), int(peak.split()[1]) // 1024)
     """)

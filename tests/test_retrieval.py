@@ -31,6 +31,11 @@ def test_question_time_range(question, expected):
     assert question_time_range(question, 3600.0) == expected
 
 
+def _fenced(prompt: str) -> str:
+    """The description block of a prompt (after the instructions, before the question)."""
+    return "<video_description>" + prompt.split("<video_description>", 1)[1].split("</video_description>")[0]
+
+
 def test_time_range_is_clipped_to_the_video():
     assert question_time_range("What happens at 0:02?", 60.0) == (0.0, 7.0)
     assert question_time_range("What happens at 9:00?", 60.0) is None
@@ -113,15 +118,15 @@ def test_long_description_prompt_carries_the_fact_within_budget(fake_chat, tmp_p
                    chat_model=fake_chat("pineapple", "boats"))
     session = vc.chat(_long_description())
     for question in ("What is the secret password?", "And what is in room 100?"):
-        description = str(session.messages(question)[-1].content).split("</video_description>")[0]
+        description = _fenced(str(session.messages(question)[0].content))
         assert vc.answerer.count_tokens()(description) <= budget
         session.ask(question)
-    assert "pineapple" in str(vc.chat_model.seen[0][-1].content)
-    assert "Room 100 has" in str(vc.chat_model.seen[1][-1].content)
+    assert "pineapple" in str(vc.chat_model.seen[0][0].content)  # the description: in the system message
+    assert "Room 100 has" in str(vc.chat_model.seen[1][0].content)
     # Without retrieval the same budget is spread evenly over the hour and misses the fact.
     never = VideoChat({"cache": {"dir": str(tmp_path)}, "prompt": {"max_description_tokens": budget},
                        "retrieval": {"mode": "never"}}, chat_model=fake_chat("?"))
-    assert "pineapple" not in never.chat(_long_description()).messages("What is the secret password?")[-1].content
+    assert "pineapple" not in never.chat(_long_description()).messages("What is the secret password?")[0].content
 
 
 def test_openai_compatible_embeddings_server(fake_chat, tmp_path):
@@ -130,7 +135,7 @@ def test_openai_compatible_embeddings_server(fake_chat, tmp_path):
                         "retrieval": {"provider": "openai", "model": "stub-embed", "base_url": server.base_url}},
                        chat_model=fake_chat("?"))
         messages = vc.chat(_long_description()).messages("Tell me the secret password")
-    assert "pineapple" in messages[-1].content
+    assert "pineapple" in messages[0].content
     assert any(r.get("model") == "stub-embed" for r in server.requests)
 
 
@@ -138,7 +143,7 @@ def test_unavailable_embeddings_warn_and_still_fit(fake_chat, tmp_path, caplog):
     vc = VideoChat({"cache": {"dir": str(tmp_path)}, "prompt": {"max_description_tokens": 300},
                     "retrieval": {"model": str(tmp_path / "no-such-model")}}, chat_model=fake_chat("?"))
     session = vc.chat(_long_description())
-    text = session.messages("What is the secret password?")[-1].content
+    text = session.messages("What is the secret password?")[0].content
     assert "no-such-model" in caplog.text and "trimmed evenly" in caplog.text
     assert "Shortened to fit" in text
 
@@ -166,11 +171,11 @@ def test_fact_near_the_end_of_a_long_video_is_answered(long_clip, tmp_path):
     assert len(description.summary.pieces) == 2  # two 120 s windows, each summarized
     assert not vc.render(description).text.count("pineapple")  # the whole does not fit; spread misses it
     session = vc.chat(description)
-    prompt = session.messages("What is the secret password?")[-1].content
+    prompt = session.messages("What is the secret password?")[0].content
     assert "pineapple" in prompt.lower(), (description.failures, prompt)
-    assert vc.answerer.count_tokens()(prompt.split("</video_description>")[0]) <= budget
+    assert vc.answerer.count_tokens()(_fenced(prompt)) <= budget
     # Whether the 135M default model then answers right is answer quality (benchmarks/qa.py);
     # here the guarantee is that the fact reaches the model, within the budget.
     # A question naming a time pulls that moment.
-    at_time = session.messages("What is said at 1:32?")[-1].content
+    at_time = session.messages("What is said at 1:32?")[0].content
     assert "painting number six" in at_time, (description.to_text(with_boxes=False), at_time)  # Whisper writes 6 as a word

@@ -23,7 +23,7 @@ def test_threshold_is_configurable(speech_clip):
 
 def test_shot_events_stay_inside_the_video():
     events = shot_events([(0.0, 3.0), (3.0, 12.5)], duration=12.0)
-    assert [(e.start, e.end, e.data["shot"]) for e in events] == [(0.0, 3.0, 1), (3.0, 12.0, 2)]
+    assert [(e.start, e.end, e.data.shot) for e in events] == [(0.0, 3.0, 1), (3.0, 12.0, 2)]
 
 
 def test_scenes_alone_decodes_no_frames(speech_clip, tmp_path, monkeypatch):

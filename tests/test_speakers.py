@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import logging
-import pickle
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ import skimage.data
 
 from devkit.synthetic import SPEECH_RATE, Line, Shot, make_clip, narration, speak
 from videochat_text import ConfigError, ModuleLoadError, VideoChat
+from videochat_text.payloads import SpeechData, Voice
 from videochat_text.perception import ge2e, speakers
 from videochat_text.perception.speech import SpeechModule
 from videochat_text.summary import MergeSummarizer
@@ -55,14 +54,14 @@ def speaker_accuracy(events: list[Event], truth: list[tuple[int, float, float]])
     one-to-one mapping of labels to voices."""
     from scipy.optimize import linear_sum_assignment
 
-    labels = sorted({e.data["speaker"] for e in events})
+    labels = sorted({e.speaker for e in events})
     voices = max(v for v, _, _ in truth) + 1
     overlap = np.zeros((voices, max(len(labels), voices)))
     for event in events:
-        for _, start, end in event.data["words"]:
+        for _, start, end in event.data.words:
             middle = (start + end) / 2
             voice = min(truth, key=lambda tr: 0 if tr[1] <= middle <= tr[2] else min(abs(middle - tr[1]), abs(middle - tr[2])))[0]
-            overlap[voice, labels.index(event.data["speaker"])] += end - start
+            overlap[voice, labels.index(event.speaker)] += end - start
     rows, cols = linear_sum_assignment(-overlap)
     return float(overlap[rows, cols].sum() / overlap.sum())
 
@@ -121,19 +120,7 @@ def test_mel_frames_follow_librosa_defaults():
     assert bands.max() > 50 * np.sort(bands)[-4]
 
 
-def test_a_weights_file_cannot_run_code(tmp_path):
-    class Evil:
-        def __reduce__(self):
-            return (print, ("pwned",))
-
-    path = tmp_path / "evil.pt"
-    buffer = io.BytesIO()
-    for header in (0x1950A86A20F9469CFC6C, 1001, {}):
-        pickle.dump(header, buffer)
-    pickle.dump({"model_state": Evil()}, buffer)
-    path.write_bytes(buffer.getvalue())
-    with pytest.raises(pickle.UnpicklingError, match="builtins.print"):
-        ge2e.read_legacy_checkpoint(path)
+# A payload in each of the checkpoint's five pickles: tests/test_safe_pickle.py.
 
 
 # --- labels on real conversations ------------------------------------------------------------
@@ -143,22 +130,22 @@ def test_each_voice_gets_its_own_label(speech, talks, talk, count):
     audio, truth = talks[talk]
     events = _described(speech, audio)
     assert len(events) >= len(SENTENCES) - 1
-    assert sorted({e.data["speaker"] for e in events}) == [f"S{n + 1}" for n in range(count)]
+    assert sorted({e.speaker for e in events}) == [f"S{n + 1}" for n in range(count)]
     assert speaker_accuracy(events, truth) >= 0.9
-    assert events[0].data["speaker"] == "S1"  # numbered in order of first appearance
-    assert all(e.text == f'{e.data["speaker"]}: "{e.data["transcript"]}"' for e in events)
-    assert all("voice" not in e.data for e in events)  # only the labels stay in the description
+    assert events[0].speaker == "S1"  # numbered in order of first appearance
+    assert all(e.text == f'{e.speaker}: "{e.transcript}"' for e in events)
+    assert all(e.data.voice is None for e in events)  # only the labels stay in the description
 
 
 @pytest.mark.slow
 def test_a_fixed_count_is_kept(talks):
     audio, truth = talks["three"]
     events = _described(SpeechModule({"speakers": 2}), audio)
-    assert {e.data["speaker"] for e in events} == {"S1", "S2"}
+    assert {e.speaker for e in events} == {"S1", "S2"}
     by_voice = {}
     for e in events:
         voice = min(truth, key=lambda tr: abs((tr[1] + tr[2]) / 2 - (e.start + e.end) / 2))[0]
-        by_voice.setdefault(voice, set()).add(e.data["speaker"])
+        by_voice.setdefault(voice, set()).add(e.speaker)
     # The high female voice keeps a label of its own; the two male voices share the other.
     assert len(by_voice[1]) == 1 and by_voice[0] == by_voice[2] and by_voice[0].isdisjoint(by_voice[1])
 
@@ -167,7 +154,7 @@ def test_a_fixed_count_is_kept(talks):
 def test_off_gives_plain_sentences(talks):
     audio, _ = talks["two"]
     events = _described(SpeechModule({"speakers": "off"}), audio)
-    assert events and all("speaker" not in e.data and e.text.startswith('"') for e in events)
+    assert events and all(e.speaker is None and e.text.startswith('"') for e in events)
 
 
 @pytest.mark.slow
@@ -186,15 +173,15 @@ def test_a_voice_change_inside_a_sentence_splits_it(speech, talks):
     plain = SpeechModule({"speakers": "off"}).run(_audio_media(audio))
     first, second = plain[0], plain[1]  # the deep voice asks, the high voice answers
     joined = first.model_copy(update={
-        "end": second.end, "text": f'"{first.data["transcript"]} {second.data["transcript"]}"',
-        "data": {**first.data, "transcript": f'{first.data["transcript"]} {second.data["transcript"]}',
-                 "words": first.data["words"] + second.data["words"]}})
+        "end": second.end, "text": f'"{first.transcript} {second.transcript}"',
+        "data": first.data.model_copy(update={"transcript": f'{first.transcript} {second.transcript}',
+                                              "words": first.data.words + second.data.words})})
     events = speakers.label_speakers([joined] + plain[2:], audio, 0.0, ge2e.VoiceEncoder.from_package())
-    assert events[0].data["transcript"] == first.data["transcript"]
-    assert events[1].data["transcript"] == second.data["transcript"]
+    assert events[0].transcript == first.transcript
+    assert events[1].transcript == second.transcript
     assert (events[0].start, events[1].end) == (first.start, second.end)
-    assert events[0].data["speaker"] != events[1].data["speaker"]
-    assert events[1].data["words"] == second.data["words"]
+    assert events[0].speaker != events[1].speaker
+    assert events[1].data.words == second.data.words
 
 
 @pytest.mark.slow
@@ -206,11 +193,11 @@ def test_labels_hold_across_stretches_of_a_long_video(tmp_path):
               "perception": {"modules": ["speech"], "segment_s": duration / 2}}
     description = VideoChat(config).describe(clip)
     events = description.by_module("speech")
-    assert [f"S{n + 1}" for n in range(3)] == sorted({e.data["speaker"] for e in events})
+    assert [f"S{n + 1}" for n in range(3)] == sorted({e.speaker for e in events})
     assert speaker_accuracy(events, truth) >= 0.9
-    assert {e.data["speaker"] for e in events if e.start < duration / 2} == {e.data["speaker"] for e in events
+    assert {e.speaker for e in events if e.start < duration / 2} == {e.speaker for e in events
                                                                               if e.start >= duration / 2}
-    assert all("voice" not in e.data for e in events)
+    assert all(e.data.voice is None for e in events)
     assert "with 3 speakers: S1 (" in description.summary.text
     assert VideoChat(config).describe(clip) == description  # the cached description has the same labels
 
@@ -245,7 +232,7 @@ def test_missing_encoder_message_says_what_to_install(monkeypatch):
 # --- relabelling and the summary (no models) ---------------------------------------------------
 def _said(start: float, group: str, embedding: list[float], text: str = "Hi.") -> Event:
     return Event(start=start, end=start + 2, module="speech", text=f'"{text}"',
-                 data={"transcript": text, "speaker": group.split("/")[1], "voice": {"group": group, "embedding": embedding}})
+                 data=SpeechData(transcript=text, speaker=group.split("/")[1], voice=Voice(group=group, embedding=embedding)))
 
 
 def test_relabel_joins_one_voice_across_stretches_and_keeps_a_stretch_apart():
@@ -253,23 +240,22 @@ def test_relabel_joins_one_voice_across_stretches_and_keeps_a_stretch_apart():
     events = [_said(0, "0/S1", a), _said(3, "0/S2", b), _said(300, "300/S1", b), _said(303, "300/S2", a),
               _said(600, "600/S1", [0.99, 0.1, 0.0])]
     labelled = speakers.relabel_video(events)
-    assert [e.data["speaker"] for e in labelled] == ["S1", "S2", "S2", "S1", "S1"]
+    assert [e.speaker for e in labelled] == ["S1", "S2", "S2", "S1", "S1"]
     assert labelled[2].text == 'S2: "Hi."'
     # 0.3 (cosine distance) from both known voices: a new voice.
-    assert speakers.relabel_video([_said(0, "0/S1", a), _said(3, "0/S2", b), _said(300, "300/S1", c)])[2].data[
-        "speaker"] == "S3"
+    assert speakers.relabel_video([_said(0, "0/S1", a), _said(3, "0/S2", b), _said(300, "300/S1", c)])[2].speaker == "S3"
     # A stretch told two voices 0.2 apart: one 0.15 from the first is then a third voice, not the first.
     near, nearer = [0.8, 0.6, 0.0], [0.85, 0.0, float(np.sqrt(1 - 0.85**2))]
-    assert [e.data["speaker"] for e in speakers.relabel_video(
+    assert [e.speaker for e in speakers.relabel_video(
         [_said(0, "0/S1", a), _said(3, "0/S2", near), _said(300, "300/S1", nearer)])] == ["S1", "S2", "S3"]
-    assert speakers.relabel_video([_said(0, "0/S1", a), _said(300, "300/S1", nearer)])[1].data["speaker"] == "S1"
-    assert [e.data["speaker"] for e in speakers.relabel_video(events, count=1)] == ["S1", "S2", "S2", "S1", "S1"]
+    assert speakers.relabel_video([_said(0, "0/S1", a), _said(300, "300/S1", nearer)])[1].speaker == "S1"
+    assert [e.speaker for e in speakers.relabel_video(events, count=1)] == ["S1", "S2", "S2", "S1", "S1"]
 
 
 def test_summary_names_the_speakers_and_how_long_each_talks():
-    events = [Event(start=0, end=3, module="speech", text='S1: "Hi."', data={"speaker": "S1", "transcript": "Hi."}),
-              Event(start=3, end=4.5, module="speech", text='S1: "Ready?"', data={"speaker": "S1", "transcript": "Ready?"}),
-              Event(start=5, end=16, module="speech", text='S2: "Yes."', data={"speaker": "S2", "transcript": "Yes."})]
+    events = [Event(start=0, end=3, module="speech", text='S1: "Hi."', data=SpeechData(speaker="S1", transcript="Hi.")),
+              Event(start=3, end=4.5, module="speech", text='S1: "Ready?"', data=SpeechData(speaker="S1", transcript="Ready?")),
+              Event(start=5, end=16, module="speech", text='S2: "Yes."', data=SpeechData(speaker="S2", transcript="Yes."))]
     heard = {"speech": ModuleRecord(evidence="heard")}
     text = MergeSummarizer().summarize(events, VideoInfo.model_construct(duration=20), heard).text
     assert text == 'A 20-second video, with 2 speakers: S1 (4 s), S2 (11 s), in which S1 says: "Hi. Ready?" S2: "Yes.".'
@@ -279,6 +265,6 @@ def test_what_is_said_check_names_the_speaker():
     from videochat_text.answering.checks import Evidence, check_answer
 
     said = Event(start=5, end=7, module="speech", text='S2: "The maps are in my bag."',
-                 data={"speaker": "S2", "transcript": "The maps are in my bag."})
+                 data=SpeechData(speaker="S2", transcript="The maps are in my bag."))
     corrected = check_answer("What is said at 0:00:06?", "Nothing at all.", Evidence([said]))
     assert corrected == 'At 0:00:05.0 S2 says: "The maps are in my bag."'

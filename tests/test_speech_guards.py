@@ -76,8 +76,8 @@ def test_the_loop_on_trailing_murmur_appears_without_the_guards_and_not_with_the
     unguarded = _transcribe(trailing_murmur_clip, guards=False)
     invented = [e for e in unguarded if e.start >= narration_end]
     # The clip must provoke the loop ("Neh-y-y-y-…"), or this test proves nothing.
-    assert any(compression_ratio(e.data["transcript"]) > 2.4 for e in invented), [e.text for e in unguarded]
+    assert any(compression_ratio(e.transcript) > 2.4 for e in invented), [e.text for e in unguarded]
     guarded = _transcribe(trailing_murmur_clip)
-    said = " ".join(e.data["transcript"].lower() for e in guarded)
+    said = " ".join(e.transcript.lower() for e in guarded)
     assert "joining the call" in said and "wrap up" in said
     assert [e for e in guarded if e.start >= narration_end] == [], [e.text for e in guarded]

@@ -43,8 +43,8 @@ def test_detection_windows_cover_the_speech_evenly():
 )
 def test_language_after_leading_silence_is_detected(multilingual, tmp_path, voice, text, language, words):
     events = _run(multilingual, make_speech_after_silence(tmp_path / f"{voice}.m4a", text, voice))
-    assert events and {e.data["language"] for e in events} == {language}, [e.text for e in events]
-    said = " ".join(e.data["transcript"].lower() for e in events)
+    assert events and {e.data.language for e in events} == {language}, [e.text for e in events]
+    said = " ".join(e.transcript.lower() for e in events)
     assert words <= set(said.replace(".", " ").replace("!", " ").replace(",", " ").split()), said
     assert events[0].start >= 0.5  # timed after the silence (Whisper word times are ±0.3 s)
 
@@ -64,12 +64,12 @@ def test_mandarin_is_transcribed_when_forced_and_never_loops_when_detected(multi
     # Thai); detected, it used to loop ("twau hwau hwau …" in Latin). The guards drop such loops
     # and the low probability says the language is a guess.
     detected = _run(multilingual, mandarin)
-    assert all(compression_ratio(e.data["transcript"]) < 2.4 for e in detected), [e.text for e in detected]
-    assert all(e.data["language_probability"] < 0.6 for e in detected)
+    assert all(compression_ratio(e.transcript) < 2.4 for e in detected), [e.text for e in detected]
+    assert all(e.data.language_probability < 0.6 for e in detected)
     forced = _run(SpeechModule({"model": "packaged-base", "language": "zh"}), mandarin)
-    said = "".join(e.data["transcript"] for e in forced)
+    said = "".join(e.transcript for e in forced)
     han = [c for c in said if "\u4e00" <= c <= "\u9fff"]
-    assert {e.data["language"] for e in forced} == {"zh"} and len(han) >= 6 and "我" in said, said
+    assert {e.data.language for e in forced} == {"zh"} and len(han) >= 6 and "我" in said, said
 
 
 class ScriptedWhisper(WhisperBackend):

@@ -6,6 +6,8 @@ import pytest
 
 from videochat_text import ModuleLoadError, VideoChat
 from videochat_text.config import SummarySettings
+from videochat_text.detections import Detection
+from videochat_text.payloads import DetectionsData, OcrData
 from videochat_text.summary import FallbackSummarizer, MergeSummarizer, T5Summarizer, make_summarizer, time_windows
 from videochat_text.timeline import Event, ModuleRecord, VideoInfo
 
@@ -50,12 +52,12 @@ def test_merge_names_ranked_labels_and_counts_the_rest():
 
     def ranked(start, module, *labels):
         return Event(start=start, end=start + 2, module=module, text=", ".join(labels),
-                     data={"detections": [{"label": label, "score": 0.5, "box": None} for label in labels]})
+                     data=DetectionsData(detections=[Detection(label=label, score=0.5) for label in labels]))
 
     events = [ranked(0, "tags", "espresso", "cup"), ranked(4, "tags", "Egyptian cat"), ranked(6, "tags", "espresso"),
               ranked(0, "actions", "juggling"), Event(start=1, end=2, module="scenes", text="shot 2 begins"),
               Event(start=3, end=5, module="ocr", text='"EXIT" (top)',
-                    data={"detections": [{"label": "EXIT", "score": 0.9, "box": [0, 0, 9, 9]}]})]
+                    data=OcrData(detections=[Detection(label="EXIT", score=0.9, box=(0, 0, 9, 9))]))]
     records = {"tags": ModuleRecord(evidence="pictured"), "ocr": ModuleRecord(evidence="read"), "actions": ModuleRecord()}
     text = MergeSummarizer().summarize(events, short, records).text
     assert "tags: espresso (from 0:00:00.0), Egyptian cat (from 0:00:04.0)" in text

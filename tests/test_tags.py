@@ -46,10 +46,10 @@ def test_each_shot_tagged_once_and_held_until_the_next(tags, speech_clip):
     # With the default floor a shot whose best class scores below it gives no event, and the
     # others keep their spans (held until the next shot, not the next tagged one) and their tags.
     floor = tags.settings.min_score
-    expected = [(e.start, e.end, kept) for e in every_shot if (kept := [t for t in e.data["detections"] if t["score"] >= floor])]
-    assert [(e.start, e.end, e.data["detections"]) for e in tags.run(media)] == expected
+    expected = [(e.start, e.end, kept) for e in every_shot if (kept := tuple(t for t in e.detections if t.score >= floor))]
+    assert [(e.start, e.end, e.detections) for e in tags.run(media)] == expected
     for e in every_shot:
-        scores = [t["score"] for t in e.data["detections"]]
+        scores = [t.score for t in e.detections]
         assert scores == sorted(scores, reverse=True) and len(scores) == tags.settings.top_k
 
 

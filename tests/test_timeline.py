@@ -4,6 +4,8 @@ from contextlib import nullcontext as does_not_raise
 import pytest
 from pydantic import ValidationError
 
+from videochat_text.detections import Detection
+from videochat_text.payloads import ObjectsData, SpeechData
 from videochat_text.timeline import Description, Event, Summary, VideoInfo, format_timestamp, merge_repeats
 
 INFO = VideoInfo(path="clip.mp4", duration=12.0, fps=29.97, width=640, height=480, has_audio=True)
@@ -34,12 +36,13 @@ def test_event_validation(kwargs, expectation):
 
 
 def _description() -> Description:
-    det = {"label": "person", "score": 0.9, "box": [10.0, 20.0, 110.5, 220.0]}
+    det = Detection(label="person", score=0.9, box=(10.0, 20.0, 110.5, 220.0))
     return Description(
         video=INFO,
         events=[
-            Event(start=4.0, end=5.0, module="objects", text="1 person (left)", data={"detections": [det]}),
-            Event(start=0.5, end=2.0, module="speech", text='"Hello | there"', data={"transcript": "Hello | there"}),
+            Event(start=4.0, end=5.0, module="objects", text="1 person (left)",
+                  data=ObjectsData(detections=[det], frame_size=(640, 480))),
+            Event(start=0.5, end=2.0, module="speech", text='"Hello | there"', data=SpeechData(transcript="Hello | there")),
         ],
         summary=Summary(text="A test.", source="merge"),
         timings={"speech": 0.5},
@@ -88,10 +91,11 @@ def test_between_and_by_module():
 
 
 def test_merge_repeats_joins_only_consecutive_equal_text():
-    events = [Event(start=t, end=t + 1, module="objects", text="1 cat (center)") for t in range(3)]
+    events = [Event(start=t, end=t + 1, module="objects", text="1 cat (center)", id=f"objects-{t}") for t in range(3)]
     events.append(Event(start=3, end=4, module="objects", text="1 cup (center)"))
     events.append(Event(start=0.5, end=1.5, module="speech", text='"hi"'))
     merged = merge_repeats(events)
     cats = [e for e in merged if e.text == "1 cat (center)"]
-    assert len(cats) == 1 and (cats[0].start, cats[0].end) == (0, 3) and cats[0].data["merged"] == 3
+    assert len(cats) == 1 and (cats[0].start, cats[0].end) == (0, 3)
+    assert cats[0].sources == ("objects-0", "objects-1", "objects-2")  # the events the span stands for
     assert len(merged) == 3

@@ -108,7 +108,7 @@ def test_odd_but_valid_videos_are_described(speech_clip, tmp_path, ffmpeg_args, 
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_clip), *ffmpeg_args, str(clip)], check=True)
     d = VideoChat({"cache": {"dir": str(tmp_path / "cache")}}).describe(clip)
     assert not d.failures
-    assert d.by_module("objects") and d.by_module("objects")[0].data["detections"][0]["label"] == "person"
+    assert d.by_module("objects") and d.by_module("objects")[0].detections[0].label == "person"
     assert all(e.end <= d.video.duration + 0.5 for e in d.events)
     if "-an" in ffmpeg_args:
         assert not d.video.has_audio and not d.by_module("speech")
@@ -177,10 +177,10 @@ def test_long_video_stretches_match_one_pass(speech_clip, tmp_path):
     assert [e.line(with_boxes=False) for e in split.by_module("objects")] == \
         [e.line(with_boxes=False) for e in one.by_module("objects")]
     for a, b in zip(split.by_module("objects"), one.by_module("objects")):
-        for d, e in zip(a.data["detections"], b.data["detections"], strict=True):
-            assert d["label"] == e["label"] and d["box"] == pytest.approx(e["box"], abs=2)
+        for d, e in zip(a.detections, b.detections, strict=True):
+            assert d.label == e.label and d.box == pytest.approx(e.box, abs=2)
     # Lines spoken at 0.5, 4.3 and 7.3 s: the one crossing the 5 s cut may split, never move.
-    said = " ".join(e.data["transcript"] for e in split.by_module("speech")).lower()
+    said = " ".join(e.transcript for e in split.by_module("speech")).lower()
     assert "whiskers" in said and "three dollars" in said and "astronaut" in said
     assert split.by_module("speech")[0].start == pytest.approx(one.by_module("speech")[0].start, abs=0.2)
     assert split.by_module("speech")[-1].start == pytest.approx(one.by_module("speech")[-1].start, abs=0.3)

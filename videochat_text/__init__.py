@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from typing import TYPE_CHECKING, Any
+
+# onnxruntime (≥ 1.2x on Linux) reports usage telemetry and leaves a session file (".ses") in
+# the temp folder of every process that loads it (speech's VAD, ocr, tags); an offline tool sends
+# nothing and leaves nothing behind (found by tests/test_fuzz.py's leak check).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 __version__ = "0.1.0"
 
@@ -21,6 +27,7 @@ _EXPORTS = {
     "ConfigError": "errors",
     "ModuleLoadError": "errors",
     "PromptError": "errors",
+    "QuestionError": "errors",
     "UnknownModuleError": "errors",
     "VideoChatError": "errors",
     "VideoOpenError": "errors",
@@ -30,6 +37,8 @@ _EXPORTS = {
     "PerceptionModule": "modules",
     "register_module": "modules",
     "unregister_module": "modules",
+    "Detection": "detections",
+    "DetectionsData": "payloads",
     "Description": "timeline",
     "Event": "timeline",
     "Frame": "timeline",
@@ -67,8 +76,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .answering import Answer, AnswerStream, ChatSession, Citation
     from .config import Settings, load_settings
-    from .errors import (ChatModelError, ConfigError, ModuleLoadError, PromptError, UnknownModuleError,
-                         VideoChatError, VideoOpenError)
+    from .detections import Detection
+    from .errors import (ChatModelError, ConfigError, ModuleLoadError, PromptError, QuestionError,
+                         UnknownModuleError, VideoChatError, VideoOpenError)
     from .modules import ModuleSettings, PerceptionModule, register_module, unregister_module
+    from .payloads import DetectionsData
     from .timeline import Description, Event, Frame, Media, ModuleFailure, Summary, VideoInfo, format_timestamp
     from .videochat import VideoChat

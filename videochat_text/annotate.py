@@ -2,8 +2,8 @@
 
 ``videochat-text describe VIDEO --annotate DIR`` writes one JPEG per frame that
 has boxes, named by its time (``0000012.000s.jpg``), so a user can check a
-description against the picture. The boxes come from the description (per-frame
-``data["detections"]`` of every module, a track's ``data["boxes"]``); the frames are decoded
+description against the picture. The boxes come from the description (every event's
+`Event.detections`, every box of a track: `TrackData.boxes`); the frames are decoded
 again by the shared reader with the sampling the description used.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from .detections import Detection
 from .errors import VideoChatError
+from .payloads import TrackData
 from .timeline import Description
 from .video import DecoderName, iter_frames, sample_interval
 
@@ -28,17 +29,16 @@ def boxes_by_time(description: Description) -> dict[float, list[Detection]]:
     """Every drawn box, keyed by the time of the frame it was found in."""
     found: dict[float, list[Detection]] = defaultdict(list)
     for event in description.events:
-        if event.data.get("track") and event.data.get("boxes"):
+        if isinstance(event.data, TrackData):
             name = event.text.split(":", 1)[0]  # the track's name in the description, e.g. "person 2"
-            for seen in event.data["boxes"]:
-                found[round(float(seen["time"]), 3)].append({"label": name, "score": seen.get("score"), "box": seen["box"]})
+            for seen in event.data.boxes:
+                found[round(seen.time, 3)].append(Detection(label=name, score=seen.score, box=seen.box))
             continue
         record = description.modules.get(event.module)
         read = record is not None and record.evidence == "read"  # text on screen is drawn quoted
-        for d in event.data.get("detections") or []:
-            if d.get("box") is not None:
-                label = f'"{d["label"]}"' if read else d["label"]
-                found[round(event.start, 3)].append({**d, "label": label})
+        for d in event.detections:
+            if d.box is not None:
+                found[round(event.start, 3)].append(d.model_copy(update={"label": f'"{d.label}"'}) if read else d)
     return dict(found)
 
 
@@ -60,13 +60,12 @@ def draw_boxes(image: np.ndarray, boxes: list[Detection], video_size: tuple[int,
     scale_y = canvas.shape[0] / video_size[1]
     thickness = max(1, round(canvas.shape[1] / 400))
     for box in boxes:
-        x1, y1, x2, y2 = box["box"]
+        x1, y1, x2, y2 = box.box
         p1 = (round(x1 * scale_x), round(y1 * scale_y))
         p2 = (round(x2 * scale_x), round(y2 * scale_y))
-        color = _color(box["label"])
+        color = _color(box.label)
         cv2.rectangle(canvas, p1, p2, color, thickness)
-        score = box.get("score")
-        text = box["label"] if score is None else f"{box['label']} {score:.2f}"
+        text = f"{box.label} {box.score:.2f}"
         (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, thickness)
         top = max(p1[1] - h - base, 0)
         left = max(0, min(p1[0], canvas.shape[1] - w))  # the whole label inside the picture

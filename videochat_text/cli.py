@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 import typer
 from rich.console import Console
 
-from .errors import VideoChatError
+from .errors import QuestionError, VideoChatError
 
 if TYPE_CHECKING:
     from .timeline import Description
@@ -222,6 +222,7 @@ def ask(
     import json
 
     vc = _videochat(config, modules)
+    vc.answerer.check_question(question)  # a question that cannot be asked fails before describing
     description = _describe(vc, video, no_cache)
     session = vc.chat(description)
     if show_prompt:
@@ -254,6 +255,11 @@ def chat(
         if question.strip().lower() in {"exit", "quit"}:
             break
         if not question.strip():
+            continue
+        try:
+            vc.answerer.check_question(question)
+        except QuestionError as exc:  # a question that cannot be asked ends nothing: ask another
+            err.print(f"error: {exc}")
             continue
         print("video> ", end="", flush=True)
         _stream_answer(session, question)

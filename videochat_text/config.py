@@ -62,7 +62,7 @@ class SummarySettings(_Section):
 
 class PromptSettings(_Section):
     templates_dir: str | None = None
-    """A folder with system.txt, description.txt, question.txt overriding the packaged ones
+    """A folder with system.txt, description.txt, context.txt, question.txt overriding the packaged ones
     (any file missing there falls back to the packaged one)."""
     max_description_tokens: int = Field(1500, ge=64)
     """The rendered description never exceeds this many tokens; it is trimmed (and says so)."""
@@ -98,7 +98,8 @@ class ChatSettings(_Section):
     OpenAI-compatible server via ``base_url``), or any LangChain ``init_chat_model``
     provider such as ``ollama`` or ``anthropic``."""
     model: str | None = None
-    """local: None or ``packaged-qwen`` (the embedded Qwen2.5-Coder-0.5B-Instruct), ``packaged-smollm2``
+    """local: None or ``packaged-qwen`` (the embedded Qwen2.5-Coder-0.5B-Instruct), ``packaged-qwen-1.5b``
+    (Qwen2.5-Coder-1.5B-Instruct: answers better, slower), ``packaged-smollm2``
     (SmolLM2-135M-Instruct: lighter and faster, answers worse), or a path to a .gguf file;
     openai: a model name (default gpt-4o-mini); other providers: their model name."""
     base_url: str | None = None
@@ -112,12 +113,22 @@ class ChatSettings(_Section):
     """Context window of the local model."""
     threads: int = Field(0, ge=0)
     """CPU threads for the local model (0: all cores)."""
+    batch_tokens: int = Field(512, ge=1)
+    """Prompt tokens the local model takes per llama.cpp call (its ``n_batch``; LangChain's default
+    of 8 evaluated prompts at 72 tokens/s where 512 gave 121, 0.5B model, 2 cores)."""
+    micro_batch_tokens: int = Field(512, ge=1)
+    """Tokens llama.cpp computes at once inside a call (``n_ubatch``, at most ``batch_tokens``)."""
+    kept_states_mb: int = Field(4096, ge=0)
+    """Disk, beside the description cache, for the local model's evaluated description prefixes
+    (12 KB a token with the 0.5B model, 28 KB with the 1.5B: ~20-45 MB a video), so a first
+    question about a video evaluates only itself; the least recently used go first. 0 keeps none."""
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(2, ge=0)
     seed: int = 0
     check_answers: bool = True
-    """Check answers to "is there a X?" and "when is the X seen?" against the detections
-    and captions, and answer from them when the model contradicts them."""
+    """Review answers against the timeline: rules attach what the modules found, answer single
+    "when" questions from it, verify facts and ask again; never a claim of their own. False turns
+    every rule path off: the model's answer as it gives it (cited)."""
     fallback: "ChatSettings | None" = None
     """Another chat model to use when this one fails (e.g. a local model behind a server)."""
 
@@ -243,6 +254,14 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's error in one line (its own text spans several, with the line quoted)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
+
+
 def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, **overrides: Any) -> Settings:
     """Settings from a YAML path, a dict, or defaults, with ``overrides`` merged on top.
 
@@ -262,7 +281,7 @@ def load_settings(source: str | Path | dict[str, Any] | Settings | None = None, 
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: invalid YAML ({exc})") from None
+            raise ConfigError(f"{source}: invalid YAML ({_yaml_problem(exc)})") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: the config must be a mapping of sections")
     data = _merge(data, overrides)

@@ -24,10 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
+from pydantic import ValidationError
+
 from .cache import DescriptionCache, cache_key
 from .config import Settings
-from .errors import VideoChatError, failure_message
+from .errors import VideoChatError, failure_message, first_validation_error
 from .modules import PerceptionModule, create_module, get_module_class
+from .payloads import DecodeGapData
 from .summary import Summarizer, make_summarizer
 from .timeline import Description, Event, Media, ModuleFailure, ModuleRecord, VideoInfo
 from .video import AUDIO_RATE, coverage_gaps, iter_frames, load_audio, probe, sample_interval
@@ -98,7 +101,7 @@ class ModuleRunner:
         module = self.get(name)
         timeout_s = self.settings.perception.module_timeout_s
         if timeout_s is None:
-            return checked(module.run(media), name, media.info)
+            return checked(module.run(media), module, media.info)
         outcome: dict[str, object] = {}
 
         def work() -> None:
@@ -115,7 +118,7 @@ class ModuleRunner:
             raise VideoChatError(f"module {name} timed out after {timeout_s:g} s")
         if "error" in outcome:
             raise outcome["error"]  # type: ignore[misc]
-        return checked(outcome["events"], name, media.info)  # type: ignore[arg-type]
+        return checked(outcome["events"], module, media.info)  # type: ignore[arg-type]
 
     def record(self, name: str) -> ModuleRecord:
         """What the module's events are evidence of and its label set, for the `Description`."""
@@ -209,20 +212,26 @@ def decode_gap_events(media: Media) -> list[Event]:
     if media.frames:
         for start, end in coverage_gaps([f.time for f in media.frames], media.end, media.sample_every_s, media.start):
             gaps.append(Event(start=start, end=end, module=DECODE_MODULE, text="no video frames could be decoded here",
-                              data={"stream": "video"}))
+                              data=DecodeGapData(stream="video")))
     if media.audio is not None:
         audio_end = media.start + len(media.audio) / AUDIO_RATE
         if media.end - audio_end > 1.0:
             gaps.append(Event(start=round(audio_end, 3), end=media.end, module=DECODE_MODULE,
-                              text="no audio could be decoded here", data={"stream": "audio"}))
+                              text="no audio could be decoded here", data=DecodeGapData(stream="audio")))
     for gap in gaps:
         log.warning("%s: %s (%.1f–%.1f s)", media.info.path, gap.text, gap.start, gap.end)
     return gaps
 
 
-def checked(events: list[Event], name: str, info: VideoInfo) -> list[Event]:
-    """Enforce the module contract: Events of this module, inside the video."""
-    slack = 0.5  # container durations round; a last segment may overhang slightly
+def checked(events: list[Event], module: PerceptionModule, info: VideoInfo) -> list[Event]:
+    """Enforce the module contract: Events of this module, inside the video, carrying the payloads
+    it declares (`PerceptionModule.payloads`), each checked afresh (``model_copy`` skips the checks).
+
+    Raises:
+        VideoChatError: naming the module and what it returned.
+    """
+    name, slack = module.name, 0.5  # container durations round; a last segment may overhang slightly
+    valid = []
     for event in events:
         if not isinstance(event, Event):
             raise VideoChatError(f"module {name} returned {type(event).__name__}, not Event")
@@ -230,7 +239,16 @@ def checked(events: list[Event], name: str, info: VideoInfo) -> list[Event]:
             raise VideoChatError(f"module {name} returned an event labelled {event.module!r}")
         if event.end > info.duration + slack:
             raise VideoChatError(f"module {name} returned an event ending at {event.end:.2f}s, after the video ends")
-    return events
+        try:
+            event = Event.model_validate(event.model_dump(warnings=False))  # a dict where a payload belongs: checked below
+        except ValidationError as exc:
+            raise VideoChatError(f"module {name} returned an invalid event: {first_validation_error(exc)}") from None
+        if module.payloads and not isinstance(event.data, module.payloads):
+            expected = ", ".join(p.__name__ for p in module.payloads)
+            raise VideoChatError(f"module {name} returned an event whose data is {type(event.data).__name__}, "
+                                 f"not {expected}")
+        valid.append(event)
+    return valid
 
 
 class Describer:
@@ -322,7 +340,8 @@ class Describer:
                 continue
             own = sorted((e for e in result.events if e.module == name), key=lambda e: (e.start, e.end))
             try:
-                events += checked(self.modules.get(name).finish(own, info), name, info)
+                module = self.modules.get(name)
+                events += checked(module.finish(own, info), module, info)
             except Exception as exc:  # one module's failure must not lose the others' work
                 message = failure_message(exc)
                 log.warning("module %s failed to finish: %s", name, message)

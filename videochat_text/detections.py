@@ -1,29 +1,72 @@
-"""One detection shape for every module that finds things in the picture, and where a box is.
+"""One detection type for every module that finds things in the picture, and where a box is.
 
-Objects, object tracks, text read on screen (ocr) and frame tags all put their
-findings in ``event.data["detections"]`` as the same plain-JSON dict::
+Objects, object tracks, text read on screen (ocr), frame tags and actions all report
+their findings as `Detection` values (in their event's payload, `videochat_text.payloads`)::
 
-    {"label": "person", "score": 0.87, "box": [x1, y1, x2, y2]}
+    Detection(label="person", score=0.87, box=(89.0, 14.0, 417.0, 480.0))
 
 ``box`` is in display pixels of the video (after rotation), or None when the
-finding is about the whole picture (a tag). One shape means one reader: the
+finding is about the whole picture (a tag, an action). One type means one reader: the
 prompt's box list, the annotated frames, the web page's overlay and the answer
-checks read every module the same way (like supervision's ``Detections``).
+checks read every module the same way (like supervision's ``Detections``), and a
+detection is checked once, when it is made (a score outside 0–1, a box that is not four
+finite numbers with ``x1 <= x2`` and ``y1 <= y2``, fail there).
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
-Detection = dict[str, Any]
-"""``{"label": str, "score": float, "box": [x1, y1, x2, y2] | None}``, box in display pixels."""
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Box = tuple[float, float, float, float]
+"""``(x1, y1, x2, y2)``: the top-left and bottom-right corners, in pixels."""
 
 
-def detection(label: str, score: float, box: Sequence[float] | None) -> Detection:
-    """A detection as stored in events: score rounded to 4 places, box to 0.1 px."""
-    return {"label": str(label), "score": round(float(score), 4),
-            "box": None if box is None else [round(float(v), 1) for v in box]}
+class Detection(BaseModel):
+    """One thing found: what it is, how sure the module is, and where (or None: the whole picture).
+
+    Example:
+        >>> Detection(label="cup", score=0.523456, box=[1, 2.04, 30, 40])
+        Detection(label='cup', score=0.5235, box=(1.0, 2.0, 30.0, 40.0))
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    """What was found: a class name (``person``), a tag, an action, or the text read (ocr)."""
+    score: float = Field(ge=0, le=1)
+    """The module's confidence, 0–1, kept to 4 decimals."""
+    box: Box | None = None
+    """Where, in display pixels of the video (after rotation), kept to 0.1 px; None: the whole picture."""
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _round_score(cls, score: Any) -> float:
+        return round(float(score), 4)  # numpy scalars become plain floats (descriptions are JSON)
+
+    @field_validator("box", mode="before")
+    @classmethod
+    def _round_box(cls, box: Any) -> Box | None:
+        if box is None:
+            return None
+        values = [float(v) for v in box]
+        if len(values) != 4 or not all(math.isfinite(v) for v in values):
+            raise ValueError(f"a box is four finite numbers (x1, y1, x2, y2), not {values}")
+        x1, y1, x2, y2 = (round(v, 1) for v in values)
+        if x2 < x1 or y2 < y1:
+            raise ValueError(f"a box's corners are (x1, y1, x2, y2) with x1 <= x2 and y1 <= y2, not {values}")
+        return x1, y1, x2, y2
+
+    @property
+    def area(self) -> float:
+        """The box's area in square pixels (0 without a box)."""
+        if self.box is None:
+            return 0.0
+        x1, y1, x2, y2 = self.box
+        return (x2 - x1) * (y2 - y1)
 
 
 def center(box: Sequence[float]) -> tuple[float, float]:
@@ -87,10 +130,8 @@ def count_by_position(detections: Iterable[Detection], width: float) -> str:
     """``2 people (left, center), 1 cup (right)`` — most frequent label first."""
     positions: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for d in detections:
-        box = d.get("box")
-        if box is None:
-            continue
-        positions[d["label"]].append((center(box)[0], horizontal_position(box, width)))
+        if d.box is not None:
+            positions[d.label].append((center(d.box)[0], horizontal_position(d.box, width)))
     parts = []
     for label, found in sorted(positions.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         where = ", ".join(pos for _, pos in sorted(found))
@@ -100,5 +141,5 @@ def count_by_position(detections: Iterable[Detection], width: float) -> str:
 
 def boxes_text(detections: Iterable[Detection]) -> str:
     """``person 0.87 [89, 14, 417, 480]; cup 0.52 [1, 2, 3, 4]`` — the boxes as the prompt shows them."""
-    return "; ".join(f"{d['label']} {d['score']:.2f} [{', '.join(str(round(v)) for v in d['box'])}]"
-                     for d in detections if d.get("box") is not None)
+    return "; ".join(f"{d.label} {d.score:.2f} [{', '.join(str(round(v)) for v in d.box)}]"
+                     for d in detections if d.box is not None)

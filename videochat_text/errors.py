@@ -47,6 +47,12 @@ class ChatModelError(VideoChatError):
     exit_code = 5
 
 
+class QuestionError(VideoChatError):
+    """A question that cannot be asked: empty, only punctuation, or too long for the prompt."""
+
+    exit_code = 2
+
+
 class PromptError(VideoChatError):
     """A prompt template is missing or malformed."""
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError, ModuleLoadError, UnknownModuleError, first_validation_error
+from .payloads import Payload
 from .timeline import Event, Media, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ class PerceptionModule(ABC):
     Settings: ClassVar[type[ModuleSettings]] = ModuleSettings
     evidence: ClassVar[Evidence | None] = None
     """What its events are evidence of (see `Evidence`); None: nothing the answer checks use."""
+    payloads: ClassVar[tuple[type[Payload], ...]] = ()
+    """The payload types its events carry (`videochat_text.payloads`), checked when it hands them
+    over; empty: any payload or plain-JSON dict (plugins)."""
     whole_video: ClassVar[bool] = False
     """Long videos are described a stretch at a time (``perception.segment_s``): `run` gets
     one stretch (``media.span``; ``media.audio`` starts at ``media.start``). A module that
@@ -94,7 +98,7 @@ class PerceptionModule(ABC):
         return events
 
     def vocabulary(self) -> frozenset[str] | None:
-        """Every label this module can put in ``data["detections"]``, or None (open-ended or unknown).
+        """Every label this module can put in its events' `Event.detections`, or None (open-ended or unknown).
 
         Answers are checked against it (`answering.checks`): a label the module knows but never
         reported counts as not seen."""

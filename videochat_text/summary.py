@@ -74,7 +74,7 @@ class MergeSummarizer:
             if talk:
                 parts.append(f"in which {_said_by_speaker(speech[:max_items])}{more}")
             else:
-                said = " ".join(e.data.get("transcript", e.text) for e in speech[:max_items])
+                said = " ".join((e.transcript or e.text) for e in speech[:max_items])
                 parts.append(f'in which someone says: "{said}"{more}')
         seen = _first_named([e for e in events if evidence.get(e.module) == "seen"], _labels)
         if seen:
@@ -98,10 +98,10 @@ class MergeSummarizer:
 
 
 def speaking_times(speech: Sequence[Event]) -> dict[str, float]:
-    """Seconds each speaker (``data["speaker"]`` of speech events) talks, in order of first appearance."""
+    """Seconds each speaker (`Event.speaker` of speech events) talks, in order of first appearance."""
     times: dict[str, float] = {}
     for event in sorted(speech, key=lambda e: e.start):
-        speaker = event.data.get("speaker")
+        speaker = event.speaker
         if speaker:
             times[speaker] = times.get(speaker, 0.0) + (event.end - event.start)
     return times
@@ -115,11 +115,11 @@ def _said_by_speaker(speech: Sequence[Event]) -> str:
     """``S1 says: "Hi. How are you?" S2: "Fine."`` — consecutive lines of one speaker quoted together."""
     turns: list[tuple[str, list[str]]] = []
     for event in speech:
-        who = event.data.get("speaker") or "someone"
+        who = event.speaker or "someone"
         if turns and turns[-1][0] == who:
-            turns[-1][1].append(event.data.get("transcript", event.text))
+            turns[-1][1].append(event.transcript or event.text)
         else:
-            turns.append((who, [event.data.get("transcript", event.text)]))
+            turns.append((who, [event.transcript or event.text]))
     quoted = [f'{who}: "{" ".join(lines)}"' for who, lines in turns]
     return quoted[0].replace(":", " says:", 1) + "".join(f" {q}" for q in quoted[1:])
 
@@ -134,7 +134,7 @@ def _first_named(events: Sequence[Event], names: Callable[[Event], Iterable[str]
 
 
 def _labels(event: Event) -> list[str]:
-    return [d["label"] for d in event.data.get("detections") or []]
+    return [d.label for d in event.detections]
 
 
 def _top_label(event: Event) -> list[str]:

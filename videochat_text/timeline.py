@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from .detections import boxes_text
+from .detections import Detection, boxes_text
+from .injection import mark_instructions
+from .payloads import DetectionsData, EventData, SpeechData
 
 if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
     import numpy as np
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when descriptions change shape or content for the same input: old cache entries then miss.
 5: events carry ids, merged timeline entries the ids they came from (``sources``); one detection
-shape (``score``); descriptions record their modules' evidence and label sets."""
+shape (``score``); descriptions record their modules' evidence and label sets.
+6: event data is a typed payload naming its ``kind`` (`videochat_text.payloads`); a track's
+label and boxes, a drawn shot's share and a speech sentence's words are fields of it."""
 
 
 def format_timestamp(seconds: float, *, srt: bool = False) -> str:
@@ -61,6 +65,29 @@ def clock_times(text: str) -> list[float]:
 def seconds_mentioned(text: str) -> list[float]:
     """Every ``N seconds`` / ``N s`` in ``text``, in order."""
     return [float(s) for s in _SECONDS.findall(text)]
+
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")
+_MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<&|~])")
+
+
+ORDER_MARK = ("[⚠ an order to AI assistants: «", "»]")
+"""Around each sentence that reads as an order to an AI assistant (`videochat_text.injection`) in the
+descriptions users read (text, Markdown): kept, so the user sees what the video says, and marked, so
+they know the prompt fences it (`videochat_text.prompt.ORDER_FENCE`)."""
+
+
+def marked(text: str) -> str:
+    """``text`` with its orders to AI assistants marked (`ORDER_MARK`)."""
+    return mark_instructions(text, *ORDER_MARK)
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` as one Markdown table cell that reads as itself: line breaks (which would end
+    the row) become spaces, and the characters Markdown would take for markup (emphasis, code,
+    links, HTML, entities, a cell's end) are escaped — a transcript's ``*`` or ``\\`` stays literal
+    (tests/test_properties.py reads it back with markdown-it)."""
+    return _MARKDOWN_MARKUP.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
 
 
 class VideoInfo(BaseModel):
@@ -150,9 +177,10 @@ class Event(BaseModel):
     """Registry name of the module that made it, e.g. ``"objects"``."""
     text: str
     """How the observation reads, e.g. ``2 people (left, center)``."""
-    data: dict[str, Any] = Field(default_factory=dict)
-    """Structured results: ``detections`` (`videochat_text.detections`: label, score, box in display
-    pixels), speech ``words``, …"""
+    data: EventData = Field(default_factory=dict)
+    """Structured results: a typed payload (`videochat_text.payloads`: detections with label,
+    score and box in display pixels; a speech sentence's transcript, words and speaker; …), or a
+    plugin's plain-JSON dict."""
     id: str = ""
     """Unique within its `Description` (``speech-3``: the module's third event in time order);
     given by the `Description` when a module leaves it empty. Prompts, retrieval and
@@ -173,19 +201,35 @@ class Event(BaseModel):
 
     @field_validator("data")
     @classmethod
-    def _check_json(cls, data: dict[str, Any]) -> dict[str, Any]:
+    def _check_json(cls, data: EventData) -> EventData:
         # Plugins must hand over plain JSON values (no numpy scalars) so that a
         # description always round-trips through the cache unchanged.
-        try:
-            json.dumps(data, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"event data must be plain JSON values: {exc}") from None
+        if isinstance(data, dict):
+            try:
+                json.dumps(data, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"event data must be plain JSON values: {exc}") from None
         return data
+
+    @property
+    def detections(self) -> tuple[Detection, ...]:
+        """What it found in the picture (any module's `DetectionsData`), else none."""
+        return self.data.detections if isinstance(self.data, DetectionsData) else ()
+
+    @property
+    def transcript(self) -> str | None:
+        """What was said, for a speech sentence (`SpeechData`); else None."""
+        return self.data.transcript if isinstance(self.data, SpeechData) else None
+
+    @property
+    def speaker(self) -> str | None:
+        """Who said it (``S1``), for a speech sentence with a speaker label; else None."""
+        return self.data.speaker if isinstance(self.data, SpeechData) else None
 
     def line(self, *, with_boxes: bool = True) -> str:
         """Render as ``[0:00:02.0–0:00:04.5] module: text``, boxes appended if any."""
         text = self.text
-        boxes = boxes_text(self.data.get("detections") or []) if with_boxes else ""
+        boxes = boxes_text(self.detections) if with_boxes else ""
         if boxes:
             text = f"{text} — boxes: {boxes}"
         return f"[{format_timestamp(self.start)}–{format_timestamp(self.end)}] {self.module}: {text}"
@@ -232,7 +276,7 @@ class ModuleRecord(BaseModel):
     """What its events are evidence of: ``seen``, ``pictured``, ``read``, ``heard`` or None
     (`videochat_text.modules.Evidence`)."""
     vocabulary: list[str] | None = None
-    """Every label it can put in ``data["detections"]`` (None: open-ended or unknown)."""
+    """Every label it can put in its events' `Event.detections` (None: open-ended or unknown)."""
 
 
 class Description(BaseModel):
@@ -301,9 +345,9 @@ class Description(BaseModel):
 
     def to_text(self, *, with_boxes: bool = True) -> str:
         lines = [self.header(), ""]
-        lines += [e.line(with_boxes=with_boxes) for e in self.events] or ["(no events)"]
+        lines += [marked(e.line(with_boxes=with_boxes)) for e in self.events] or ["(no events)"]
         if self.summary:
-            lines += ["", f"Summary ({self.summary.source}): {self.summary.text}"]
+            lines += ["", f"Summary ({self.summary.source}): {marked(self.summary.text)}"]
         if self.skipped:
             lines += [""] + [f"Module {name} not run: {why}" for name, why in self.skipped.items()]
         if self.failures:
@@ -313,10 +357,10 @@ class Description(BaseModel):
     def to_markdown(self) -> str:
         lines = [f"# {self.video.name}", "", self.header(), ""]
         if self.summary:
-            lines += ["## Summary", "", self.summary.text, "", f"*Source: {self.summary.source}*", ""]
+            lines += ["## Summary", "", markdown_literal(marked(self.summary.text)), "", f"*Source: {self.summary.source}*", ""]
         lines += ["## Events", "", "| start | end | module | text |", "|---|---|---|---|"]
         for e in self.events:
-            text = e.line().split(": ", 1)[1].replace("|", "\\|")
+            text = markdown_literal(marked(e.line().split(": ", 1)[1]))
             lines.append(
                 f"| {format_timestamp(e.start)} | {format_timestamp(e.end)} | {e.module} | {text} |"
             )
@@ -373,8 +417,7 @@ def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Ev
 
     Per-frame detections repeat every sample; a reader (and a prompt) needs
     "0:00–0:08 one person (center)" once, not eight times. The first event's data
-    is kept; ``data["merged"]`` counts how many events the span stands for, and
-    ``sources`` lists their ids.
+    is kept; ``sources`` lists the ids of the events the span stands for.
     """
     merged: list[Event] = []
     open_by_module: dict[str, int] = {}
@@ -383,10 +426,8 @@ def merge_repeats(events: Iterable[Event], *, max_gap_s: float = 1.5) -> list[Ev
         if i is not None:
             last = merged[i]
             if last.text == event.text and event.start - last.end <= max_gap_s:
-                count = last.data.get("merged", 1) + 1
                 merged[i] = last.model_copy(
-                    update={"end": max(last.end, event.end), "data": {**last.data, "merged": count},
-                            "sources": (*last.ids, *event.ids)}
+                    update={"end": max(last.end, event.end), "sources": (*last.ids, *event.ids)}
                 )
                 continue
         open_by_module[event.module] = len(merged)

@@ -221,6 +221,11 @@ def _iter_pyav(path: Path, info: VideoInfo, every_s: float, max_side: int,
             log.warning("%s: decoding stopped early (%s); keeping the frames before it", path, exc)
 
 
+_DECORD_DAMAGE = (RuntimeError, ValueError, IndexError, OSError)
+"""What decord raises on damaged input besides its DECORDError: a plain RuntimeError ("Error
+reading …") when it cannot open what PyAV could (a zzuf-mutated portrait MP4, issue 25)."""
+
+
 def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
                  span: tuple[float, float] | None = None) -> Iterator[Frame]:
     import decord
@@ -228,6 +233,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
 
     # Damaged input is reported once by us, not line by line by decord's FFmpeg.
     decord.logging.set_level(decord.logging.QUIET)
+    damaged = (decord.DECORDError, *_DECORD_DAMAGE)
     # Unlike PyAV, decord applies the rotation metadata itself, so it gets the
     # display-oriented size and its frames are not rotated again.
     out_w, out_h = _scaled_size(info.width, info.height, max_side)
@@ -235,7 +241,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
         reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=out_w, height=out_h, num_threads=0)
         n = len(reader)
         stamps = reader.get_frame_timestamp(range(n))[:, 0] if n else np.zeros(0)
-    except decord.DECORDError:
+    except damaged:
         # PyAV already opened this file in probe(); it copes with damage decord rejects.
         log.warning("%s: decord cannot index it; decoding with PyAV instead", path)
         yield from _iter_pyav(path, info, every_s, max_side, span)
@@ -251,7 +257,7 @@ def _iter_decord(path: Path, info: VideoInfo, every_s: float, max_side: int,
         chunk = picked[i : i + batch]
         try:
             images = reader.get_batch([index for _, index in chunk]).asnumpy()
-        except decord.DECORDError:
+        except damaged:
             # decord gives up on a whole batch; PyAV decodes up to the damage itself.
             resume_at = chunk[0][0]
             log.warning("%s: decord failed at %.1f s; continuing with PyAV", path, resume_at)
@@ -337,6 +343,29 @@ def coverage_gaps(times: Sequence[float], duration: float, every_s: float,
     return [(round(max(0.0, a + every_s), 3), round(b, 3)) for a, b in zip(edges, edges[1:]) if b - a > limit]
 
 
+class _Resampler:
+    """PyAV's resampler to 16 kHz mono float, remade when the stream changes its rate, layout or
+    sample format midway (two MP3s joined with ``cat``; damaged headers): PyAV's own refuses such
+    a frame with a ValueError."""
+
+    def __init__(self, av):
+        self._av = av
+        self._resampler = self._new()
+
+    def _new(self):
+        return self._av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+
+    def resample(self, frame) -> list[np.ndarray]:
+        """The 16 kHz samples of ``frame`` (None: what is still buffered)."""
+        try:
+            out = self._resampler.resample(frame)
+        except ValueError:  # "Frame does not match AudioResampler setup"
+            out = self._resampler.resample(None)  # what the old setup still holds
+            self._resampler = self._new()
+            out += self._resampler.resample(frame)
+        return [o.to_ndarray().reshape(-1) for o in out]
+
+
 def load_audio(path: str | Path, *, info: VideoInfo | None = None,
                span: tuple[float, float] | None = None) -> np.ndarray | None:
     """Decode the first audio track as 16 kHz mono float32, or None if there is none.
@@ -356,7 +385,7 @@ def load_audio(path: str | Path, *, info: VideoInfo | None = None,
         start = _container_start(container)
         if first_s > 0 and stream.time_base:
             container.seek(int((first_s + start) / stream.time_base), stream=stream, backward=True)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        resampler = _Resampler(av)
         lead_s: float | None = None  # where the first decoded sample lies, relative to first_s
         try:
             for frame in container.decode(stream):
@@ -365,10 +394,8 @@ def load_audio(path: str | Path, *, info: VideoInfo | None = None,
                     break
                 if lead_s is None:
                     lead_s = t - first_s if first_s > 0 else max(0.0, t)
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks += resampler.resample(frame)
+            chunks += resampler.resample(None)
         except av.error.FFmpegError as exc:
             log.warning("%s: audio decoding stopped early (%s); keeping what decoded", path, exc)
     if not chunks:

@@ -126,6 +126,13 @@ class VideoChat:
             description = self.describe(description)
         return self.answerer.session(description)
 
+    def prepare(self, description: Description) -> bool:
+        """Make the first question about ``description`` fast: the local chat model evaluates the
+        prompt's instructions and description now and keeps that state on disk beside the cache
+        (cheap when kept already). True when it was computed now; False when there was nothing to
+        do (kept already, a remote model, or a video too long for one prompt)."""
+        return self.answerer.prepare(description)
+
     def ask(self, description: Description | str | Path, question: str) -> "Answer":
         """Answer one question (no memory between calls; use `chat` for that). ``str(answer)`` is
         the text; ``answer.citations`` the moments it rests on."""

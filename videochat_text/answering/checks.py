@@ -1,56 +1,83 @@
-"""Answer checks: answers to "is there a X?", "when is X seen?" and "what is said at T?" checked
-against the timeline.
+"""Answer checks: rules that add evidence to an answer, never claims of their own.
 
-A small chat model reads "1 horse (center)" in the description and still answers
-"No, there is no horse", answers "when is the horse shown?" with the time
-something was said, or "what is said at 0:06?" with its own instructions. These
-kinds of question — *is there a X?*, *when is the X seen?*, *what is said at T?* —
-have an answer in the timeline itself: the labelled detections
-(``data["detections"]``), the captions and the transcript. `Evidence` indexes
-them once per description; `check_answer` keeps the model's answer when it
-agrees with them and otherwise answers from them, with the times.
+A small chat model reads "1 horse (center)" in the description and still answers "No,
+there is no horse", or answers "what is said at 0:06?" with its own instructions. For
+three kinds of question — *is there a X?*, *when is the X seen?*, *what is said at T?* —
+the timeline itself holds the evidence: the labelled detections (`Event.detections`),
+the captions, the transcript. `Evidence` indexes them once per description; `review`
+looks at the model's answer beside them and may only:
 
-A "no" is only given for labels a module that ran could have reported (its
-`PerceptionModule.vocabulary`): a detector that knows no "tree" says nothing
-about trees, and then the model's answer stands.
+- keep it, citing the entries that support it;
+- attach what the modules found — labels exactly as reported, times, quotes — without
+  changing the model's yes or no (``attach``);
+- put the modules' findings in place of an answer that states what no entry holds
+  (``replace``): "Are there any women?" about a clip whose detector reported "1 person" is
+  answered "A person is seen at 0:00:05.0–0:00:06.0 (objects); the detector does not tell
+  men, women or children apart." — a detector's "person" says nothing of sex or age;
+- withhold an answer that contradicts the detections of exactly the label asked about
+  ("No horse" while "horse" was detected) or says "yes" to a thing no entry mentions
+  (``withhold``): the session asks again, then shows the modules' findings (``fallback``).
+
+A label is never narrowed (person → woman), a yes or no is never flipped on a synonym
+(bike → bicycle: the evidence is attached), and compound questions ("when X, what Y?")
+are left to the model (`questions.is_compound`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Mapping
 
 from ..detections import singular as _singular
 from ..timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
 from .language import phrase
+from .questions import is_compound
 
 _DEFAULT_ROLES = {"objects": "seen", "captions": "pictured", "tags": "pictured", "speech": "heard", "ocr": "read"}
 """What the built-in modules' events are evidence of, for descriptions that do not record it."""
 
-SYNONYMS: Mapping[str, str] = {
-    "people": "person", "persons": "person", "man": "person", "men": "person", "woman": "person",
-    "women": "person", "human": "person", "humans": "person", "someone": "person", "somebody": "person",
-    "child": "person", "children": "person", "kid": "person", "kids": "person", "boy": "person",
-    "girl": "person", "mug": "cup", "mugs": "cup", "motorbike": "motorcycle", "motorbikes": "motorcycle",
-    "bike": "bicycle", "bikes": "bicycle", "kitten": "cat", "kitty": "cat", "puppy": "dog",
-    "automobile": "car", "plane": "airplane", "aeroplane": "airplane", "television": "tv",
-    "phone": "cell phone", "cellphone": "cell phone", "mobile phone": "cell phone", "sofa": "couch",
-    "table": "dining table", "doughnut": "donut", "ball": "sports ball", "wine": "wine glass",
+SAME_AS: Mapping[str, str] = {
+    "people": "person", "persons": "person", "human": "person", "humans": "person", "someone": "person",
+    "somebody": "person", "anyone": "person", "anybody": "person", "motorbike": "motorcycle",
+    "motorbikes": "motorcycle", "bike": "bicycle", "bikes": "bicycle", "automobile": "car", "plane": "airplane",
+    "aeroplane": "airplane", "television": "tv", "phone": "cell phone", "cellphone": "cell phone",
+    "mobile phone": "cell phone", "sofa": "couch", "table": "dining table", "doughnut": "donut",
+    "ball": "sports ball",
 }
-"""Everyday words for COCO's label names (the detectors' vocabulary). Only words that mean the same
-thing: "glasses" (spectacles) are not a wine glass."""
+"""Everyday words for COCO's label names (the detectors' vocabulary) that mean the label or a broader
+thing the label is one of (a dining table is a table). "glasses" (spectacles) are not a wine glass."""
+
+NARROWER: Mapping[str, str] = {
+    **dict.fromkeys("man men woman women lady ladies guy guys child children kid kids boy boys girl girls baby "
+                    "babies toddler teenager teenagers adult adults".split(), "person"),
+    "mug": "cup", "mugs": "cup", "kitten": "cat", "kittens": "cat", "kitty": "cat", "puppy": "dog", "puppies": "dog",
+}
+"""Words for a narrower kind of thing than a label: a detected "person" is no evidence of a woman
+or a child, a "cup" none of a mug. Never answered yes or no from the label."""
+
+_NARROW_FORMS = {many: one for one, many in (("man", "men"), ("woman", "women"), ("lady", "ladies"), ("guy", "guys"),
+                                             ("child", "children"), ("kid", "kids"), ("boy", "boys"),
+                                             ("girl", "girls"), ("baby", "babies"), ("teenager", "teenagers"),
+                                             ("adult", "adults"), ("mug", "mugs"), ("kitten", "kittens"),
+                                             ("puppy", "puppies"))}
+_NARROW_FORMS |= {one: many for many, one in list(_NARROW_FORMS.items())}
+"""Singular ↔ plural of the narrower words, to find either in a caption or a spoken line."""
+
+_KINDS = {"person": {"en": "men, women or children", "zh": "男人、女人和儿童", "es": "hombres, mujeres y niños",
+                     "fr": "les hommes, les femmes et les enfants", "de": "Männern, Frauen und Kindern"}}
+"""What a label does not tell apart, per language (others: "a mug from any other cup", in English)."""
 
 AMBIGUOUS = frozenset({"mouse", "remote", "tie", "keyboard", "bat", "glove", "kite", "orange", "apple", "mice",
                        "bow", "plant", "bench", "tv"})
 """Labels whose everyday meaning differs from the detector's (COCO's mouse is a computer mouse): not
-finding one says nothing about the animal, so no "no" is claimed for them."""
+finding one says nothing about the animal, so no "not detected" is said for them."""
 MAX_SAMPLING_FOR_NO_S = 3.0
-"""A "no" is only claimed when frames were sampled at least this often: sparser sampling can miss
-something on screen for seconds."""
+"""Not detecting something is only reported when frames were sampled at least this often."""
 
 _THING = r"(?:(?:an?|any|some|the)\s+)?(?P<thing>[a-z][a-z -]{1,40}?)"
-_WHERE = r"(?:\s+(?:in|on|inside)\s+(?:the|this)\s+(?:video|clip|footage|scene|picture|frames?))?"
+_WHERE = (r"(?:\s+(?:around|here|there|anywhere|at\s+all|too|(?:in|on|inside)\s+(?:the|this)\s+"
+          r"(?:video|clip|footage|scene|picture|frames?)))*")
 _PRESENCE = [
     re.compile(rf"^(?:is|are|was|were)\s+there\s+{_THING}{_WHERE}$"),
     re.compile(rf"^any\s+(?P<thing>[a-z][a-z -]{{1,40}}?){_WHERE}$"),
@@ -80,26 +107,39 @@ _NEGATED_MENTION = r"\b(?:no|without|not\s+a|not\s+any|lacks?|lacking)\s+(?:a\s+
 """What stands before a word that a caption says is *not* there ("a man without a hat")."""
 
 
+Relation = Literal["exact", "same", "narrower"]
+
+
 @dataclass(frozen=True)
 class Question:
     """A question the timeline answers: ``kind`` is ``presence``, ``when`` or ``said_at``."""
 
     kind: str
     thing: str = ""
-    """The thing asked about, as the detectors name it (``people`` → ``person``)."""
+    """The label the detectors would report for it (``people`` → ``person``, ``woman`` → ``person``)."""
     words: tuple[str, ...] = ()
-    """The forms to look for in captions (as asked, singular, the label)."""
+    """The forms to look for in captions and speech (as asked, singular; the label too unless narrower)."""
     time: float | None = None
     """``said_at``: the time asked about, in seconds."""
+    asked: str = ""
+    """The thing as the question names it (``women``)."""
+    qualified: bool = False
+    """The question says more than the label ("a dog in the kitchen"): a detection neither confirms
+    nor denies it, so only a "yes" to a thing no entry names is withheld."""
+    relation: Relation = "exact"
+    """How the asked word stands to the label: the label itself, a word for the same thing (or a
+    broader one), or a narrower kind of it (a woman is a person; a person need not be a woman)."""
 
 
 def parse_question(question: str) -> Question | None:
-    """Recognise "is there a X?", "when is the X shown?" and "what is said at T?".
+    """Recognise "is there a X?", "when is the X shown?" and "what is said at T?" (one question only).
 
     Example:
-        >>> parse_question("Are there any people in the video?")
-        Question(kind='presence', thing='person', words=('people', 'person'))
+        >>> parse_question("Are there any people in the video?").thing
+        'person'
     """
+    if is_compound(question):
+        return None
     text = _LEAD.sub("", question.strip().lower().rstrip("?!. ")).strip()
     for pattern in _SAID_AT:
         match = pattern.match(text)
@@ -110,23 +150,36 @@ def parse_question(question: str) -> Question | None:
         for pattern in patterns:
             match = pattern.match(text)
             if match:
-                asked = match.group("thing").strip()
-                if len(asked.split()) > 3 or _RELATION.intersection(asked.split()):
-                    return None  # "a cat on the table": more than a label can say
-                thing = label_for(asked)
-                words = tuple(dict.fromkeys([asked, singular(asked), thing]))
-                return Question(kind, thing, words)
+                asked = re.sub(r"\s+", " ", match.group("thing").strip())
+                words = asked.split()
+                qualified = next((i for i, w in enumerate(words) if w in _RELATION), None)
+                if qualified is not None:  # "a cat on the table": more than a label can say
+                    if kind != "presence" or qualified == 0:
+                        return None
+                    asked = " ".join(words[:qualified])  # only a "yes" no entry supports is looked at
+                if len(asked.split()) > 3:
+                    return None
+                thing, relation = label_for(asked)
+                forms = [asked, singular(asked)] + ([thing] if relation != "narrower" else
+                                                    [_NARROW_FORMS.get(asked, asked)])
+                return Question(kind, thing, tuple(dict.fromkeys(forms)), asked=asked, relation=relation,
+                                qualified=qualified is not None)
     return None
 
 
 def singular(word: str) -> str:
     """A naive singular that is right for the detectors' labels (``buses`` → ``bus``)."""
-    return word if word in SYNONYMS else _singular(word)
+    return word if word in SAME_AS or word in NARROWER else _singular(word)
 
 
-def label_for(word: str) -> str:
-    word = re.sub(r"\s+", " ", word)
-    return SYNONYMS.get(word) or SYNONYMS.get(singular(word)) or singular(word)
+def label_for(word: str) -> tuple[str, Relation]:
+    """The detector label for a word, and how the word stands to it."""
+    for form in (word, singular(word)):
+        if form in NARROWER:
+            return NARROWER[form], "narrower"
+        if form in SAME_AS:
+            return SAME_AS[form], "same"
+    return singular(word), "exact"
 
 
 @dataclass(frozen=True)
@@ -138,46 +191,49 @@ class Sighting:
 
 
 class Evidence:
-    """Where each label was seen (detections, captions) and what was said when, for one description."""
+    """Where each label was seen (detections, captions), what was said and read when, for one description."""
 
     def __init__(self, events: Iterable[Event], vocabulary: Iterable[str] = (), *, max_gap_s: float = 1.5,
                  roles: Mapping[str, str | None] | None = None, sample_every_s: float | None = 1.0):
         """
         Args:
             vocabulary: every label a module that ran could have reported; a label in it
-                that was never seen is a "no".
+                that was never seen is reported as not detected.
             max_gap_s: sightings of one label this close together are one span.
-            sample_every_s: how often frames were sampled; too sparse, and no "no" is claimed.
+            sample_every_s: how often frames were sampled; too sparse, and "not detected" is never said.
             roles: what each module's events are evidence of (`Description.modules`):
                 ``seen``/``pictured`` labels and ``pictured`` text are sightings, ``heard`` is
-                what was said; default: the built-in modules' roles.
+                what was said, ``read`` what was read; default: the built-in modules' roles.
         """
         roles = dict(_DEFAULT_ROLES if roles is None else roles)
         self._by_label: dict[str, list[Sighting]] = {}
         self._captions: list[Event] = []
         self._speech: list[Event] = []
+        self._read: list[Event] = []
         self.vocabulary = frozenset(v.lower() for v in vocabulary)
         self.sample_every_s = sample_every_s
         self._max_gap_s = max_gap_s
+        self._modules_by_label: dict[str, set[str]] = {}
         for event in events:
             role = roles.get(event.module)
             if role in ("seen", "pictured"):
-                labels = {str(d.get("label", "")).lower() for d in event.data.get("detections") or []}
+                labels = {d.label.lower() for d in event.detections}
                 for label in labels - {""}:
                     self._by_label.setdefault(label, []).append(Sighting(event.start, event.end, (event.module,)))
             if role == "pictured":
                 self._captions.append(event)
             elif role == "heard":
                 self._speech.append(event)
+            elif role == "read":
+                self._read.append(event)
 
     @classmethod
     def of(cls, description: Description) -> "Evidence":
         """The evidence in a description, with the label sets its modules recorded when it was made."""
-        vocabulary = {label for record in description.modules.values() for label in record.vocabulary or ()}
         failed = {f.module for f in description.failures}
-        if failed & set(description.modules):  # a module that failed saw nothing: no "no" answers from it
-            vocabulary = {label for name, record in description.modules.items() if name not in failed
-                          for label in record.vocabulary or ()}
+        # a module that failed saw nothing: its labels are no evidence of absence
+        vocabulary = {label for name, record in description.modules.items() if name not in failed
+                      for label in record.vocabulary or ()}
         roles = {name: record.evidence for name, record in description.modules.items()}
         return cls(description.events, vocabulary, roles=roles or None, sample_every_s=description.sample_every_s)
 
@@ -186,28 +242,39 @@ class Evidence:
         return [e for e in self._speech if e.start - _NEAR_S <= time <= e.end + _NEAR_S]
 
     def find(self, question: Question) -> list[Sighting]:
-        """The spans where the thing asked about was seen, merged, in time order."""
-        found = list(self._by_label.get(question.thing, []))
+        """The spans where the thing asked about was seen, merged, in time order: the label's
+        detections (unless the question names a narrower kind) and captions naming it."""
+        found = [] if question.relation == "narrower" else list(self._by_label.get(question.thing, []))
         found += [Sighting(e.start, e.end, (e.module,)) for e in self._captions
                   if any(_mentions(e.text, w) for w in question.words)]
         return _merge(sorted(found, key=lambda s: (s.start, s.end)), self._max_gap_s)
 
+    def of_label(self, label: str) -> list[Sighting]:
+        """The spans where a detector reported ``label``, merged."""
+        return _merge(sorted(self._by_label.get(label, []), key=lambda s: (s.start, s.end)), self._max_gap_s)
+
+    def mentions(self, question: Question) -> list[Event]:
+        """Spoken lines and text read on screen that name the thing asked about."""
+        return [e for e in self._speech + self._read if any(_mentions(e.text, w) for w in question.words)]
+
     def knows(self, question: Question) -> bool:
-        """Whether a module that ran could have reported the thing (so not seeing it means no):
+        """Whether a module that ran could have reported the thing (so not seeing it means something):
         it is in a label set, means the same as the label, and frames were sampled densely."""
         dense = self.sample_every_s is not None and self.sample_every_s <= MAX_SAMPLING_FOR_NO_S
-        return dense and question.thing in self.vocabulary and not AMBIGUOUS.intersection(question.words)
+        return (dense and question.relation != "narrower" and question.thing in self.vocabulary
+                and not AMBIGUOUS.intersection(question.words))
 
     @property
     def labels(self) -> list[str]:
         return sorted(self._by_label)
 
-    # --- the answer check a `ChatSession` runs ----------------------------------------------
-    def applies(self, question: str) -> bool:
-        return parse_question(question) is not None
 
-    def review(self, question: str, answer: str, language: str = "en") -> str | None:
-        return check_answer(question, answer, self, language)
+@dataclass(frozen=True)
+class Sighting:
+    start: float
+    end: float
+    modules: tuple[str, ...]
+    """The modules that saw it (more than one once sightings are merged)."""
 
 
 def _merge(sightings: list[Sighting], max_gap_s: float) -> list[Sighting]:
@@ -228,10 +295,10 @@ def _union(*groups: tuple[str, ...]) -> tuple[str, ...]:
 def answer_polarity(answer: str) -> bool | None:
     """True for a yes, False for a no, None when the answer says neither clearly."""
     first = re.split(r"(?<=[.!?。！？])\s*", answer.strip().lower(), maxsplit=1)[0]
-    if re.match(r"^\W*(?:yes|sí|si)\b", first) or re.match(r"^\W*(?:是|有|对)", first):
+    if re.match(r"^\W*(?:yes|sí|si|oui|ja)\b", first) or re.match(r"^\W*(?:是|有|对)", first):
         return True
     first = _NOT_NEGATIVE.sub(" ", first)
-    if re.match(r"^\W*no\b", first) or _NEGATIVE.search(first):
+    if re.match(r"^\W*(?:no|non|nein)\b", first) or _NEGATIVE.search(first):
         return False
     return None
 
@@ -248,43 +315,117 @@ def spans_text(sightings: list[Sighting], limit: int = 3) -> str:
     return f"{text} and {more} more time{'s' if more > 1 else ''}" if more > 0 else text
 
 
-def check_answer(question: str, answer: str, evidence: Evidence, language: str = "en") -> str | None:
-    """A corrected answer when ``answer`` contradicts what was seen, else None (keep it).
+Action = Literal["keep", "attach", "replace", "withhold"]
 
-    For "Is there a horse in the video?" answered "No." where the detector saw a horse
-    from 4 s to 8 s, the corrected answer is ``Yes: a horse is seen at
-    0:00:04.0–0:00:08.0 (objects).`` ``question`` is in English (a translation, if the user
-    asked in another language); the corrected answer is in ``language``.
+
+@dataclass(frozen=True)
+class Review:
+    """What the answer checks make of a model's answer (see the module's docstring)."""
+
+    action: Action
+    text: str = ""
+    """``attach``: the evidence to add after the answer; ``replace``: the answer to give instead;
+    ``withhold`` (and ``keep``, when set): what to give if asking again does not help (the modules'
+    findings)."""
+    sightings: list[Sighting] = field(default_factory=list)
+    """Where the thing was seen: the entries to cite."""
+
+    @property
+    def needs_model_again(self) -> bool:
+        return self.action == "withhold"
+
+
+def review(question: str, answer: str, evidence: Evidence, language: str = "en") -> Review | None:
+    """What to do with ``answer`` to ``question`` given what the modules found; None when no check
+    applies. ``question`` is in English (a translation, if the user asked in another language);
+    the texts made are in ``language``.
+
+    Example: "Is there a horse in the video?" answered "No." while a detector saw a horse from
+    4 s to 8 s is withheld; if asking again does not help, the answer is ``Yes: a horse is seen
+    at 0:00:04.0–0:00:08.0 (objects).``
     """
     parsed = parse_question(question)
     if parsed is None:
         return None
     if parsed.kind == "said_at":
-        return _check_said_at(parsed, answer, evidence, language)
+        quote = _said_at(parsed, answer, evidence, language)
+        return Review("replace", quote) if quote else Review("keep")
+    if parsed.relation == "narrower":
+        return _review_narrower(parsed, answer, evidence, language)
     seen = evidence.find(parsed)
-    name = parsed.words[0]
+    if parsed.kind == "when":
+        return _review_when(parsed, answer, seen, language)
+    return _review_presence(parsed, answer, evidence, seen, language)
+
+
+def _review_presence(question: Question, answer: str, evidence: Evidence, seen: list[Sighting],
+                     language: str) -> Review:
+    said = answer_polarity(answer)
+    if question.qualified:
+        unnamed = said is True and not seen and not evidence.mentions(question)
+        return Review("withhold", _absent_sentence(question, evidence, language)) if unnamed else Review("keep")
+    if seen:
+        if said is True:  # kept; if it cannot be shown as it is (it invents beside), the sighting instead
+            return Review("keep", _seen_sentence(question.thing, seen, language, yes=question.relation == "exact"),
+                          seen)
+        sentence = _seen_sentence(question.thing, seen, language)
+        if said is False and question.relation == "exact":  # "no horse" while a horse was detected
+            return Review("withhold", _seen_sentence(question.thing, seen, language, yes=True), seen)
+        return Review("attach", sentence, seen)  # a synonym's label, or no clear yes/no: the evidence beside it
+    if said is True and not evidence.mentions(question):  # "yes" to a thing no entry names
+        return Review("withhold", _absent_sentence(question, evidence, language))
+    return Review("keep")
+
+
+def _review_when(question: Question, answer: str, seen: list[Sighting], language: str) -> Review:
+    if not seen or any(abs(t - s.start) <= 1.0 for t in answer_times(answer) for s in seen):
+        return Review("keep", sightings=seen)
+    return Review("replace", _seen_sentence(question.thing, seen, language, definite=True), seen)
+
+
+def _review_narrower(question: Question, answer: str, evidence: Evidence, language: str) -> Review:
+    """"Are there any women?": only a caption or a spoken line naming women is evidence of them."""
+    named = evidence.find(question)
+    if named or evidence.mentions(question):
+        return Review("keep", sightings=named)
+    seen = evidence.of_label(question.thing)
+    if seen:
+        kinds = _KINDS.get(question.thing, {}).get(language) or (
+            _KINDS.get(question.thing, {}).get("en") or f"a {singular(question.asked)} from any other {question.thing}")
+        sentence = _seen_sentence(question.thing, seen, language).rstrip(".。") + phrase("cannot_tell", language,
+                                                                                           kinds=kinds)
+    else:
+        sentence = phrase("not_said", language, thing=_article(question.asked), label=question.asked)
+    if answer_polarity(answer) is None and not clock_times(answer):
+        return Review("attach", sentence, seen)  # "the description does not say": the findings beside it
+    return Review("replace", sentence, seen)
+
+
+def _seen_sentence(thing: str, seen: list[Sighting], language: str, *, yes: bool = False,
+                   definite: bool = False) -> str:
     modules = "+".join(_union(*(s.modules for s in seen)))
-    if parsed.kind == "presence":
-        said = answer_polarity(answer)
-        if seen:
-            if said is True:
-                return None
-            if language == "en":
-                return f"Yes: {_some(name)} seen at {spans_text(seen)} ({modules})."
-            return phrase("yes_seen", language, thing=name, spans=spans_text(seen), modules=modules)
-        if evidence.knows(parsed) and said is not False:
-            others = ", ".join(evidence.labels) or "nothing"
-            every = f"{evidence.sample_every_s:g} s"
-            return phrase("not_detected", language, thing=name, every=every, others=others)
+    subject = _some(thing, definite=definite)
+    if not yes:
+        subject = subject[:1].upper() + subject[1:]
+    return phrase("yes_seen" if yes else "seen", language, thing=subject, label=thing, spans=spans_text(seen),
+                  modules=modules)
+
+
+def _absent_sentence(question: Question, evidence: Evidence, language: str) -> str:
+    if evidence.knows(question):
+        others = ", ".join(evidence.labels) or "nothing"
+        return phrase("not_detected", language, thing=_article(question.asked), label=question.asked,
+                      modules="the object detector", every=f"{evidence.sample_every_s:g} s", others=others)
+    return phrase("not_said", language, thing=_article(question.asked), label=question.asked)
+
+
+def check_answer(question: str, answer: str, evidence: Evidence, language: str = "en") -> str | None:
+    """The modules' findings to give instead of ``answer``, if the checks would not show it as it
+    is; else None. (`review` says whether to attach, replace or ask again.)"""
+    found = review(question, answer, evidence, language)
+    if found is None or found.action in ("keep", "attach"):
         return None
-    # kind == "when": right if the answer names when a sighting begins (give or take a second)
-    if not seen:
-        return None
-    if any(abs(t - s.start) <= 1.0 for t in answer_times(answer) for s in seen):
-        return None
-    if language == "en":
-        return f"{_some(name, definite=True).capitalize()} seen at {spans_text(seen)}."
-    return phrase("seen", language, thing=name, spans=spans_text(seen), modules=modules)
+    return found.text
 
 
 def sightings_for(question: str, evidence: Evidence) -> list[Sighting]:
@@ -294,7 +435,7 @@ def sightings_for(question: str, evidence: Evidence) -> list[Sighting]:
 
 
 def _mentions(text: str, word: str) -> bool:
-    """Whether a caption mentions ``word`` as present (not "without a hat", "no hat")."""
+    """Whether a text mentions ``word`` as present (not "without a hat", "no hat")."""
     for match in re.finditer(rf"\b{re.escape(word)}\b", text, re.I):
         before = text[max(0, match.start() - 30): match.start()]
         if not re.search(_NEGATED_MENTION + r"$", before, re.I):
@@ -302,13 +443,14 @@ def _mentions(text: str, word: str) -> bool:
     return False
 
 
-def _check_said_at(question: Question, answer: str, evidence: Evidence, language: str = "en") -> str | None:
+def _said_at(question: Question, answer: str, evidence: Evidence, language: str = "en") -> str | None:
+    """The lines said near the asked time, quoted, when the answer does not carry them."""
     assert question.time is not None
     lines = evidence.said_near(question.time)
     if not lines or any(_quotes(answer, line.text) for line in lines):
         return None
-    return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.data.get("speaker") or "",
-                           text=line.data.get("transcript") or _unquoted(line.text)) for line in lines)
+    return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.speaker or "",
+                           text=line.transcript or _unquoted(line.text)) for line in lines)
 
 
 def _words(text: str) -> set[str]:
@@ -325,12 +467,20 @@ def _unquoted(text: str) -> str:
     return text.strip().strip('"“”').strip()
 
 
+def _is_plural(noun: str) -> bool:
+    return singular(noun) != noun or noun in _IRREGULAR_PLURALS
+
+
+def _article(noun: str) -> str:
+    """``a horse``, ``an apple``, ``women``."""
+    return noun if _is_plural(noun) else f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def _some(noun: str, *, definite: bool = False) -> str:
     """``a horse is``, ``an apple is``, ``some people are`` (``the people are`` when definite)."""
-    plural = singular(noun) != noun or noun in _IRREGULAR_PLURALS
+    plural = _is_plural(noun)
     article = "the" if definite else "some" if plural else "an" if noun[:1] in "aeiou" else "a"
     return f"{article} {noun} {'are' if plural else 'is'}"
 
 
 _IRREGULAR_PLURALS = frozenset({"people", "men", "women", "children"})
-

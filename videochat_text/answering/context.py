@@ -66,6 +66,11 @@ class ContextSelector:
             if settings.mode == "never" or not whole.trimmed:
                 self._whole = whole.text
 
+    @property
+    def whole(self) -> str | None:
+        """The description text every question gets, or None when it is chosen per question."""
+        return self._whole
+
     def index(self) -> TimelineIndex | None:
         p = self.prepared
         if not p.indexed:

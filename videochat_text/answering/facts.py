@@ -1,11 +1,17 @@
-"""The specific facts in a text — numbers, times, names — and whether a timeline supports them.
+"""The specific facts in a text — numbers, times, names, attributes — and whether a timeline supports them.
 
 A small chat model invents plausible specifics: "the van arrives at 12:30 PM in
-Amsterdam" when the narration said three o'clock. Every number (digits or words),
-clock time and name an answer states can be looked for in the timeline's text, its
-times and the question; `unsupported` lists those found nowhere. Names are only
-checked in Latin script (a Chinese answer's transliterations cannot be matched
-reliably); numbers and times are checked in every language.
+Amsterdam" when the narration said three o'clock, or "the car is red" when no module
+reports colour. Every number (digits or words), clock time, name and attribute (a
+colour, material, age, mood or size: `ATTRIBUTES`) an answer states can be looked for in
+the timeline's text, its times and the question; `unsupported` lists those found nowhere.
+An attribute is supported only by an entry (a caption, a spoken line), never by the
+question alone: "Is the van red?" does not make "Yes, the van is red" true. Attribute
+words are known in English, Spanish, French, German and Chinese and stand for one
+English concept, so "rouge" in an answer is supported by "red" in a transcript.
+Names are only checked where a capitalised word is a name (the caller says: not in
+German, whose nouns are all capitalised, nor in Chinese); numbers and times in every
+language.
 """
 
 from __future__ import annotations
@@ -40,14 +46,108 @@ COMMON_CAPITALIZED = frozenset(
     seconds second minutes minute hours hour at around near between start end beginning additionally
     furthermore moreover currently generally typically usually probably perhaps maybe actually certainly
     indeed specifically clearly apparently unknown none all both each some many several just only
-    people person man woman men women someone""".split())
-"""Words a sentence may start with (or the description's own vocabulary) that are not names."""
+    people person man woman men women someone
+    el la los las un una unos unas sí si en de del al hay es está están se lo que qué cuándo dónde quién cómo cuál
+    según vídeo durante después antes también pero porque por para con sin sobre sí no ella él ellos
+    le les une des du au aux il elle ils elles oui non dans selon pendant après avant aussi mais parce pour avec
+    sans sur vidéo est sont ce cette ces qui quoi quand où comment quel quelle on nous vous je à ça
+    il lo gli uno sì della nel nella dopo prima anche perché sono questo questa
+    o os um uma sim não na no da do em depois também porque com sem sobre este esta
+    de het een ja nee niet en in op van met voor na ook maar omdat dit deze zij hij""".split())
+"""Words a sentence may start with (or the description's own vocabulary) that are not names, in
+English, Spanish, French, Italian, Portuguese and Dutch (where only names are capitalised)."""
+
+
+_ATTRIBUTE_WORDS = {
+    # colours
+    "red": "red rojo roja rojos rojas rouge rouges rot rote roter rotes roten 红 红色",
+    "blue": "blue azul azules bleu bleue bleus bleues blau blaue blauer blaues blauen 蓝 蓝色",
+    "green": "green verde verdes vert verte verts vertes grün grüne grüner grünes grünen 绿 绿色",
+    "yellow": "yellow amarillo amarilla amarillos amarillas jaune jaunes gelb gelbe gelber gelbes gelben 黄色",
+    "black": "black negro negra negros negras noir noire noirs noires schwarz schwarze schwarzer schwarzes "
+             "schwarzen 黑 黑色",
+    "white": "white blanco blanca blancos blancas blanc blanche blancs blanches weiß weiße weißer weißes weißen "
+             "白色",
+    "grey": "grey gray gris grise grises grau graue grauer graues grauen 灰色",
+    "brown": "brown marrón marrones marron braun braune brauner braunes braunen 棕色 褐色",
+    "pink": "pink rosa rosado rosada 粉色 粉红色",
+    "purple": "purple violet violeta morado morada violette lila 紫色",
+    "orange-colour": "naranja orangefarben 橙色 橘色",
+    "silver": "silver silvery plateado plateada argenté silbern 银色",
+    "golden": "golden gold dorado dorada doré dorée golden 金色",
+    "beige": "beige",
+    # materials
+    "wood": "wooden wood madera bois holz hölzern 木头 木制",
+    "metal": "metal metallic metálico metálica métal métallique metall metallisch 金属",
+    "plastic": "plastic plástico plastique plastik 塑料",
+    "leather": "leather cuero cuir leder 皮革",
+    "steel": "steel acero acier stahl 钢",
+    "stone": "stone piedra pierre stein 石头",
+    "brick": "brick ladrillo brique ziegel 砖",
+    "ceramic": "ceramic cerámica céramique keramik 陶瓷",
+    "wool": "wool woolen woollen lana laine wolle 羊毛",
+    "cotton": "cotton algodón coton baumwolle 棉",
+    # age
+    "young": "young younger joven jóvenes jeune jeunes jung junge junger junges jungen 年轻",
+    "old": "old older elderly aged viejo vieja viejos viejas anciano anciana vieux vieil vieille âgé âgée alt alte "
+           "alter altes alten 年老",
+    "teenage": "teenage teenaged adolescente adolescent jugendlich 青少年",
+    "middle-aged": "middle-aged",
+    # mood
+    "happy": "happy glad joyful cheerful feliz contento contenta heureux heureuse joyeux froh glücklich fröhlich "
+             "高兴 快乐 开心",
+    "sad": "sad unhappy triste tristes traurig 悲伤 难过 伤心",
+    "angry": "angry furious enojado enojada enfadado enfadada fâché fâchée furieux wütend verärgert 生气 愤怒",
+    "excited": "excited emocionado emocionada excité excitée aufgeregt 兴奋 激动",
+    "calm": "calm relaxed tranquilo tranquila calme ruhig entspannt 平静 冷静",
+    "nervous": "nervous anxious worried nervioso nerviosa preocupado preocupada nerveux nerveuse inquiet inquiète "
+               "nervös besorgt 紧张 担心",
+    "scared": "scared afraid frightened asustado asustada effrayé effrayée ängstlich 害怕",
+    "tired": "tired exhausted cansado cansada fatigué fatiguée müde 累 疲惫",
+    "surprised": "surprised sorprendido sorprendida surpris überrascht 惊讶",
+    "bored": "bored aburrido aburrida ennuyé ennuyée gelangweilt 无聊",
+    "smiling": "smiling smile smiles sonriendo sonriente souriant souriante lächelnd lächelt 微笑",
+    "crying": "crying cries cried llorando pleure pleurant weint weinend 哭",
+    "laughing": "laughing laughs riendo rit riant lacht lachend 笑",
+    # size
+    "large": "large big huge enormous grande grandes énorme groß große großer großes großen riesig",
+    "small": "small tiny pequeño pequeña pequeños pequeñas petit petite petits petites klein kleine "
+             "kleiner kleines kleinen winzig",
+    "tall": "tall alto alta",
+}
+"""Words for an attribute no built-in module reports (colour, material, age, mood, size), in English,
+Spanish, French, German and Chinese, each under one English concept."""
+
+KINDS_OF_PEOPLE = frozenset("""woman women man men lady ladies guy guys child children kid kids boy boys girl girls
+baby babies teenager teenagers mujer mujeres hombre hombres niño niña niños niñas chico chica femme femmes homme hommes
+enfant enfants garçon garçons fille filles frau frauen mann männer kind kinder junge mädchen""".split())
+"""Kinds of person no built-in module tells apart (a detector reports "person"): stated only if an
+entry names them, like an attribute."""
+
+ATTRIBUTES: dict[str, str] = {word: concept for concept, words in _ATTRIBUTE_WORDS.items() for word in words.split()}
+"""Attribute word → its concept (``rouge`` → ``red``)."""
+_CJK_ATTRIBUTES = sorted((w for w in ATTRIBUTES if re.match(r"[\u3400-\u9fff]", w)), key=len, reverse=True)
+_LATIN_ATTRIBUTE = re.compile(r"(?<![\w-])(" + "|".join(sorted((re.escape(w) for w in ATTRIBUTES
+                                                                if not re.match(r"[\u3400-\u9fff]", w)),
+                                                               key=len, reverse=True)) + r")(?![\w-])", re.I)
+
+
+def attributes_in(text: str) -> dict[str, str]:
+    """The attributes ``text`` states: concept → the word as written."""
+    text = re.sub(r"\b(?:years?|months?|weeks?|days?)\s+old\b", " ", text, flags=re.I)  # an age is a number
+    found = {ATTRIBUTES[m.group(1).lower()]: m.group(1) for m in _LATIN_ATTRIBUTE.finditer(text)}
+    rest = text
+    for word in _CJK_ATTRIBUTES:  # longest first: 粉红色 before 红
+        if word in rest:
+            found.setdefault(ATTRIBUTES[word], word)
+            rest = rest.replace(word, " ")
+    return found
 
 
 @dataclass(frozen=True)
 class Fact:
     kind: str
-    """``number``, ``time`` (a clock time) or ``name``."""
+    """``number``, ``time`` (a clock time), ``name``, ``attribute`` or ``kind`` (of person)."""
     text: str
     """As written in the answer."""
 
@@ -60,8 +160,8 @@ def numbers_in(text: str) -> set[float]:
     return found
 
 
-def facts_in(text: str) -> list[Fact]:
-    """The specific facts an answer states: its numbers, clock times and names."""
+def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
+    """The specific facts an answer states: its numbers, clock times, names and attributes."""
     facts = [Fact("time", m.group()) for m in re.finditer(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?!\d)", text)]
     without_times = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?!\d)", " ", text)
     facts += [Fact("number", n) for n in _NUMBER.findall(without_times)]
@@ -69,11 +169,26 @@ def facts_in(text: str) -> list[Fact]:
               if w.lower() in NUMBER_WORDS and w.lower() not in ("one", "half")]  # "one of", "one person": too common
     for sentence in re.split(r"(?<=[.!?:;])\s+|\n+", text):
         words = _WORD.findall(sentence)
-        for word in words:
+        for word in words[0 if openers_are_names else 1:]:
             clean = word.strip("'’-")
             if clean[:1].isupper() and clean.lower() not in COMMON_CAPITALIZED and clean.lower() not in NUMBER_WORDS:
-                facts.append(Fact("name", clean))
+                if clean.lower() not in ATTRIBUTES and clean.lower() not in KINDS_OF_PEOPLE:
+                    facts.append(Fact("name", clean))
+    facts += [Fact("attribute", word) for word in attributes_in(text).values()]
+    facts += [Fact("kind", word) for word in dict.fromkeys(_kinds_stated(text))]
     return facts
+
+
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|pas|nicht|kein\w*|ningún|ninguna?|ni)\b|n['’]t\b", re.I)
+
+
+def _kinds_stated(text: str) -> list[str]:
+    """Kinds of person named in sentences that do not deny them ("does not tell men, women … apart")."""
+    found = []
+    for sentence in re.split(r"(?<=[.!?;。！？])\s*", text):
+        if not _NEGATION.search(sentence):
+            found += [w for w in _WORD.findall(sentence) if w.lower() in KINDS_OF_PEOPLE]
+    return found
 
 
 @dataclass(frozen=True)
@@ -82,6 +197,8 @@ class Corpus:
 
     words: frozenset[str]
     numbers: frozenset[float]
+    attributes: frozenset[str]
+    """The attribute concepts (`ATTRIBUTES`) its text states."""
     times: tuple[float, ...]
     """Entry start and end times, in seconds: an answer may name when something happens."""
 
@@ -94,9 +211,14 @@ class Corpus:
         # their parts must not make "7 years old" look supported.
         said = _CLOCK_TEXT.sub(" ", joined)
         times += tuple(clock_times(joined))
-        return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(said)), times)
+        return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(said)),
+                   frozenset(attributes_in(joined)), times)
 
     def supports(self, fact: Fact, slack_s: float = 2.0) -> bool:
+        if fact.kind == "attribute":
+            return ATTRIBUTES.get(fact.text.lower(), ATTRIBUTES.get(fact.text)) in self.attributes
+        if fact.kind == "kind":
+            return fact.text.lower() in self.words
         if fact.kind == "name":
             word = fact.text.lower()
             return word in self.words or word.rstrip("s") in self.words or f"{word}s" in self.words
@@ -108,9 +230,16 @@ class Corpus:
         return bool(numbers_in(fact.text) & self.numbers)
 
 
-def unsupported(answer: str, corpus: Corpus, *, names: bool = True) -> list[Fact]:
-    """The facts in ``answer`` that the corpus does not contain."""
-    return [f for f in facts_in(answer) if (names or f.kind != "name") and not corpus.supports(f)]
+def unsupported(answer: str, corpus: Corpus, *, names: bool = True, openers_are_names: bool = True) -> list[Fact]:
+    """The facts in ``answer`` that the corpus does not contain.
+
+    Args:
+        names: check capitalised words as names at all (not in German or Chinese answers).
+        openers_are_names: a sentence's first word may be a name (English: its openers are
+            listed; French or Spanish answers often open with a verb, "Attachez …").
+    """
+    return [f for f in facts_in(answer, openers_are_names=openers_are_names)
+            if (names or f.kind != "name") and not corpus.supports(f)]
 
 
 def clock(seconds: float) -> str:

@@ -2,19 +2,23 @@
 
 For every question:
 
-1. A question in Chinese or Spanish is translated to English for searching (`language`).
-2. "When was X said/shown?" is answered from the timeline with the matching entries'
-   times (`when`), without the model.
-3. Otherwise the model answers from the description the question needs (`context`).
-4. Answers to "is there a X?", "when is X seen?", "what is said at T?" are checked
-   against the detections and transcript, and replaced when they contradict them
-   (`checks`).
+1. A question that cannot be asked (empty, only punctuation, longer than the prompt has
+   room for) is refused with one line (`QuestionError`), before any model call.
+2. Its language is identified (`language`); a question in another language than English
+   is translated for searching the (English) timeline.
+3. A single "when was X said/shown?" question is answered from the timeline with the
+   matching entries' times (`when`), without the model; compound ones go to the model.
+4. Otherwise the model answers from the description the question needs (`context`).
 5. Prompt scaffolding is stripped (`scaffolding`).
-6. An answer stating numbers, times or names found in no entry is not shown as it is:
-   the model is asked once more with only the best entries; if it still invents, the
-   best entry is quoted with its time (`facts`).
-7. The entries it rests on are cited (`citations`).
+6. An answer that gives the question back, says a thing is both absent and mentioned
+   (`flaws`), or states numbers, times, names or attributes (colour, material, age,
+   mood) found in no entry (`facts`) is not shown as it is: the model is asked once more
+   with only the best entries; if that fails too, the best entry is quoted with its time.
+7. Answers to "is there a X?", "when is X seen?", "what is said at T?" are reviewed
+   against the detections and transcript (`checks`): evidence is attached, never a claim.
+8. The entries it rests on are cited (`citations`).
 
+``chat.check_answers: false`` turns steps 3, 6 and 7 off: the model's answer as it gives it.
 Each `Answer` says which path produced it (``model``, ``checked``, ``retried``,
 ``extractive``); `ChatSession.paths` counts them.
 """
@@ -25,18 +29,19 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from ..errors import ChatModelError
-from ..prompt import Templates, chat_prompt, defang, strict_prompt
+from ..errors import ChatModelError, QuestionError
+from ..prompt import Templates, TokenCounter, chat_prompt, defang, estimate_tokens, strict_prompt
 from ..timeline import Description, Event
 from . import citations as cite
 from . import scaffolding
 from .answer import Answer
-from .checks import check_answer, parse_question, sightings_for
+from .checks import Review, Sighting, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
-from .language import TRANSLATE_PROMPT, phrase, question_language
+from .flaws import contradicts_itself, repeats_question
+from .language import NAMES_CAPITALISED, TRANSLATE_PROMPT, phrase, question_language
 from .when import find_moments, parse_when
 
 if TYPE_CHECKING:
@@ -58,6 +63,7 @@ class _Turn:
     search_as: str
     """The question in English (itself, or the model's translation)."""
     on_stage: Callable[[str], None] = lambda stage: None
+    """Told ``reading``, ``thinking``, ``checking``, ``retrying`` as the answer is worked out."""
 
 
 class AnswerStream:
@@ -91,7 +97,14 @@ class ChatSession:
 
     def __init__(self, model: "Runnable", templates: Templates, description: Description, context: ContextSelector,
                  *, history_turns: int = 6, redact: Callable[[str], str] = lambda text: text,
-                 check_answers: bool = True):
+                 check_answers: bool = True, count_tokens: TokenCounter = estimate_tokens,
+                 max_question_tokens: int | None = None):
+        """
+        Args:
+            check_answers: False gives the model's answers as they are (no rule answers,
+                no verification, no retries); citations are still chosen.
+            max_question_tokens: the longest question the prompt has room for (None: no limit).
+        """
         self.model = model
         self.description = description
         self.history: list["BaseMessage"] = []
@@ -103,6 +116,8 @@ class ChatSession:
         self._context = context
         self._redact = redact
         self._check_answers = check_answers
+        self._count_tokens = count_tokens
+        self._max_question_tokens = max_question_tokens
         self._prompt = chat_prompt(templates)
         self._strict = strict_prompt(templates)
         self._corpus: Corpus | None = None
@@ -111,13 +126,11 @@ class ChatSession:
     def _recent(self) -> list["BaseMessage"]:
         return self.history[-2 * self.history_turns:] if self.history_turns else []
 
-    def _turn(self, question: str) -> _Turn:
-        question = question.strip()
-        if not question:
-            raise ChatModelError("the question is empty")
+    def _turn(self, question: str, on_stage: Callable[[str], None] | None = None) -> _Turn:
+        question = check_question(question, self._count_tokens, self._max_question_tokens)
         language = question_language(question)
         search_as = question if language == "en" else self._translate(question)
-        return _Turn(question, language, search_as)
+        return _Turn(question, language, search_as, on_stage or (lambda stage: None))
 
     def _inputs(self, turn: _Turn) -> dict[str, Any]:
         description = self._context.for_question(turn.question, self._recent(), search_as=turn.search_as)
@@ -138,17 +151,23 @@ class ChatSession:
     def stream(self, question: str, on_stage: Callable[[str], None] | None = None) -> AnswerStream:
         """The answer as it is generated (text chunks), then the whole `Answer` in ``.answer``.
 
-        Answers the checks or verification may replace are given whole once settled; others
-        stream sentence by sentence, each verified before it is given. ``on_stage`` hears
-        ``reading``, ``thinking`` (the model generates), ``checking`` and ``retrying``.
+        Answers the checks may change are given whole once settled; others stream sentence by
+        sentence, each verified before it is given.
+
+        Args:
+            on_stage: called with ``reading`` (choosing the context), ``thinking`` (the model
+                generates), ``checking`` (verifying the answer), ``retrying`` (asking again).
+
+        Raises:
+            QuestionError: the question is empty, only punctuation, or too long (at once,
+                before any model call).
         """
-        turn = self._turn(question)
-        turn.on_stage = on_stage or turn.on_stage
+        turn = self._turn(question, on_stage)
         done: dict[str, Answer] = {}
 
         def chunks() -> Iterator[str]:
             turn.on_stage("reading")
-            answer = self._from_timeline(turn)
+            answer = self._from_timeline(turn) if self._check_answers else None
             if answer is None:
                 yield from self._model_answer(turn, done)
                 answer = done["answer"]
@@ -168,7 +187,7 @@ class ChatSession:
         return AnswerStream(chunks(), finish)
 
     def _from_timeline(self, turn: _Turn) -> Answer | None:
-        """A "when was X said/shown?" question answered with the matching entries' times."""
+        """A single "when was X said/shown?" question answered with the matching entries' times."""
         when = parse_when(turn.search_as)
         if when is None or (when.kind in ("seen", "any") and parse_question(turn.search_as) is not None):
             return None  # "when is the horse shown?" is the answer checks' (detector labels, not words)
@@ -183,22 +202,23 @@ class ChatSession:
 
     def _model_answer(self, turn: _Turn, done: dict[str, Answer]) -> Iterator[str]:
         inputs = self._inputs(turn)
-        system = self._templates.system
         turn.on_stage("thinking")
-        checked = self._check_answers and turn.language in ("en", "zh", "es") and parse_question(turn.search_as)
-        if checked:  # the check may replace it: give it whole once settled
-            text = scaffolding.strip("".join(self._generate(self._prompt, inputs)), system)
-            turn.on_stage("checking")
-            replaced = check_answer(turn.search_as, text, self._context.prepared.evidence, turn.language)
-            if replaced is not None:
-                log.info("answer %r contradicted the detections; answering from them", text)
-                done["answer"] = self._cited(turn, replaced, "checked")
-                yield replaced
-                return
-            answer = self._verified(turn, text, "model")
-            done["answer"] = answer
-            yield answer.text
+        if not self._check_answers:
+            text = scaffolding.strip("".join(self._generate(self._prompt, inputs)), self._templates.system)
+            done["answer"] = self._cited(turn, text, "model")
+            yield text
             return
+        if parse_question(turn.search_as) is not None:  # the review may change it: give it whole once settled
+            text = scaffolding.strip("".join(self._generate(self._prompt, inputs)), self._templates.system)
+            turn.on_stage("checking")
+            done["answer"] = self._reviewed(turn, text)
+            yield done["answer"].text
+            return
+        yield from self._streamed(turn, inputs, done)
+
+    def _streamed(self, turn: _Turn, inputs: dict[str, Any], done: dict[str, Answer]) -> Iterator[str]:
+        """The model's answer a verified sentence at a time; a flawed one ends it and is recovered."""
+        system = self._templates.system
         given: list[str] = []
         pending = ""
 
@@ -214,7 +234,8 @@ class ChatSession:
             clean = scaffolding.strip(sentence, system)
             if not clean:
                 continue
-            if self._invents(turn, clean):  # stop the model's answer here; what follows is recovered
+            turn.on_stage("checking")
+            if self._flaw(turn, " ".join([*given, clean])):  # stop the model's answer here; the rest is recovered
                 kept = " ".join(given)
                 answer = self._recover(turn, kept)
                 done["answer"] = answer
@@ -222,56 +243,96 @@ class ChatSession:
                 return
             yield (" " if given else "") + clean
             given.append(clean)
+            turn.on_stage("thinking")
         text = " ".join(given).strip()
         if not text:  # nothing but scaffolding: answer from the timeline
-            answer = self._recover(turn, "")
-            done["answer"] = answer
-            yield answer.text
+            done["answer"] = self._recover(turn, "")
+            yield done["answer"].text
             return
         done["answer"] = self._cited(turn, text, "model")
 
-    def _verified(self, turn: _Turn, text: str, path: str) -> Answer:
-        if not text or self._invents(turn, text):
-            return self._recover(turn, "")
-        return self._cited(turn, text, path)
+    def _reviewed(self, turn: _Turn, text: str) -> Answer:
+        """An answer the checks apply to: kept, given with the evidence, replaced, or asked again."""
+        evidence = self._context.prepared.evidence
+        found = review(turn.search_as, text, evidence, turn.language) or Review("keep")
+        if found.action == "replace":
+            return self._cited(turn, found.text, "checked", found.sightings, check=False)
+        flawed = not text or found.action == "withhold" or self._flaw(turn, text)
+        if not flawed:
+            return self._with_evidence(turn, text, "model", found)
+        turn.on_stage("retrying")
+        retried = self._retry(turn)
+        again = review(turn.search_as, retried, evidence, turn.language) or Review("keep") if retried else None
+        if retried and again is not None and again.action in ("keep", "attach") and not self._flaw(turn, retried):
+            return self._with_evidence(turn, retried, "retried", again)
+        for withheld in (found, again):  # what the modules found, in place of what no entry holds
+            if withheld is not None and withheld.text and withheld.action in ("withhold", "replace", "keep"):
+                return self._cited(turn, withheld.text, "extractive", withheld.sightings, check=False)
+        return self._extractive(turn, "")
 
-    def _invents(self, turn: _Turn, text: str) -> bool:
-        """Whether ``text`` states a number, time or name that no entry (nor the question) holds."""
+    def _with_evidence(self, turn: _Turn, text: str, path: str, found: Review) -> Answer:
+        if found.action == "attach":
+            return self._cited(turn, f"{text.rstrip()} {found.text}", "checked", found.sightings, check=False)
+        return self._cited(turn, text, path, found.sightings)
+
+    def _flaw(self, turn: _Turn, text: str) -> str | None:
+        """Why ``text`` must not be shown as it is (None: it may)."""
+        if repeats_question(text, turn.question) or repeats_question(text, turn.search_as):
+            return "it gives the question back"
+        if contradicts_itself(text):
+            return "it says a thing is both absent and mentioned"
+        missing = self._unsupported(turn, text)
+        if missing:
+            return "it states " + ", ".join(missing) + ", found in no entry"
+        return None
+
+    def _unsupported(self, turn: _Turn, text: str) -> list[str]:
+        """The numbers, times, names and attributes ``text`` states that no entry (nor the question) holds."""
         if cite.says_not_told(text):
-            return False
+            return []
         if self._corpus is None:
             d = self.description
             header = [d.header(), d.summary.text if d.summary else ""]
             self._corpus = Corpus.of(self._context.prepared.entries, header)
         history = " ".join(str(m.content) for m in self._recent() if m.type == "human")
-        corpus = self._corpus
         question_facts = Corpus.of([], [turn.question, turn.search_as, history])
-        missing = [f for f in unsupported(text, corpus, names=turn.language == "en") if not question_facts.supports(f)]
+        names = turn.language in NAMES_CAPITALISED
+        missing = [f for f in unsupported(text, self._corpus, names=names, openers_are_names=turn.language == "en")
+                   if f.kind in ("attribute", "kind") or not question_facts.supports(f)]
         if missing:
             log.info("answer %r states %s, found in no entry", text, ", ".join(f.text for f in missing))
-        return bool(missing)
+        return [f"{f.kind} {f.text!r}" for f in missing]
+
+    def _retry(self, turn: _Turn) -> str:
+        """The model asked again with only the best entries (empty when there are none)."""
+        best = self._best_entries(turn, STRICT_ENTRIES)
+        if not best:
+            return ""
+        lines = "\n".join(defang(e.line(with_boxes=False)) for e in best)
+        return scaffolding.strip("".join(self._generate(self._strict, {"entries": lines, "question": turn.question})),
+                                 self._templates.system)
 
     def _recover(self, turn: _Turn, kept: str) -> Answer:
-        """The model invented something: ask again with only the best entries; else quote the best one."""
-        best = self._best_entries(turn, STRICT_ENTRIES)
-        if best:
-            turn.on_stage("retrying")
-            lines = "\n".join(defang(e.line(with_boxes=False)) for e in best)
-            retried = scaffolding.strip("".join(self._generate(self._strict, {"entries": lines, "question": turn.question})),
-                                        self._templates.system)
-            if retried and not self._invents(turn, retried):
-                return self._cited(turn, f"{kept} {retried}".strip(), "retried")
+        """The model's answer cannot be shown: ask again with only the best entries; else quote the best one."""
+        turn.on_stage("retrying")
+        retried = self._retry(turn)
+        if retried and not self._flaw(turn, retried):
+            return self._cited(turn, f"{kept} {retried}".strip(), "retried")
+        return self._extractive(turn, kept)
+
+    def _extractive(self, turn: _Turn, kept: str) -> Answer:
+        """The closest entry quoted with its time, saying the description does not say exactly."""
+        best = self._best_entries(turn, 1)
         if not best:
-            text = kept or _NOT_TOLD.get(turn.language, _NOT_TOLD["en"])
+            text = kept or phrase("not_told", turn.language)
             return Answer(text=text, citations=[], path="extractive")
         entry = best[0]
         if self._context.prepared.roles.get(entry.module) == "heard":
-            quote = entry.data.get("transcript") or entry.text.strip('"')
-            text = phrase("says", turn.language, time=clock(entry.start), who=entry.data.get("speaker") or "", text=quote)
+            quote = entry.transcript or entry.text.strip('"')
+            text = phrase("says", turn.language, time=clock(entry.start), who=entry.speaker or "", text=quote)
         else:
             text = phrase("shows", turn.language, time=clock(entry.start), text=entry.text)
-        # The model could not answer without inventing: say so, and show the closest moment.
-        text = f"{_NOT_EXACTLY.get(turn.language, _NOT_EXACTLY['en'])} {text}"
+        text = f"{phrase('not_exactly', turn.language)} {text}"
         return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(entry)], path="extractive")
 
     def _best_entries(self, turn: _Turn, k: int) -> list[Event]:
@@ -283,12 +344,15 @@ class ChatSession:
         order = list(dict.fromkeys([*lexical[:k], *nearest]))
         return [entries[i] for i in order[:k]]
 
-    def _cited(self, turn: _Turn, text: str, path: str) -> Answer:
+    def _cited(self, turn: _Turn, text: str, path: str, sightings: Sequence[Sighting] = (), *,
+               check: bool = True) -> Answer:
+        """``text`` with the entries it rests on. ``check``: sightings count only if the answer
+        agrees with them (a "no" does not rest on where the thing was seen)."""
         entries = self._context.prepared.entries
-        evidence = []
-        for sighting in sightings_for(turn.search_as, self._context.prepared.evidence):
-            evidence += [i for i, e in enumerate(entries) if e.start <= sighting.end and e.end >= sighting.start
-                         and e.module in sighting.modules]
+        found = list(sightings) or (sightings_for(turn.search_as, self._context.prepared.evidence)
+                                    if self._check_answers else [])
+        evidence = [i for s in found for i, e in enumerate(entries)  # overlapping, not just touching
+                    if e.module in s.modules and (e.start < s.end and e.end > s.start or e.start == s.start)]
         chosen = cite.choose(entries, f"{turn.question} {turn.search_as}", text, evidence=evidence,
                              same_language=turn.language == "en")
         return Answer(text=text, citations=[cite.citation(entries[i]) for i in chosen], path=path)  # type: ignore[arg-type]
@@ -317,10 +381,28 @@ class ChatSession:
             raise ChatModelError(f"the chat model failed to answer: {message}") from None
 
 
-_NOT_TOLD = {"en": "The video description does not say.", "zh": "视频描述中没有提到。",
-             "es": "La descripción del vídeo no lo dice."}
-_NOT_EXACTLY = {"en": "The video description does not say exactly; the closest it has:",
-                "zh": "视频描述没有直接说明；最接近的是：", "es": "La descripción del vídeo no lo dice exactamente; lo más cercano:"}
+_LETTERS_OR_DIGITS = re.compile(r"[^\W_]")
+
+
+def check_question(question: str, count_tokens: TokenCounter = estimate_tokens,
+                   max_tokens: int | None = None) -> str:
+    """The question, stripped, if it can be asked.
+
+    Raises:
+        QuestionError: it is empty, has no letters or digits, or is longer than ``max_tokens``.
+    """
+    question = question.strip()
+    if not question:
+        raise QuestionError("the question is empty: ask something about the video")
+    if not _LETTERS_OR_DIGITS.search(question):
+        raise QuestionError(f"the question {question[:20]!r} has no words, only punctuation: ask something about the video")
+    if max_tokens is not None:
+        tokens = count_tokens(question)
+        if tokens > max_tokens:
+            raise QuestionError(f"the question is {tokens} tokens; the prompt has room for {max_tokens} "
+                                "(chat.context_tokens minus prompt.max_description_tokens and chat.max_tokens): "
+                                "shorten it")
+    return question
 
 
 def _sentences(text: str) -> list[str]:

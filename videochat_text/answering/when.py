@@ -6,7 +6,9 @@ something said, shown, read or happening there. Which entries match is found by
 retrieval over the timeline — words shared with the subject, then the embedding
 index — not by a pattern per phrasing; the verb only narrows the kind of entry
 (said → speech, shown → what is seen, read → text on screen). "When does the rocket
-launch?" names no such verb: it asks about a fact in the video, and goes to the model.
+launch?" names no such verb: it asks about a fact in the video, and goes to the model, as
+does a compound question ("When you see the bicycle, what colour is the car?", "At what point
+does she talk about her mother, and why does she cry?": `questions.is_compound`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Mapping, Sequence
 
 from ..timeline import SUMMARY_MODULE, Event
 from .citations import content_words
+from .questions import is_compound
 
 _ASKS_A_MOMENT = re.compile(
     r"^\s*(?:and\s+)?(?:when|at\s+what\s+(?:point|time|moment|second|minute)|what\s+time\s+in\s+the\s+(?:video|clip)"
@@ -29,6 +32,8 @@ _VERBS = {
     "read": r"written|read|displayed|sign|caption",
     "any": r"happen(?:s|ed)?|occur(?:s|red)?|in\s+the\s+(?:video|clip)",
 }
+_STORY_TIME = re.compile(r"\b(?:will|shall|going\s+to|gonna|would)\b", re.I)
+""""When will they see each other?" asks when something happens in the story (Monday), not in the video."""
 _KIND_ROLES = {"said": ("heard",), "seen": ("seen", "pictured"), "read": ("read",)}
 _FILLER = re.compile(
     r"\b(?:when|what|time|point|moment|second|minute|how|far|long|soon|into|which|part|the|video|clip|in|at|is|are"
@@ -45,7 +50,9 @@ class WhenQuestion:
 
 
 def parse_when(question: str) -> WhenQuestion | None:
-    """A question asking when in the video something is said, shown, read or happens; else None."""
+    """A single question asking when in the video something is said, shown, read or happens; else None."""
+    if is_compound(question) or _STORY_TIME.search(question):
+        return None
     text = question.strip().rstrip("?!. ")
     if not _ASKS_A_MOMENT.search(text):
         return None

@@ -338,7 +338,8 @@ class LibraryStore:
             db.executemany(
                 'INSERT INTO entries (video_id, event_ids, start, "end", module, text, data, embedding)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(row, json.dumps(list(e.ids)), e.start, e.end, e.module, e.text, json.dumps(e.data), blob)
+                [(row, json.dumps(list(e.ids)), e.start, e.end, e.module, e.text,
+                  json.dumps(e.model_dump(mode="json")["data"]), blob)
                  for e, blob in zip(entries, blobs)],
             )
             _bump_entries_generation(db)

@@ -27,7 +27,7 @@ def boxes_timeline(description: Description) -> dict[str, Any]:
     frames = []
     for time, boxes in sorted(boxes_by_time(description).items()):
         frames.append({"time": time, "boxes": [
-            {"label": str(b["label"]), "score": b.get("score"), "box": list(b["box"])}
+            {"label": b.label, "score": b.score, "box": list(b.box)}
             for b in boxes]})
     return {"width": description.video.width, "height": description.video.height,
             "every_s": _every_s(description), "frames": frames}

@@ -1,0 +1,58 @@
+"""Answers that must never be shown as they are: the question given back, or a thing said to be both
+absent and mentioned.
+
+Both were seen with the embedded model: "Where should I lock my bike?" answered with itself
+(LangChain's llama.cpp wrapper overrode the model's RoPE base; fixed in `chat_models`, and
+kept out here whatever the cause), and "Is there a dog?" answered "No, there is not a dog
+in the video. The video description only mentions dogs and bicycles, …". A session asks
+again, then answers from the timeline (`session`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from ..detections import singular
+from .citations import content_words, says_not_told
+
+_YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_ABSENT = re.compile(
+    r"\b(?:no|not\s+(?:a|an|any)|isn['’]?t\s+(?:a|an|any)|aren['’]?t\s+any|without(?:\s+(?:a|an|any))?)"
+    r"\s+((?:[a-z]+\s+){0,2}[a-z]+)", re.I)
+""""no dog", "not a red dog", "isn't any dog in": the next words (one of them the thing)."""
+_MENTIONED = re.compile(
+    r"\b(?:mentions?|mentioned|shows?|shown|includes?|contains?|features?|depicts?|detected|visible)\s+"
+    r"(?:only\s+)?([a-z]+(?:\s+[a-z]+)*)", re.I)
+""""mentions dogs and bicycles": the words up to the next punctuation."""
+_NOT_THINGS = frozenset("information detail mention evidence indication video description clip one other such more "
+                        "further but provide provided say said tell".split())
+
+
+def repeats_question(answer: str, question: str) -> bool:
+    """Whether the answer is the question given back (or nearly: the same words in the same order)."""
+    a, q = _normal(answer), _normal(question)
+    if not a or says_not_told(answer) or _YES_OR_NO.match(answer):
+        return False  # "Yes, there is a motorcycle in the video." answers "Is there a motorcycle …?"
+    if difflib.SequenceMatcher(None, a, q).ratio() >= 0.9:  # the same words, give or take a word
+        return True
+    if _CJK.search(answer):
+        return False  # word sets say nothing for unsegmented text; the ratio above covers it
+    asks = answer.rstrip().endswith(("?", "？"))
+    return asks and content_words(answer) <= content_words(question)
+
+
+def contradicts_itself(answer: str) -> bool:
+    """Whether the answer says a thing is absent and, elsewhere, that the description names it."""
+    absent = {w for m in _ABSENT.findall(answer) for w in _things(m)}
+    named = {w for m in _MENTIONED.findall(answer) for w in _things(m)}
+    return bool(absent & named)
+
+
+def _things(words: str) -> set[str]:
+    return {singular(w) for w in content_words(words) if not w.startswith("#")} - _NOT_THINGS
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
