@@ -118,12 +118,15 @@ def grounds_of(library):
     """What every clip's description holds (numbers, words, and the videos' names)."""
     from devkit.invented import Grounds
 
+    from dataclasses import fields
+
     grounds = Grounds()
     for record in library.list():
         one = Grounds.of(library.description(record.id))
-        grounds.numbers |= one.numbers
-        grounds.words |= one.words | {w.lower() for w in record.name.replace("_", " ").replace(".", " ").split()}
-        grounds.spans += one.spans
+        for part in fields(Grounds):  # numbers, words, spans, and whatever else the rule grounds
+            setattr(grounds, part.name, getattr(grounds, part.name) + getattr(one, part.name)
+                    if isinstance(getattr(one, part.name), list) else getattr(grounds, part.name) | getattr(one, part.name))
+        grounds.words |= {w.lower() for w in record.name.replace("_", " ").replace(".", " ").split()}
     return grounds
 
 

@@ -287,8 +287,9 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to bind (default serve.host, 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default serve.port, 8000).")] = None,
     library: Annotated[Optional[Path], typer.Option(
-        "--library", "-l", help="The library file the server is backed by (default: serve.library, else "
-                                "library.path, else the one `videochat-text library` uses).")] = None,
+        "--library", "-l", help="The library the server is backed by: a folder (library.sqlite inside) or an "
+                                ".sqlite file (default: serve.library, else library.path, else the one "
+                                "`videochat-text library` uses).")] = None,
     ray: Annotated[Optional[str], typer.Option(
         "--ray", help="Describe uploads on Ray: 'local', or a cluster's HOST:PORT (default: library.ray; "
                       "without it, in worker processes here).")] = None,
@@ -299,7 +300,9 @@ def serve(
 
     overrides: dict[str, Any] = {}
     if library is not None:
-        overrides["serve"] = {"library": str(library)}
+        from .library.cli import library_file
+
+        overrides["serve"] = {"library": str(library_file(library))}
     if ray is not None:
         overrides["library"] = {"ray": ray}
     settings = load_settings(config, **overrides)

@@ -45,11 +45,13 @@ class LibraryMoments(Description):
 
     library_videos: int = 0
     """How many videos the library holds."""
+    videos_shown: int = 0
+    """How many of them the moments come from."""
 
     def header(self) -> str:
-        shown = len({e.data.get("video", {}).get("id") for e in self.events})
         return (f"A library of {self.library_videos} videos, searched for the question: below are the moments "
-                f"that match it best, from {shown} of the videos. Each line starts with the name of its video.")
+                f"that match it best, from {self.videos_shown} of the videos. Each line starts with the name of its "
+                "video.")
 
 
 def library_answerer(settings: Settings, chat_model: "Runnable | None" = None) -> Answerer:
@@ -70,7 +72,8 @@ def video_labels(entries: Sequence[StoredEntry]) -> dict[str, str]:
 
 def moments_description(hits: Sequence[StoredEntry], *, videos: int,
                         modules: dict[str, dict[str, Any]]) -> tuple[LibraryMoments, dict[str, StoredEntry]]:
-    """The moments as a description, and which stored entry each of its events stands for.
+    """The moments as a description, and which stored entry each of its events stands for (so
+    which video: an event's payload stays the module's own, typed).
 
     Args:
         videos: how many videos the library holds (for the header).
@@ -80,9 +83,8 @@ def moments_description(hits: Sequence[StoredEntry], *, videos: int,
     events, sources = [], {}
     for n, entry in enumerate(hits, 1):
         event_id = f"moment-{n}"
-        data = {**entry.data, "video": {"id": entry.video, "name": entry.name}}
         events.append(Event(start=entry.start, end=entry.end, module=entry.module,
-                            text=f'video "{labels[entry.video]}": {entry.text}', data=data, id=event_id))
+                            text=f'video "{labels[entry.video]}": {entry.text}', data=entry.data, id=event_id))
         sources[event_id] = entry
     records: dict[str, ModuleRecord] = {}
     for vid in dict.fromkeys(e.video for e in hits):
@@ -95,7 +97,7 @@ def moments_description(hits: Sequence[StoredEntry], *, videos: int,
     summary = Summary(text="the moments of the library's videos that best match the question, in time order.",
                       source="library search")
     description = LibraryMoments(video=info, events=events, summary=summary, modules=records,
-                                 sample_every_s=None, library_videos=videos)
+                                 sample_every_s=None, library_videos=videos, videos_shown=len(labels))
     return description, sources
 
 

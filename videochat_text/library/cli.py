@@ -33,7 +33,8 @@ LibraryOpt = Annotated[Optional[Path], typer.Option(
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _library_file(where: Optional[Path]) -> Optional[Path]:
+def library_file(where: Optional[Path]) -> Optional[Path]:
+    """``--library``: a folder (``library.sqlite`` inside) or the file itself."""
     if where is None:
         return None
     where = where.expanduser()
@@ -48,7 +49,7 @@ def _open(config: Optional[Path], library: Optional[Path], modules: Optional[str
         overrides["perception"] = {"modules": [m.strip() for m in modules.split(",") if m.strip()]}
     from ..config import load_settings
 
-    return Library(load_settings(config, **overrides), path=_library_file(library), query_threads=1)
+    return Library(load_settings(config, **overrides), path=library_file(library), query_threads=1)
 
 
 def build_library_app(user_errors: Callable[[Callable[..., Any]], Callable[..., Any]], err: Console) -> typer.Typer:

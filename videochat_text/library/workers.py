@@ -351,7 +351,7 @@ class ProcessPoolRunner:
                         return
                     if pool is not None and not retry:  # idle for idle_s: free the workers until the next video
                         pool.shutdown(wait=True)
-                        pool = None
+                        pool = self._pool = None
                     continue
                 done, _ = wait(running, timeout=None if len(running) >= self.workers else 0.25,
                                return_when=FIRST_COMPLETED)
@@ -370,7 +370,7 @@ class ProcessPoolRunner:
                         yield from self._died(path, retry)
                     running.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
-                    pool = None
+                    pool = self._pool = None
                     log.warning("a worker process died; starting new workers for the %d videos left", len(retry))
         except BaseException:  # Ctrl-C, or the caller stopped early: the videos in flight are dropped
             if pool is not None:
@@ -446,7 +446,8 @@ class RayRunner:
                 if self.address:
                     ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
                 else:
-                    ray.init(num_cpus=self.workers or os.cpu_count() or 1, include_dashboard=False,
+                    # address="local": a new instance, never another program's Ray running on this machine
+                    ray.init(address="local", num_cpus=self.workers or os.cpu_count() or 1, include_dashboard=False,
                              logging_level=logging.WARNING, log_to_driver=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise VideoChatError(f"cannot connect to Ray at {self.address or 'a new local instance'}: {exc}") from None
