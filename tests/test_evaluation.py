@@ -70,6 +70,11 @@ def test_keywords_are_whole_words(answer, right):
     assert q.is_right(answer) is right
 
 
+def test_longer_keywords_take_a_plural_ending():
+    q = Question(type="spoken_fact", split="dev", q="?", accept=["newspaper", "cat"])
+    assert q.is_right("For newspapers.") and q.is_right("The cat's bowl.") and not q.is_right("Two cats.")
+
+
 def test_counts_accept_a_bare_number_but_not_one_inside_another():
     q = Question(type="count", split="dev", q="How many cats?", accept=["one", "1"], reject=["2 "])
     assert q.is_right("1") and q.is_right("There is 1 cat.") and q.is_right("One.")
