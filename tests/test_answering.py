@@ -187,6 +187,7 @@ def test_an_echoed_question_or_a_self_contradiction_is_never_shown(described, fa
     echo = VideoChat(NO_CACHE, chat_model=model).ask(described, "Where is the coffee from?")
     assert echo.text == "The coffee costs three dollars." and echo.path == "retried"
     assert repeats_question("我应该把自行车锁在哪里？", "我应该把自行车锁在哪里？")
+    assert repeats_question("有几只猫？", "有几只猫？")  # seen in the QA run: a question opening with 有 ("is there")
     assert not repeats_question("Maria is in Boston.", "Is Maria in Boston?")
     assert contradicts_itself("No, there is not a dog in the video. The video description only mentions dogs and "
                               "bicycles, but does not provide any information about dogs or bicycles.")
