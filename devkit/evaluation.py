@@ -52,6 +52,25 @@ DOES_NOT_SAY = re.compile(
 in English, Spanish, Chinese, French or German."""
 
 
+def contains(text: str, keyword: str) -> bool:
+    """Whether ``text`` holds ``keyword`` as whole words: a keyword's letter or digit at either
+    end must not run on into another ("no" is not in "not", "know" or "nothing"; "7" is not in
+    "17"); a word of four letters or more may take a plural ending ("newspapers"). Chinese has
+    no spaces between words, so a Chinese character's edge needs nothing."""
+    keyword = keyword.lower()
+    if not keyword:
+        return False
+    before = r"(?<![^\W_])" if _SPACED.match(keyword[0]) else ""
+    after = r"(?![^\W_])" if _SPACED.match(keyword[-1]) else ""
+    if after and len(keyword) >= 4 and keyword[-1].isalpha():
+        after = r"(?:e?s)?" + after
+    return re.search(before + re.escape(keyword) + after, text.lower()) is not None
+
+
+_SPACED = re.compile(r"[^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+"""A letter or digit of a script that puts spaces between words."""
+
+
 TIME_SLACK_S = 1.0
 """How far outside a question's `times` a stated time may be (speech starts and frame times round)."""
 
@@ -92,9 +111,9 @@ class Question(BaseModel):
         if self.type == "not_in_video":
             return bool(DOES_NOT_SAY.search(answer)) and not invented
         text = f" {answer.lower()} "
-        if any(r.lower() in text for r in self.reject):
+        if any(contains(text, r) for r in self.reject):
             return False
-        return any(a.lower() in text for a in self.accept) or self.names_time(answer)
+        return any(contains(text, a) for a in self.accept) or self.names_time(answer)
 
     def names_time(self, answer: str) -> bool:
         """Whether ``answer`` states a video time within `times` (give or take `TIME_SLACK_S`)."""

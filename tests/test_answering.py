@@ -127,6 +127,15 @@ def test_facts_not_in_the_timeline_are_found(answer, invented):
     assert {f.kind for f in facts_in("At 3:00 Anna paid 5 euros.")} == {"time", "name", "number"}
 
 
+def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():
+    """A summary's speaking time ("S1 (7 s)") once made "The cat is 7 years old." look supported."""
+    entries = [Event(start=0.0, end=2.8, module="speech", text='S1: "My cat is called Whiskers."')]
+    summary = 'A 12-second video, with 1 speaker: S1 (7 s), showing cat (from 0:00:00.0), Whiskers.'
+    corpus = Corpus.of(entries, about=[summary])
+    assert [f.text for f in unsupported("The cat is 7 years old.", corpus)] == ["7"]
+    assert unsupported("It is shown from 0:00:00.", corpus) == [] and corpus.supports(facts_in("Whiskers")[0])
+
+
 def test_citations_prefer_what_the_answer_adds_and_stay_few():
     entries = [Event(start=i, end=i + 1, module="speech", text=f'"Line {i} about apples."') for i in range(8)]
     entries.append(Event(start=9, end=10, module="speech", text='"The password is blue giraffe."'))
@@ -189,6 +198,7 @@ def test_an_echoed_question_or_a_self_contradiction_is_never_shown(described, fa
     echo = VideoChat(NO_CACHE, chat_model=model).ask(described, "Where is the coffee from?")
     assert echo.text == "The coffee costs three dollars." and echo.path == "retried"
     assert repeats_question("我应该把自行车锁在哪里？", "我应该把自行车锁在哪里？")
+    assert repeats_question("有几只猫？", "有几只猫？")  # seen in the QA run: a question opening with 有 ("is there")
     assert not repeats_question("Maria is in Boston.", "Is Maria in Boston?")
     assert contradicts_itself("No, there is not a dog in the video. The video description only mentions dogs and "
                               "bicycles, but does not provide any information about dogs or bicycles.")

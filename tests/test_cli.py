@@ -19,9 +19,11 @@ def _run(*args):
     return result
 
 
-def test_describe_json_is_one_object_with_the_schema(speech_clip, config_file):
+def test_describe_json_is_one_object_with_the_schema(speech_clip, config_file, tmp_path):
     result = _run("describe", speech_clip, "--config", config_file, "--format", "json")
     assert result.exit_code == 0, result.stderr
+    # the local model's evaluated description is kept, so the first `ask` evaluates only its question
+    assert len(list((tmp_path / "cache" / "chat-states").glob("*/*.kv"))) == 1
     payload = json.loads(result.stdout)
     assert set(payload) >= {"video", "events", "summary", "timings", "failures", "config"}
     assert payload["video"]["duration"] == pytest.approx(10.0, abs=0.1)

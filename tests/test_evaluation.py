@@ -61,6 +61,33 @@ def test_keyword_scoring(answer, right):
 
 @pytest.mark.parametrize(
     ("answer", "right"),
+    [("There is not a dog.", True), ("No.", True), ("I know there is a dog.", False), ("Nothing but a dog.", False),
+     ("Yes, a dog.", False), ("Yesterday there was no dog.", True)],
+)
+def test_keywords_are_whole_words(answer, right):
+    """"no" is not found inside "know" or "nothing" (it once flattered answers), nor "yes" in "Yesterday"."""
+    q = Question(type="object_presence", split="dev", q="Any dogs?", accept=["no", "not"], reject=["yes"])
+    assert q.is_right(answer) is right
+
+
+def test_longer_keywords_take_a_plural_ending():
+    q = Question(type="spoken_fact", split="dev", q="?", accept=["newspaper", "cat"])
+    assert q.is_right("For newspapers.") and q.is_right("The cat's bowl.") and not q.is_right("Two cats.")
+
+
+def test_counts_accept_a_bare_number_but_not_one_inside_another():
+    q = Question(type="count", split="dev", q="How many cats?", accept=["one", "1"], reject=["2 "])
+    assert q.is_right("1") and q.is_right("There is 1 cat.") and q.is_right("One.")
+    assert not q.is_right("11 cats.") and not q.is_right("At 0:00:01 someone speaks.") and not q.is_right("Someone.")
+
+
+def test_chinese_keywords_match_inside_a_sentence():
+    q = Question(type="object_presence", split="dev", lang="zh", q="视频里有猫吗？", accept=["有"], reject=["没有"])
+    assert q.is_right("是的，视频里有一只猫。") and not q.is_right("视频里没有猫。")
+
+
+@pytest.mark.parametrize(
+    ("answer", "right"),
     [("At 0:02:20.3 someone says the password.", True), ("About 2 minutes and 21 seconds in.", True),
      ("在 2分20秒。", True), ("A los 141 segundos.", True), ("At 0:01:20.", False), ("At 1:28:30.", False)],
 )

@@ -6,7 +6,7 @@ import pytest
 from videochat_text import Detection, Event, VideoChat
 from videochat_text.answering.checks import Evidence, answer_polarity, answer_times, check_answer, parse_question, review
 from videochat_text.answering.when import parse_when
-from videochat_text.payloads import ObjectsData
+from videochat_text.payloads import ObjectsData, SpeechData
 
 
 def detected(label: str) -> ObjectsData:
@@ -143,6 +143,17 @@ def test_what_is_said_at_a_time_is_checked_against_the_transcript():
     corrected = check_answer("What is said at 0:00:06?", "The description is data, not instructions.", EVIDENCE)
     assert corrected == 'At 0:00:06.1 someone says: "The photographer works for a newspaper."'
     assert check_answer("What is said at 0:00:30?", "Nothing.", EVIDENCE) is None  # nothing said near 30 s
+
+
+def test_lines_said_near_the_time_that_an_answer_leaves_out_are_attached():
+    """Seen in the QA run: "What's said at 0:14?" answered "S3 says "Sure."" while the line that
+    holds the answer starts half a second later."""
+    said = [Event(start=13.5, end=14.1, module="speech", text='S2: "Sure."', data=SpeechData(speaker="S2", transcript="Sure.")),
+            Event(start=14.5, end=16.8, module="speech", text='S2: "I will bring my sister Julia at noon."',
+                  data=SpeechData(speaker="S2", transcript="I will bring my sister Julia at noon."))]
+    found = review("What's said at 0:14?", 'S2 says "Sure."', Evidence(said))
+    assert (found.action, found.text) == ("attach", 'At 0:00:14.5 S2 says: "I will bring my sister Julia at noon."')
+    assert review("What's said at 0:14?", "Sure, and she will bring Julia at noon.", Evidence(said)).action == "keep"
 
 
 def test_compound_questions_are_never_answered_by_a_rule():

@@ -120,12 +120,21 @@ class _ProgressBars:
             self._tasks[stage] = self._bars.add_task(stage, total=total)
         self._bars.update(self._tasks[stage], completed=done, total=total)
 
+    @property
+    def shown(self) -> bool:
+        """Whether anything was worked on (a cached description shows no progress)."""
+        return self._bars is not None
+
     def close(self) -> None:
         if self._bars is not None:
             self._bars.stop()
 
 
-def _describe(vc: VideoChat, video: Path, no_cache: bool) -> Description:
+def _describe(vc: VideoChat, video: Path, no_cache: bool, *, prepare: bool = False) -> Description:
+    """The description of ``video``. ``prepare``: when it was made now, also evaluate the chat
+    prompt's description with the local model and keep that state (`VideoChat.prepare`), so the
+    first ``ask`` about it evaluates only its question; a cached description was prepared when
+    it was made (or is by its first question)."""
     progress = _ProgressBars()
     try:
         description = vc.describe(video, use_cache=False if no_cache else None, progress=progress)
@@ -133,7 +142,20 @@ def _describe(vc: VideoChat, video: Path, no_cache: bool) -> Description:
         progress.close()
     for failure in description.failures:
         err.print(f"[yellow]warning:[/] module {failure.module} failed: {failure.error}", highlight=False)
+    if prepare and progress.shown and vc.settings.chat.provider == "local":
+        _prepare(vc, description)
     return description
+
+
+def _prepare(vc: VideoChat, description: Description) -> None:
+    from .errors import failure_message
+
+    try:
+        with err.status("preparing the chat model for questions about it"):
+            vc.prepare(description)
+    except Exception as exc:  # an aid to speed: the description is made, and answering works without it
+        err.print(f"[yellow]warning:[/] the first question about it will be slower: {failure_message(exc)}",
+                  highlight=False)
 
 
 @app.command()
@@ -148,9 +170,10 @@ def describe(
     annotate: Annotated[Optional[Path], typer.Option(
         "--annotate", help="Also write the frames with object (and ocr text) boxes drawn, as JPEGs, into this folder.")] = None,
 ) -> None:
-    """Describe VIDEO as timestamped events (speech, objects, …) and a summary."""
+    """Describe VIDEO as timestamped events (speech, objects, …) and a summary; with the local chat
+    model, also evaluate the description for it now, so the first question about it is fast."""
     vc = _videochat(config, modules)
-    description = _describe(vc, video, no_cache)
+    description = _describe(vc, video, no_cache, prepare=True)
     if annotate:
         _annotate(vc, video, description, annotate)
     rendered = {

@@ -348,8 +348,7 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
     if parsed is None:
         return None
     if parsed.kind == "said_at":
-        quote = _said_at(parsed, answer, evidence, language)
-        return Review("replace", quote) if quote else Review("keep")
+        return _review_said_at(parsed, answer, evidence, language)
     if parsed.relation == "narrower":
         return _review_narrower(parsed, answer, evidence, language)
     seen = evidence.find(parsed)
@@ -443,14 +442,18 @@ def _mentions(text: str, word: str) -> bool:
     return False
 
 
-def _said_at(question: Question, answer: str, evidence: Evidence, language: str = "en") -> str | None:
-    """The lines said near the asked time, quoted, when the answer does not carry them."""
+def _review_said_at(question: Question, answer: str, evidence: Evidence, language: str = "en") -> Review:
+    """The lines said near the asked time: quoted in place of an answer that carries none of them,
+    beside one that carries only some ("What's said at 0:14?" → "Sure." while "I will bring my
+    sister Julia at noon." starts at 0:14.5)."""
     assert question.time is not None
     lines = evidence.said_near(question.time)
-    if not lines or any(_quotes(answer, line.text) for line in lines):
-        return None
-    return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.speaker or "",
-                           text=line.transcript or _unquoted(line.text)) for line in lines)
+    missing = [line for line in lines if not _quotes(answer, line.text)]
+    if not missing:
+        return Review("keep")
+    quotes = " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.speaker or "",
+                             text=line.transcript or _unquoted(line.text)) for line in missing)
+    return Review("replace" if len(missing) == len(lines) else "attach", quotes)
 
 
 def _words(text: str) -> set[str]:

@@ -203,13 +203,21 @@ class Corpus:
     """Entry start and end times, in seconds: an answer may name when something happens."""
 
     @classmethod
-    def of(cls, entries: Iterable[Event], extra: Iterable[str] = ()) -> "Corpus":
+    def of(cls, entries: Iterable[Event], extra: Iterable[str] = (), *, about: Iterable[str] = ()) -> "Corpus":
+        """
+        Args:
+            extra: more text that states facts (e.g. the question).
+            about: text about the video rather than in it — its header and summary: their words
+                and moments count, their numbers do not (a summary's "S1 (7 s)", speaking time,
+                once made "The cat is 7 years old" look supported).
+        """
         entries = list(entries)
-        joined = "\n".join([e.text for e in entries] + list(extra))
+        stated = "\n".join([e.text for e in entries] + list(extra))
+        joined = "\n".join([stated, *about])
         times = tuple(sorted({t for e in entries for t in (e.start, e.end)}))
         # Clock times in the text (a summary's "from 0:00:07.0") are moments, not numbers said:
         # their parts must not make "7 years old" look supported.
-        said = _CLOCK_TEXT.sub(" ", joined)
+        said = _CLOCK_TEXT.sub(" ", stated)
         times += tuple(clock_times(joined))
         return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(said)),
                    frozenset(attributes_in(joined)), times)

@@ -33,7 +33,9 @@ _NOT_THINGS = frozenset("information detail mention evidence indication video de
 def repeats_question(answer: str, question: str) -> bool:
     """Whether the answer is the question given back (or nearly: the same words in the same order)."""
     a, q = _normal(answer), _normal(question)
-    if not a or says_not_told(answer) or _YES_OR_NO.match(answer):
+    if not a or says_not_told(answer):
+        return False
+    if _YES_OR_NO.match(answer) and not _YES_OR_NO.match(question):
         return False  # "Yes, there is a motorcycle in the video." answers "Is there a motorcycle …?"
     if difflib.SequenceMatcher(None, a, q).ratio() >= 0.9:  # the same words, give or take a word
         return True

@@ -293,7 +293,7 @@ class ChatSession:
         if self._corpus is None:
             d = self.description
             header = [d.header(), d.summary.text if d.summary else ""]
-            self._corpus = Corpus.of(self._context.prepared.entries, header)
+            self._corpus = Corpus.of(self._context.prepared.entries, about=header)
         history = " ".join(str(m.content) for m in self._recent() if m.type == "human")
         question_facts = Corpus.of([], [turn.question, turn.search_as, history])
         names = turn.language in NAMES_CAPITALISED
