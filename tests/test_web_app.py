@@ -122,7 +122,7 @@ def scripted_module():
 
 
 def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scripted_module, monkeypatch):
-    from videochat_text.serve import app as serve_app
+    from videochat_text.serve import model_queue as serve_app
 
     # Answers will carry citations (the lead's Answer): a streamed answer's come from the session.
     cited = [{"start": 3.0, "end": 4.0, "module": "scripted", "text": XSS[0], "event_ids": ["scripted-2"]}]

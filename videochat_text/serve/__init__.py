@@ -5,7 +5,8 @@ FastAPI and uvicorn are imported only here (pip extra ``serve``), never by the C
 
 from __future__ import annotations
 
-from .app import check_bind, create_app
+from .access import check_bind
+from .app import create_app
 
 __all__ = ["check_bind", "create_app", "run"]
 

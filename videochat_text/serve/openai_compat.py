@@ -21,8 +21,9 @@ from fastapi.responses import StreamingResponse
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import VideoChatError
 from ..prompt import defang
+from .errors import message_of
+from .server import Server
 from .sessions import Conversation
 
 MODEL_PREFIX = "video:"
@@ -63,7 +64,7 @@ def _history(messages: list[Message]) -> tuple[list[BaseMessage], str]:
     return history, messages[-1].text()
 
 
-def openai_router(server) -> APIRouter:
+def openai_router(server: Server) -> APIRouter:
     router = APIRouter(tags=["openai-compatible"])
 
     def video_id_of(model: str) -> str:
@@ -90,7 +91,7 @@ def openai_router(server) -> APIRouter:
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if not body.stream:
-            answer = await run_in_threadpool(server.ask, conversation, question)
+            answer = await run_in_threadpool(server.answers.ask, conversation, question)
             return {"id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
                     "choices": [{"index": 0, "finish_reason": "stop",
                                  "message": {"role": "assistant", "content": answer["answer"]}}],
@@ -105,14 +106,14 @@ def openai_router(server) -> APIRouter:
 
         async def events() -> AsyncIterator[str]:
             yield chunk({"role": "assistant", "content": ""})
-            async for kind, value in server.stream(conversation, question):
+            async for kind, value in server.answers.stream(conversation, question):
                 if kind == "chunk":
                     yield chunk({"content": value})
                 elif kind == "done":
                     yield chunk({}, "stop", citations=value)
                 else:
-                    message = str(value) if isinstance(value, VideoChatError) else f"internal error ({type(value).__name__})"
-                    yield f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
+                    error = {"error": {"message": message_of(value), "type": "server_error"}}
+                    yield f"data: {json.dumps(error)}\n\n"
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
