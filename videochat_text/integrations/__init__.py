@@ -11,7 +11,8 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-_EXPORTS = {"VideoTools": "tools", "LibraryRetriever": "langchain", "TimelineLoader": "langchain"}
+_EXPORTS = {"VideoTools": "tools", "LibraryRetriever": "langchain", "TimelineLoader": "langchain",
+            "format_moments": "langchain"}
 
 __all__ = sorted([*_EXPORTS, "mount_mcp"])
 
@@ -40,5 +41,5 @@ def mount_mcp(app: Any, settings: Any, videochat: Any, **options: Any) -> bool:
 
 
 if TYPE_CHECKING:
-    from .langchain import LibraryRetriever, TimelineLoader
+    from .langchain import LibraryRetriever, TimelineLoader, format_moments
     from .tools import VideoTools

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..config import Settings, load_settings
+from ..integrations import mount_mcp
 from ..videochat import VideoChat
 from .access import token_check
 from .errors import add_error_handlers
@@ -70,6 +71,8 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     app.include_router(videos_router(server), prefix="/api", dependencies=authorized)
     app.include_router(ask_router(server), prefix="/api", dependencies=authorized)
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
+    # The MCP tools over streamable HTTP, behind the same token; answers take the model's lock in turn.
+    mount_mcp(app, settings, server.videochat, check=token_check(settings), model_lock=server.answers._model_lock)
 
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, str]:
