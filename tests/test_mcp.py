@@ -67,7 +67,8 @@ async def _walk(session: ClientSession, clip: Path, config: dict) -> dict:
     assert any(m.startswith("module speech") for _, m in progress)
 
     (listed_video,) = _data(await session.call_tool("list_videos", {}))
-    assert listed_video["video"] == {"id": video_id, "name": clip.name, "path": str(clip.resolve())}
+    assert listed_video["video"] == {"id": video_id, "name": clip.name, "path": str(clip)}
+    assert listed_video["status"] == "done" and listed_video["entries"] > 0
 
     answer = _data(await session.call_tool("ask_video", {"video": video_id, "question": "What is the cat's name?"}))
     assert answer["video"]["id"] == video_id

@@ -1,8 +1,9 @@
 """LangChain components: a retriever over a library of videos and a loader for one video's timeline.
 
 Each `Document` is one timeline entry, what one module reported over a stretch of one video:
-``page_content`` is its text, ``metadata`` says where it is (``video``, ``start``, ``end`` in
-seconds, ``module``, ``event_ids``; the retriever adds ``score``). `format_moments` writes
+``page_content`` is its text, ``metadata`` says where it is: ``video`` (the library id: the start
+of the file's SHA-256), ``name`` (the file's name), ``start`` and ``end`` in seconds, ``module``,
+``event_ids``; the retriever adds ``score``. `format_moments` writes
 documents as the lines videochat-text's own prompts use, for a chain's context.
 
 Example (a chain on the embedded local chat model):
@@ -23,20 +24,20 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from ..timeline import Description, timeline_entries
+from ..timeline import timeline_entries
 
 if TYPE_CHECKING:
     from ..library import Library
     from ..videochat import VideoChat
 
 
-def _metadata(video: str, start: float, end: float, module: str, event_ids: Sequence[str]) -> dict[str, Any]:
-    return {"video": video, "start": start, "end": end, "module": module, "event_ids": list(event_ids)}
+def _metadata(video: str, name: str, start: float, end: float, module: str, event_ids: Sequence[str]) -> dict[str, Any]:
+    return {"video": video, "name": name, "start": start, "end": end, "module": module, "event_ids": list(event_ids)}
 
 
 class LibraryRetriever(BaseRetriever):
     """The moments across a `Library` that best match a query (full text and meaning, fused), as
-    Documents; ``metadata["video"]`` is the video's path."""
+    Documents, best first."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -47,7 +48,7 @@ class LibraryRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         library: "Library" = self.library
-        return [Document(page_content=m.text, metadata={**_metadata(m.video, m.start, m.end, m.module, m.event_ids),
+        return [Document(page_content=m.text, metadata={**_metadata(m.video, m.name, m.start, m.end, m.module, m.event_ids),
                                                         "score": m.score})
                 for m in library.search(query, top_k=self.top_k)]
 
@@ -60,23 +61,25 @@ class TimelineLoader(BaseLoader):
         >>> docs[0].metadata["start"], docs[0].page_content
     """
 
-    def __init__(self, video: str | Path | Description, *, videochat: "VideoChat | None" = None):
+    def __init__(self, video: str | Path, *, videochat: "VideoChat | None" = None):
         """
         Args:
-            video: a video file (described with ``videochat``, or a default `VideoChat`), or a description.
+            video: the video file, described with ``videochat`` (default: a `VideoChat` with the
+                default settings) unless its description is cached.
         """
         self.video = video
         self.videochat = videochat
 
     def lazy_load(self) -> Iterator[Document]:
-        description = self.video
-        if not isinstance(description, Description):
-            from ..videochat import VideoChat
+        from ..library.store import video_id
+        from ..videochat import VideoChat
 
-            description = (self.videochat or VideoChat()).describe(description)
+        videochat = self.videochat or VideoChat()
+        description = videochat.describe(self.video)
+        vid = video_id(videochat.cache.video_digest(self.video))
         for entry in timeline_entries(description):
-            yield Document(page_content=entry.text,
-                           metadata=_metadata(description.video.path, entry.start, entry.end, entry.module, entry.ids))
+            yield Document(page_content=entry.text, metadata=_metadata(vid, description.video.name, entry.start,
+                                                                       entry.end, entry.module, entry.ids))
 
 
 def format_moments(documents: Sequence[Document]) -> str:
@@ -89,6 +92,6 @@ def format_moments(documents: Sequence[Document]) -> str:
     for doc in documents:
         m = doc.metadata
         citation = Citation(start=m["start"], end=m["end"], module=m["module"], text=doc.page_content,
-                            video=Path(m["video"]).name)
+                            video=m["name"])
         lines.append(defang(citation.line()))
     return "\n".join(lines) or "(nothing found)"

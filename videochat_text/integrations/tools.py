@@ -1,9 +1,9 @@
 """What an assistant can do with videos: list, describe, ask, search, look at a moment.
 
 The MCP server's tools are these methods, one each; like the server's routes they are thin and
-call `VideoChat` (describe, ask) and `Library` (add, list, search). A ``video`` argument is a
-file path or a library id (the first 16 hex digits of the file's SHA-256, the id ``serve`` gives
-the same file); a file not described yet is described and added to the library.
+call `VideoChat` (describe, ask) and `Library` (add, list, search, a stored description). A
+``video`` argument is a file path or a library id (the start of the file's SHA-256, the id the
+library and ``serve`` give it); a file not described yet is described and added to the library.
 
 Example:
     >>> tools = VideoTools(load_settings("config.yaml"))
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from pydantic import BaseModel
 
 from ..config import Settings
 from ..describing import ProgressCallback, no_progress
-from ..errors import LibraryError, VideoChatError, VideoOpenError
+from ..errors import LibraryError, UnknownVideoError, VideoChatError, VideoOpenError
 from ..timeline import Description
 
 if TYPE_CHECKING:
@@ -37,11 +36,6 @@ if TYPE_CHECKING:
     from ..videochat import VideoChat
 
 log = logging.getLogger(__name__)
-
-ID_LENGTH = 16
-"""Hex digits of the file's SHA-256 that name a video (as ``serve`` names an upload)."""
-_ID = re.compile(r"[0-9a-f]{8,64}")
-"""What is taken as an id (or its start) when no file has that name."""
 
 
 class VideoRef(BaseModel):
@@ -56,6 +50,10 @@ class LibraryVideo(BaseModel):
     """One video of the library."""
 
     video: VideoRef
+    status: str
+    """queued, describing, done or failed."""
+    error: str | None = None
+    """Why describing failed (one line)."""
     duration: float
     """Seconds."""
     entries: int
@@ -143,22 +141,34 @@ class VideoTools:
 
     # --- the operations -------------------------------------------------------------------
     def list_videos(self) -> list[LibraryVideo]:
-        return [LibraryVideo(video=_ref(r.path, r.sha256), duration=r.duration, entries=r.entries, summary=r.summary,
-                             failed_modules=[f.get("module", "?") for f in r.failures])
+        return [LibraryVideo(video=_ref(r), status=r.status, error=r.error, duration=r.duration, entries=r.entries,
+                             summary=r.summary, failed_modules=[f.get("module", "?") for f in r.failures])
                 for r in self.library.list()]
 
     def describe(self, video: str, progress: ProgressCallback = no_progress) -> Described:
-        """Describe ``video`` (cached after the first time) and keep it in the library.
+        """``video``'s description: the library's for an id; for a file, made now (or taken from
+        the cache) and added to the library (`Library.add` does nothing for an unchanged file).
 
         Raises:
             VideoOpenError: no such file nor library id, or the file is not a video.
         """
-        path = self._path(video)
+        by_id = self._record(video.strip())
+        if by_id is not None and by_id.id == video.strip():
+            stored = self.library.description(by_id.id)
+            if stored is not None:
+                return Described(_ref(by_id), stored)
+            path = by_id.path  # not described yet, or its describing failed: try it here
+        else:
+            path = self._file_path(video)
         description = self.videochat.describe(path, progress=progress)
         report = self.library.add([path], in_process=True)  # the description is cached: no second describe
         for failed, why in report.failed:
             log.warning("%s: not stored in the library %s: %s", failed, self.library.path, why)
-        return Described(_ref(path, self.videochat.cache.video_digest(path)), description)
+        added = self._record(path)
+        if added is None:
+            raise LibraryError(f"{path}: described, but the library {self.library.path} did not keep it "
+                               f"({'; '.join(why for _, why in report.failed) or 'no reason given'})")
+        return Described(_ref(added), description)
 
     def ask(self, video: str, question: str, progress: ProgressCallback = no_progress) -> VideoAnswer:
         """Answer ``question`` about ``video``, citing the moments the answer rests on."""
@@ -177,9 +187,10 @@ class VideoTools:
             LibraryError: the query has no words.
         """
         found = self.library.search(query)
-        digests = {r.path: r.sha256 for r in self.library.list()}
-        return [Moment(video=_ref(m.video, digests.get(m.video, "")), start=m.start, end=m.end, module=m.module,
-                       text=m.text, event_ids=list(m.event_ids), score=round(m.score, 6)) for m in found]
+        videos = {r.id: _ref(r) for r in self.library.list()}
+        return [Moment(video=videos.get(m.video) or VideoRef(id=m.video, name=m.name, path=""), start=m.start,
+                       end=m.end, module=m.module, text=m.text, event_ids=list(m.event_ids), score=round(m.score, 6))
+                for m in found]
 
     def frame(self, video: str, seconds: float, progress: ProgressCallback = no_progress) -> bytes:
         """The frame at ``seconds`` with the boxes found there drawn, as JPEG bytes."""
@@ -191,33 +202,26 @@ class VideoTools:
                           max_side=perception.max_side)
 
     # --- which video ----------------------------------------------------------------------
-    def _path(self, video: str) -> str:
-        """The file ``video`` names: a path, or the id (or the start of it) of a library video."""
+    def _record(self, video: str) -> "VideoRecord | None":
+        """The library's video with this id or at this path, or None."""
+        try:
+            return self.library.video(video)
+        except UnknownVideoError:
+            return None
+
+    def _file_path(self, video: str) -> str:
+        """The file ``video`` names (absolute, as the library keeps paths)."""
         text = video.strip()
         if not text:
             raise VideoOpenError("no video given: pass a file path or a library id (list_videos shows the ids)")
-        if _ID.fullmatch(text.lower()):
-            record = self._record(text.lower())
-            if record is not None:
-                if not os.path.exists(record.path):
-                    raise VideoOpenError(f"{record.path} (library id {text}) no longer exists: "
-                                         "`videochat-text library prune` forgets it")
-                return record.path
         if not self.allow_paths:
             raise VideoOpenError(f"{video}: no video in the library has this id (list_videos shows the ids; "
                                  "this server takes library ids, not paths on its disk)")
-        path = Path(text).expanduser()
-        if not path.exists():
+        path = os.path.abspath(os.path.expanduser(text))
+        if not os.path.exists(path):
             raise VideoOpenError(f"{video}: no such file, and no video in the library {self.library.path} has "
                                  "this id (list_videos shows the ids)")
-        return str(path.resolve())
-
-    def _record(self, prefix: str) -> "VideoRecord | None":
-        matches = [r for r in self.library.list() if r.sha256.startswith(prefix)]
-        if len(matches) > 1:
-            raise LibraryError(f"{prefix}: {len(matches)} videos in the library have ids starting so; "
-                               f"give all {ID_LENGTH} digits")
-        return matches[0] if matches else None
+        return path
 
     def close(self) -> None:
         """Close what this made (a shared `VideoChat` or `Library` is left to its owner)."""
@@ -225,8 +229,8 @@ class VideoTools:
             self._library.close()
 
 
-def _ref(path: str, sha256: str) -> VideoRef:
-    return VideoRef(id=sha256[:ID_LENGTH], name=os.path.basename(path), path=path)
+def _ref(record: "VideoRecord") -> VideoRef:
+    return VideoRef(id=record.id, name=record.name, path=record.path)
 
 
 def _moment(video: VideoRef, citation: "Citation") -> Moment:
