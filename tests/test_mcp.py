@@ -153,3 +153,13 @@ def test_http_mcp_is_behind_the_token_and_takes_library_ids_only(tmp_path, speec
                 return _error(await session.call_tool("describe_video", {"video": str(speech_clip)}))
 
         assert "this server takes library ids, not paths on its disk" in anyio.run(main)
+
+
+def test_cli_mcp_with_a_bad_config_says_so_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from videochat_text.cli import app
+
+    missing = tmp_path / "missing.yaml"
+    result = CliRunner().invoke(app, ["mcp", "--config", str(missing)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and str(missing) in result.stderr
