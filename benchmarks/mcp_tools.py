@@ -1,7 +1,7 @@
 """What MCP costs on top of the Python API: tool calls over stdio and streamable HTTP.
 
 Usage:
-    python benchmarks/mcp.py [VIDEO] [--calls N]
+    python benchmarks/mcp_tools.py [VIDEO] [--calls N]
 
 VIDEO (default: the 10 s ``examples/demo.mp4``) is described once by the default modules into a
 private cache and library. Then, for the Python API (`VideoTools` in this process), stdio
