@@ -31,8 +31,9 @@ def test_the_mcp_page_documents_every_tool_with_its_arguments():
     from videochat_text.integrations.tools import VideoTools
 
     tools = anyio.run(build_server(VideoTools(Settings())).list_tools)
-    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| ([^|]*) \|", (ROOT / "docs" / "mcp.md")
-                                                         .read_text(), re.M)}
+    rows: dict[str, str] = {}  # the tools table comes first; later tables (figures) name tools too
+    for row in re.finditer(r"^\| `(\w+)` \| ([^|]*) \|", (ROOT / "docs" / "mcp.md").read_text(), re.M):
+        rows.setdefault(row.group(1), row.group(2))
     for tool in tools:
         documented = re.findall(r"`(\w+)`", rows[tool.name])
         assert documented == list(tool.input_schema["properties"]), tool.name
