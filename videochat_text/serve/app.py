@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..config import Settings, load_settings
+from ..integrations import mount_mcp
 from ..videochat import VideoChat
 from .access import token_check
 from .docs import app_with_docs
@@ -33,7 +34,7 @@ from .openai_compat import openai_router
 from .routes_ask import ask_router
 from .routes_library import library_router
 from .routes_videos import videos_router
-from .server import open_server
+from .server import Server, open_server
 
 __all__ = ["create_app"]
 
@@ -52,7 +53,8 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
             built from ``settings``.
     """
     settings = videochat.settings if videochat is not None and settings is None else load_settings(settings)
-    server = open_server(settings, videochat or VideoChat(settings))
+    videochat = videochat or VideoChat(settings)
+    server = open_server(settings, videochat)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -73,6 +75,10 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     app.include_router(ask_router(server), prefix="/api", dependencies=authorized)
     app.include_router(library_router(server), prefix="/api", dependencies=authorized)
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
+    # The MCP tools over streamable HTTP, behind the same token, on the server's library and models
+    # (the chat model itself answers one question at a time: `one_at_a_time`).
+    mount_mcp(app, settings, videochat, check=token_check(settings),
+              library=server.library if isinstance(server, Server) else None)
 
     @app.get("/api/health", tags=["server"])
     async def health() -> dict[str, str]:  # async: answered on the event loop, no thread to wait for
