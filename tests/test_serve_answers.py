@@ -74,7 +74,7 @@ def described(tmp_path: Path, videochat: VideoChat) -> Iterator[tuple[LiveServer
     app = create_app(videochat=videochat)
     with LiveServer(app) as server:
         video_id = httpx.post(f"{server.url}/api/videos", files={"file": ("demo.mp4", DEMO.read_bytes())}).json()["id"]
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # describing loads the embedding model (the library's search) first
         while httpx.get(f"{server.url}/api/videos/{video_id}").json()["status"] != "done":
             assert time.monotonic() < deadline
             time.sleep(0.05)

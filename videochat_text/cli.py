@@ -280,11 +280,23 @@ def serve(
     config: ConfigOpt = None,
     host: Annotated[Optional[str], typer.Option(help="Address to bind (default serve.host, 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default serve.port, 8000).")] = None,
+    library: Annotated[Optional[Path], typer.Option(
+        "--library", "-l", help="The library file the server is backed by (default: serve.library, else "
+                                "library.path, else the one `videochat-text library` uses).")] = None,
+    ray: Annotated[Optional[str], typer.Option(
+        "--ray", help="Describe uploads on Ray: 'local', or a cluster's HOST:PORT (default: library.ray; "
+                      "without it, in worker processes here).")] = None,
 ) -> None:
-    """Serve the web app and HTTP API: upload videos, watch them beside their timeline, chat."""
+    """Serve the web app and HTTP API over a library: upload videos, watch them beside their
+    timeline, search and chat with one or all of them."""
     from .config import load_settings
 
-    settings = load_settings(config)
+    overrides: dict[str, Any] = {}
+    if library is not None:
+        overrides["serve"] = {"library": str(library)}
+    if ray is not None:
+        overrides["library"] = {"ray": ray}
+    settings = load_settings(config, **overrides)
     try:
         from .serve import run
     except ImportError as exc:

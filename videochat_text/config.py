@@ -152,7 +152,15 @@ class ServeSettings(_Section):
     """Address to bind; anything but a loopback address needs ``token``."""
     port: int = Field(8000, ge=0, le=65535)
     workers: int = Field(1, ge=1)
-    """Videos described at once (background queue); each extra worker loads its own perception models."""
+    """Videos described at once (background queue), each by a worker that loads its own perception models."""
+    describe_in: Literal["processes", "server"] = "processes"
+    """Where uploads are described: ``processes``, worker processes (a crash in a native decoder
+    costs a worker, not the server; they stop after ``idle_s`` without work), or ``server``,
+    threads of the server's own process (modules registered at run time, debugging). With
+    ``library.ray`` set they are described on Ray instead."""
+    library: str | None = None
+    """The library file the server is backed by (null: ``library.path``, else ``library.sqlite`` in
+    ``data_dir`` when that is set, else in ``cache.dir``: the one ``videochat-text library`` uses)."""
     token: SecretStr | None = None
     """Every API call must send ``Authorization: Bearer <token>``; prefer the environment:
     VIDEOCHAT_TEXT_TOKEN."""
@@ -165,7 +173,7 @@ class ServeSettings(_Section):
     max_sessions: int = Field(200, ge=1)
     """Conversations kept server-side; the least recently used goes first."""
     session_ttl_s: float = Field(3600.0, gt=0)
-    """A conversation unused this long is forgotten."""
+    """A conversation unused this long leaves memory (it stays in the library file for 30 days)."""
     session_turns: int = Field(20, ge=1)
     """Question/answer pairs a conversation remembers (the prompt sends ``prompt.history_turns`` of them)."""
     answers_at_once: int = Field(4, ge=1)
@@ -191,6 +199,9 @@ class LibrarySettings(_Section):
     memory holds at ~1.5 GB each; each worker loads its own models)."""
     retries: int = Field(2, ge=0)
     """How often a video is tried again after its worker process (or Ray actor) died on it."""
+    ray: str | None = None
+    """Describe on Ray: ``local`` starts one on this machine, ``HOST:PORT`` (or ``auto``) joins a
+    cluster; null: worker processes here. ``library add --ray`` and ``serve --ray`` override it."""
     top_k: int = Field(10, ge=1)
     """Moments ``library search`` returns."""
     ask_top_k: int = Field(20, ge=1)

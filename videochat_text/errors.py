@@ -66,6 +66,18 @@ class LibraryError(VideoChatError):
     exit_code = 7
 
 
+class UnknownVideoError(LibraryError, KeyError):
+    """No video in the library has this id (or path)."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class LibraryFileError(LibraryError):
+    """The library file cannot be used at all: written by a newer version, or not a library (the
+    server answers 503 with the message)."""
+
+
 def failure_message(exc: BaseException) -> str:
     """One line for a failure: our errors already read well; anything else gets its type named."""
     return str(exc) if isinstance(exc, VideoChatError) else f"{type(exc).__name__}: {exc}"

@@ -138,6 +138,12 @@ def unregister_module(name: str) -> None:
     _extra.pop(name, None)
 
 
+def run_time_modules() -> set[str]:
+    """Names registered with `register_module` (not installed): only this process knows them, so
+    videos that need them are described here, not in worker processes."""
+    return set(_extra)
+
+
 _imported: dict[str, type[PerceptionModule]] = {}
 """Entry-point classes already imported."""
 

@@ -1,5 +1,6 @@
 """A library of many videos: described in parallel (worker processes or Ray), stored in one
-SQLite file, searched (full text + embeddings) and asked across.
+SQLite file, searched (full text + embeddings) and asked across. The server is backed by it:
+its uploads are library videos, described by the same runners (`DescribeQueue`).
 
 The names load on first use (PEP 562): the CLI imports ``videochat_text.library.cli`` at start,
 which must not pull in numpy, the store or the describing code.
@@ -11,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {"AddReport": "library", "Library": "library", "expand_paths": "library", "Moment": "search",
-            "LibraryStore": "store", "VideoRecord": "store"}
+            "LibraryStore": "store", "VideoRecord": "store", "LibrarySession": "across", "DescribeQueue": "queue"}
 
 __all__ = sorted(_EXPORTS)
 
@@ -24,6 +25,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from .across import LibrarySession
     from .library import AddReport, Library, expand_paths
+    from .queue import DescribeQueue
     from .search import Moment
     from .store import LibraryStore, VideoRecord

@@ -48,17 +48,28 @@ def _open(config: Optional[Path], library: Optional[Path], modules: Optional[str
         overrides["perception"] = {"modules": [m.strip() for m in modules.split(",") if m.strip()]}
     from ..config import load_settings
 
-    return Library(load_settings(config, **overrides), path=_library_file(library))
+    return Library(load_settings(config, **overrides), path=_library_file(library), query_threads=1)
 
 
 def build_library_app(user_errors: Callable[[Callable[..., Any]], Callable[..., Any]], err: Console) -> typer.Typer:
     """The ``library`` command group; ``user_errors`` turns our errors into one line and an exit code."""
     app = typer.Typer(help="Many videos: describe them in parallel, then search and ask across all of them.",
                       no_args_is_help=True)
+    commands = _Commands(err)
+    for name, command in (("add", commands.add), ("list", commands.list_videos), ("remove", commands.remove),
+                          ("prune", commands.prune), ("search", commands.search), ("ask", commands.ask)):
+        app.command(name)(user_errors(command))
+    return app
 
-    @app.command()
-    @user_errors
+
+class _Commands:
+    """The commands, sharing the stderr console (progress, counts, failures: never results)."""
+
+    def __init__(self, err: Console):
+        self.err = err
+
     def add(
+        self,
         paths: Annotated[List[str], typer.Argument(help="Video or audio files, folders (searched recursively), globs.",
                                                    show_default=False)],
         library: LibraryOpt = None,
@@ -70,70 +81,65 @@ def build_library_app(user_errors: Callable[[Callable[..., Any]], Callable[..., 
                                            "else one per core, as memory allows).")] = None,
         ray: Annotated[Optional[str], typer.Option(
             "--ray", help="Describe on Ray: 'local' starts one on this machine; HOST:PORT (or 'auto') joins a "
-                          "cluster started with `ray start --head`.")] = None,
+                          "cluster started with `ray start --head` (default: library.ray).")] = None,
     ) -> None:
         """Describe videos (cached descriptions are reused) and store them in the library.
 
-        Unchanged files are skipped, changed ones described again. Ctrl-C keeps the videos
-        already done: run the same command again to do the rest.
+        Unchanged files are skipped, changed ones and failed ones described again. Ctrl-C keeps
+        the videos already done: run the same command again to do the rest.
         """
         lib = _open(config, library, modules)
         started = time.perf_counter()
-        report = None
         try:
-            report = _add_with_progress(lib, paths, workers, True if ray == "local" else ray, err)
+            report = _add_with_progress(lib, paths, workers, True if ray == "local" else ray, self.err)
         except KeyboardInterrupt:
             videos, _ = lib.store.count()
-            err.print(f"interrupted: the library keeps the videos already done ({videos} in it); "
-                      "run the same command again to do the rest")
+            self.err.print(f"interrupted: the library keeps the videos already done ({videos} in it); "
+                           "run the same command again to do the rest")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        err.print(f"{len(report.added)} described, {len(report.unchanged)} unchanged, "
-                  f"{len(report.failed)} failed in {time.perf_counter() - started:.1f} s → {lib.path}")
+        self.err.print(f"{len(report.added)} described, {len(report.unchanged)} unchanged, "
+                       f"{len(report.failed)} failed in {time.perf_counter() - started:.1f} s → {lib.path}")
         for path, error in report.failed:
-            err.print(f"[bold red]failed:[/] {path}: {error}", markup=True, highlight=False)
+            self.err.print(f"[bold red]failed:[/] {path}: {error}", markup=True, highlight=False)
         if report.failed:
             raise typer.Exit(EXIT_FAILED)
 
-    @app.command("list")
-    @user_errors
-    def list_videos(library: LibraryOpt = None, config: ConfigOpt = None, format: FormatOpt = Format.text) -> None:
-        """The videos in the library."""
+    def list_videos(self, library: LibraryOpt = None, config: ConfigOpt = None, format: FormatOpt = Format.text,
+                    name: Annotated[Optional[str], typer.Option(
+                        "--name", help="Only videos whose name contains this (any case).")] = None) -> None:
+        """The videos in the library: id, status, duration, entries, path (and why describing failed)."""
         from ..timeline import format_timestamp
 
-        records = _open(config, library).list()
+        records = _open(config, library).list(name=name)
         if format is Format.json:
-            print(json.dumps([{"video": r.path, "duration": r.duration, "entries": r.entries, "sha256": r.sha256,
-                               "failures": r.failures} for r in records], indent=2))
+            print(json.dumps([_record_json(r) for r in records], indent=2, ensure_ascii=False))
             return
         for r in records:
             note = f"  ({len(r.failures)} module(s) failed)" if r.failures else ""
-            print(f"{r.path}\t{format_timestamp(r.duration)}\t{r.entries} entries{note}")
-        err.print(f"{len(records)} videos")
+            note += f"  error: {r.error}" if r.status == "failed" and r.error else ""
+            print(f"{r.id}\t{r.status}\t{format_timestamp(r.duration)}\t{r.entries} entries\t{r.path}{note}")
+        self.err.print(f"{len(records)} videos")
 
-    @app.command()
-    @user_errors
     def remove(
-        paths: Annotated[List[str], typer.Argument(help="Videos (or folders) to remove from the library.",
-                                                   show_default=False)],
+        self,
+        videos: Annotated[List[str], typer.Argument(help="Videos to remove: ids, files, or folders.",
+                                                    show_default=False)],
         library: LibraryOpt = None,
         config: ConfigOpt = None,
     ) -> None:
-        """Remove videos from the library (the files are not touched)."""
-        for path in _open(config, library).remove(paths):
-            print(f"removed {path}")
+        """Remove videos from the library (your files are not touched; a server's uploads are deleted)."""
+        for record in _open(config, library).remove(videos):
+            print(f"removed {record.id} {record.path}")
 
-    @app.command()
-    @user_errors
-    def prune(library: LibraryOpt = None, config: ConfigOpt = None) -> None:
+    def prune(self, library: LibraryOpt = None, config: ConfigOpt = None) -> None:
         """Remove the videos whose files no longer exist."""
         removed = _open(config, library).prune()
-        for path in removed:
-            print(f"removed {path}")
-        err.print(f"{len(removed)} removed")
+        for record in removed:
+            print(f"removed {record.id} {record.path}")
+        self.err.print(f"{len(removed)} removed")
 
-    @app.command()
-    @user_errors
     def search(
+        self,
         query: Annotated[str, typer.Argument(help="What to look for.", show_default=False)],
         top: Annotated[Optional[int], typer.Option("--top", "-k", min=1, help="How many moments (default: library.top_k).")] = None,
         library: LibraryOpt = None,
@@ -148,28 +154,35 @@ def build_library_app(user_errors: Callable[[Callable[..., Any]], Callable[..., 
             print(json.dumps([m.to_json_dict() for m in moments], indent=2, ensure_ascii=False))
             return
         for m in moments:
-            print(f"{m.video} [{format_timestamp(m.start)}–{format_timestamp(m.end)}] {m.module}: {m.text}")
+            print(f"{m.name} ({m.video}) [{format_timestamp(m.start)}–{format_timestamp(m.end)}] {m.module}: {m.text}")
         if not moments:
-            err.print("nothing found")
+            self.err.print("nothing found")
 
-    @app.command()
-    @user_errors
     def ask(
+        self,
         question: Annotated[str, typer.Argument(help="The question.", show_default=False)],
         library: LibraryOpt = None,
         config: ConfigOpt = None,
         format: FormatOpt = Format.text,
     ) -> None:
         """Answer QUESTION from the best moments of all videos, citing video and time."""
-        answer = _open(config, library).ask(question)
+        from .across import answer_json
+
+        session = _open(config, library).chat()
+        answer = session.ask(question)
+        names = session.names(answer)
         if format is Format.json:
-            print(json.dumps(answer.to_json_dict(), indent=2, ensure_ascii=False))
+            print(json.dumps(answer_json(answer, names), indent=2, ensure_ascii=False))
             return
         print(answer.text)
-        if answer.citations:
-            print(answer.sources_text())
+        if answer.citations:  # named by the video's name, as the answer names it
+            named = [c.model_copy(update={"video": names.get(c.video or "", c.video)}) for c in answer.citations]
+            print(answer.model_copy(update={"citations": named}).sources_text())
 
-    return app
+
+def _record_json(r) -> dict[str, Any]:
+    return {"id": r.id, "name": r.name, "video": r.path, "kind": r.kind, "status": r.status, "error": r.error,
+            "duration": r.duration, "entries": r.entries, "sha256": r.sha256, "failures": r.failures}
 
 
 def _add_with_progress(lib, paths: list[str], workers: Optional[int], ray: Any, err: Console):

@@ -15,16 +15,22 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from ..cache import DescriptionCache
 from ..config import Settings, load_settings
-from ..errors import LibraryError, VideoChatError
+from ..errors import LibraryError, UnknownVideoError, VideoChatError
 from ..timeline import SCHEMA_VERSION as DESCRIPTION_SCHEMA
-from .search import CANDIDATES, Moment, fts_query, fuse
-from .store import LibraryStore, VideoRecord
+from .search import CANDIDATES, SEARCH_DEPTH, Moment, fts_query, fuse
+from .store import DescribedFile, LibraryStore, StoredEntry, VideoRecord, video_id
+from .workers import Feed, Outcome, Runner
+
+if TYPE_CHECKING:
+    from ..timeline import Description
+    from .across import LibrarySession
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +62,26 @@ class Library:
 
     Describing runs in worker processes (or on Ray); searching and asking run here.
     Heavy models load on first use: the embedding model for `search`, the chat model
-    for `ask`.
+    for `ask`. Safe to share between threads (a server's).
     """
 
     def __init__(self, settings: Settings | dict[str, Any] | None = None, *, path: str | Path | None = None,
-                 chat_model: Any = None, **overrides: Any):
+                 chat_model: Any = None, query_threads: int | None = None, **overrides: Any):
         """
         Args:
             path: the library file (default: ``library.path``, else ``library.sqlite`` in ``cache.dir``).
             chat_model: a LangChain chat model for `ask` instead of the configured one.
+            query_threads: torch threads, set when the embedding model loads (process-wide: for a
+                process that embeds one query at a time, like the CLI or a server; None: torch's default).
         """
         self.settings = load_settings(settings, **overrides)
-        where = path or self.settings.library.path or Path(self.settings.cache.dir) / "library.sqlite"
-        self.store = LibraryStore(Path(where).expanduser())
+        self.store = LibraryStore(Path(path or default_library_path(self.settings)).expanduser())
         self._chat_model = chat_model
+        self._query_threads = query_threads
+        self._answerer: Any = None
         self._embeddings: Any = None
         self._vector_search: Any = None
+        self._setup = threading.Lock()
 
     @classmethod
     def from_config(cls, config: str | Path | dict[str, Any] | None = None, **overrides: Any) -> "Library":
@@ -97,22 +107,45 @@ class Library:
         """Describe the videos under ``paths`` (files, folders searched recursively, globs) and store them.
 
         A file already stored with the same content and settings is skipped; a changed one is
-        described again; one whose modules failed last time is tried again. Each video is written
-        as soon as it is done, so an interrupted run keeps them and the next run does the rest.
+        described again; one whose modules failed, or whose describing failed, is tried again.
+        Each video is written as soon as it is done, so an interrupted run keeps them and the
+        next run does the rest.
 
         Args:
             workers: worker processes on this machine (None: ``library.workers``; 0: one per core, as memory allows),
                 or Ray actors (0: one per CPU).
-            ray: describe on Ray instead: True for a new local Ray, or a cluster address.
+            ray: describe on Ray instead: True for a new local Ray, or a cluster address (None: ``library.ray``).
             in_process: describe here, one video after another (no worker processes): for
                 debugging, and for callers that already hold the cores.
         """
-        from .workers import InProcessRunner, ProcessPoolRunner, RayRunner, default_workers
-
         report = AddReport()
         files, missing = expand_paths(paths)
         report.failed += [(p, "no video or audio files in this folder" if os.path.isdir(os.path.expanduser(p))
                            else "no such file or folder (nor files matching it)") for p in missing]
+        todo, digests = self._to_describe(files, report)
+        if not todo:
+            return report
+        runner = make_runner(self.settings, workers=workers, ray=ray, in_process=in_process, videos=len(todo))
+        done = 0
+        notify = progress or (lambda done, total, current: None)
+        notify(0, len(todo), "")
+
+        def started(path: str) -> None:
+            notify(done, len(todo), path)
+
+        for outcome in runner.run(Feed.of(todo), started):
+            failures = self.store_outcome(outcome, digests[outcome.path])
+            if outcome.result is None:
+                report.failed.append((outcome.path, outcome.error or "failed"))
+            else:
+                report.added.append(outcome.path)
+                report.failed += [(outcome.path, f"module {f['module']} failed: {f['error']}") for f in failures]
+            done += 1
+            notify(done, len(todo), outcome.path)
+        return report
+
+    def _to_describe(self, files: list[str], report: AddReport) -> tuple[list[str], dict[str, str]]:
+        """The files that need describing, and every readable file's SHA-256."""
         cache = DescriptionCache(self.settings.cache.dir)
         settings_key = describe_settings_key(self.settings)
         todo: list[str] = []
@@ -123,137 +156,217 @@ class Library:
             except OSError as exc:
                 report.failed.append((path, f"cannot read it: {exc.strerror or exc}"))
                 continue
-            if self.store.state(path) == (digests[path], settings_key, True):
-                report.unchanged.append(path)
+            same = self.store.video(video_id(digests[path]))
+            if self.store.state(path) == (digests[path], settings_key, True) or (
+                    same is not None and same.path != path and os.path.exists(same.path)
+                    and self.store.state(same.path) == (digests[path], settings_key, True)):
+                report.unchanged.append(path)  # this file, or the same bytes under another name, is stored
             else:
                 todo.append(path)
-        if not todo:
-            return report
-        config = self.settings.public_dump()  # workers never chat: no secrets sent to them
-        retries = self.settings.library.retries
-        if workers is None:
-            workers = self.settings.library.workers  # 0: the runner's default
-        if in_process:
-            runner: Any = InProcessRunner(config)
-        elif ray:  # 0 workers: one actor per CPU of the cluster (or of this machine for a local Ray)
-            runner = RayRunner(config, address=None if ray is True else str(ray), workers=workers, retries=retries)
-        else:
-            workers = workers or default_workers()
-            runner = ProcessPoolRunner(config, workers=min(workers, len(todo)), retries=retries)
-        done = 0
-        notify = progress or (lambda done, total, current: None)
-        notify(0, len(todo), "")
+        return todo, digests
 
-        def started(path: str) -> None:
-            notify(done, len(todo), path)
-
-        for outcome in runner.run(todo, started):
-            if outcome.result is None:
-                report.failed.append((outcome.path, outcome.error or "failed"))
-            else:
-                failures = self._store(outcome.result, digests[outcome.path], settings_key)
-                report.added.append(outcome.path)
-                report.failed += [(outcome.path, f"module {f['module']} failed: {f['error']}") for f in failures]
-            done += 1
-            notify(done, len(todo), outcome.path)
-        return report
-
-    def _store(self, described, sha256: str, settings_key: str) -> list[dict[str, str]]:
+    def store_outcome(self, outcome: Outcome, sha256: str, *, name: str | None = None) -> list[dict[str, str]]:
+        """Write what a worker sent back: the described video, or its failure (shown by ``list``
+        and the API until it is described again). Returns the modules that failed on it."""
+        settings_key = describe_settings_key(self.settings)
+        if outcome.result is None:
+            self.store.fail(outcome.path, sha256=sha256, name=name, info=None, error=outcome.error or "failed",
+                            settings_key=settings_key)
+            return []
         from ..timeline import Description, timeline_entries
 
+        described = outcome.result
         description = Description.from_json(described.description_json)
         entries = timeline_entries(description)
         vectors = described.vectors if described.vectors is not None and len(described.vectors) == len(entries) else None
         failures = [f.model_dump(mode="json") for f in description.failures]
-        self.store.put_video(
-            described.path, sha256=sha256, settings_key=settings_key, duration=description.video.duration,
-            info=description.video.model_dump(mode="json"),
+        self.store.put_video(DescribedFile(
+            path=outcome.path, sha256=sha256, settings_key=settings_key, info=description.video.model_dump(mode="json"),
             summary=description.summary.text if description.summary else "", failures=failures,
-            entries=entries, vectors=vectors, embedding_model=described.embedding_model)
+            modules={k: m.model_dump(mode="json") for k, m in description.modules.items()}, entries=entries,
+            vectors=vectors, embedding_model=described.embedding_model, description_json=described.description_json,
+            name=name))
         return failures
 
     # --- reading ------------------------------------------------------------------------------
-    def list(self) -> list[VideoRecord]:
-        """Every video in the library, by path."""
-        return self.store.videos()
+    def list(self, *, offset: int = 0, limit: int | None = None, name: str | None = None) -> list[VideoRecord]:
+        """Videos in the library, by path; ``name``: only those whose name contains it (any case)."""
+        return self.store.videos(offset=offset, limit=limit, name=name)
 
-    def remove(self, paths: Iterable[str | Path]) -> list[str]:
-        """Remove these videos (files or folders: everything stored under them).
+    def video(self, video: str) -> VideoRecord:
+        """The video with this id, or at this path.
 
         Raises:
-            LibraryError: a path names nothing in the library.
+            LibraryError: nothing in the library is.
         """
-        stored = [v.path for v in self.store.videos()]
+        found = self.store.video(video) or self.store.by_path(os.path.abspath(os.path.expanduser(video)))
+        if found is None:
+            raise UnknownVideoError(f"no video {video!r} in the library {self.path} "
+                                    "(`videochat-text library list` shows them)")
+        return found
+
+    def description(self, video: str) -> "Description | None":
+        """The stored description of a described video (by id), or None while it is not described."""
+        from ..timeline import Description
+
+        text = self.store.description_json(video)
+        return None if text is None else Description.from_json(text)
+
+    def remove(self, videos: Iterable[str | Path]) -> list[VideoRecord]:
+        """Remove these videos: ids, files, or folders (everything stored under them). Files the
+        library owns (uploads to a server) are deleted with them; others are not touched.
+
+        Raises:
+            LibraryError: an argument names nothing in the library.
+        """
+        stored = self.store.videos()
         chosen: list[str] = []
-        for path in paths:
-            full = os.path.abspath(os.path.expanduser(str(path)))
-            under = [p for p in stored if p == full or p.startswith(full.rstrip(os.sep) + os.sep)]
+        for given in videos:
+            full = os.path.abspath(os.path.expanduser(str(given)))
+            under = [v.id for v in stored if v.id == str(given) or v.path == full
+                     or v.path.startswith(full.rstrip(os.sep) + os.sep)]
             if not under:
-                raise LibraryError(f"{path}: not in the library {self.path} (`videochat-text library list` shows it)")
+                raise UnknownVideoError(f"{given}: not in the library {self.path} "
+                                        "(`videochat-text library list` shows it)")
             chosen += under
-        return self.store.remove(dict.fromkeys(chosen))
+        removed = self.store.remove(dict.fromkeys(chosen))
+        for record in removed:
+            if record.owned:
+                Path(record.path).unlink(missing_ok=True)
+                Path(record.path).with_suffix(".json").unlink(missing_ok=True)
+        return removed
 
-    def prune(self) -> list[str]:
-        """Remove the videos whose files no longer exist; returns their paths."""
-        return self.store.remove([v.path for v in self.store.videos() if not os.path.exists(v.path)])
+    def prune(self) -> list[VideoRecord]:
+        """Remove the videos whose files no longer exist; returns them."""
+        return self.store.remove([v.id for v in self.store.videos() if not os.path.exists(v.path)])
 
-    def search(self, query: str, *, top_k: int | None = None) -> list[Moment]:
+    def search(self, query: str, *, top_k: int | None = None, offset: int = 0) -> list[Moment]:
         """The moments across all videos that best match ``query``: full text and meaning, fused.
 
         Raises:
             LibraryError: the query has no words.
         """
-
         top_k = top_k or self.settings.library.top_k
+        return self._moments(self._fused(query, max(CANDIDATES, offset + top_k))[offset:offset + top_k])
+
+    def search_page(self, query: str, *, offset: int = 0, limit: int = 20) -> tuple[list[Moment], int]:
+        """A page of `search`'s moments, and how many it found (up to `SEARCH_DEPTH` by each ranking)."""
+        fused = self._fused(query, max(SEARCH_DEPTH, offset + limit))
+        return self._moments(fused[offset:offset + limit]), len(fused)
+
+    def ranked(self, query: str, *, top_k: int | None = None, offset: int = 0) -> list[tuple[StoredEntry, float]]:
+        """`search`'s hits as stored entries (with their data), with their scores."""
+        top_k = top_k or self.settings.library.top_k
+        best = self._fused(query, max(CANDIDATES, offset + top_k))[offset:offset + top_k]
+        rows = self.store.entries([rowid for rowid, _ in best])
+        return [(row, score) for rowid, score in best if (row := rows.get(rowid)) is not None]
+
+    def _moments(self, best: list[tuple[int, float]]) -> list[Moment]:
+        rows = self.store.entries([rowid for rowid, _ in best])
+        return [Moment(video=e.video, name=e.name, start=e.start, end=e.end, module=e.module, text=e.text,
+                       score=score, event_ids=e.event_ids)
+                for rowid, score in best if (e := rows.get(rowid)) is not None]
+
+    def _fused(self, query: str, depth: int) -> list[tuple[int, float]]:
+        """Entry row ids and scores, best first: each ranking ``depth`` deep, fused."""
         match = fts_query(query)
         if match is None:
             raise LibraryError("the search query has no words")
-        rankings = [self.store.full_text(match, CANDIDATES)]
+        rankings = [self.store.full_text(match, depth)]
         vector_search = self._vectors()
         if vector_search is not None:
-            rankings.append(vector_search.search(query, CANDIDATES))
-        best = fuse(rankings)[:top_k]
-        rows = self.store.entries([rowid for rowid, _ in best])
-        return [Moment(video=r.video, start=r.start, end=r.end, module=r.module, text=r.text, score=score,
-                       event_ids=r.event_ids)
-                for rowid, score in best if (r := rows.get(rowid)) is not None]
+            rankings.append(vector_search.search(query, depth))
+        return fuse(rankings)
 
     def _vectors(self):
         """The embeddings search, or None (with a warning once) when the embedding model cannot run."""
-        if self._vector_search is None and self._embeddings is not False:
-            from ..retrieval import embeddings_id, make_embeddings
-            from .search import VectorSearch
+        with self._setup:
+            if self._vector_search is None and self._embeddings is not False:
+                from ..retrieval import embeddings_id, make_embeddings
+                from .search import VectorSearch, limit_query_threads
 
-            try:
-                self._embeddings = make_embeddings(self.settings.retrieval)
-            except VideoChatError as exc:
-                log.warning("searching by words only: %s", exc)
-                self._embeddings = False
-                return None
-            self._vector_search = VectorSearch(self.store, self._embeddings, embeddings_id(self.settings.retrieval))
-        return self._vector_search
+                try:
+                    self._embeddings = make_embeddings(self.settings.retrieval)
+                except VideoChatError as exc:
+                    log.warning("searching by words only: %s", exc)
+                    self._embeddings = False
+                    return None
+                if self._query_threads:
+                    limit_query_threads(self._query_threads)
+                self._vector_search = VectorSearch(self.store, self._embeddings, embeddings_id(self.settings.retrieval))
+            return self._vector_search
 
     # --- asking -------------------------------------------------------------------------------
-    def ask(self, question: str, *, top_k: int | None = None):
-        """Answer ``question`` from the best moments across all videos, citing video and time.
+    def chat(self, answerer: Any = None) -> "LibrarySession":
+        """Start a conversation across every video (`LibrarySession`); ``answerer``: the
+        `videochat_text.answering.Answerer` to answer with (default: one for this library's settings)."""
+        from .across import LibrarySession
+
+        def rank(query: str, k: int) -> list[StoredEntry]:
+            return [entry for entry, _ in self.ranked(query, top_k=k)]
+
+        return LibrarySession(self.store, rank, answerer or self._default_answerer(),
+                              top_k=self.settings.library.ask_top_k)
+
+    def ask(self, question: str):
+        """Answer ``question`` from the best moments across all videos, citing video and time
+        (one question; `chat` remembers earlier ones).
 
         Returns:
-            `videochat_text.answering.Answer`; each citation has its ``video``.
+            `videochat_text.answering.Answer`; each citation's ``video`` is the video's id.
 
         Raises:
             LibraryError: the library is empty.
             ChatModelError: the chat model could not answer.
         """
-        from ..chat_models import make_chat_model
-        from .answering import answer_from_moments
+        return self.chat().ask(question)
 
-        videos = self.store.count()[0]
-        if not videos:
-            raise LibraryError(f"the library {self.path} is empty: add videos with `videochat-text library add PATH`")
-        moments = self.search(question, top_k=top_k or self.settings.library.ask_top_k)
-        if self._chat_model is None:
-            self._chat_model = make_chat_model(self.settings.chat)
-        return answer_from_moments(self._chat_model, self.settings, question, moments, videos=videos)
+    def _default_answerer(self):
+        with self._setup:
+            if self._answerer is None:
+                from .across import library_answerer
+
+                self._answerer = library_answerer(self.settings, self._chat_model)
+            return self._answerer
+
+
+def default_library_path(settings: Settings) -> Path:
+    """``library.path``, else ``library.sqlite`` in ``cache.dir``."""
+    return Path(settings.library.path or Path(settings.cache.dir) / "library.sqlite").expanduser()
+
+
+def make_runner(settings: Settings, *, workers: int | None = None, ray: str | bool | None = None,
+                in_process: bool = False, videos: int | None = None, idle_s: float | None = None,
+                videochat: Any = None) -> Runner:
+    """The runner that describes: in this process, in worker processes, or on Ray.
+
+    Args:
+        workers: processes or Ray actors (None: ``library.workers``; 0: the runner's default).
+        ray: True or ``"local"`` for a new local Ray, an address for a cluster (None: ``library.ray``).
+        videos: how many videos there are, when known (no more workers than that are started).
+        idle_s: worker processes stop after this long without a video (a server's queue).
+        videochat: the `VideoChat` to describe with in this process.
+    """
+    from .workers import InProcessRunner, ProcessPoolRunner, RayRunner, default_workers
+
+    config = settings.public_dump()  # workers never chat: no secrets sent to them
+    retries = settings.library.retries
+    if workers is None:
+        workers = settings.library.workers  # 0: the runner's default
+    ray = settings.library.ray if ray is None else ray
+    from ..modules import run_time_modules
+
+    here = run_time_modules() & set(settings.perception.modules)
+    if here and not in_process:
+        log.warning("describing in this process: module(s) %s are registered at run time, unknown to "
+                    "worker processes", ", ".join(sorted(here)))
+    if in_process or here:
+        return InProcessRunner(config, videochat)
+    if ray:  # 0 workers: one actor per CPU of the cluster (or of this machine for a local Ray)
+        address = None if ray is True or ray == "local" else str(ray)
+        return RayRunner(config, address=address, workers=workers, retries=retries)
+    workers = workers or default_workers()
+    return ProcessPoolRunner(config, workers=min(workers, videos or workers), retries=retries, idle_s=idle_s)
 
 
 def describe_settings_key(settings: Settings) -> str:
@@ -291,5 +404,5 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(files)), missing
 
 
-__all__: Sequence[str] = ["AddReport", "Library", "Moment", "VIDEO_EXTENSIONS", "describe_settings_key",
-                          "expand_paths"]
+__all__: Sequence[str] = ["AddReport", "Library", "Moment", "VIDEO_EXTENSIONS", "default_library_path",
+                          "describe_settings_key", "expand_paths", "make_runner"]

@@ -14,6 +14,8 @@ searched with the same matrix product as single-video retrieval
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -30,6 +32,8 @@ RRF_K = 60
 """The fusion constant from the paper: ranks far down either list still count a little."""
 CANDIDATES = 50
 """How many entries each ranking contributes before fusion."""
+SEARCH_DEPTH = 200
+"""How deep each ranking goes for a page of results (the API's ``total`` counts the fused ones)."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -39,6 +43,9 @@ class Moment:
     """One search hit: a timeline entry of one video."""
 
     video: str
+    """The video's id."""
+    name: str
+    """The video's name (a label)."""
     start: float
     end: float
     module: str
@@ -47,9 +54,30 @@ class Moment:
     """Reciprocal-rank fusion score: higher is better; only the order means anything."""
     event_ids: tuple[str, ...] = ()
 
-    def to_json_dict(self) -> dict[str, Any]:
-        return {"video": self.video, "start": self.start, "end": self.end, "module": self.module,
-                "text": self.text, "score": round(self.score, 6)}
+    def to_json_dict(self, *, with_video: bool = True) -> dict[str, Any]:
+        moment = {"start": self.start, "end": self.end, "module": self.module, "text": self.text,
+                  "event_ids": list(self.event_ids), "score": round(self.score, 6)}
+        return {"video": {"id": self.video, "name": self.name}, **moment} if with_video else moment
+
+
+def group_by_video(moments: Sequence[Moment]) -> list[dict[str, Any]]:
+    """``[{"video": {"id", "name"}, "moments": [...]}]``: the videos in the order of their best
+    moment, each with its moments best first."""
+    groups: dict[str, dict[str, Any]] = {}
+    for m in moments:
+        group = groups.setdefault(m.video, {"video": {"id": m.video, "name": m.name}, "moments": []})
+        group["moments"].append(m.to_json_dict(with_video=False))
+    return list(groups.values())
+
+
+def limit_query_threads(threads: int) -> None:
+    """Let torch embed with ``threads`` threads (process-wide). One short query at a time gains
+    nothing from more: with two threads a query took 40x the CPU on 2 cores, the threads
+    spinning (``benchmarks/library.py search``: 404 ms against 10.5 ms). Nothing to do for
+    embeddings that do not run on torch (an OpenAI-compatible server)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
 
 
 def fts_query(text: str) -> str | None:
@@ -76,28 +104,34 @@ def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, f
 
 
 class VectorSearch:
-    """The library's embeddings as one matrix, reloaded only when the store has changed."""
+    """The library's embeddings as one matrix, reloaded only when the store's entries have changed.
+
+    Shared by the server's threads: a reload happens under a lock (one thread reads the file,
+    the others wait for its result), and a search uses one consistent ``(ids, index)`` pair.
+    """
 
     def __init__(self, store: LibraryStore, embeddings: "Embeddings", model_id: str):
         self.store = store
         self.embeddings = embeddings
         self.model_id = model_id
-        self._generation: tuple[int, int] | None = None
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._index: "TimelineIndex | None" = None
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._loaded: tuple[np.ndarray, "TimelineIndex | None"] = (np.zeros(0, dtype=np.int64), None)
 
-    def _refresh(self) -> None:
+    def _current(self) -> tuple[np.ndarray, "TimelineIndex | None"]:
         from ..retrieval import TimelineIndex
 
         generation = self.store.generation()
-        if generation != self._generation:
-            self._ids, matrix = self.store.vectors(self.model_id)
-            self._index = TimelineIndex(matrix, self.embeddings) if len(self._ids) else None
-            self._generation = generation
+        with self._lock:
+            if generation != self._generation:
+                ids, matrix = self.store.vectors(self.model_id)
+                self._loaded = (ids, TimelineIndex(matrix, self.embeddings) if len(ids) else None)
+                self._generation = generation
+            return self._loaded
 
     def search(self, query: str, k: int) -> list[int]:
         """Entry row ids nearest to ``query`` in meaning, nearest first."""
-        self._refresh()
-        if self._index is None:
+        ids, index = self._current()
+        if index is None:
             return []
-        return [int(self._ids[i]) for i in self._index.search(query, k)]
+        return [int(ids[i]) for i in index.search(query, k)]

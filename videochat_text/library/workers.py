@@ -7,17 +7,20 @@ Results come back to the driver, which alone writes the library. A worker that d
 batch: the pool is rebuilt (or Ray restarts the actor) and the video is tried again,
 ``library.retries`` times.
 
-Runners yield `Outcome`s as videos finish, in any order.
+Runners take paths from a `Feed` (a fixed list for ``library add``, a server's uploads as
+they come), report each video's progress (the stage its worker is at), and yield `Outcome`s
+as videos finish, in any order.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -46,40 +49,123 @@ class Outcome:
 
 Started = Callable[[str], None]
 """Called with a path when a worker is given it."""
+Progress = Callable[[str, str, int, "int | None"], None]
+"""``(path, stage, done, total)`` while a worker describes ``path`` (``total`` None while unknown)."""
+PROGRESS_EVERY_S = 0.25
+"""A worker reports progress at most this often (and at every new stage)."""
+
+
+class Feed:
+    """The paths to describe: a fixed list (`of`), or a server's uploads as they come (`put`, then
+    `close` when no more will).
+
+    Example:
+        >>> feed = Feed.of(["a.mp4", "b.mp4"])
+        >>> feed.take(timeout=0)
+        'a.mp4'
+    """
+
+    def __init__(self) -> None:
+        self._paths: deque[str] = deque()
+        self._closed = False
+        self._changed = threading.Condition()
+
+    @classmethod
+    def of(cls, paths: Iterable[str]) -> "Feed":
+        feed = cls()
+        feed._paths.extend(paths)
+        feed._closed = True
+        return feed
+
+    def put(self, path: str) -> None:
+        with self._changed:
+            self._paths.append(path)
+            self._changed.notify_all()
+
+    def discard(self, path: str) -> None:
+        """Take ``path`` back out if no runner has taken it yet."""
+        with self._changed:
+            try:
+                self._paths.remove(path)
+            except ValueError:
+                pass
+
+    def close(self) -> None:
+        """No more paths will come: runners finish the ones they have and return."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def take(self, timeout: float | None) -> str | None:
+        """The next path, waiting up to ``timeout`` seconds (None: until one comes or the feed is
+        closed); None if there is none."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._paths or self._closed, timeout)
+            return self._paths.popleft() if self._paths else None
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    @property
+    def exhausted(self) -> bool:
+        """Closed, and every path taken."""
+        with self._changed:
+            return self._closed and not self._paths
 
 
 class Runner(Protocol):
-    def run(self, paths: Sequence[str], started: Started) -> Iterator[Outcome]: ...
+    def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]: ...
+
+    def stop(self) -> None:
+        """From another thread: end the run now, dropping the videos in flight (a server shutting down)."""
 
 
 # --- the work itself (runs in a worker) -------------------------------------------------
 class Describer:
     """A `VideoChat` plus the embedding model; one per worker process or Ray actor."""
 
-    def __init__(self, settings: dict[str, Any], threads: int = 0):
+    def __init__(self, settings: dict[str, Any], threads: int = 0, videochat: Any = None):
+        """
+        Args:
+            videochat: describe with this `VideoChat` (in the caller's process) instead of a new one.
+        """
         if threads:
             _limit_threads(threads)
         from ..videochat import VideoChat
 
-        self.vc = VideoChat(settings)
+        self.vc = videochat or VideoChat(settings)
         self._embeddings: Any = None
         self._embeddings_failed = False
+        self._progress: tuple[str, str, int, int | None] | None = None
 
-    def describe(self, path: str) -> Outcome:
+    def describe(self, path: str, progress: Progress | None = None) -> Outcome:
         """Never raises for a bad video: the error comes back as the outcome's one line."""
         from ..errors import VideoChatError
 
+        def report(stage: str, done: int, total: int | None) -> None:
+            self._progress = (path, stage, done, total)
+            if progress is not None:
+                progress(path, stage, done, total)
+
         started = time.perf_counter()
         try:
-            description = self.vc.describe(path)
+            description = self.vc.describe(path, progress=report)
+            report("embedding entries", 0, None)
             vectors, model = self._embed(description)
         except VideoChatError as exc:
             return Outcome(path, error=str(exc))
         except Exception as exc:  # one bad video must not stop the worker
             log.warning("%s: describing failed", path, exc_info=True)
             return Outcome(path, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._progress = None
         return Outcome(path, DescribedVideo(path, description.to_json(indent=None), vectors, model,
                                             time.perf_counter() - started))
+
+    def progress(self) -> tuple[str, str, int, int | None] | None:
+        """``(path, stage, done, total)`` of the video being described, or None (read by Ray's driver)."""
+        return self._progress
 
     def _embed(self, description) -> tuple[np.ndarray | None, str | None]:
         from ..retrieval import embeddings_id, entry_text, make_embeddings
@@ -138,35 +224,82 @@ def threads_per_worker(workers: int, cpus: int | None = None) -> int:
 
 # --- in this process ------------------------------------------------------------------------
 class InProcessRunner:
-    """Describes one video after another in the calling process (the Python API with ``workers=0``)."""
+    """Describes one video after another in the calling thread (the Python API with
+    ``in_process=True``; a server describing in its own process runs one per worker thread)."""
 
-    def __init__(self, settings: dict[str, Any]):
+    def __init__(self, settings: dict[str, Any], videochat: Any = None):
         self.settings = settings
+        self._videochat = videochat
         self._describer: Describer | None = None
+        self._stopping = False
 
-    def run(self, paths: Sequence[str], started: Started) -> Iterator[Outcome]:
-        for path in paths:
+    def stop(self) -> None:
+        """No new video is started; a describe in this process cannot be interrupted: it runs to its
+        end (its thread is a daemon)."""
+        self._stopping = True
+
+    def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]:
+        while not self._stopping and (path := feed.take(timeout=None)) is not None:
             if self._describer is None:
-                self._describer = Describer(self.settings)
+                self._describer = Describer(self.settings, videochat=self._videochat)
             started(path)
-            yield self._describer.describe(path)
+            yield self._describer.describe(path, progress)
 
 
 # --- worker processes on this machine -------------------------------------------------------
 _worker: Describer | None = None
+_report_progress: Progress | None = None
 
 
-def _init_worker(settings: dict[str, Any], threads: int) -> None:
+def _init_worker(settings: dict[str, Any], threads: int, progress: Any = None) -> None:
     import signal
 
-    global _worker
+    global _worker, _report_progress
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle: it stops the workers
     _worker = Describer(settings, threads)
+    _report_progress = _Throttled(progress.put) if progress is not None else None
 
 
 def _describe_in_worker(path: str) -> Outcome:
     assert _worker is not None, "the pool's initializer did not run"
-    return _worker.describe(path)
+    return _worker.describe(path, _report_progress)
+
+
+class _Throttled:
+    """Progress sent on at most every `PROGRESS_EVERY_S` (and at every new stage): decoding reports
+    every frame, and each report crosses a process boundary."""
+
+    def __init__(self, send: Callable[[tuple[str, str, int, int | None]], None]):
+        self._send = send
+        self._stage: tuple[str, str] | None = None
+        self._at = 0.0
+
+    def __call__(self, path: str, stage: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if (path, stage) != self._stage or now - self._at >= PROGRESS_EVERY_S or (total is not None and done >= total):
+            self._stage, self._at = (path, stage), now
+            self._send((path, stage, done, total))
+
+
+class _ProgressChannel:
+    """Worker processes put ``(path, stage, done, total)`` on a queue; a thread here hands each to
+    ``progress``."""
+
+    def __init__(self, context: Any, progress: Progress):
+        self.queue = context.Queue()
+        self._thread = threading.Thread(target=self._drain, args=(progress,), name="worker-progress", daemon=True)
+        self._thread.start()
+
+    def _drain(self, progress: Progress) -> None:
+        while (item := self.queue.get()) is not None:
+            try:
+                progress(*item)
+            except Exception:  # a progress display must not stop the results
+                log.exception("progress callback failed")
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self._thread.join(timeout=5)
 
 
 @dataclass
@@ -178,59 +311,92 @@ class ProcessPoolRunner:
     settings: dict[str, Any]
     workers: int
     retries: int = 2
+    idle_s: float | None = None
+    """Stop the worker processes (and free their models' memory) after this long without a video;
+    they start again for the next one. None: keep them until the feed is exhausted."""
     _attempts: dict[str, int] = field(default_factory=dict)
+    _pool: Any = None
+    _stopping: bool = False
 
-    def run(self, paths: Sequence[str], started: Started) -> Iterator[Outcome]:
+    def stop(self) -> None:
+        self._stopping = True
+        if self._pool is not None:
+            _stop_workers(self._pool)
+
+    def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]:
         import multiprocessing
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        todo = deque(paths)
-        threads = threads_per_worker(self.workers)
-        while todo:
-            pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_worker, initargs=(self.settings, threads))
-            running: dict[Any, str] = {}
-            broken = False
-            try:
-                while (todo or running) and not broken:
-                    while todo and len(running) < self.workers:
-                        path = todo.popleft()
-                        running[pool.submit(_describe_in_worker, path)] = path
-                        started(path)
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        path = running.pop(future)
-                        try:
-                            yield future.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            retry = self._died(path)
-                            if retry is None:
-                                todo.appendleft(path)
-                            else:
-                                yield retry
+        context = multiprocessing.get_context("spawn")
+        channel: _ProgressChannel | None = None  # made with the first pool: an idle server holds no queue
+        pool: Any = None
+        retry: deque[str] = deque()
+        running: dict[Any, str] = {}
+        try:
+            while True:
+                while len(running) < self.workers and not self._stopping:
+                    path = retry.popleft() if retry else feed.take(
+                        timeout=0 if running else (self.idle_s if pool is not None else None))
+                    if path is None:
+                        break
+                    if pool is None:
+                        if channel is None and progress is not None:
+                            channel = _ProgressChannel(context, progress)
+                        pool = self._pool = self._start(context, channel)
+                    running[pool.submit(_describe_in_worker, path)] = path
+                    started(path)
+                if not running:
+                    if (feed.exhausted and not retry) or self._stopping:
+                        return
+                    if pool is not None and not retry:  # idle for idle_s: free the workers until the next video
+                        pool.shutdown(wait=True)
+                        pool = None
+                    continue
+                done, _ = wait(running, timeout=None if len(running) >= self.workers else 0.25,
+                               return_when=FIRST_COMPLETED)
+                if self._stopping:
+                    return
+                broken = False
+                for future in done:
+                    path = running.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        yield from self._died(path, retry)
                 if broken:  # every video still running shared the dead pool: each costs one try
                     for path in running.values():
-                        retry = self._died(path)
-                        if retry is None:
-                            todo.appendleft(path)
-                        else:
-                            yield retry
-                    log.warning("a worker process died; starting new workers for the %d videos left", len(todo))
-            except BaseException:  # Ctrl-C, or the caller stopped early: the videos in flight are dropped
+                        yield from self._died(path, retry)
+                    running.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
+                    log.warning("a worker process died; starting new workers for the %d videos left", len(retry))
+        except BaseException:  # Ctrl-C, or the caller stopped early: the videos in flight are dropped
+            if pool is not None:
                 _stop_workers(pool)
-                raise
-            finally:
-                pool.shutdown(wait=not broken, cancel_futures=True)
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            if channel is not None:
+                channel.close()
 
-    def _died(self, path: str) -> Outcome | None:
-        """None: try ``path`` again; else its failure, after ``retries`` tries."""
+    def _start(self, context: Any, channel: _ProgressChannel | None) -> Any:
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                   initargs=(self.settings, threads_per_worker(self.workers),
+                                             channel.queue if channel is not None else None))
+
+    def _died(self, path: str, retry: deque[str]) -> Iterator[Outcome]:
+        """Queue ``path`` to be tried again, or give its failure after ``retries`` tries."""
         self._attempts[path] = self._attempts.get(path, 0) + 1
         if self._attempts[path] <= self.retries:
-            return None
-        return Outcome(path, error=f"the worker process died while describing it ({self._attempts[path]} times: "
-                                   "out of memory, or a crash in a model library)")
+            retry.appendleft(path)
+            return
+        yield Outcome(path, error=f"the worker process died while describing it ({self._attempts[path]} times: "
+                                  "out of memory, or a crash in a model library)")
 
 
 def _stop_workers(pool: Any) -> None:
@@ -246,18 +412,22 @@ class RayRunner:
     """The same work on Ray: one ``Describer`` actor per worker (models loaded once per actor).
 
     ``address`` None starts a local Ray with ``workers`` CPUs; otherwise this connects to that
-    cluster (``ray start --head`` printed it) and starts one actor per CPU it has, or ``workers``.
-    Ray restarts an actor that died and runs its video again (``max_restarts`` /
+    cluster (``ray start --head`` printed it) and starts up to one actor per CPU it has, or
+    ``workers``. Ray restarts an actor that died and runs its video again (``max_restarts`` /
     ``max_task_retries`` = ``retries``); a video that still fails is reported, and a fresh actor
-    takes the dead one's place.
+    takes the dead one's place. Progress is read from the actors (each answers while it works).
     """
 
     settings: dict[str, Any]
     address: str | None = None
     workers: int = 0
     retries: int = 2
+    _stopping: bool = False
 
-    def run(self, paths: Sequence[str], started: Started) -> Iterator[Outcome]:
+    def stop(self) -> None:
+        self._stopping = True  # the run notices within half a second, and kills its actors
+
+    def run(self, feed: Feed, started: Started, progress: Progress | None = None) -> Iterator[Outcome]:
         import sys
 
         from ..errors import VideoChatError
@@ -281,32 +451,41 @@ class RayRunner:
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise VideoChatError(f"cannot connect to Ray at {self.address or 'a new local instance'}: {exc}") from None
         try:
-            yield from self._run(ray, list(paths), started)
+            yield from self._run(ray, feed, started, progress)
         finally:
             if own:
                 ray.shutdown()
-                os.environ.clear()
-                os.environ.update(environment)
+                _restore_environment(environment)
 
-    def _run(self, ray, paths: list[str], started: Started) -> Iterator[Outcome]:
+    def _run(self, ray, feed: Feed, started: Started, progress: Progress | None) -> Iterator[Outcome]:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
         log.info("describing on Ray at %s: %d nodes, %d CPUs", self.address or "a local instance", nodes, cpus)
-        count = max(1, min(self.workers or cpus, len(paths)))
+        count = max(1, self.workers or cpus)
         # A local Ray shares this machine's cores like the process pool; on a cluster Ray gives each
         # actor as many threads as CPUs it asked for (one).
         threads = 0 if self.address else threads_per_worker(count)
-        actor_class = ray.remote(num_cpus=1, max_restarts=self.retries, max_task_retries=self.retries)(Describer)
-        idle = [actor_class.remote(self.settings, threads) for _ in range(count)]
-        todo = deque(paths)
+        # Two threads per actor: one describes, the other answers `progress` meanwhile.
+        actor_class = ray.remote(num_cpus=1, max_restarts=self.retries, max_task_retries=self.retries,
+                                 max_concurrency=2)(Describer)
+        idle: list[Any] = []
         running: dict[Any, tuple[str, Any]] = {}
         try:
-            while todo or running:
-                while todo and idle:
-                    actor, path = idle.pop(), todo.popleft()
+            while True:
+                while len(running) < count and not self._stopping:
+                    path = feed.take(timeout=0 if running else None)
+                    if path is None:
+                        break
+                    actor = idle.pop() if idle else actor_class.remote(self.settings, threads)
                     running[actor.describe.remote(path)] = (path, actor)
                     started(path)
-                done, _ = ray.wait(list(running), num_returns=1)
+                if not running:
+                    if feed.exhausted or self._stopping:
+                        return
+                    continue
+                done, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
+                if self._stopping:
+                    return
                 for ref in done:
                     path, actor = running.pop(ref)
                     try:
@@ -315,10 +494,33 @@ class RayRunner:
                     except ray.exceptions.RayActorError as exc:
                         # Ray already restarted it and retried the video `retries` times.
                         yield Outcome(path, error=f"the Ray actor describing it died ({_first_line(exc)})")
-                        idle.append(actor_class.remote(self.settings, threads))
+                if progress is not None and running:
+                    _report_actors(ray, running.values(), progress)
         finally:
             for actor in idle + [a for _, a in running.values()]:
                 ray.kill(actor)
+
+
+def _report_actors(ray, running: Iterable[tuple[str, Any]], progress: Progress) -> None:
+    """Ask each busy actor how far it is, and pass it on."""
+    refs = [actor.progress.remote() for _, actor in running]
+    try:
+        reports = ray.get(refs, timeout=5)
+    except Exception:  # an actor restarting, or a slow node: the next round asks again
+        return
+    for report in reports:
+        if report is not None:
+            progress(*report)
+
+
+def _restore_environment(before: dict[str, str]) -> None:
+    """Undo what ``ray.init`` set, variable by variable (never clearing the whole environment, which
+    other threads may be reading)."""
+    for key in [k for k in os.environ if k not in before]:
+        os.environ.pop(key, None)
+    for key, value in before.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def _first_line(exc: BaseException) -> str:

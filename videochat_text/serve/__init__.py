@@ -23,6 +23,9 @@ def run(settings, host: str | None = None, port: int | None = None) -> None:
     port = settings.serve.port if port is None else port
     check_bind(host, settings)
     app = create_app(settings)
+    reason = getattr(app.state.server, "reason", None)
+    if reason is not None:  # the library file cannot be used: say why (exit 7) instead of serving 503s
+        raise reason
     uvicorn.run(app, host=host, port=port, log_level="info")
     if app.state.server.queue.busy():
         # A describe is still inside native code (Whisper, OpenCV, ONNX): tearing the interpreter down

@@ -30,8 +30,9 @@ from .access import token_check
 from .errors import add_error_handlers
 from .openai_compat import openai_router
 from .routes_ask import ask_router
+from .routes_library import library_router
 from .routes_videos import videos_router
-from .server import Server
+from .server import open_server
 
 __all__ = ["create_app"]
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
             built from ``settings``.
     """
     settings = videochat.settings if videochat is not None and settings is None else load_settings(settings)
-    server = Server(settings, videochat or VideoChat(settings))
+    server = open_server(settings, videochat or VideoChat(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -69,6 +70,7 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     authorized = [Depends(token_check(settings))]
     app.include_router(videos_router(server), prefix="/api", dependencies=authorized)
     app.include_router(ask_router(server), prefix="/api", dependencies=authorized)
+    app.include_router(library_router(server), prefix="/api", dependencies=authorized)
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
 
     @app.get("/api/health", tags=["server"])

@@ -14,13 +14,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ChatModelError, VideoChatError, VideoOpenError
+from ..errors import ChatModelError, LibraryError, LibraryFileError, UnknownVideoError, VideoChatError, VideoOpenError
 from .model_queue import QueueFull
 from .quota import StorageFull
-from .store import UnknownVideoError, UploadTooLarge
+from .store import UploadTooLarge
 
 _STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, QueueFull: 429, ChatModelError: 502,
-           StorageFull: 507}
+           StorageFull: 507, LibraryFileError: 503, LibraryError: 400}
 
 
 class ErrorBody(BaseModel):
@@ -29,7 +29,7 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 429, 502, 507)}
+    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 429, 502, 503, 507)}
 """What the API's routes document as their error answers (OpenAPI)."""
 
 

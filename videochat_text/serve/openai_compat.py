@@ -1,9 +1,9 @@
 """OpenAI-compatible endpoints: any OpenAI client or chat front end can talk to a video.
 
-``GET /v1/models`` lists the described videos as models ``video:<id>``;
-``POST /v1/chat/completions`` with ``model: "video:<id>"`` answers the last user
-message about that video, the earlier messages being the conversation (stateless,
-as OpenAI's API is). ``stream: true`` sends ``chat.completion.chunk`` events and
+``GET /v1/models`` lists ``library`` (every video) and the described videos as models
+``video:<id>``; ``POST /v1/chat/completions`` with ``model: "video:<id>"`` answers the last
+user message about that video (``model: "library"``: across every video), the earlier
+messages being the conversation (stateless, as OpenAI's API is). ``stream: true`` sends ``chat.completion.chunk`` events and
 ``data: [DONE]``. Extra field: ``citations`` (the moments the answer rests on, as in
 ``ask --format json``, with ``event_ids`` and ``video``) on the completion and on the last chunk.
 """
@@ -28,6 +28,8 @@ from .server import Server
 from .sessions import Conversation
 
 MODEL_PREFIX = "video:"
+LIBRARY_MODEL = "library"
+"""The model that asks across every video of the library."""
 
 
 class Message(BaseModel):
@@ -68,29 +70,37 @@ def _history(messages: list[Message]) -> tuple[list[BaseMessage], str]:
 def openai_router(server: Server) -> APIRouter:
     router = APIRouter(tags=["openai-compatible"])
 
-    def video_id_of(model: str) -> str:
+    def video_id_of(model: str) -> str | None:
+        """The video ``model`` names; None for ``library`` (every video)."""
+        if model == LIBRARY_MODEL:
+            return None
         if not model.startswith(MODEL_PREFIX):
-            raise HTTPException(404, f"model {model!r} is not a video: use 'video:<id>' (GET /v1/models lists them)")
+            raise HTTPException(404, f"model {model!r} is not a video: use 'video:<id>', or 'library' for every "
+                                     "video (GET /v1/models lists them)")
         return model[len(MODEL_PREFIX):]
 
     @router.get("/models")
     def models() -> dict[str, Any]:
-        """Described videos as models ``video:<id>``."""
-        data = [{"id": MODEL_PREFIX + job.video.id, "object": "model", "created": int(job.video.uploaded),
-                 "owned_by": "videochat-text", "name": job.video.name}
-                for job in server.queue.jobs() if job.status == "done"]
+        """``library`` (asks across every video), then each described video as ``video:<id>``."""
+        described = server.library.store.videos(status=["done"], order="added")
+        data = [{"id": LIBRARY_MODEL, "object": "model", "created": 0, "owned_by": "videochat-text",
+                 "name": f"every video in the library ({len(described)})"}]
+        data += [{"id": MODEL_PREFIX + v.id, "object": "model", "created": int(v.added_at),
+                  "owned_by": "videochat-text", "name": v.name} for v in described]
         return {"object": "list", "data": data}
 
     @router.post("/chat/completions")
     async def completions(body: ChatCompletionRequest):
-        """OpenAI's chat completion about video ``model``; extra field ``citations``. 429 (OpenAI's
-        ``rate_limit_exceeded``, with ``Retry-After``) when ``serve.max_queued_questions`` wait already."""
+        """OpenAI's chat completion about video ``model`` (``library``: across every video); extra field
+        ``citations``. 429 (OpenAI's ``rate_limit_exceeded``, with ``Retry-After``) when
+        ``serve.max_queued_questions`` wait already."""
         history, question = _history(body.messages)
         video_id = video_id_of(body.model)
-        await run_in_threadpool(server.described, video_id)  # 404 / 409 now, not once queued
+        if video_id is not None:
+            await run_in_threadpool(server.described, video_id)  # 404 / 409 now, not once queued
 
         def conversation() -> Conversation:  # stateless, as OpenAI's API is: the messages are the history
-            session = server.new_session(video_id)
+            session = server.new_session(video_id) if video_id is not None else server.library_session()
             session.history = history[-2 * server.sessions.turns:]
             return Conversation(id="", video_id=video_id, session=session)
 

@@ -1,4 +1,5 @@
-"""``POST /api/videos/{id}/ask``: a question about a video, answered whole or streamed (SSE)."""
+"""``POST /api/videos/{id}/ask`` and ``POST /api/ask`` (across the library): a question, answered
+whole or streamed (SSE), in its conversation."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class Citation(BaseModel):
     event_ids: list[str]
     """The description's events this entry stands for (``GET …/description`` has them by id)."""
     video: VideoRef | None
-    """Which video, when answering across videos; null for a question about one video."""
+    """Which video the moment is in."""
 
 
 class AskResponse(BaseModel):
@@ -62,11 +63,26 @@ def ask_router(server: Server) -> APIRouter:
             raise HTTPException(400, "the question is empty")
         await run_in_threadpool(server.described, video_id)  # 404 / 409 now, not once queued
         ticket = server.ask(body.question, lambda: server.conversation(video_id, body.session))
-        if "text/event-stream" not in request.headers.get("accept", ""):
-            return JSONResponse(await ticket.result())
-        return event_stream(answer_events(ticket))
+        return await _answer(ticket, request)
+
+    @api.post("/ask", tags=["library"], responses={200: {"model": AskResponse}})
+    async def ask_across(body: AskRequest, request: Request) -> Response:
+        """A question across every video of the library, answered from the moments that match it
+        best; each citation's ``video`` is ``{"id", "name"}``. JSON or streamed as
+        ``POST /api/videos/{id}/ask``; ``session`` continues a conversation across the library."""
+        if not body.question.strip():
+            raise HTTPException(400, "the question is empty")
+        ticket = server.ask(body.question, lambda: server.across(body.session))
+        return await _answer(ticket, request)
 
     return api
+
+
+async def _answer(ticket: Ticket, request: Request) -> Response:
+    """The answer whole (JSON), or as Server-Sent Events with ``Accept: text/event-stream``."""
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        return JSONResponse(await ticket.result())
+    return event_stream(answer_events(ticket))
 
 
 async def answer_events(ticket: Ticket) -> AsyncIterator[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, AsyncIterator, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel
@@ -24,7 +24,17 @@ class Uploaded(BaseModel):
     id: str
     """The start of the file's SHA-256: the same file is the same video."""
     name: str
+    """The name it is known by: the upload's, or the one it had when the same file came before."""
     status: Status
+    new: bool
+    """False: the same file was already in the library (as ``name``)."""
+
+
+class VideoPage(BaseModel):
+    videos: list[VideoStatus]
+    """Oldest first."""
+    total: int
+    """How many videos match (all pages)."""
 
 
 def videos_router(server: Server) -> APIRouter:
@@ -35,10 +45,10 @@ def videos_router(server: Server) -> APIRouter:
 
     @api.delete("/videos/{video_id}", status_code=204)
     def delete(video_id: str) -> Response:
-        """Forget the video: its file, its conversations (its cached description stays in the cache)."""
-        server.store.delete(video_id)
-        server.queue.forget(video_id)
-        server.sessions.forget_video(video_id)
+        """Remove the video from the library, with its conversations, and its file if it was uploaded
+        (a video added with ``videochat-text library add`` keeps its file; its cached description
+        stays in the cache)."""
+        server.delete(video_id)
         return Response(status_code=204)
 
     return api
@@ -62,34 +72,40 @@ def _upload_route(api: APIRouter, server: Server) -> None:
             filename = await read_file_field(request.stream(), request.headers.get("content-type"), "file",
                                              write, max_body_bytes=max_body,
                                              too_large=lambda: UploadTooLarge.of(max_mb))
-            video = await run_in_threadpool(received.finish, filename)
-        job = server.queue.submit(video)
-        return Uploaded(id=video.id, name=video.name, status=job.status)
+            video, new = await run_in_threadpool(received.finish, filename)
+        status = await run_in_threadpool(server.status, video.id)
+        if new or status.status == "failed":  # uploading a file that failed tries it again
+            status = await run_in_threadpool(server.retry, video.id)
+        return Uploaded(id=video.id, name=video.name, status=status.status, new=new)
 
 
 def _status_routes(api: APIRouter, server: Server) -> None:
     @api.get("/videos")
-    def videos() -> list[VideoStatus]:
-        return [job.to_status() for job in server.queue.jobs()]
+    def videos(offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+               name: str | None = Query(None, max_length=200)) -> VideoPage:
+        """The library's videos (uploaded, or added with ``videochat-text library add``), oldest first,
+        a page at a time; ``name``: only those whose name contains it (any case)."""
+        page, total = server.page(offset=offset, limit=limit, name=name or None)
+        return VideoPage(videos=page, total=total)
 
     @api.get("/videos/{video_id}")
     def video(video_id: str) -> VideoStatus:
-        """``status``: queued | describing | done | failed; ``progress``: ``{stage, done, total}``."""
-        return server.job(video_id).to_status()
+        """``status``: queued | describing | done | failed (``error`` says why); ``progress``: ``{stage, done, total}``."""
+        return server.status(video_id)
 
     @api.get("/videos/{video_id}/progress", response_class=StreamingResponse)
     async def progress(video_id: str) -> StreamingResponse:
         """The video's status as Server-Sent Events (``event: progress``) until done or failed."""
-        job = server.job(video_id)
+        await run_in_threadpool(server.status, video_id)  # 404 before the stream starts
 
         async def events() -> AsyncIterator[str]:
             sent = None
             while True:
-                current = job.to_status().model_dump()
+                current = (await run_in_threadpool(server.status, video_id)).model_dump()
                 if current != sent:
                     yield sse("progress", current)
                     sent = current
-                if job.status in ("done", "failed"):
+                if current["status"] in ("done", "failed"):
                     return
                 await asyncio.sleep(0.2)
 
@@ -100,7 +116,7 @@ def _reading_routes(api: APIRouter, server: Server) -> None:
     @api.get("/videos/{video_id}/description", responses={200: {"model": Description}})
     def description(video_id: str, format: Literal["json", "srt", "markdown", "text"] = "json") -> Response:
         """What ``describe --format FORMAT`` prints (409 until described)."""
-        job, found = server.described(video_id)
+        video, found = server.described(video_id)
         if format == "json":
             return Response(found.to_json(indent=None), media_type="application/json")
         rendered = {"srt": found.to_srt, "markdown": found.to_markdown, "text": found.to_text}[format]()
@@ -114,16 +130,16 @@ def _reading_routes(api: APIRouter, server: Server) -> None:
 
     @api.get("/videos/{video_id}/media")
     def media(video_id: str) -> FileResponse:
-        """The uploaded file; supports HTTP Range (206) so a player can seek."""
-        video = server.store.get(video_id)
+        """The video's file; supports HTTP Range (206) so a player can seek."""
+        video = server.video(video_id)
         return FileResponse(video.path, media_type=video.media_type)
 
     @api.get("/videos/{video_id}/frames/{seconds}.jpg", response_class=Response)
     def frame(video_id: str, seconds: float) -> Response:
         """The frame at ``seconds`` with the boxes found there drawn (as ``describe --annotate`` draws them)."""
-        job, found = server.described(video_id)
+        video, found = server.described(video_id)
         if not 0 <= seconds <= found.video.duration:
-            raise HTTPException(404, f"{job.video.name}: no frame at {seconds:g} s "
+            raise HTTPException(404, f"{video.name}: no frame at {seconds:g} s "
                                      f"(the video is {found.video.duration:g} s long)")
-        return Response(frame_jpeg(job.video.path, found, seconds, decoder=server.settings.perception.decoder),
+        return Response(frame_jpeg(video.path, found, seconds, decoder=server.settings.perception.decoder),
                         media_type="image/jpeg")
