@@ -88,10 +88,17 @@ class VideoInfo(BaseModel):
     """False for an audio file (m4a, mp3, wav, …): no picture; width, height and fps are 0,
     and only the modules that consume audio describe it."""
     size_bytes: int = 0
+    started_at: float | None = None
+    """A live stream (`videochat_text.live`): the wall-clock time (seconds since the epoch) of
+    time 0; ``duration`` is how much of it is described so far. None for a file."""
 
     @property
     def name(self) -> str:
         return Path(self.path).name
+
+    @property
+    def is_live(self) -> bool:
+        return self.started_at is not None
 
 
 @dataclass(frozen=True)
