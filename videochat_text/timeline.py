@@ -318,6 +318,14 @@ class Description(BaseModel):
     # --- renderings --------------------------------------------------------------
     def header(self) -> str:
         v = self.video
+        if v.started_at is not None:
+            import time
+
+            since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v.started_at))
+            what = f"{v.width}x{v.height}, {v.fps:.2f} fps, {'with' if v.has_audio else 'no'} audio" if v.has_video \
+                else "sound only (no picture)"
+            return (f"Live stream {v.name}: followed from {since} for {format_timestamp(v.duration)} (a time in "
+                    f"the lines below counts from {since[11:]}), {what}")
         if not v.has_video:
             return f"Audio recording {v.name}: {format_timestamp(v.duration)} long, sound only (no picture)"
         audio = "with audio" if v.has_audio else "no audio"

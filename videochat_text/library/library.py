@@ -252,7 +252,7 @@ class Library:
     def prune(self) -> list[VideoRecord]:
         """Remove the videos whose files no longer exist (streams stay); returns them."""
         return self.store.remove([v.id for v in self.store.videos()
-                                  if not os.path.exists(v.path) and "://" not in v.path])  # a stream is no file
+                                  if v.started_at is None and not os.path.exists(v.path)])  # a stream is no file
 
     def search(self, query: str, *, top_k: int | None = None, offset: int = 0) -> list[Moment]:
         """The moments across all videos that best match ``query``: full text and meaning, fused.

@@ -117,6 +117,7 @@ INSERT INTO meta (key, value) VALUES ('entries_generation', 0);
 """Version 2: public ids, names, a describing status per video, the whole description, conversations."""
 
 _VERSION_3 = """
+ALTER TABLE videos ADD COLUMN started_at REAL;
 CREATE TABLE stretches (
     video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
@@ -150,7 +151,7 @@ are described, the watch rules on it and what they matched."""
 
 _VIDEO_COLUMNS = ("v.vid, v.name, v.path, v.sha256, v.kind, v.status, v.error, v.owned, v.settings_key, v.duration,"
                   " v.summary, v.failures, v.added_at, v.described_at,"
-                  " (SELECT count(*) FROM entries e WHERE e.video_id = v.id)")
+                  " (SELECT count(*) FROM entries e WHERE e.video_id = v.id), v.started_at")
 
 
 def video_id(sha256: str) -> str:
@@ -182,6 +183,9 @@ class VideoRecord:
     added_at: float
     described_at: float | None
     entries: int
+    started_at: float | None = None
+    """A live stream (`videochat_text.live`): the wall-clock time of its time 0 (its ``path`` is its
+    URL, not a file). None for a file."""
 
 
 @dataclass(frozen=True)
@@ -555,10 +559,10 @@ class LibraryStore:
             db.execute("DELETE FROM videos WHERE vid = ? OR path = ?", (vid, path))
             row = db.execute(
                 "INSERT INTO videos (vid, path, name, sha256, kind, status, owned, settings_key, duration, info,"
-                " summary, failures, modules, added_at, described_at)"
-                " VALUES (?, ?, ?, ?, ?, 'live', 0, ?, 0, ?, '', '[]', ?, ?, ?)",
+                " summary, failures, modules, added_at, described_at, started_at)"
+                " VALUES (?, ?, ?, ?, ?, 'live', 0, ?, 0, ?, '', '[]', ?, ?, ?, ?)",
                 (vid, path, name, sha256, _kind(info), settings_key, json.dumps(info), json.dumps(modules),
-                 time.time(), time.time())).lastrowid
+                 time.time(), time.time(), info["started_at"])).lastrowid
             db.execute("INSERT INTO descriptions (video_id, json) VALUES (?, ?)",
                        (row, zlib.compress(description_json.encode("utf-8"), 6)))
         return vid
@@ -671,7 +675,7 @@ def _record(db: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> Vide
 def _to_record(r: tuple) -> VideoRecord:
     return VideoRecord(id=r[0], name=r[1], path=r[2], sha256=r[3], kind=r[4], status=r[5], error=r[6], owned=bool(r[7]),
                        settings_key=r[8], duration=r[9], summary=r[10], failures=json.loads(r[11]), added_at=r[12],
-                       described_at=r[13], entries=r[14])
+                       described_at=r[13], entries=r[14], started_at=r[15])
 
 
 def _to_conversation(row: tuple) -> StoredConversation:

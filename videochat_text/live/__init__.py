@@ -10,10 +10,29 @@
 - `rules`: "a truck is seen", "someone says deadline" — lines, webhooks, the page's toasts.
 - `window`: "the last 5 minutes", "just now", "since 10:15" — the stretch of time a question is about.
 - `watcher`: `Watcher`, all of it together (``videochat-text watch``).
+
+The names load on first use (PEP 562): the CLI imports ``videochat_text.live.cli`` at start.
 """
 
-from .rules import Match, Rule, parse_rule
-from .source import Source, parse_source
-from .watcher import Watcher, WatchStatus
+from __future__ import annotations
 
-__all__ = ["Match", "Rule", "Source", "WatchStatus", "Watcher", "parse_rule", "parse_source"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {"Match": "rules", "Rule": "rules", "parse_rule": "rules", "Source": "source", "parse_source": "source",
+            "Watcher": "watcher", "WatchStatus": "watcher"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+if TYPE_CHECKING:
+    from .rules import Match, Rule, parse_rule
+    from .source import Source, parse_source
+    from .watcher import Watcher, WatchStatus

@@ -76,7 +76,9 @@ class StretchDescriber:
         return names, {**self.skipped, **skipped}
 
     def head(self, info: VideoInfo) -> Description:
-        """The stream's description before anything is described: what its modules are and can report."""
+        """The stream's description before anything is described: what its modules are and can report.
+        A new stream: event ids count from 1 again."""
+        self._counts.clear()
         names, skipped = self.modules_for(info)
         return Description(video=info, events=[], modules={n: self.runner.record(n) for n in names},
                            config={**self.settings.public_dump()}, sample_every_s=self.settings.perception.sample_every_s

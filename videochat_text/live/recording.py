@@ -36,11 +36,15 @@ def latest_frame_path(library_file: str | Path, vid: str) -> Path:
 class LiveRecording:
     """Writes one watched stream into a library."""
 
-    def __init__(self, library: "Library", *, name: str | None = None):
+    def __init__(self, library: "Library", *, name: str | None = None, embeddings: Any = None):
+        """
+        Args:
+            embeddings: the LangChain embeddings to index entries with (default: ``retrieval``'s, loaded here).
+        """
         self.library = library
         self.name = name
         self.vid: str | None = None
-        self._embeddings: Any = None
+        self._embeddings: Any = embeddings
         self._embeddings_failed = False
         self._failures: dict[str, str] = {}
         self._frame_path: Path | None = None

@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
 from ..answering.checks import label_for
 from ..config import LiveSettings
@@ -33,6 +33,7 @@ from ..timeline import Event, format_timestamp
 
 if TYPE_CHECKING:
     from ..library.store import LibraryStore
+    from ..timeline import ModuleRecord
     from .describe import DescribedStretch, StretchDescriber
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ _WHO = r"(?:(?:someone|somebody|anyone|anybody|a\s+person|the\s+speaker|they|he|
 _PATTERNS: list[tuple[RuleKind, re.Pattern[str]]] = [
     ("said", re.compile(rf"^{_WHO}(?:says?|said|mentions?|mentioned|talks?\s+about|speaks?\s+of)\s+(?P<what>.+)$")),
     ("said", re.compile(r"^(?P<what>.+?)\s+(?:is|are|gets?)\s+(?:said|mentioned|spoken|heard)$")),
-    ("read", re.compile(r"^(?:the\s+)?(?:text|sign|words?)\s+(?P<what>.+?)(?:\s+(?:is|are)\s+(?:shown|read|on\s+screen))?$")),
+    ("read", re.compile(r"^(?:the\s+)?(?:text|sign|words?)\s+(?P<what>.+?)(?:\s+(?:(?:is|are)\s+)?(?:shown|read|on\s+screen))?$")),
     ("read", re.compile(r"^(?P<what>.+?)\s+(?:is|are)\s+(?:read|written|on\s+screen|shown\s+as\s+text)$")),
     ("read", re.compile(r"^(?:reads?|read)\s+(?P<what>.+)$")),
     ("seen", re.compile(r"^(?P<what>.+?)\s+(?:is|are|gets?)\s+(?:seen|visible|in\s+view|detected|spotted|shown)$")),
@@ -142,26 +143,16 @@ class RuleBook:
         self._posts: WebhookSender | None = None
 
     def check(self, texts: Sequence[str], describer: "StretchDescriber") -> list[Rule]:
-        """Parse rules and make sure a running module could match each.
+        """Parse rules and make sure a running module could match each (`check_rule`).
 
         Raises:
             ConfigError: a rule that cannot be read, or that no running module could ever match.
         """
         rules = [parse_rule(t, self.webhook) for t in texts]
-        if not rules:
-            return rules
-        roles = {name: describer.runner.record(name) for name in describer.names}
-        for rule in rules:
-            able = [n for n, r in roles.items() if r.evidence in _ROLES[rule.kind]]
-            if not able:
-                need = {"seen": "objects (or tags, captions)", "said": "speech", "read": "ocr"}[rule.kind]
-                raise ConfigError(f"watch rule {rule.text!r}: needs the {need} module, which is not running "
-                                  f"(running: {', '.join(describer.names) or 'none'}; choose modules with --modules)")
-            vocabularies = [roles[n].vocabulary for n in able]
-            if rule.kind == "seen" and all(v is not None for v in vocabularies) and not any(
-                    label_for(rule.what) in {label_for(x.lower()) for x in v or ()} for v in vocabularies):
-                raise ConfigError(f"watch rule {rule.text!r}: no running module can see {rule.what!r} "
-                                  f"({', '.join(able)} report other labels, e.g. {_sample(vocabularies)})")
+        if rules:
+            records = {name: describer.runner.record(name) for name in describer.names}
+            for rule in rules:
+                check_rule(rule, records)
         return rules
 
     def attach(self, vid: str, texts: Sequence[str]) -> None:
@@ -226,6 +217,24 @@ class RuleBook:
     def close(self) -> None:
         if self._posts is not None:
             self._posts.close()
+
+
+def check_rule(rule: Rule, records: Mapping[str, "ModuleRecord"]) -> None:
+    """Make sure one of the modules (by name, what they report: `ModuleRecord`) could match ``rule``.
+
+    Raises:
+        ConfigError: none could: the module it needs is not running, or none can see that label.
+    """
+    able = [n for n, r in records.items() if r.evidence in _ROLES[rule.kind]]
+    if not able:
+        need = {"seen": "objects (or tags, captions)", "said": "speech", "read": "ocr"}[rule.kind]
+        raise ConfigError(f"watch rule {rule.text!r}: needs the {need} module, which is not running "
+                          f"(running: {', '.join(records) or 'none'}; choose modules with --modules)")
+    vocabularies = [records[n].vocabulary for n in able]
+    if rule.kind == "seen" and all(v is not None for v in vocabularies) and not any(
+            label_for(rule.what) in {label_for(x.lower()) for x in v or ()} for v in vocabularies):
+        raise ConfigError(f"watch rule {rule.text!r}: no running module can see {rule.what!r} "
+                          f"({', '.join(able)} report other labels, e.g. {_sample(vocabularies)})")
 
 
 def _sample(vocabularies: list[Any]) -> str:

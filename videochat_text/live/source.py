@@ -65,16 +65,17 @@ class Source:
 
     def open(self, open_timeout_s: float, read_timeout_s: float) -> Any:
         """Open it with PyAV (a container); raises `LiveSourceError` with one line saying why not."""
+        import time
+
         import av
 
+        started = time.monotonic()
         try:
             return av.open(self.url if self.kind != "file" else f"file:{self.url}", format=self.format,
                            options=dict(self.options), timeout=(open_timeout_s, read_timeout_s),
                            metadata_errors="ignore")
-        except av.error.FFmpegError as exc:
-            raise LiveSourceError(open_failure(self, exc, open_timeout_s)) from None
-        except OSError as exc:  # PyAV raises the errno subclasses (ConnectionRefusedError, …)
-            raise LiveSourceError(open_failure(self, exc, open_timeout_s)) from None
+        except (av.error.FFmpegError, OSError) as exc:  # PyAV raises errno subclasses (ConnectionRefusedError, …)
+            raise LiveSourceError(open_failure(self, exc, time.monotonic() - started)) from None
 
 
 def parse_source(text: str, *, read_timeout_s: float = 5.0, listen: bool = False) -> Source:
@@ -142,7 +143,7 @@ def _file_source(path: str, micros: str) -> Source:
     return Source(path, "file")
 
 
-def open_failure(source: Source, exc: BaseException, open_timeout_s: float) -> str:
+def open_failure(source: Source, exc: BaseException, waited_s: float) -> str:
     """One line saying why ``source`` could not be opened, and what to do."""
     code = getattr(exc, "errno", None)
     what = getattr(exc, "strerror", None) or str(exc)
@@ -158,8 +159,8 @@ def open_failure(source: Source, exc: BaseException, open_timeout_s: float) -> s
     if code in (errno.ENOENT,) and source.kind in ("http", "hls"):
         return f"{where}: not found (HTTP 404)"
     if code in (errno.EIO, errno.ETIMEDOUT) or "timed out" in what.lower() or "exit" in what.lower():
-        return (f"{where}: no stream arrived within {open_timeout_s:g} s (nothing is sending there, "
-                "or it is not reachable); check the address, or raise live.open_timeout_s")
+        return (f"{where}: no stream arrived in {waited_s:.0f} s (nothing is sending there, or it is not "
+                "reachable); check the address, or raise live.open_timeout_s / live.read_timeout_s")
     if type(exc).__name__ == "InvalidDataError":
         return f"{where}: not a stream FFmpeg can read ({what})"
     return f"{where}: cannot open it ({what})"

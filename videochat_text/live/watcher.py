@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..config import Settings
 from ..errors import LiveSourceError
@@ -63,7 +63,7 @@ class Watcher:
 
     def __init__(self, settings: Settings, source: Source, library: "Library", *, rules: Sequence[str] = (),
                  webhook: str | None = None, name: str | None = None, notify: Notify | None = None,
-                 describer: StretchDescriber | None = None):
+                 describer: StretchDescriber | None = None, embeddings: Any = None):
         """
         Args:
             rules: watch rules (``"a truck is seen"``, ``"someone says deadline"``); more may be added
@@ -71,10 +71,11 @@ class Watcher:
             webhook: a URL each match is POSTed to as JSON.
             notify: called with each match (the CLI prints a line).
             describer: describe with this (its modules already loaded) instead of a new one.
+            embeddings: index the stream's entries with these (default: ``retrieval``'s, loaded on start).
         """
         self.settings = settings
         self.source = source
-        self.recording = LiveRecording(library, name=name)
+        self.recording = LiveRecording(library, name=name, embeddings=embeddings)
         self.describer = describer or StretchDescriber(settings)
         wants = set().union(*(get_module_class(n).consumes for n in self.describer.names)) if self.describer.names else set()
         self.queue = StretchQueue(settings.live.max_pending, drop_when_full=source.live)

@@ -31,6 +31,7 @@ from .errors import add_error_handlers
 from .openai_compat import openai_router
 from .routes_ask import ask_router
 from .routes_library import library_router
+from .routes_live import live_router
 from .routes_videos import videos_router
 from .server import open_server
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     app.include_router(videos_router(server), prefix="/api", dependencies=authorized)
     app.include_router(ask_router(server), prefix="/api", dependencies=authorized)
     app.include_router(library_router(server), prefix="/api", dependencies=authorized)
+    app.include_router(live_router(server), prefix="/api", dependencies=authorized)
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
 
     @app.get("/api/health", tags=["server"])

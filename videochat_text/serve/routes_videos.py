@@ -132,12 +132,17 @@ def _reading_routes(api: APIRouter, server: Server) -> None:
     def media(video_id: str) -> FileResponse:
         """The video's file; supports HTTP Range (206) so a player can seek."""
         video = server.video(video_id)
+        if video.record.started_at is not None:
+            raise HTTPException(404, f"{video.name}: a live stream has no file to play; its latest picture is "
+                                     f"/api/videos/{video_id}/live.jpg")
         return FileResponse(video.path, media_type=video.media_type)
 
     @api.get("/videos/{video_id}/frames/{seconds}.jpg", response_class=Response)
     def frame(video_id: str, seconds: float) -> Response:
         """The frame at ``seconds`` with the boxes found there drawn (as ``describe --annotate`` draws them)."""
         video, found = server.described(video_id)
+        if found.video.is_live:
+            raise HTTPException(404, f"{video.name}: a live stream's frames are not kept (only its latest picture)")
         if not 0 <= seconds <= found.video.duration:
             raise HTTPException(404, f"{video.name}: no frame at {seconds:g} s "
                                      f"(the video is {found.video.duration:g} s long)")

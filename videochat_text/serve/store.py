@@ -108,7 +108,7 @@ class VideoStore:
     def get(self, video: str) -> StoredVideo:
         """Raises `UnknownVideoError` if the library has no video ``video`` (or its file is gone)."""
         record = self.library.store.video(video)
-        if record is None or not os.path.exists(record.path):
+        if record is None or (record.started_at is None and not os.path.exists(record.path)):  # a stream has no file
             raise UnknownVideoError(f"no video with id {video!r}")
         return StoredVideo.of(record)
 
