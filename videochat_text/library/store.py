@@ -611,6 +611,12 @@ class LibraryStore:
             (vid, -1.0 if start is None else start, float("inf") if end is None else end)).fetchall()
         return [event for (blob,) in rows for event in json.loads(zlib.decompress(blob))]
 
+    def stretch_spans(self, vid: str) -> list[tuple[float, float]]:
+        """A live stream's described stretches ``(start, end)``, in the order they were described."""
+        rows = self._db.execute('SELECT s.start, s."end" FROM stretches s JOIN videos v ON v.id = s.video_id'
+                                " WHERE v.vid = ? ORDER BY s.seq", (vid,)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
     def add_rule(self, vid: str, text: str, webhook: str | None = None) -> int | None:
         """A watch rule on a stream (None if the video is gone); the watcher picks it up."""
         with self._transaction() as db:
