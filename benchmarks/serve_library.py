@@ -164,14 +164,14 @@ def bench_describe(args) -> dict:
 _CLUSTER = """
 set -e
 ip link set lo up
-ray start --head --port={port} --node-ip-address=127.0.0.1 --num-cpus=1 --include-dashboard=false \
+{ray} start --head --port={port} --node-ip-address=127.0.0.1 --num-cpus=1 --include-dashboard=false \
     --disable-usage-stats --object-store-memory=100000000 >&2
-ray start --address=127.0.0.1:{port} --node-ip-address=127.0.0.1 --num-cpus=1 --disable-usage-stats \
+{ray} start --address=127.0.0.1:{port} --node-ip-address=127.0.0.1 --num-cpus=1 --disable-usage-stats \
     --object-store-memory=100000000 >&2
 set +e
 {python} {script} --json describe --modes ray-address --ray-address 127.0.0.1:{port} --clips {clips} --folder {folder}
 status=$?
-ray stop >&2
+{ray} stop >&2
 exit $status
 """
 
@@ -183,7 +183,9 @@ def _on_two_node_ray(settings: dict, root: Path, clips: list[Path]) -> dict:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    script = _CLUSTER.format(port=port, python=sys.executable, script=Path(__file__).resolve(), clips=len(clips),
+    # Ray's command line run by this interpreter: the nodes' workers then import this checkout.
+    ray = f"{sys.executable} -c 'from ray.scripts.scripts import main; main()'"
+    script = _CLUSTER.format(port=port, python=sys.executable, ray=ray, script=Path(__file__).resolve(), clips=len(clips),
                              folder=root)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
     env.update({"RAY_USAGE_STATS_ENABLED": "0", "HOME": str(root), "PYTHONPATH": str(ROOT),
@@ -192,7 +194,9 @@ def _on_two_node_ray(settings: dict, root: Path, clips: list[Path]) -> dict:
                          capture_output=True, text=True, env=env, timeout=7200)
     if run.returncode != 0:
         return {"failed": run.stderr[-3000:]}
-    return json.loads(run.stdout.strip().splitlines()[-1])["ray-address"]
+    result = json.loads(run.stdout.strip().splitlines()[-1])["ray-address"]
+    failures = [line for line in run.stderr.splitlines() if line.startswith("failed: ")]
+    return {**result, **({"failures": failures[:3]} if failures else {})}
 
 
 def main() -> None:

@@ -245,3 +245,13 @@ def test_default_workers_one_per_core_as_memory_allows():
     assert default_workers(cpus=2, memory_bytes=24e9) == 2
     assert default_workers(cpus=16, memory_bytes=8e9) == 5  # ~1.5 GB a worker
     assert default_workers(cpus=4, memory_bytes=1e9) == 1
+
+
+@pytest.mark.slow
+def test_the_embedded_model_answers_which_video_says_the_password_and_cites_it(shared, clips):
+    """The held-out example of issue 24: `library ask` answered with the file name in place of the
+    password. Now the real default chat model, through the one answering path."""
+    library, config = shared
+    answer = Library(config).ask("Which video mentions a password, and what is it?")
+    assert "pineapple" in answer.text.lower()
+    assert answer.citations and answer.citations[0].video == vid(clips["password"])

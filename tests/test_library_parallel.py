@@ -184,14 +184,14 @@ def _free_port() -> int:
 _CLUSTER = """
 set -e
 ip link set lo up
-ray start --head --port={port} --node-ip-address=127.0.0.1 --num-cpus=1 --include-dashboard=false \
+{ray} start --head --port={port} --node-ip-address=127.0.0.1 --num-cpus=1 --include-dashboard=false \
     --disable-usage-stats --object-store-memory=100000000 >&2
-ray start --address=127.0.0.1:{port} --node-ip-address=127.0.0.1 --num-cpus=1 --disable-usage-stats \
+{ray} start --address=127.0.0.1:{port} --node-ip-address=127.0.0.1 --num-cpus=1 --disable-usage-stats \
     --object-store-memory=100000000 >&2
 set +e
 {python} -m videochat_text -v library add {videos} -c {config} --ray 127.0.0.1:{port}
 status=$?
-ray stop >&2
+{ray} stop >&2
 exit $status
 """
 
@@ -208,7 +208,8 @@ def test_a_two_node_ray_cluster_on_the_loopback(tmp_path, clips):
         pytest.skip("needs unshare (util-linux) with the right to make network and process namespaces (root)")
     config = _config_file(tmp_path, embeddings=False)
     paths = [str(clips[name]) for name in ("meeting", "password", "coffee")]
-    script = _CLUSTER.format(port=_free_port(), python=sys.executable, videos=" ".join(paths), config=config)
+    ray = f"{sys.executable} -c 'from ray.scripts.scripts import main; main()'"  # the nodes run this interpreter
+    script = _CLUSTER.format(port=_free_port(), python=sys.executable, ray=ray, videos=" ".join(paths), config=config)
     env = {key: value for key, value in _env().items() if not key.startswith("RAY_")}  # no other Ray's settings
     env = {**env, "RAY_USAGE_STATS_ENABLED": "0", "HOME": str(tmp_path),  # Ray's ~/.ray: this cluster's own
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

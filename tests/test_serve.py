@@ -375,7 +375,8 @@ def test_uploads_past_the_storage_quota_are_507_and_leave_nothing(tmp_path, gate
     assert response.status_code == 507
     assert "no room left under serve.max_storage_gb (0.000488281 GB" in response.json()["error"]
     assert sorted(p.name for p in app.state.server.store.directory.iterdir()) == kept  # no temp file left
-    assert client.get("/api/videos").json()[0]["id"] == first and len(client.get("/api/videos").json()) == 1
+    listed = client.get("/api/videos").json()
+    assert [v["id"] for v in listed["videos"]] == [first] and listed["total"] == 1
     client.described(first)
     assert client.delete(f"/api/videos/{first}").status_code == 204
     assert client.upload(bigger, "second.mp4").status_code == 202  # room again

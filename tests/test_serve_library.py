@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -387,3 +388,45 @@ def test_the_server_describes_uploads_on_ray_with_progress_per_video(tmp_path, c
     app.state.server.close()
     assert not ray.is_initialized()  # the Ray the server started is shut down with it
     assert len(stages) == 2 and all("module speech" in s or "decoding audio" in s for s in stages.values()), stages
+
+
+def _children() -> set[int]:
+    """Worker processes of this process (multiprocessing's resource tracker aside)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"resource_tracker" not in command:
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_idle_worker_processes_stop_and_start_again_for_the_next_video(tmp_path, crashy_plugin):
+    """A server's worker processes hold models (~1 GB each): they stop after ``idle_s`` without a
+    video, and start again for the next one."""
+    from videochat_text.config import load_settings
+    from videochat_text.library.workers import Feed, ProcessPoolRunner
+
+    settings = load_settings({"cache": {"dir": str(tmp_path / "cache")}, "perception": {"modules": ["crashy"]},
+                              "summary": {"backend": "merge"}, "retrieval": {"model": str(tmp_path / "none")}})
+    feed, before = Feed(), _children()
+    runner = ProcessPoolRunner(settings.public_dump(), workers=1, idle_s=1.0)
+    outcomes = runner.run(feed, started=lambda path: None)
+    copies = [tmp_path / f"demo{n}.mp4" for n in range(2)]
+    for n, copy in enumerate(copies):
+        copy.write_bytes(DEMO.read_bytes() + b"\0" * n)
+    feed.put(str(copies[0]))
+    assert next(outcomes).result is not None
+    working = _children() - before
+    assert working, "no worker process"
+    deadline = time.monotonic() + 300
+    threading.Timer(5.0, feed.put, args=(str(copies[1]),)).start()  # after the idle time has passed
+    second = next(outcomes)
+    assert second.result is not None and not (working & _children())  # a new worker did it
+    feed.close()
+    assert list(outcomes) == [] and time.monotonic() < deadline

@@ -327,7 +327,8 @@ class LibraryStore:
         vid = video_id(sha256)
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM videos WHERE vid = ?", (vid,)).fetchone() is None:
-                db.execute("DELETE FROM videos WHERE path = ?", (path,))  # the path held other content before
+                if db.execute("DELETE FROM videos WHERE path = ?", (path,)).rowcount:  # other content before
+                    _bump_entries_generation(db)
                 db.execute(
                     "INSERT INTO videos (vid, path, name, sha256, kind, status, owned, settings_key, duration, info,"
                     " summary, failures, added_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, '', '[]', ?)",
@@ -395,7 +396,8 @@ class LibraryStore:
         with self._transaction() as db:
             updated = db.execute("UPDATE videos SET status = 'failed', error = ? WHERE vid = ?", (error, vid)).rowcount
             if not updated:
-                db.execute("DELETE FROM videos WHERE path = ?", (path,))
+                if db.execute("DELETE FROM videos WHERE path = ?", (path,)).rowcount:
+                    _bump_entries_generation(db)
                 info = info or {}
                 db.execute(
                     "INSERT INTO videos (vid, path, name, sha256, kind, status, error, settings_key, duration, info,"

@@ -351,7 +351,7 @@ class ProcessPoolRunner:
                         return
                     if pool is not None and not retry:  # idle for idle_s: free the workers until the next video
                         pool.shutdown(wait=True)
-                        pool = None
+                        pool = self._pool = None
                     continue
                 done, _ = wait(running, timeout=None if len(running) >= self.workers else 0.25,
                                return_when=FIRST_COMPLETED)
@@ -370,7 +370,7 @@ class ProcessPoolRunner:
                         yield from self._died(path, retry)
                     running.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
-                    pool = None
+                    pool = self._pool = None
                     log.warning("a worker process died; starting new workers for the %d videos left", len(retry))
         except BaseException:  # Ctrl-C, or the caller stopped early: the videos in flight are dropped
             if pool is not None:

@@ -131,10 +131,7 @@ def _reading_routes(api: APIRouter, server: Server) -> None:
     @api.get("/videos/{video_id}/media")
     def media(video_id: str) -> FileResponse:
         """The video's file; supports HTTP Range (206) so a player can seek."""
-        video = server.video(video_id)
-        if video.record.started_at is not None:
-            raise HTTPException(404, f"{video.name}: a live stream has no file to play; its latest picture is "
-                                     f"/api/videos/{video_id}/live.jpg")
+        video = server.store.file(video_id)
         return FileResponse(video.path, media_type=video.media_type)
 
     @api.get("/videos/{video_id}/frames/{seconds}.jpg", response_class=Response)

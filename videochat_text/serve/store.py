@@ -106,11 +106,26 @@ class VideoStore:
         return StoredVideo.of(record), new
 
     def get(self, video: str) -> StoredVideo:
-        """Raises `UnknownVideoError` if the library has no video ``video`` (or its file is gone)."""
+        """Raises `UnknownVideoError` if the library has no video ``video``."""
         record = self.library.store.video(video)
-        if record is None or (record.started_at is None and not os.path.exists(record.path)):  # a stream has no file
+        if record is None:
             raise UnknownVideoError(f"no video with id {video!r}")
         return StoredVideo.of(record)
+
+    def file(self, video: str) -> StoredVideo:
+        """The video, if its file is still there (a file added with ``library add`` may have moved).
+
+        Raises:
+            UnknownVideoError: no such video, or its file is gone.
+        """
+        found = self.get(video)
+        if found.record.started_at is not None:
+            raise UnknownVideoError(f"{found.name}: a live stream has no file to play; its latest picture is "
+                                    f"/api/videos/{found.id}/live.jpg")
+        if not found.path.exists():
+            raise UnknownVideoError(f"{found.name}: its file {found.path} is gone (moved or deleted); "
+                                    "`videochat-text library prune` forgets such videos")
+        return found
 
     def delete(self, video: str) -> StoredVideo:
         """Remove the video from the library (and its file, if it is an upload)."""
