@@ -123,6 +123,28 @@ class ServerProcess:
         self._process.wait(30)
 
 
+def build_library(path, videos: int) -> None:
+    """A library file of ``videos`` described videos named ``clip-0000.mp4``…, two entries each
+    (stored through the library's store as if ``library add`` had described them; the files
+    themselves do not exist): for measuring and testing the page's video list."""
+    from pathlib import Path
+
+    from videochat_text.library.store import DescribedFile, LibraryStore
+    from videochat_text.timeline import Description, Event, VideoInfo
+
+    store = LibraryStore(path)
+    for n in range(videos):
+        info = VideoInfo(path=f"/videos/clip-{n:04d}.mp4", duration=20.0, fps=25, width=320, height=240)
+        events = [Event(start=2.0, end=4.0, module="speech", text=f'"This is clip number {n}."'),
+                  Event(start=8.0, end=9.0, module="objects", text="1 cup (center)")]
+        description = Description(video=info, events=events)
+        store.put_video(DescribedFile(
+            path=info.path, sha256=f"{n:016x}" + "0" * 48, settings_key="test", info=info.model_dump(mode="json"),
+            summary="", failures=[], modules={}, entries=description.events, vectors=None, embedding_model=None,
+            description_json=description.to_json(), name=Path(info.path).name))
+    store.close()
+
+
 def _serve_from_command_line() -> None:
     import json
     import sys

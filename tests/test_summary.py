@@ -122,3 +122,12 @@ def test_pipeline_uses_a_configured_t5(tiny_t5, speech_clip, tmp_path, fake_modu
     direct = T5Summarizer(SummarySettings(model=str(tiny_t5))).summarize(d.events, d.video)
     assert d.summary.text and d.summary.text == direct.text
     assert d.summary.text != MergeSummarizer().summarize(d.events, d.video).text
+
+
+@pytest.mark.parametrize(("duration", "opening"), [
+    (8.0, "An 8.0-second video"), (11.0, "An 11-second video"), (18.4, "An 18-second video"),
+    (80.0, "An 80-second video"), (10.0, "A 10-second video"), (1.5, "A 1.5-second video"),
+    (110.0, "A 110-second video"), (11000.0, "An 11000-second video")])
+def test_the_opening_article_goes_by_how_the_number_is_said(duration, opening):
+    info = VideoInfo(path="a.mp4", duration=duration, fps=25, width=64, height=48)
+    assert MergeSummarizer().summarize([], info).text.startswith(opening)

@@ -13,7 +13,8 @@ INFO = VideoInfo(path="clip.mp4", duration=12.0, fps=29.97, width=640, height=48
 
 @pytest.mark.parametrize(
     ("seconds", "srt", "expected"),
-    [(0, False, "0:00:00.0"), (2.25, False, "0:00:02.2"), (62.99, False, "0:01:02.9"),
+    [(0, False, "0:00:00.0"), (2.25, False, "0:00:02.3"), (62.99, False, "0:01:03.0"), (1.65, False, "0:00:01.7"),
+     (4.78, False, "0:00:04.8"), (1.64, False, "0:00:01.6"), (3599.96, False, "1:00:00.0"),
      (3725.5, False, "1:02:05.5"), (4.5, True, "00:00:04,500"), (3725.0116, True, "01:02:05,012")],
 )
 def test_format_timestamp(seconds, srt, expected):
@@ -82,6 +83,31 @@ def test_renderings_carry_times_and_boxes():
     assert "00:00:04,000 --> 00:00:05,000" in d.to_srt()
     md = d.to_markdown()
     assert "Hello \\| there" in md and md.startswith("# clip.mp4")
+
+
+def test_times_round_the_same_way_in_every_rendering():
+    # 1.65 s and 4.78 s were cut to 0:00:01.6 and 0:00:04.7 in Markdown while SRT rounded them.
+    d = Description(video=INFO, events=[Event(start=1.65, end=4.78, module="speech", text='"Hi."')])
+    assert "| 0:00:01.7 | 0:00:04.8 | speech |" in d.to_markdown()
+    assert "[0:00:01.7–0:00:04.8] speech" in d.to_text()
+    assert "00:00:01,650 --> 00:00:04,780" in d.to_srt()
+
+
+def test_a_named_copy_is_titled_by_the_name_and_carries_no_path():
+    from videochat_text.timeline import ModuleFailure
+
+    stored = "/srv/videochat/uploads/07ae1ae8d3607577.video"
+    d = _description().model_copy(update={
+        "video": INFO.model_copy(update={"path": stored}),
+        "failures": [ModuleFailure(module="ocr", error=f"{stored}: no frames decode")],
+        "config": {"cache": {"dir": "/srv/videochat/cache"}, "perception": {"sample_every_s": 1.0}}})
+    named = d.named("Holiday clip.mp4")
+    assert named.to_markdown().startswith("# Holiday clip.mp4\n")
+    for rendered in (named.to_markdown(), named.to_json(), named.to_text()):
+        assert "/srv/" not in rendered and "07ae1ae8" not in rendered
+    assert json.loads(named.to_json())["failures"][0]["error"] == "Holiday clip.mp4: no frames decode"
+    assert json.loads(named.to_json())["config"] == {"perception": {"sample_every_s": 1.0}}
+    assert d.video.path == stored  # the original is untouched
 
 
 def test_between_and_by_module():

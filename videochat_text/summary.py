@@ -31,6 +31,13 @@ class Summarizer(Protocol):
     def summarize(self, events: Sequence[Event], info: VideoInfo, modules: Records = {}) -> Summary: ...
 
 
+def _article(number: str) -> str:
+    """"A" or "An" before a number as it is said: an 8-second, an 11-second, an 18.5-second, a 10-second."""
+    whole = number.split(".")[0]
+    eleven_or_eighteen = whole[:2] in ("11", "18") and len(whole) % 3 == 2  # 11, 18, 11 000, 18 000…
+    return "An" if whole.startswith("8") or eleven_or_eighteen else "A"
+
+
 class MergeSummarizer:
     """Merge repeated events, then name what was said and what was seen, in order.
 
@@ -47,7 +54,7 @@ class MergeSummarizer:
     def summarize(self, events: Sequence[Event], info: VideoInfo, modules: Records = {}) -> Summary:
         seconds = f"{info.duration:.0f}" if info.duration >= 10 else f"{info.duration:.1f}"
         kind = "video" if info.has_video else "audio recording"
-        text = self._text(events, f"A {seconds}-second {kind}", modules)
+        text = self._text(events, f"{_article(seconds)} {seconds}-second {kind}", modules)
         pieces = []
         if info.duration > self.chunk_s:
             pieces = [

@@ -34,7 +34,7 @@ def format_timestamp(seconds: float, *, srt: bool = False) -> str:
 
     Example:
         >>> format_timestamp(62.25)
-        '0:01:02.2'
+        '0:01:02.3'
     """
     if seconds < 0:
         raise ValueError(f"negative timestamp: {seconds}")
@@ -44,7 +44,9 @@ def format_timestamp(seconds: float, *, srt: bool = False) -> str:
         m, ms = divmod(ms, 60_000)
         s, ms = divmod(ms, 1000)
         return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
-    tenths = int(seconds * 10 + 1e-6)  # truncate: 1.99 s is still "0:00:01.9"
+    # Rounded half up like SRT's milliseconds, so every format agrees (1.65 s is "0:00:01.7"; the
+    # epsilon keeps a float such as 1.65 = 1.6499999… from rounding down).
+    tenths = int(seconds * 10 + 0.5 + 1e-6)
     h, tenths = divmod(tenths, 36_000)
     m, tenths = divmod(tenths, 600)
     s, tenths = divmod(tenths, 10)
@@ -373,6 +375,14 @@ class Description(BaseModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
+
+    def named(self, name: str) -> "Description":
+        """A copy that calls the video ``name`` instead of its path, for handing out (a download is
+        titled by the video's name and carries no path of the machine that described it)."""
+        failures = [f.model_copy(update={"error": f.error.replace(self.video.path, name)}) for f in self.failures]
+        config = {key: value for key, value in self.config.items() if key != "cache"}  # where it was kept
+        return self.model_copy(update={"video": self.video.model_copy(update={"path": name}), "failures": failures,
+                                       "config": config})
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "Description":

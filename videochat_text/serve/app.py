@@ -27,6 +27,7 @@ from .. import __version__
 from ..config import Settings, load_settings
 from ..videochat import VideoChat
 from .access import token_check
+from .docs import app_with_docs
 from .errors import add_error_handlers
 from .openai_compat import openai_router
 from .routes_ask import ask_router
@@ -59,8 +60,8 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
         yield
         server.close()
 
-    app = FastAPI(title="videochat-text", version=__version__, lifespan=lifespan,
-                  description="Chat with a video: upload it, it is described in the background, then ask.")
+    app = app_with_docs(title="videochat-text", version=__version__, lifespan=lifespan,
+                        description="Chat with a video: upload it, it is described in the background, then ask.")
     app.state.server = server
     if settings.serve.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

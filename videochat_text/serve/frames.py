@@ -22,15 +22,22 @@ def _every_s(description: Description) -> float:
 
 
 def boxes_timeline(description: Description) -> dict[str, Any]:
-    """``{"width", "height", "every_s", "frames": [{"time", "boxes": [{"label", "score", "box"}]}]}``;
-    boxes in video pixels, frames in time order."""
+    """``{"width", "height", "every_s", "cuts", "frames": [{"time", "boxes": [{"label", "score", "box"}]}]}``;
+    boxes in video pixels, frames in time order. A frame's boxes stand until the next sample
+    (``every_s``) and never past a cut (``cuts``: where the scenes module found a new shot)."""
     frames = []
     for time, boxes in sorted(boxes_by_time(description).items()):
         frames.append({"time": time, "boxes": [
             {"label": b.label, "score": b.score, "box": list(b.box)}
             for b in boxes]})
     return {"width": description.video.width, "height": description.video.height,
-            "every_s": _every_s(description), "frames": frames}
+            "every_s": _every_s(description), "frames": frames,
+            "cuts": _cuts(description)}
+
+
+def _cuts(description: Description) -> list[float]:
+    """Where a new shot begins (the scenes module's shots), in time order."""
+    return sorted({e.start for e in description.by_module("scenes") if e.start > 0})
 
 
 def frame_jpeg(video: str | Path, description: Description, seconds: float, *,

@@ -117,6 +117,7 @@ def _reading_routes(api: APIRouter, server: Server) -> None:
     def description(video_id: str, format: Literal["json", "srt", "markdown", "text"] = "json") -> Response:
         """What ``describe --format FORMAT`` prints (409 until described)."""
         video, found = server.described(video_id)
+        found = found.named(video.name)  # titled by the video's name, no path of this machine
         if format == "json":
             return Response(found.to_json(indent=None), media_type="application/json")
         rendered = {"srt": found.to_srt, "markdown": found.to_markdown, "text": found.to_text}[format]()
