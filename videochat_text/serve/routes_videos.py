@@ -95,7 +95,8 @@ def _status_routes(api: APIRouter, server: Server) -> None:
 
     @api.get("/videos/{video_id}/progress", response_class=StreamingResponse)
     async def progress(video_id: str) -> StreamingResponse:
-        """The video's status as Server-Sent Events (``event: progress``) until done or failed."""
+        """The video's status as Server-Sent Events (``event: progress``) until done or failed (a live
+        stream: until its first stretch is described; then ``GET …/description`` as it grows)."""
         await run_in_threadpool(server.status, video_id)  # 404 before the stream starts
 
         async def events() -> AsyncIterator[str]:
@@ -105,7 +106,7 @@ def _status_routes(api: APIRouter, server: Server) -> None:
                 if current != sent:
                     yield sse("progress", current)
                     sent = current
-                if current["status"] in ("done", "failed"):
+                if current["status"] in ("done", "failed", "live"):  # live: described so far, and growing
                     return
                 await asyncio.sleep(0.2)
 
