@@ -9,7 +9,7 @@ model: the small local model cannot be trusted with clock arithmetic.
 
 Example:
     >>> question_window("what did the speaker just say?", info).label
-    'just now (the last 60 s: 10:44:10–10:45:10)'
+    'just say: the last 60 s (10:44:10–10:45:10)'
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def _just(question: str, info: VideoInfo, now: float) -> Found:
     match = _JUST.search(question)
     if match is None:
         return None
-    return now - JUST_NOW_S, now, f"{match.group(0).lower()} (the last {JUST_NOW_S:g} s)"
+    return now - JUST_NOW_S, now, f"{match.group(0).lower().strip(' ?')}: the last {JUST_NOW_S:g} s"
 
 
 def _between(question: str, info: VideoInfo, now: float) -> Found:
