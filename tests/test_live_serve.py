@@ -89,3 +89,40 @@ def test_a_stream_has_no_file_but_a_latest_picture(served):
     assert client.get(f"/api/videos/{stream.vid}/frames/1.0.jpg").status_code == 404
     stream.end()
     assert client.get(f"/api/videos/{stream.vid}").json()["status"] == "done"
+
+
+def test_ask_and_chat_on_a_live_stream_in_a_library_read_the_window_and_cite_wall_clock_times(tmp_path):
+    import re
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from openai_stub import OpenAIStub
+    from videochat_text.cli import app
+    from videochat_text.config import load_settings
+
+    library = tmp_path / "lib.sqlite"
+    with OpenAIStub("The speaker said the deadline is Friday.") as stub:
+        config = tmp_path / "config.yaml"
+        config.write_text(yaml.safe_dump({"cache": {"dir": str(tmp_path / "cache")}, "retrieval": {"mode": "never"},
+                                          "chat": {"provider": "openai", "base_url": stub.base_url, "max_retries": 0}}))
+        stream = ScriptedStream(load_settings(config), library, started_ago_s=300)
+        stream.add(60.0, said(10.0, 12.0, "The delivery truck is here.", 1))
+        stream.add(300.0, said(280.0, 283.0, "The deadline is Friday.", 2))
+        runner = CliRunner()
+        asked = runner.invoke(app, ["ask", stream.vid, "What was said in the last 2 minutes?", "-c", str(config),
+                                    "--library", str(library)])
+        assert asked.exit_code == 0, asked.output
+        prompt = stub.requests[-1]["messages"][-1]["content"]
+        assert "The deadline is Friday." in prompt and "delivery truck" not in prompt
+        assert "the last 2 minutes (" in prompt
+        wall = stream.info.started_at + 280.0
+        import time as clock
+
+        # Sources: the wall-clock time first, then the stream time.
+        assert re.search(rf"^  {clock.strftime('%H:%M:%S', clock.localtime(wall))} \[0:04:40\.0–0:04:43\.0\] speech:",
+                         asked.stdout, re.M), asked.stdout
+        chatted = runner.invoke(app, ["chat", stream.vid, "-c", str(config), "--library", str(library)],
+                                input="What was said just now?\nexit\n")
+        assert chatted.exit_code == 0, chatted.output
+        assert "Live stream" in chatted.stderr and "video> The speaker said the deadline is Friday." in chatted.stdout
