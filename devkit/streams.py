@@ -44,9 +44,7 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 
 def _play(clip: Path, output: Sequence[str], *, loops: int = 1, audio: bool = True, video: bool = True,
           start: bool = True) -> subprocess.Popen:
-    inputs = ["-stream_loop", str(loops - 1)] if loops != 1 else []
-    if loops <= 0:
-        inputs = ["-stream_loop", "-1"]
+    inputs = [] if loops == 1 else ["-stream_loop", str(loops - 1) if loops > 1 else "-1"]
     streams = ([] if audio else ["-an"]) + ([] if video else ["-vn"])
     cmd = [_ffmpeg(), "-v", "error", "-nostdin", "-re", *inputs, "-i", str(clip), *streams, *_ENCODE, *output]
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
@@ -63,9 +61,9 @@ def growing_file(clip: Path, path: Path, *, loops: int = 1) -> subprocess.Popen:
     return _play(clip, ["-flush_packets", "1", "-f", "mpegts", "-y", str(path)], loops=loops)
 
 
-def rtmp_push(clip: Path, url: str, *, loops: int = 1) -> subprocess.Popen:
-    """Push ``clip`` as FLV to an RTMP listener at ``url``."""
-    return _play(clip, ["-f", "flv", url], loops=loops)
+def rtmp_push(clip: Path, url: str, *, loops: int = 1, video: bool = True) -> subprocess.Popen:
+    """Push ``clip`` as FLV to an RTMP listener at ``url`` (``video=False``: its sound only)."""
+    return _play(clip, ["-f", "flv", url], loops=loops, video=video)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -1,7 +1,8 @@
 """`videochat-text watch` on real live streams made by FFmpeg in the test: MPEG-TS over UDP, HLS
-served over HTTP by a real server on 127.0.0.1, a file that grows while it is read, a sender
-killed and restarted mid-run, a stream with only sound, and the command line itself (rules,
-a webhook received by a real server, Ctrl-C). The default modules (speech, objects) describe.
+served over HTTP by a real server on 127.0.0.1, sound only pushed over RTMP to the listening
+watcher, a file that grows while it is read, a sender killed and restarted mid-run, and the
+command line itself (rules, a webhook received by a real server, Ctrl-C). The default modules
+(speech, objects) describe.
 """
 
 from __future__ import annotations
@@ -55,9 +56,10 @@ def embeddings(live_settings):
 class Watch:
     """A `Watcher` run in a thread, so the test can look at the library while it plays."""
 
-    def __init__(self, settings, source: str, library_file: Path, describer, embeddings, **kwargs):
+    def __init__(self, settings, source: str, library_file: Path, describer, embeddings, *, listen: bool = False,
+                 **kwargs):
         self.library = Library(settings, path=library_file)
-        parsed = parse_source(source, read_timeout_s=settings.live.read_timeout_s)
+        parsed = parse_source(source, read_timeout_s=settings.live.read_timeout_s, listen=listen)
         self.watcher = Watcher(settings, parsed, self.library, describer=describer, embeddings=embeddings, **kwargs)
         self.started = time.time()
         self.vid = self.watcher.start()
@@ -206,19 +208,28 @@ def test_a_sender_killed_and_restarted_is_reconnected_and_the_gap_marked(live_se
     _never_twice_never_backwards(d)
 
 
-def test_a_stream_with_only_sound_is_followed_as_audio(live_settings, describer, embeddings, speech_clip, tmp_path):
-    port = streams.free_port()
-    sender = streams.udp_sender(speech_clip, port, video=False)
+def test_sound_only_pushed_over_rtmp_to_the_listening_watcher_is_followed_as_audio(live_settings, describer,
+                                                                                  embeddings, speech_clip, tmp_path):
+    url = f"rtmp://127.0.0.1:{streams.free_port()}/live/door"
+    pushed: list = []
+
+    def push() -> None:  # the sender connects once the watcher listens
+        time.sleep(1.0)
+        pushed.append(streams.rtmp_push(speech_clip, url, video=False))
+
+    threading.Thread(target=push, daemon=True).start()
     try:
-        watch = Watch(live_settings, f"udp://127.0.0.1:{port}", tmp_path / "lib.sqlite", describer, embeddings)
-        _wait_for(lambda: sender.poll() is not None, 30)
+        watch = Watch(live_settings, url, tmp_path / "lib.sqlite", describer, embeddings, listen=True)
+        assert _wait_for(lambda: pushed and pushed[0].poll() is not None, 40)
     finally:
-        streams.stop(sender)
+        for sender in pushed:
+            streams.stop(sender)
     watch.finish()
     d = watch.description()
     assert not d.video.has_video and "objects" in d.skipped
     assert "whiskers" in _said(d) and not d.by_module("objects")
     assert Library(live_settings, path=tmp_path / "lib.sqlite").video(watch.vid).kind == "audio"
+    _never_twice_never_backwards(d)
 
 
 @pytest.mark.parametrize("source, says", [
