@@ -16,6 +16,8 @@ followed by a `Watcher` in this process into a fresh library, as ``videochat-tex
 - **keeping up**: how far behind live (sampled every 10 s), seconds dropped undescribed,
   stretches sampled more sparsely;
 - **memory**: this process's RSS every 10 s; its value at minute 5 and the peak after it;
+- **cost**: CPU seconds (all threads) per second of stream followed, models already loaded: what
+  the cores must give whatever else runs (under 2 on 2 cores keeps up; the rest is theirs);
 - **never twice**: stretches never overlap, event ids are unique, no sentence twice.
 
 ``restart`` kills the sender mid-stream and starts it again ``--away`` seconds later; it
@@ -60,6 +62,12 @@ def make_clip(path: Path) -> Path:
     shots = [Shot(p, 12.0) for p in photos]
     lines = [Line(1.0 + 10.0 * i, s) for i, s in enumerate(SENTENCES)]
     return encode(path, shots, lines)
+
+
+def _cpu_s() -> float:
+    """This process's CPU time (all threads, user + system), in seconds."""
+    times = os.times()
+    return times.user + times.system
 
 
 def rss_mb() -> float:
@@ -128,7 +136,7 @@ def follow(minutes: float, out: Path | None) -> dict:
             watcher = Timed(settings, parse_source(f"udp://127.0.0.1:{port}"), library, describer=describer,
                             embeddings=embeddings)
             watcher.start()
-            began = time.monotonic()
+            began, cpu_began = time.monotonic(), _cpu_s()
             stop = threading.Event()
 
             def sample() -> None:
@@ -145,9 +153,12 @@ def follow(minutes: float, out: Path | None) -> dict:
             sampler.start()
             status = watcher.run()
             stop.set()
+            cpu = _cpu_s() - cpu_began
         finally:
             streams.stop(sender)
         report = _follow_report(watcher, status, samples, library, minutes)
+        # What following costs, whatever else the cores do: core-seconds per second of stream (2 cores: < 2 keeps up).
+        report["cpu_s_per_stream_s"] = round(cpu / max(status.described_s, 1e-9), 3)
         describer.close()
     print(json.dumps(report, indent=2))
     if out:

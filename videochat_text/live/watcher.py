@@ -148,8 +148,12 @@ class Watcher:
                             return
                         report(self.status())
                         continue
-                self._describe(stretch)
-                stretch = None
+                started = time.perf_counter()
+                self.info = self._info(stretch.end)
+                done = self.describer.describe(stretch, self.info)  # interrupted: described again
+                stretch = None  # from here on it is written once, or not at all (never twice)
+                self._keep(done)
+                self._last_stretch_s = time.perf_counter() - started
                 report(self.status())
             except KeyboardInterrupt:
                 if interrupted:
@@ -158,10 +162,8 @@ class Watcher:
                 log.warning("stopping: describing what was already read (Ctrl-C again to stop at once)")
                 self.reader.stop()
 
-    def _describe(self, stretch) -> None:
-        started = time.perf_counter()
-        self.info = self._info(stretch.end)
-        done: DescribedStretch = self.describer.describe(stretch, self.info)
+    def _keep(self, done: DescribedStretch) -> None:
+        """Write a described stretch to the library, then check the watch rules on it."""
         if not self.recording.append(done):
             log.warning("the stream was removed from the library; stopping")
             self.reader.stop()
@@ -169,7 +171,6 @@ class Watcher:
         self.stretches += 1
         self.events += len(done.events)
         self.rules.check_stretch(done)
-        self._last_stretch_s = time.perf_counter() - started
 
     def stop(self) -> None:
         """Stop reading (from another thread); `run` describes what was read and returns."""
