@@ -72,10 +72,12 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def http_folder(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` over HTTP on 127.0.0.1 (a real server, in a thread); yields its base URL."""
+def http_folder(folder: Path, port: int = 0) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a real server, in a thread; ``port`` 0: any free one);
+    yields its base URL."""
     handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    http.server.ThreadingHTTPServer.allow_reuse_address = True  # served again on the same port after an outage
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -107,12 +107,17 @@ def _labels(description) -> set[str]:
     return {d.label for e in description.by_module("objects") for d in e.detections}
 
 
-def _never_twice_never_backwards(description) -> None:
+def _never_twice_never_backwards(description, plays: int = 1) -> None:
+    """Ids unique, no sentence over another or said more often than the clip was played, frames in order."""
+    from collections import Counter
+
     ids = [e.id for e in description.events]
     assert len(ids) == len(set(ids))
     speech = description.by_module("speech")
     for a, b in zip(speech, speech[1:]):  # one sentence is never described twice
         assert b.start >= a.end - 0.3, (a.line(), b.line())
+    said = Counter(e.transcript for e in speech)
+    assert max(said.values(), default=0) <= plays, said
     frames = [e.start for e in description.by_module("objects")]
     assert frames == sorted(frames) and len(frames) == len(set(frames))
 
@@ -137,26 +142,31 @@ def test_a_udp_stream_grows_a_library_video_searchable_while_it_plays(live_setti
     assert "whiskers" in _said(d) and ("dollars" in _said(d) or "$3" in _said(d))
     assert {"cat", "person"} <= _labels(d)
     assert 12 < d.video.duration < 25  # two plays of the 10 s clip, joined a moment after the first began
-    _never_twice_never_backwards(d)
+    _never_twice_never_backwards(d, plays=2)
     assert Library(live_settings, path=tmp_path / "lib.sqlite").video(watch.vid).status == "done"
     assert d.header().startswith("Live stream")
 
 
-def test_hls_served_over_http_is_followed_to_its_end(live_settings, describer, embeddings, speech_clip, tmp_path):
+def test_hls_served_over_http_survives_an_outage_and_is_followed_to_its_end(live_settings, describer, embeddings,
+                                                                            speech_clip, tmp_path):
     folder = tmp_path / "hls"
-    writer = streams.hls_writer(speech_clip, folder)
+    writer = streams.hls_writer(speech_clip, folder, loops=2)
+    port = streams.free_port()
     try:
-        with streams.http_folder(folder) as base:
+        with streams.http_folder(folder, port) as base:
             assert _wait_for(lambda: (folder / "live.m3u8").exists() and len(list(folder.glob("*.ts"))) >= 2, 20)
             watch = Watch(live_settings, f"{base}/live.m3u8", tmp_path / "lib.sqlite", describer, embeddings)
+            time.sleep(4)
+        time.sleep(4)  # the web server is away; the writer goes on
+        with streams.http_folder(folder, port):
             watch.wait(90)  # the playlist says it is over (the writer finished): the watch ends by itself
     finally:
         streams.stop(writer)
     d = watch.description()
-    assert watch.status.state == "ended" and watch.status.reconnects == 0
+    assert watch.status.state == "ended"
     assert "whiskers" in _said(d)
     assert "cat" in _labels(d)
-    _never_twice_never_backwards(d)
+    _never_twice_never_backwards(d, plays=2)  # segments read again after the outage are not described again
 
 
 def test_a_file_still_being_written_is_followed_until_it_stops_growing(live_settings, describer, embeddings,
@@ -205,7 +215,7 @@ def test_a_sender_killed_and_restarted_is_reconnected_and_the_gap_marked(live_se
     after = [e for e in d.events if e.module != "stream" and e.start >= gap.end]
     assert after and "astronaut" in " ".join(e.text for e in after if e.module == "speech").lower()
     assert watch.status.reconnects == 1
-    _never_twice_never_backwards(d)
+    _never_twice_never_backwards(d, plays=2)
 
 
 def test_sound_only_pushed_over_rtmp_to_the_listening_watcher_is_followed_as_audio(live_settings, describer,

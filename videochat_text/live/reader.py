@@ -33,6 +33,9 @@ from .stretch import Gap, Stretch, StretchBuilder
 log = logging.getLogger(__name__)
 
 ReaderState = Literal["connecting", "reading", "lost", "ended"]
+REPLAY_S = 120.0
+"""An HLS playlist read again after a reconnect starts a few segments before its end: timestamps up to
+this far before the last one read are taken as read already (a restarted source starts far lower)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class StreamReader:
         self._go = threading.Event()
         self._builder: StretchBuilder | None = None
         self._lost_at: float | None = None
+        self._last_pts: float | None = None
+        self._replayed_until: float | None = None
         self._index = 0
 
     # --- control ---------------------------------------------------------------------------
@@ -180,6 +185,9 @@ class StreamReader:
             self.state = "lost"
             self._hand_over_partial()
             self._lost_at = self.clock.latest
+            if self.source.kind == "hls":  # a playlist read again starts a few segments back: seen already
+                self._replayed_until = self._last_pts
+            self._last_pts = None
             container = self._reconnect()
             if container is None:
                 return
@@ -232,10 +240,15 @@ class StreamReader:
             log.warning("%s: %s", self.source.url, "it stopped growing" if self.source.kind == "file"
                         else f"lost ({what}); reconnecting")
             return False
-        # A clean end: an HLS playlist that says it is over, a file read to its end.
-        return self.source.kind in ("hls", "file")
+        # A clean end: a file read to its end, an HLS playlist that says it is over (or a server gone).
+        return self.source.has_ended(self.live.read_timeout_s)
 
     def _take(self, frame: Any, pts: float, resampler: Any) -> None:
+        if self._replayed_until is not None:
+            if self._replayed_until - REPLAY_S < pts <= self._replayed_until:
+                return  # read before the connection was lost: never described twice
+            self._replayed_until = None
+        self._last_pts = pts if self._last_pts is None else max(self._last_pts, pts)
         t = self.clock.time(pts)
         builder = self._builder
         if builder is None:

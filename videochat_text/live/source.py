@@ -63,6 +63,22 @@ class Source:
         tail = self.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
         return tail or self.url
 
+    def has_ended(self, timeout_s: float = 5.0) -> bool:
+        """After a clean end of reading: whether the source says it is over (an HLS playlist with
+        ``#EXT-X-ENDLIST``, a file), rather than having gone away (a server that stopped answering
+        ends FFmpeg's HLS reading just as cleanly)."""
+        if self.kind == "file":
+            return True
+        if self.kind != "hls":
+            return False
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url, timeout=timeout_s) as playlist:
+                return b"#EXT-X-ENDLIST" in playlist.read(4 * 1024 * 1024)
+        except (OSError, ValueError):
+            return False
+
     def open(self, open_timeout_s: float, read_timeout_s: float) -> Any:
         """Open it with PyAV (a container); raises `LiveSourceError` with one line saying why not."""
         import time
