@@ -138,6 +138,7 @@ class StretchBuilder:
         self.video_time = start
         """The latest frame time read (sampled or not)."""
         self._next_sample = start
+        self._next_check = start
 
     def wants_frame(self, t: float) -> bool:
         """Whether a frame at ``t`` is sampled (one per ``every_s``; the first one always)."""
@@ -155,10 +156,13 @@ class StretchBuilder:
         return trail if lead - trail < _STALL_S else lead - _STALL_S
 
     def cut_at(self, min_s: float, max_s: float) -> float | None:
-        """Where to end this stretch now, or None to keep reading."""
-        reached = self.progress() - self.start
-        if reached < min_s:
+        """Where to end this stretch now, or None to keep reading (looked at once per quiet window
+        read: not for every packet)."""
+        progress = self.progress()
+        reached = progress - self.start
+        if reached < min_s or progress < self._next_check:
             return None
+        self._next_check = progress + _WINDOW_S
         if self.audio is None:  # nothing to cut a sentence of: as short as allowed
             return self.start + min_s
         quiet = quiet_cut(self.audio.samples(), self.start, min_s, min(reached, max_s))
@@ -176,4 +180,5 @@ class StretchBuilder:
         following.audio = rest
         following.video_time = max(at, self.video_time)
         following._next_sample = max(at, self._next_sample)
+        following._next_check = following.start
         return stretch, following
