@@ -215,12 +215,33 @@ def _show_prompt(session, question: str, counter) -> None:
 
 
 def _stream_answer(session, question: str) -> None:
+    from .live.asking import sources_with_wall_clock
+
     stream = session.stream(question)
     for chunk in stream:
         print(chunk, end="", flush=True)
     print()
-    if stream.answer.citations:
-        print(stream.answer.sources_text())
+    if stream.answer.citations:  # a live stream's moments with their wall-clock times
+        print(sources_with_wall_clock(stream.answer, session.description))
+
+
+LibraryVideoOpt = Annotated[Optional[Path], typer.Option(
+    "--library", "-l", help="VIDEO is a video of this library (its id, from `library list`): its stored "
+                            "description is used; a live stream's as described so far, cut to the window the "
+                            "question names (\"the last 5 minutes\", \"just now\", \"since 10:15\").")]
+
+
+def _session(vc: VideoChat, video: Path, library: Optional[Path], no_cache: bool):
+    """A conversation about VIDEO: a file described now (or from the cache), or a library's video."""
+    if library is None:
+        return vc.chat(_describe(vc, video, no_cache))
+    from .library import Library
+    from .library.across import library_answerer
+    from .library.cli import _library_file as library_file
+    from .live.asking import session_for
+
+    lib = Library(vc.settings, path=library_file(library), query_threads=1)
+    return session_for(lib, str(video), library_answerer(vc.settings, vc.chat_model))
 
 
 class AnswerFormat(str, Enum):
@@ -240,18 +261,20 @@ def ask(
     ] = AnswerFormat.text,
     show_prompt: Annotated[bool, typer.Option("--show-prompt", help="Print the exact prompt (to stderr) with token counts.")] = False,
     no_cache: NoCacheOpt = False,
+    library: LibraryVideoOpt = None,
 ) -> None:
     """Answer one QUESTION about VIDEO (described first unless cached), citing the moments it rests on."""
     import json
 
     vc = _videochat(config, modules)
     vc.answerer.check_question(question)  # a question that cannot be asked fails before describing
-    description = _describe(vc, video, no_cache)
-    session = vc.chat(description)
+    session = _session(vc, video, library, no_cache)
     if show_prompt:
         _show_prompt(session, question, vc.answerer.count_tokens())
     if format is AnswerFormat.json:
-        print(json.dumps(session.ask(question).to_json_dict(), ensure_ascii=False))
+        answer = session.ask(question).to_json_dict()
+        started_at = session.description.video.started_at
+        print(json.dumps(answer if started_at is None else {**answer, "started_at": started_at}, ensure_ascii=False))
     else:
         _stream_answer(session, question)
 
@@ -263,12 +286,13 @@ def chat(
     config: ConfigOpt = None,
     modules: ModulesOpt = None,
     no_cache: NoCacheOpt = False,
+    library: LibraryVideoOpt = None,
 ) -> None:
     """Talk about VIDEO interactively; the conversation is remembered. Ctrl-D ends it."""
     vc = _videochat(config, modules)
-    description = _describe(vc, video, no_cache)
-    session = vc.chat(description)
-    err.print(f"{description.header()}\nAsk away (chat model: {vc.chat_model_name()}); Ctrl-D or 'exit' to quit.")
+    session = _session(vc, video, library, no_cache)
+    header = session.description_for("").header() if hasattr(session, "description_for") else session.description.header()
+    err.print(f"{header}\nAsk away (chat model: {vc.chat_model_name()}); Ctrl-D or 'exit' to quit.")
     while True:
         try:
             question = input("you> ")
@@ -339,6 +363,10 @@ def serve(
 from .library.cli import LibraryOpt, _library_file, build_library_app  # noqa: E402  (after _user_errors, which it is given)
 
 app.add_typer(build_library_app(_user_errors, err), name="library")
+
+from .live.cli import watch_command  # noqa: E402
+
+app.command("watch")(_user_errors(watch_command(err)))
 
 
 @app.command()

@@ -219,6 +219,30 @@ class LibrarySettings(_Section):
     """Moments retrieved across all videos for ``library ask`` (before the token budget)."""
 
 
+class LiveSettings(_Section):
+    """Following a live stream (``videochat-text watch``)."""
+
+    stretch_min_s: float = Field(3.0, gt=0)
+    """A stretch is described once it is at least this long and the sound is quiet (a sentence is
+    not cut in two)…"""
+    stretch_max_s: float = Field(6.0, gt=0)
+    """…or this long, quiet or not: what happens waits at most this long before it is described."""
+    max_pending: int = Field(2, ge=1)
+    """Stretches read but not yet described; past it, frames are dropped from sampling (and the
+    timeline says so) instead of memory growing."""
+    open_timeout_s: float = Field(10.0, gt=0)
+    """A source that does not answer within this is an error (while starting) or retried (later)."""
+    read_timeout_s: float = Field(5.0, gt=0)
+    """No data for this long: the source is lost (a file being written: it has stopped growing)."""
+    reconnect_max_s: float = Field(2.0, gt=0)
+    """Longest wait between attempts to reconnect a lost source (the wait doubles from 0.25 s)."""
+    give_up_after_s: float | None = Field(None, gt=0)
+    """Stop when a lost source has not come back for this long (null: keep trying until Ctrl-C)."""
+    rule_cooldown_s: float = Field(30.0, ge=0)
+    """A watch rule that matched notifies again only after this long without matching."""
+    webhook_timeout_s: float = Field(5.0, gt=0)
+
+
 class Settings(_Section):
     """Everything that configures a `VideoChat`."""
 
@@ -232,11 +256,12 @@ class Settings(_Section):
     cache: CacheSettings = Field(default_factory=CacheSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     library: LibrarySettings = Field(default_factory=LibrarySettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     def public_dump(self) -> dict[str, Any]:
         """The settings that shape descriptions and answers, as plain JSON values, secrets left
-        out (``serve`` and ``library`` are how they are served and stored, not what they say)."""
-        data = self.model_dump(mode="json", exclude={"serve", "library"})
+        out (``serve``, ``library`` and ``live`` are how they are served, stored and followed, not what they say)."""
+        data = self.model_dump(mode="json", exclude={"serve", "library", "live"})
         chat = data["chat"]
         while chat:  # the fallback chain too
             chat.pop("api_key", None)

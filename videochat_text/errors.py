@@ -26,6 +26,11 @@ class VideoOpenError(VideoChatError):
     exit_code = 3
 
 
+class LiveSourceError(VideoOpenError):
+    """A live source (a stream URL, a capture device, a file being written) cannot be opened or
+    followed: it does not answer, its protocol is unknown, the device is busy."""
+
+
 class UnknownModuleError(VideoChatError, KeyError):
     """A perception module name is not registered."""
 

@@ -164,8 +164,18 @@ class DecodeGapData(Payload):
     stream: Literal["video", "audio"]
 
 
+class StreamGapData(Payload):
+    """Where a live stream was not described (`videochat_text.live`): the source was ``lost``
+    (reconnected after it), or describing fell ``behind`` live and frames were dropped from sampling."""
+
+    kind: Literal["stream"] = "stream"
+    reason: Literal["lost", "behind"]
+    sample_every_s: float | None = None
+    """``behind``: the interval frames were sampled at instead of the configured one (None: none were)."""
+
+
 PAYLOADS: tuple[type[Payload], ...] = (DetectionsData, ObjectsData, TrackData, DrawnPictureData, OcrData, TagsData,
-                                       ActionsData, SpeechData, ShotData, CaptionData, DecodeGapData)
+                                       ActionsData, SpeechData, ShotData, CaptionData, DecodeGapData, StreamGapData)
 _BY_KIND = {cls.model_fields["kind"].default: cls for cls in PAYLOADS}
 _PLAIN = "plain"
 

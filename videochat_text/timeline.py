@@ -114,10 +114,17 @@ class VideoInfo(BaseModel):
     """False for an audio file (m4a, mp3, wav, …): no picture; width, height and fps are 0,
     and only the modules that consume audio describe it."""
     size_bytes: int = 0
+    started_at: float | None = None
+    """A live stream (`videochat_text.live`): the wall-clock time (seconds since the epoch) of
+    time 0; ``duration`` is how much of it is described so far. None for a file."""
 
     @property
     def name(self) -> str:
         return Path(self.path).name
+
+    @property
+    def is_live(self) -> bool:
+        return self.started_at is not None
 
 
 @dataclass(frozen=True)
@@ -337,6 +344,14 @@ class Description(BaseModel):
     # --- renderings --------------------------------------------------------------
     def header(self) -> str:
         v = self.video
+        if v.started_at is not None:
+            import time
+
+            since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v.started_at))
+            what = f"{v.width}x{v.height}, {v.fps:.2f} fps, {'with' if v.has_audio else 'no'} audio" if v.has_video \
+                else "sound only (no picture)"
+            return (f"Live stream {v.name}: followed from {since} for {format_timestamp(v.duration)} (a time in "
+                    f"the lines below counts from {since[11:]}), {what}")
         if not v.has_video:
             return f"Audio recording {v.name}: {format_timestamp(v.duration)} long, sound only (no picture)"
         audio = "with audio" if v.has_audio else "no audio"

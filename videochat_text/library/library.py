@@ -205,12 +205,25 @@ class Library:
                                     "(`videochat-text library list` shows them)")
         return found
 
-    def description(self, video: str) -> "Description | None":
-        """The stored description of a described video (by id), or None while it is not described."""
+    def description(self, video: str, *, span: tuple[float, float] | None = None) -> "Description | None":
+        """The stored description of a described video (by id), or None while it is not described.
+
+        A live stream's (`videochat_text.live`) holds what has been described so far; ``span``
+        ``(start, end)``: only its events that reach into that stretch of time.
+        """
         from ..timeline import Description
 
         text = self.store.description_json(video)
-        return None if text is None else Description.from_json(text)
+        if text is None:
+            return None
+        description = Description.from_json(text)
+        if not description.video.is_live:
+            return description
+        events = self.store.stretch_events(video, *(span or (None, None)))
+        if span is not None:
+            events = [e for e in events if e["end"] >= span[0] and e["start"] <= span[1]]
+        head = description.model_dump(mode="json", exclude={"events", "video"})
+        return Description.model_validate({**head, "video": self.store.video_info(video), "events": events})
 
     def remove(self, videos: Iterable[str | Path]) -> list[VideoRecord]:
         """Remove these videos: ids, files, or folders (everything stored under them). Files the
@@ -237,8 +250,9 @@ class Library:
         return removed
 
     def prune(self) -> list[VideoRecord]:
-        """Remove the videos whose files no longer exist; returns them."""
-        return self.store.remove([v.id for v in self.store.videos() if not os.path.exists(v.path)])
+        """Remove the videos whose files no longer exist (streams stay); returns them."""
+        return self.store.remove([v.id for v in self.store.videos()
+                                  if v.started_at is None and not os.path.exists(v.path)])  # a stream is no file
 
     def search(self, query: str, *, top_k: int | None = None, offset: int = 0) -> list[Moment]:
         """The moments across all videos that best match ``query``: full text and meaning, fused.

@@ -41,13 +41,13 @@ from ..timeline import Event
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ID_LENGTH = 16
 """Hex digits of the SHA-256 kept as a video's id (64 bits: collisions are not a concern)."""
 _BUSY_TIMEOUT_S = 60.0
 """How long a writer waits for another connection's transaction (one video's rows) to finish."""
 
-Status = Literal["queued", "describing", "done", "failed"]
+Status = Literal["queued", "describing", "done", "failed", "live"]
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -116,9 +116,42 @@ INSERT INTO meta (key, value) VALUES ('entries_generation', 0);
 """
 """Version 2: public ids, names, a describing status per video, the whole description, conversations."""
 
+_VERSION_3 = """
+ALTER TABLE videos ADD COLUMN started_at REAL;
+CREATE TABLE stretches (
+    video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    start REAL NOT NULL,
+    "end" REAL NOT NULL,
+    events BLOB NOT NULL,
+    PRIMARY KEY (video_id, seq)
+);
+CREATE TABLE rules (
+    id INTEGER PRIMARY KEY,
+    video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    webhook TEXT,
+    added_at REAL NOT NULL
+);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    rule TEXT NOT NULL,
+    start REAL NOT NULL,
+    "end" REAL NOT NULL,
+    module TEXT NOT NULL,
+    text TEXT NOT NULL,
+    event_ids TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX alerts_video ON alerts(video_id, id);
+"""
+"""Version 3: live streams (`videochat_text.live`) — a stream's events a stretch at a time as they
+are described, the watch rules on it and what they matched."""
+
 _VIDEO_COLUMNS = ("v.vid, v.name, v.path, v.sha256, v.kind, v.status, v.error, v.owned, v.settings_key, v.duration,"
                   " v.summary, v.failures, v.added_at, v.described_at,"
-                  " (SELECT count(*) FROM entries e WHERE e.video_id = v.id)")
+                  " (SELECT count(*) FROM entries e WHERE e.video_id = v.id), v.started_at")
 
 
 def video_id(sha256: str) -> str:
@@ -150,6 +183,9 @@ class VideoRecord:
     added_at: float
     described_at: float | None
     entries: int
+    started_at: float | None = None
+    """A live stream (`videochat_text.live`): the wall-clock time of its time 0 (its ``path`` is its
+    URL, not a file). None for a file."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +293,8 @@ class LibraryStore:
                 if version < 2:
                     _execute(db, _VERSION_2)
                     _fill_version_2(db)
+                if version < 3:
+                    _execute(db, _VERSION_3)
                 if version < SCHEMA_VERSION:
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
         except sqlite3.DatabaseError as exc:
@@ -415,6 +453,11 @@ class LibraryStore:
                                " WHERE v.vid = ?", (vid,)).fetchone()
         return None if row is None else zlib.decompress(row[0]).decode("utf-8")
 
+    def video_info(self, vid: str) -> dict[str, Any] | None:
+        """A video's `VideoInfo` as stored (a live stream's grows as it is described)."""
+        row = self._db.execute("SELECT info FROM videos WHERE vid = ?", (vid,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
     def names(self, vids: Iterable[str]) -> dict[str, str]:
         """Each video's name, by id (ids not in the library are left out)."""
         rows = self._db.execute("SELECT vid, name FROM videos WHERE vid IN (SELECT value FROM json_each(?))",
@@ -507,6 +550,116 @@ class LibraryStore:
         with self._transaction() as db:
             return db.execute("DELETE FROM conversations WHERE used < ?", (older_than,)).rowcount
 
+    # --- live streams (videochat_text.live) ----------------------------------------------------
+    def start_live(self, path: str, *, sha256: str, name: str, info: dict[str, Any], modules: dict[str, Any],
+                   description_json: str, settings_key: str) -> str:
+        """Add a stream being watched (status ``live``): a video with no events yet, whose stretches
+        `append_stretch` adds as they are described. ``description_json``: its `Description` without
+        events (what the modules are, the settings). Returns its id."""
+        vid = video_id(sha256)
+        with self._transaction() as db:
+            db.execute("DELETE FROM videos WHERE vid = ? OR path = ?", (vid, path))
+            row = db.execute(
+                "INSERT INTO videos (vid, path, name, sha256, kind, status, owned, settings_key, duration, info,"
+                " summary, failures, modules, added_at, described_at, started_at)"
+                " VALUES (?, ?, ?, ?, ?, 'live', 0, ?, 0, ?, '', '[]', ?, ?, ?, ?)",
+                (vid, path, name, sha256, _kind(info), settings_key, json.dumps(info), json.dumps(modules),
+                 time.time(), time.time(), info["started_at"])).lastrowid
+            db.execute("INSERT INTO descriptions (video_id, json) VALUES (?, ?)",
+                       (row, zlib.compress(description_json.encode("utf-8"), 6)))
+        return vid
+
+    def append_stretch(self, vid: str, seq: int, *, start: float, end: float, events: Sequence[Event],
+                       entries: Sequence[Event],
+                       vectors: np.ndarray | None, embedding_model: str | None, info: dict[str, Any],
+                       failures: list[dict[str, str]]) -> bool:
+        """Add one described stretch ``[start, end]`` of a live stream: its events, and its timeline entries
+        (searchable at once), in one transaction; the video's duration and info follow. False if the
+        video is gone (removed while it was watched)."""
+        if vectors is not None and len(vectors) != len(entries):
+            raise ValueError(f"{len(vectors)} vectors for {len(entries)} entries")
+        blobs = [v.astype(np.float16).tobytes() for v in vectors] if vectors is not None else [None] * len(entries)
+        dumped = [e.model_dump(mode="json") for e in events]
+        with self._transaction() as db:
+            found = db.execute("SELECT id FROM videos WHERE vid = ?", (vid,)).fetchone()
+            if found is None:
+                return False
+            row = found[0]
+            db.execute('INSERT OR REPLACE INTO stretches (video_id, seq, start, "end", events) VALUES (?, ?, ?, ?, ?)',
+                       (row, seq, start, end, zlib.compress(json.dumps(dumped).encode("utf-8"), 6)))
+            db.executemany(
+                'INSERT INTO entries (video_id, event_ids, start, "end", module, text, data, embedding)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(row, json.dumps(list(e.ids)), e.start, e.end, e.module, e.text,
+                  json.dumps(e.model_dump(mode="json")["data"]), blob) for e, blob in zip(entries, blobs)])
+            db.execute("UPDATE videos SET duration = ?, info = ?, failures = ?, described_at = ?,"
+                       " embedding_model = coalesce(?, embedding_model) WHERE id = ?",
+                       (float(info.get("duration") or 0), json.dumps(info), json.dumps(failures), time.time(),
+                        embedding_model if vectors is not None else None, row))
+            _bump_entries_generation(db)
+        return True
+
+    def end_live(self, vid: str) -> None:
+        """The watch stopped: the stream is an ordinary (finished) video from now on."""
+        with self._transaction() as db:
+            db.execute("UPDATE videos SET status = 'done' WHERE vid = ? AND status = 'live'", (vid,))
+
+    def stretch_events(self, vid: str, start: float | None = None, end: float | None = None) -> list[dict[str, Any]]:
+        """A live stream's events (as JSON values), in stretch order; only the stretches that reach into
+        ``[start, end]`` when given. Empty for a file."""
+        rows = self._db.execute(
+            'SELECT s.events FROM stretches s JOIN videos v ON v.id = s.video_id WHERE v.vid = ?'
+            ' AND s."end" >= ? AND s.start <= ? ORDER BY s.seq',
+            (vid, -1.0 if start is None else start, float("inf") if end is None else end)).fetchall()
+        return [event for (blob,) in rows for event in json.loads(zlib.decompress(blob))]
+
+    def stretch_spans(self, vid: str) -> list[tuple[float, float]]:
+        """A live stream's described stretches ``(start, end)``, in the order they were described."""
+        rows = self._db.execute('SELECT s.start, s."end" FROM stretches s JOIN videos v ON v.id = s.video_id'
+                                " WHERE v.vid = ? ORDER BY s.seq", (vid,)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def add_rule(self, vid: str, text: str, webhook: str | None = None) -> int | None:
+        """A watch rule on a stream (None if the video is gone); the watcher picks it up."""
+        with self._transaction() as db:
+            found = db.execute("SELECT id FROM videos WHERE vid = ?", (vid,)).fetchone()
+            if found is None:
+                return None
+            return db.execute("INSERT INTO rules (video_id, text, webhook, added_at) VALUES (?, ?, ?, ?)",
+                              (found[0], text, webhook, time.time())).lastrowid
+
+    def rules(self, vid: str) -> list[dict[str, Any]]:
+        """``[{"id", "text", "webhook"}]``, oldest first."""
+        rows = self._db.execute("SELECT r.id, r.text, r.webhook FROM rules r JOIN videos v ON v.id = r.video_id"
+                                " WHERE v.vid = ? ORDER BY r.id", (vid,)).fetchall()
+        return [{"id": r[0], "text": r[1], "webhook": r[2]} for r in rows]
+
+    def remove_rule(self, vid: str, rule_id: int) -> bool:
+        with self._transaction() as db:
+            return bool(db.execute("DELETE FROM rules WHERE id = ? AND video_id = (SELECT id FROM videos WHERE vid = ?)",
+                                   (rule_id, vid)).rowcount)
+
+    def add_alert(self, vid: str, *, rule: str, start: float, end: float, module: str, text: str,
+                  event_ids: Sequence[str]) -> int | None:
+        """Record that a rule matched (the page shows it as a toast); None if the video is gone."""
+        with self._transaction() as db:
+            found = db.execute("SELECT id FROM videos WHERE vid = ?", (vid,)).fetchone()
+            if found is None:
+                return None
+            return db.execute(
+                'INSERT INTO alerts (video_id, rule, start, "end", module, text, event_ids, at)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (found[0], rule, start, end, module, text, json.dumps(list(event_ids)), time.time())).lastrowid
+
+    def alerts(self, vid: str, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """``[{"id", "rule", "start", "end", "module", "text", "event_ids", "at"}]`` with ids past ``after``."""
+        rows = self._db.execute(
+            'SELECT a.id, a.rule, a.start, a."end", a.module, a.text, a.event_ids, a.at FROM alerts a'
+            " JOIN videos v ON v.id = a.video_id WHERE v.vid = ? AND a.id > ? ORDER BY a.id LIMIT ?",
+            (vid, after, limit)).fetchall()
+        return [{"id": r[0], "rule": r[1], "start": r[2], "end": r[3], "module": r[4], "text": r[5],
+                 "event_ids": json.loads(r[6]), "at": r[7]} for r in rows]
+
 
 _ORDER = {"path": "v.path", "added": "v.added_at, v.id"}
 
@@ -530,7 +683,7 @@ def _record(db: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> Vide
 def _to_record(r: tuple) -> VideoRecord:
     return VideoRecord(id=r[0], name=r[1], path=r[2], sha256=r[3], kind=r[4], status=r[5], error=r[6], owned=bool(r[7]),
                        settings_key=r[8], duration=r[9], summary=r[10], failures=json.loads(r[11]), added_at=r[12],
-                       described_at=r[13], entries=r[14])
+                       described_at=r[13], entries=r[14], started_at=r[15])
 
 
 def _to_conversation(row: tuple) -> StoredConversation:

@@ -33,6 +33,7 @@ from .errors import add_error_handlers
 from .openai_compat import openai_router
 from .routes_ask import ask_router
 from .routes_library import library_router
+from .routes_live import live_router
 from .routes_videos import videos_router
 from .server import Server, open_server
 
@@ -74,6 +75,7 @@ def create_app(settings: Settings | dict[str, Any] | str | Path | None = None, *
     app.include_router(videos_router(server), prefix="/api", dependencies=authorized)
     app.include_router(ask_router(server), prefix="/api", dependencies=authorized)
     app.include_router(library_router(server), prefix="/api", dependencies=authorized)
+    app.include_router(live_router(server), prefix="/api", dependencies=authorized)
     app.include_router(openai_router(server), prefix="/v1", dependencies=authorized)
     # The MCP tools over streamable HTTP, behind the same token, on the server's library and models
     # (the chat model itself answers one question at a time: `one_at_a_time`).

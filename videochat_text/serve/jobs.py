@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from ..library.queue import Job
 from ..library.store import VideoRecord
 
-Status = Literal["queued", "describing", "done", "failed"]
+Status = Literal["queued", "describing", "done", "failed", "live"]
 
 
 class Progress(BaseModel):
@@ -35,7 +35,10 @@ class VideoStatus(BaseModel):
     error: str | None
     """Why describing failed (the CLI's one-line message); ``POST /api/videos/{id}/retry`` tries again."""
     duration: float | None
-    """Seconds (None while unknown)."""
+    """Seconds (None while unknown); a live stream's grows as it is described."""
+    started_at: float | None = None
+    """A live stream (status ``live`` while it is watched): the wall-clock time of its 0 s (seconds
+    since the epoch); it has no file to play, but its latest picture (``…/live.jpg``). None for a file."""
 
 
 def video_status(record: VideoRecord, job: Job | None) -> VideoStatus:
@@ -48,4 +51,5 @@ def video_status(record: VideoRecord, job: Job | None) -> VideoStatus:
         done = status == "done"
         progress = Progress(stage="done" if done else "", done=1 if done else 0, total=1 if done else None)
     return VideoStatus(id=record.id, name=record.name, kind=record.kind, status=status, progress=progress,
-                       error=error if status == "failed" else None, duration=record.duration or None)
+                       error=error if status == "failed" else None, duration=record.duration or None,
+                       started_at=record.started_at)

@@ -82,7 +82,7 @@ def openai_router(server: Server) -> APIRouter:
     @router.get("/models")
     def models() -> dict[str, Any]:
         """``library`` (asks across every video), then each described video as ``video:<id>``."""
-        described = server.library.store.videos(status=["done"], order="added")
+        described = server.library.store.videos(status=["done", "live"], order="added")  # live: as described so far
         data = [{"id": LIBRARY_MODEL, "object": "model", "created": 0, "owned_by": "videochat-text",
                  "name": f"every video in the library ({len(described)})"}]
         data += [{"id": MODEL_PREFIX + v.id, "object": "model", "created": int(v.added_at),

@@ -95,7 +95,8 @@ def _status_routes(api: APIRouter, server: Server) -> None:
 
     @api.get("/videos/{video_id}/progress", response_class=StreamingResponse)
     async def progress(video_id: str) -> StreamingResponse:
-        """The video's status as Server-Sent Events (``event: progress``) until done or failed."""
+        """The video's status as Server-Sent Events (``event: progress``) until done or failed (a live
+        stream: until its first stretch is described; then ``GET …/description`` as it grows)."""
         await run_in_threadpool(server.status, video_id)  # 404 before the stream starts
 
         async def events() -> AsyncIterator[str]:
@@ -105,7 +106,7 @@ def _status_routes(api: APIRouter, server: Server) -> None:
                 if current != sent:
                     yield sse("progress", current)
                     sent = current
-                if current["status"] in ("done", "failed"):
+                if current["status"] in ("done", "failed", "live"):  # live: described so far, and growing
                     return
                 await asyncio.sleep(0.2)
 
@@ -139,6 +140,8 @@ def _reading_routes(api: APIRouter, server: Server) -> None:
     def frame(video_id: str, seconds: float) -> Response:
         """The frame at ``seconds`` with the boxes found there drawn (as ``describe --annotate`` draws them)."""
         video, found = server.described(video_id)
+        if found.video.is_live:
+            raise HTTPException(404, f"{video.name}: a live stream's frames are not kept (only its latest picture)")
         if not 0 <= seconds <= found.video.duration:
             raise HTTPException(404, f"{video.name}: no frame at {seconds:g} s "
                                      f"(the video is {found.video.duration:g} s long)")

@@ -86,6 +86,8 @@ class Server:
     def described(self, video_id: str) -> tuple[StoredVideo, Description]:
         """The video and its description (409 while it is not described)."""
         video = self.video(video_id)
+        if video.record.started_at is not None:  # a live stream grows: read as described so far
+            return video, self._live_description(video)
         with self._setup:
             found = self._descriptions.get(video_id)
             if found is not None:
@@ -103,6 +105,12 @@ class Server:
             while len(self._descriptions) > DESCRIPTIONS_KEPT:
                 self._descriptions.popitem(last=False)
         return video, found
+
+    def _live_description(self, video: StoredVideo) -> Description:
+        found = self.library.description(video.id)
+        if found is None:
+            raise HTTPException(409, f"{video.name}: nothing described yet")
+        return found
 
     def retry(self, video_id: str) -> VideoStatus:
         """Describe a video whose describing (or one of whose modules) failed, or that was never
@@ -137,8 +145,13 @@ class Server:
         return self.sessions.start(video_id, self.new_session(video_id))
 
     def new_session(self, video_id: str):
-        """A fresh `ChatSession` about a described video (409 if it is not described yet)."""
+        """A fresh `ChatSession` about a described video (409 if it is not described yet); about a live
+        stream, a `LiveSession` (each question reads it as described by then, in the window it names)."""
         video, description = self.described(video_id)
+        if description.video.is_live:
+            from ..live.asking import LiveSession
+
+            return LiveSession(self.library, video_id, self._library_answerer())
         with self._setup:  # VideoChat keeps per-description state (timeline index, evidence)
             return self.videochat.chat(description)
 
@@ -151,12 +164,16 @@ class Server:
 
     def library_session(self) -> LibrarySession:
         """A fresh conversation across the library, answered by the server's chat model."""
+        return self.library.chat(self._library_answerer())
+
+    def _library_answerer(self) -> Any:
+        """The server's chat model, for descriptions made per question (moments across, a live stream)."""
         with self._setup:
             if self._across is None:
                 from ..library.across import library_answerer
 
                 self._across = library_answerer(self.settings, self.videochat.chat_model)
-        return self.library.chat(self._across)
+            return self._across
 
     def ask(self, question: str, conversation: Callable[[], Conversation]) -> Ticket:
         """Queue ``question`` (429 when the queue is full). ``conversation`` gives the conversation it

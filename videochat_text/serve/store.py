@@ -119,6 +119,9 @@ class VideoStore:
             UnknownVideoError: no such video, or its file is gone.
         """
         found = self.get(video)
+        if found.record.started_at is not None:
+            raise UnknownVideoError(f"{found.name}: a live stream has no file to play; its latest picture is "
+                                    f"/api/videos/{found.id}/live.jpg")
         if not found.path.exists():
             raise UnknownVideoError(f"{found.name}: its file {found.path} is gone (moved or deleted); "
                                     "`videochat-text library prune` forgets such videos")

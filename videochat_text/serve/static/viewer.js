@@ -91,7 +91,7 @@ async function watchProgress(id) {
   if (viewer.watching !== id) return;
   $("progress").hidden = true;
   if (last?.status === "failed") showFailure(`Describing failed: ${last.error}`, id);
-  else if (last?.status === "done") await showDescription(id);
+  else if (last?.status === "done" || last?.status === "live") await showDescription(id);  // live: live.js renews it
   announce("video-described");
 }
 
@@ -129,7 +129,7 @@ async function retry(id) {
   if (viewer.id === id) await watchProgress(id);
 }
 
-async function showDescription(id) {
+export async function showDescription(id) {
   const [description, boxes] = await Promise.all([
     json(`/api/videos/${id}/description`), json(`/api/videos/${id}/boxes`)]);
   if (viewer.id !== id) return;
