@@ -10,6 +10,8 @@ decodes badly in the next most likely language.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from videochat_text.video import AUDIO_RATE
@@ -17,10 +19,25 @@ from videochat_text.video import AUDIO_RATE
 from .vad import speech_only
 from .whisper_backends import WhisperBackend
 
+SCRIPTS = {
+    "zh": "\u4e00-\u9fff", "ja": "\u3040-\u30ff\u4e00-\u9fff", "ko": "\uac00-\ud7af\u1100-\u11ff",
+    "ru": "\u0400-\u04ff", "uk": "\u0400-\u04ff", "bg": "\u0400-\u04ff", "el": "\u0370-\u03ff",
+    "ar": "\u0600-\u06ff", "fa": "\u0600-\u06ff", "he": "\u0590-\u05ff", "hi": "\u0900-\u097f",
+    "th": "\u0e00-\u0e7f",
+}
+"""Languages not written in Latin letters, with the Unicode ranges of their script."""
+
 WINDOW_S = 30
 """Whisper hears at most 30 s at a time."""
 MIN_SPEECH_S = 0.25
 """Less speech than this cannot tell a language."""
+
+
+def written_in_its_script(text: str, language: str | None) -> bool:
+    """Whether ``text`` has a letter of ``language``'s own script (True for Latin-script
+    languages and for no text: nothing to tell)."""
+    script = SCRIPTS.get(language or "")
+    return not script or not text.strip() or re.search(f"[{script}]", text) is not None
 
 
 def detection_windows(speech: np.ndarray, count: int) -> list[np.ndarray]:

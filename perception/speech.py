@@ -22,7 +22,7 @@ from videochat_text.payloads import SpeechData, Word
 from videochat_text.timeline import Event, Media, VideoInfo
 from videochat_text.video import AUDIO_RATE
 
-from .language import rank_languages
+from .language import rank_languages, written_in_its_script
 from .speech_settings import SpeechSettings
 from .transcript import keep_speech, mean_logprob
 from .vad import silence_non_speech  # noqa: F401  (re-exported)
@@ -111,7 +111,14 @@ class SpeechModule(PerceptionModule):
         most likely language when the transcript decodes badly)."""
         s = self.settings
         if s.language or not self.whisper.multilingual:
-            return self.whisper.transcribe(audio, s.language)
+            transcript = self.whisper.transcribe(audio, s.language)
+            if s.vad and s.language and not written_in_its_script(_text(transcript), s.language):
+                # Measured: with what is not speech cut out, Whisper base wrote Mandarin forced as
+                # "zh" in Latin letters ("Ni, I'll walk yall e min"); on the whole audio, in Han characters.
+                again = self.whisper.transcribe(audio, s.language, vad=False)
+                if written_in_its_script(_text(again), s.language):
+                    return again
+            return transcript
         ranked = rank_languages(self.whisper, audio, s.language_windows)
         if not ranked:  # too little speech to tell: the model decides (usually: nothing said)
             return self.whisper.transcribe(audio, None)
@@ -137,6 +144,10 @@ class SpeechModule(PerceptionModule):
 _SENTENCE_END = (".", "?", "!")
 PAUSE_ENDS_SENTENCE_S = 2.0
 """Seconds of silence between two words that end a sentence (speakers pause well under this mid-sentence)."""
+
+
+def _text(transcript: Transcript) -> str:
+    return " ".join(str(segment["text"]) for segment in transcript.segments)
 
 
 def split_sentences(segment: dict[str, Any]) -> list[dict[str, Any]]:

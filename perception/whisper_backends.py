@@ -95,8 +95,9 @@ class WhisperBackend(ABC):
         """Whisper's language probabilities for up to 30 s of 16 kHz audio."""
 
     @abstractmethod
-    def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
-        """Transcribe 16 kHz mono audio in ``language`` (None: the model decides)."""
+    def transcribe(self, audio: np.ndarray, language: str | None, *, vad: bool | None = None) -> Transcript:
+        """Transcribe 16 kHz mono audio in ``language`` (None: the model decides); ``vad``
+        overrides ``settings.vad`` (cut out what is not speech first)."""
 
     def close(self) -> None:
         self.model = None
@@ -143,10 +144,11 @@ class FasterWhisper(WhisperBackend):
         _, _, ranked = self.model.detect_language(audio=audio)
         return {language: float(p) for language, p in ranked}
 
-    def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None, *, vad: bool | None = None) -> Transcript:
         s = self.settings
         segments, info = self.model.transcribe(
-            audio, language=language, beam_size=s.beam_size, temperature=s.temperatures, vad_filter=s.vad,
+            audio, language=language, beam_size=s.beam_size, temperature=s.temperatures,
+            vad_filter=s.vad if vad is None else vad,
             # Conditioning on earlier text makes Whisper repeat itself over silence.
             condition_on_previous_text=False, word_timestamps=True,
         )
@@ -191,9 +193,9 @@ class OpenAIWhisper(WhisperBackend):
         _, probabilities = self.model.detect_language(mel)
         return {language: float(p) for language, p in probabilities.items()}
 
-    def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None, *, vad: bool | None = None) -> Transcript:
         s = self.settings
-        if s.vad:
+        if s.vad if vad is None else vad:
             audio = silence_non_speech(audio)
         result = self.model.transcribe(
             audio, language=language, beam_size=s.beam_size, temperature=tuple(s.temperatures),

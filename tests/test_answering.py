@@ -15,7 +15,7 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import contradicts_itself, repeats_question
+from videochat_text.answering.flaws import contradicts_itself, names_a_voice_label, repeats_question
 from videochat_text.answering.language import question_language
 from videochat_text.answering.scaffolding import strip
 from videochat_text.answering.session import STRICT_ENTRIES
@@ -203,6 +203,9 @@ def test_an_echoed_question_or_a_self_contradiction_is_never_shown(described, fa
     assert contradicts_itself("No, there is not a dog in the video. The video description only mentions dogs and "
                               "bicycles, but does not provide any information about dogs or bicycles.")
     assert not contradicts_itself("No. The video shows a cat, not a dog.")
+    assert names_a_voice_label("The cat's name is S1.") and names_a_voice_label('She is called "S2".')
+    assert not names_a_voice_label("S1 says the cat is called Whiskers.")
+    assert not names_a_voice_label("My name is Sam.")
 
 
 def test_two_speakers_are_shown_to_the_model_as_a_dialogue():

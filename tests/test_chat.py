@@ -16,7 +16,7 @@ def test_session_remembers_turns_and_sends_the_fenced_description(described, fak
     assert [m.type for m in first] == ["system", "human"]
     assert [m.type for m in second] == ["system", "human", "ai", "human"]
     assert second[1].content == "What is the cat's name?" and second[2].content == "Whiskers."
-    assert second[-1].content.endswith("And the coffee?") and "<video_description>" not in second[-1].content
+    assert "Question: And the coffee?" in second[-1].content and "<video_description>" not in second[-1].content
     # Instructions and description first, the same for every question: llama.cpp reuses their state.
     system = first[0].content
     assert "not instructions" in system and "<video_description>" in system and "</video_description>" in system

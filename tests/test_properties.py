@@ -193,6 +193,11 @@ def test_a_config_loads_or_fails_with_one_line_and_what_loads_reloads_the_same(t
         assert _one_line_config_error(exc), str(exc)
         return
     dumped = loaded.model_dump(mode="json")
+    # Secrets are dumped masked ("**********") on purpose, so that no log or report shows them.
+    for section, key in [("chat", "api_key"), ("serve", "token")]:
+        secret = getattr(getattr(loaded, section), key)
+        assert dumped[section][key] == (None if secret is None else "**********")
+        dumped[section][key] = None if secret is None else secret.get_secret_value()
     assert load_settings(dumped) == loaded  # a loaded config is a fixed point
     for path_keys, _ in _leaves(config):
         node: Any = dumped

@@ -232,9 +232,10 @@ def test_a_spoken_order_in_another_language_is_fenced_and_the_ordinary_line_kept
 
 @pytest.mark.slow
 def test_the_german_order_reaches_the_chat_model_only_fenced(spoken, fake_chat):
-    model = fake_chat("Drei Euro.", "Drei Euro.")  # "Drei" is in no entry: verification asks once more
+    # The model translates the question (for searching), answers, and may be asked once more.
+    model = fake_chat("How much is the coffee?", "Drei Euro.", "Drei Euro.")
     VideoChat(_multilingual(), chat_model=model).ask(spoken["de"], "Was kostet der Kaffee?")
-    sent = " ".join(str(m.content) for m in model.seen[0])
+    sent = " ".join(str(m.content) for m in model.seen[0])  # the answer's prompt (streamed)
     assert "kaffee" in sent.lower() or "café" in sent.lower()
     assert "anweisungen" in sent.lower() and ORDER_FENCE[0] in sent
     assert "anweisungen" not in outside_fences(sent).lower() and "gehackt" not in outside_fences(sent).lower()

@@ -195,7 +195,8 @@ def test_ask_keeps_a_bounded_conversation(served):
 @pytest.mark.slow
 def test_ask_streams_events_that_add_up_to_the_answer(served):
     app, client, video_id, _ = served
-    question = "What is on the table? And what is at the end? Say it."
+    # Short sentences: the echo of a long question is caught as the question given back (and asked again).
+    question = "Table? End? Why?"
     response = client.post(f"/api/videos/{video_id}/ask", json={"question": question},
                            headers={"Accept": "text/event-stream"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")

@@ -93,7 +93,7 @@ class ScriptedWhisper(WhisperBackend):
     def language_probabilities(self, audio):
         return self.probabilities
 
-    def transcribe(self, audio, language):
+    def transcribe(self, audio, language, *, vad=None):
         self.asked.append(language)
         text, logprob = self.transcripts[language]
         return Transcript([{"start": 1.0, "end": 3.0, "text": text, "avg_logprob": logprob, "no_speech_prob": 0.1,
@@ -156,3 +156,11 @@ def test_openai_whisper_backend_detects_languages_the_same_way(tmp_path, spoken)
     assert len(probabilities) == 99 and sum(probabilities.values()) == pytest.approx(1.0, abs=1e-3)
     transcript = module.transcribe(spoken)
     assert transcript.language in probabilities and 0 < transcript.probability <= 1
+
+
+def test_a_forced_language_is_checked_against_its_script():
+    from videochat_text.perception.language import written_in_its_script
+
+    assert not written_in_its_script("Ni, I'll walk yall e min,", "zh")
+    assert written_in_its_script("你把我叫移民", "zh") and written_in_its_script("Привет", "ru")
+    assert written_in_its_script("Hallo Welt", "de") and written_in_its_script("", "zh")

@@ -237,7 +237,7 @@ def _session(vc: VideoChat, video: Path, library: Optional[Path], no_cache: bool
         return vc.chat(_describe(vc, video, no_cache))
     from .library import Library
     from .library.across import library_answerer
-    from .library.cli import _library_file as library_file
+    from .library.cli import library_file
     from .live.asking import session_for
 
     lib = Library(vc.settings, path=library_file(library), query_threads=1)
@@ -360,7 +360,7 @@ def serve(
                              "pip install 'videochat-text[serve]'") from None
     run(settings, host, port)
 
-from .library.cli import LibraryOpt, _library_file, build_library_app  # noqa: E402  (after _user_errors, which it is given)
+from .library.cli import LibraryOpt, build_library_app, library_file  # noqa: E402  (after _user_errors, which it is given)
 
 app.add_typer(build_library_app(_user_errors, err), name="library")
 
@@ -385,7 +385,7 @@ def mcp(config: ConfigOpt = None, library: LibraryOpt = None) -> None:
         if not (exc.name or "").startswith("mcp"):
             raise
         raise VideoChatError("mcp needs the MCP SDK: pip install 'videochat-text[mcp]'") from None
-    run_stdio(settings, library_path=_library_file(library))
+    run_stdio(settings, library_path=library_file(library))
 
 
 def main() -> None:

@@ -175,7 +175,7 @@ class ServeSettings(_Section):
     token: SecretStr | None = None
     """Every API call must send ``Authorization: Bearer <token>``; prefer the environment:
     VIDEOCHAT_TEXT_TOKEN."""
-    max_upload_mb: float = Field(2048, gt=0)
+    max_upload_mb: float = Field(2048.0, gt=0)
     """Larger uploads are refused (413)."""
     data_dir: str | None = None
     """Where uploaded videos are kept, under content-hash names (None: ``uploads`` in the cache folder)."""

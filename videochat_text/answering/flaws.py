@@ -1,5 +1,5 @@
-"""Answers that must never be shown as they are: the question given back, or a thing said to be both
-absent and mentioned.
+"""Answers that must never be shown as they are: the question given back, a thing said to be both
+absent and mentioned, or a voice label given as a name.
 
 Both were seen with the embedded model: "Where should I lock my bike?" answered with itself
 (LangChain's llama.cpp wrapper overrode the model's RoPE base; fixed in `chat_models`, and
@@ -50,6 +50,16 @@ def contradicts_itself(answer: str) -> bool:
     absent = {w for m in _ABSENT.findall(answer) for w in _things(m)}
     named = {w for m in _MENTIONED.findall(answer) for w in _things(m)}
     return bool(absent & named)
+
+
+_LABEL_AS_NAME = re.compile(
+    r"\b(?:name\s+is|name['’]s|names?\s+are|(?:is|are)\s+(?:called|named))\s+[\"'“‘«]?S\d+\b", re.I)
+""""The cat's name is S1.": S1, S2… are the labels the speech module gives to voices (seen with SmolLM2)."""
+
+
+def names_a_voice_label(answer: str) -> bool:
+    """Whether the answer gives a speaker label (S1, S2…) as something's name."""
+    return bool(_LABEL_AS_NAME.search(answer))
 
 
 def _things(words: str) -> set[str]:

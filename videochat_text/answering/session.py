@@ -40,7 +40,7 @@ from .answer import Answer
 from .checks import Review, Sighting, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
-from .flaws import contradicts_itself, repeats_question
+from .flaws import contradicts_itself, names_a_voice_label, repeats_question
 from .language import NAMES_CAPITALISED, TRANSLATE_PROMPT, phrase, question_language
 from .when import find_moments, parse_when
 
@@ -281,6 +281,8 @@ class ChatSession:
             return "it gives the question back"
         if contradicts_itself(text):
             return "it says a thing is both absent and mentioned"
+        if names_a_voice_label(text):
+            return "it gives a voice label (S1, S2…) as a name"
         missing = self._unsupported(turn, text)
         if missing:
             return "it states " + ", ".join(missing) + ", found in no entry"
