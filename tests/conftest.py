@@ -197,3 +197,17 @@ def fake_modules():
     yield CountingModule
     for cls in (CountingModule, FailingModule):
         unregister_module(cls.name)
+
+
+@pytest.fixture(scope="session")
+def _ray_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("ray-home")
+
+
+@pytest.fixture
+def ray_home(_ray_home, monkeypatch):
+    """One ``HOME`` for every Ray started in this test process: Ray keeps a local cluster's auth
+    token in ``~/.ray`` and, once it has set one up, looks for it there for the rest of the process
+    (a second test's own ``HOME`` left the next cluster's servers without a token)."""
+    monkeypatch.setenv("HOME", str(_ray_home))
+    return _ray_home

@@ -82,7 +82,7 @@ def test_a_conversation_across_videos_remembers_the_question_before(shared, clip
     second = session.ask("And how much is the coffee?")
     asked = [str(m.content) for m in model.seen[1]]
     assert any("What is the cat called?" in m for m in asked[:-1])  # the first turn is in the history
-    assert '"coffee": ' in asked[-1].split("<video_description>")[1]  # this question's moments
+    assert '"coffee": ' in asked[0].split("<video_description>")[1]  # this question's moments (system message)
     assert [c.video for c in second.citations] == [vid(clips["coffee"])]
 
 

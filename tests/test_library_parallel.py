@@ -161,11 +161,10 @@ def test_a_worker_that_dies_costs_a_retry_not_the_batch(tmp_path, clips):
     assert _rows(tmp_path / "library.sqlite")[0] == sorted(paths)
 
 
-def test_local_ray_with_two_cpus(tmp_path, clips, monkeypatch):
+def test_local_ray_with_two_cpus(tmp_path, clips, ray_home):
     pytest.importorskip("ray")
     import ray
 
-    monkeypatch.setenv("HOME", str(tmp_path))  # Ray keeps a local cluster's auth token in ~/.ray
 
     library = Library(library_config(tmp_path, embeddings=False))
     paths = [str(clips[name]) for name in ("cat", "password", "beach")]

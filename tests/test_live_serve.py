@@ -113,7 +113,7 @@ def test_ask_and_chat_on_a_live_stream_in_a_library_read_the_window_and_cite_wal
         asked = runner.invoke(app, ["ask", stream.vid, "What was said in the last 2 minutes?", "-c", str(config),
                                     "--library", str(library)])
         assert asked.exit_code == 0, asked.output
-        prompt = stub.requests[-1]["messages"][-1]["content"]
+        prompt = "\n".join(m["content"] for m in stub.requests[-1]["messages"])  # the description: system message
         assert "The deadline is Friday." in prompt and "delivery truck" not in prompt
         assert "the last 2 minutes (" in prompt
         wall = stream.info.started_at + 280.0

@@ -212,6 +212,7 @@ def test_ask_streams_events_that_add_up_to_the_answer(served):
 @pytest.mark.slow
 @pytest.mark.parametrize(("body", "status", "message"), [
     ({"question": "   "}, 400, "the question is empty"),
+    ({"question": "?!?"}, 422, "?!?"),  # a QuestionError: no words, only punctuation
     ({}, 422, "body.question: Field required"),
     ({"question": "x" * 5000}, 422, "body.question"),
 ])
@@ -336,6 +337,29 @@ def test_a_truncated_upload_that_decodes_in_part_is_described_with_its_gap(tmp_p
     assert 0 < decoded["data"]["last_frame"] < gaps["video"]["start"]  # the first half is described
     text = client.get(f"/api/videos/{video_id}/description", params={"format": "text"}).text
     assert "no video frames could be decoded here" in text and "no audio could be decoded here" in text
+
+
+def test_a_described_upload_is_prepared_for_its_first_question(tmp_path, gate):
+    """Issue 22: the chat model evaluates a new description right after it is stored, in the
+    background, so the first question evaluates only its own tokens."""
+    vc = VideoChat({"cache": {"dir": str(tmp_path / "cache")}, "summary": {"backend": "merge"},
+                    "perception": {"modules": ["gate"]}}, chat_model=EchoChatModel())
+    prepared = threading.Event()
+    seen = []
+    vc.prepare = lambda description: seen.append(description) or prepared.set() or True
+    app = create_app(videochat=vc)
+    client = Client(app)
+    try:
+        demo = (Path(__file__).parents[1] / "examples" / "demo.mp4").read_bytes()
+        video_id = client.upload(demo, "first.mp4").json()["id"]
+        assert not prepared.wait(0.5)  # not before it is described
+        gate.opened.set()
+        assert client.described(video_id)["status"] == "done"
+        assert prepared.wait(30) and len(seen) == 1
+        shown = client.get(f"/api/videos/{video_id}/description", params={"format": "text"}).text
+        assert seen[0].to_text().splitlines()[1:] == shown.splitlines()[1:]  # the API names the video as uploaded
+    finally:
+        app.state.server.close()
 
 
 @pytest.mark.parametrize("chunked", [False, True])

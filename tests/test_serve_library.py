@@ -363,14 +363,13 @@ def test_the_cli_and_a_real_server_writing_one_library_at_once_lose_nothing(tmp_
 
 
 @pytest.mark.slow
-def test_the_server_describes_uploads_on_ray_with_progress_per_video(tmp_path, clips, monkeypatch):
+def test_the_server_describes_uploads_on_ray_with_progress_per_video(tmp_path, clips, monkeypatch, ray_home):
     """``serve --ray local`` (``library.ray``): uploads go to Ray actors; each video's stages come back."""
     pytest.importorskip("ray")
     import ray
 
     from videochat_text.library.queue import DescribeQueue
 
-    monkeypatch.setenv("HOME", str(tmp_path))  # Ray keeps a local cluster's auth token in ~/.ray
     stages: dict[str, set[str]] = {}
     report = DescribeQueue._progress
 
@@ -383,10 +382,12 @@ def test_the_server_describes_uploads_on_ray_with_progress_per_video(tmp_path, c
               "library": {"path": str(tmp_path / "library.sqlite"), "ray": "local", "workers": 2}}
     app = _app(config)
     client = Client(app)
-    ids = [client.upload(clips[name], f"{name}.mp4").json()["id"] for name in ("cat", "password")]
-    assert [client.described(i, timeout_s=900)["status"] for i in ids] == ["done", "done"]
-    assert client.get("/api/search", params={"q": "pineapple"}).json()["groups"][0]["video"]["id"] == ids[1]
-    app.state.server.close()
+    try:
+        ids = [client.upload(clips[name], f"{name}.mp4").json()["id"] for name in ("cat", "password")]
+        assert [client.described(i, timeout_s=900)["status"] for i in ids] == ["done", "done"]
+        assert client.get("/api/search", params={"q": "pineapple"}).json()["groups"][0]["video"]["id"] == ids[1]
+    finally:  # a failure must not leave the queue's threads starting Ray again for the rest of the run
+        app.state.server.close()
     assert not ray.is_initialized()  # the Ray the server started is shut down with it
     assert len(stages) == 2 and all("module speech" in s or "decoding audio" in s for s in stages.values()), stages
 

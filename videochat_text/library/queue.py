@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from ..errors import failure_message
 from .library import Library, make_runner
@@ -57,7 +57,8 @@ class DescribeQueue:
     """Describes submitted videos in the background through the library's runners, ``workers`` at a time."""
 
     def __init__(self, library: Library, *, workers: int = 1, where: Literal["processes", "server"] = "processes",
-                 ray: str | None = None, videochat: Any = None, idle_s: float | None = IDLE_S):
+                 ray: str | None = None, videochat: Any = None, idle_s: float | None = IDLE_S,
+                 on_described: Callable[[VideoRecord], None] | None = None):
         """
         Args:
             workers: videos described at once (worker processes, or threads here).
@@ -65,12 +66,14 @@ class DescribeQueue:
             ray: describe on this Ray cluster instead (``local``: a new one here); its actors are
                 ``library.workers`` (0: one per CPU).
             videochat: the `VideoChat` the first thread here describes with (models shared with answering).
+            on_described: called with each video once its description is stored.
         """
         self.library = library
         self._jobs: dict[str, Job] = {}
         self._by_path: dict[str, str] = {}
         self._lock = threading.Lock()
         self._feed = Feed()
+        self._on_described = on_described
         settings = library.settings
         runners: list[Runner]
         if ray:
@@ -174,8 +177,12 @@ class DescribeQueue:
                 error = outcome.error.replace(job.video.path, job.video.name)  # the server's path is not the user's
                 log.warning("%s (%s): %s", job.video.name, job.video.id, error)
                 outcome = Outcome(outcome.path, error=error)
+            stored = False
             try:
                 self.library.store_outcome(outcome, job.video.sha256)
+                stored = outcome.result is not None
             except Exception:  # the library file went away (deleted, disk full): the queue goes on
                 log.exception("could not store %s (%s)", job.video.name, job.video.id)
             job.update(status="failed" if outcome.result is None else "done", error=outcome.error)
+        if stored and self._on_described is not None:
+            self._on_described(job.video)

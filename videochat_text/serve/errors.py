@@ -14,12 +14,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ChatModelError, LibraryError, LibraryFileError, UnknownVideoError, VideoChatError, VideoOpenError
+from ..errors import (ChatModelError, LibraryError, LibraryFileError, QuestionError, UnknownVideoError, VideoChatError,
+                      VideoOpenError)
 from .model_queue import QueueFull
 from .quota import StorageFull
 from .store import UploadTooLarge
 
-_STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, QueueFull: 429, ChatModelError: 502,
+_STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, QuestionError: 422, QueueFull: 429, ChatModelError: 502,
            StorageFull: 507, LibraryFileError: 503, LibraryError: 400}
 
 

@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,6 +17,7 @@ from fastapi import HTTPException
 from ..config import Settings
 from ..errors import LibraryFileError
 from ..library import DescribeQueue, Library, LibrarySession
+from ..library.store import VideoRecord
 from ..library.library import default_library_path
 from ..timeline import Description
 from ..videochat import VideoChat
@@ -55,8 +57,11 @@ class Server:
                                query_threads=1 if elsewhere else None)
         self.store = VideoStore(s.data_dir or Path(settings.cache.dir).expanduser() / "uploads", self.library)
         self.quota = StorageQuota(self.store.directory, s.max_storage_gb)
+        # The chat model evaluates each new description once it is stored (`VideoChat.prepare`), so
+        # even the first question about a video evaluates only its own tokens.
+        self._preparing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
         self.queue = DescribeQueue(self.library, workers=s.workers, where=s.describe_in, ray=settings.library.ray,
-                                   videochat=videochat)
+                                   videochat=videochat, on_described=self._prepare_soon)
         self.sessions = SessionStore(self.library.store, max_sessions=s.max_sessions, ttl_s=s.session_ttl_s,
                                      turns=s.session_turns)
         self.answers = ModelQueue(workers=s.answers_at_once, max_waiting=s.max_queued_questions,
@@ -105,6 +110,20 @@ class Server:
             while len(self._descriptions) > DESCRIPTIONS_KEPT:
                 self._descriptions.popitem(last=False)
         return video, found
+
+    def _prepare_soon(self, video: VideoRecord) -> None:
+        try:
+            self._preparing.submit(self._prepare, video.id, video.name)
+        except RuntimeError:  # shutting down
+            pass
+
+    def _prepare(self, video_id: str, name: str) -> None:
+        try:
+            _, description = self.described(video_id)
+            if self.videochat.prepare(description):
+                log.info("%s (%s): the chat model's state for its description is kept", name, video_id)
+        except Exception as exc:  # the first question will evaluate it instead
+            log.warning("%s (%s): the chat model could not prepare for it: %s", name, video_id, exc)
 
     def _live_description(self, video: StoredVideo) -> Description:
         found = self.library.description(video.id)
@@ -193,6 +212,7 @@ class Server:
 
     def close(self) -> None:
         self.queue.close()
+        self._preparing.shutdown(wait=False, cancel_futures=True)
         self.answers.close()
 
 
