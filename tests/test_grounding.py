@@ -5,6 +5,7 @@ import pytest
 
 from videochat_text import Detection, Event, VideoChat
 from videochat_text.answering.checks import Evidence, answer_polarity, answer_times, check_answer, parse_question, review
+from videochat_text.answering.questions import split_question
 from videochat_text.answering.when import parse_when
 from videochat_text.payloads import ObjectsData, SpeechData
 
@@ -165,6 +166,37 @@ def test_compound_questions_are_never_answered_by_a_rule():
         assert parse_when(question) is None and parse_question(question) is None
         assert review(question, "Yes.", EVIDENCE) is None
     assert parse_when("When is the password mentioned?") is not None  # a single question still is
+
+
+def test_compound_questions_split_into_the_questions_they_ask():
+    assert split_question("Which video mentions a password, and what is it?") == [
+        "Which video mentions a password?", "What is the password?"]  # "it" named, to be asked alone
+    assert split_question("At what point does she talk about her mother, and why does she cry?") == [
+        "At what point does she talk about her mother?", "Why does she cry?"]
+    assert split_question("Where does Maria live now and where is she from?") == [
+        "Where does Maria live now?", "Where is she from?"]
+    assert split_question("Is there a dog, and what colour is it?") == ["Is there a dog?", "What colour is the dog?"]
+    assert split_question("What is on the table? And what is at the end? Say it.") == [
+        "What is on the table?", "What is at the end? Say it."]
+    for one in ["When you see the bicycle, what color is the car?",  # a time clause, then one question
+                "When does the speaker say what the password is?", "What is the cat called?",
+                "When the horse appears what does the narrator say?"]:
+        assert split_question(one) == [one]
+
+
+def test_a_compound_question_is_asked_one_part_at_a_time(described, fake_chat):
+    """A small model asked "Which video mentions a password, and what is it?" answered the first
+    part only; each part is asked in turn, the second reading the first as an earlier turn."""
+    model = fake_chat("The cat is called Whiskers.", "The coffee costs three dollars.")
+    session = VideoChat({"cache": {"enabled": False}}, chat_model=model).chat(described)
+    answer = session.ask("What is the cat called, and how much is the coffee?")
+    assert answer.text == "The cat is called Whiskers. The coffee costs three dollars."
+    first, second = model.seen
+    assert "What is the cat called?" in first[-1].content and "How much is the coffee?" in second[-1].content
+    assert [m.content for m in second[1:3]] == ["What is the cat called?", "The cat is called Whiskers."]
+    assert [m.content for m in session.history] == ["What is the cat called, and how much is the coffee?",
+                                                     answer.text]  # the conversation keeps the question as asked
+    assert {c.module for c in answer.citations} == {"speech"}
 
 
 def test_sessions_withhold_a_contradicting_no_and_remember_the_detections(described, fake_chat):

@@ -7,7 +7,8 @@ For every question:
 2. Its language is identified (`language`); a question in another language than English
    is translated for searching the (English) timeline.
 3. A single "when was X said/shown?" question is answered from the timeline with the
-   matching entries' times (`when`), without the model; compound ones go to the model.
+   matching entries' times (`when`), without the model; compound ones go to the model, one
+   part at a time (`questions.split_question`), each part reading the answers before it.
 4. Otherwise the model answers from the description the question needs (`context`).
 5. Prompt scaffolding is stripped (`scaffolding`).
 6. An answer that gives the question back, says a thing is both absent and mentioned
@@ -28,7 +29,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..errors import ChatModelError, QuestionError
@@ -42,6 +43,7 @@ from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
 from .flaws import contradicts_itself, names_a_voice_label, repeats_question
 from .language import NAMES_CAPITALISED, TRANSLATE_PROMPT, phrase, question_language
+from .questions import split_question
 from .when import find_moments, parse_when
 
 if TYPE_CHECKING:
@@ -84,6 +86,13 @@ class AnswerStream:
     def __iter__(self) -> Iterator[str]:
         yield from self._chunks
         self.answer = self._finish()
+
+    def whole(self) -> Answer:
+        """Read the rest of the stream; the whole `Answer`."""
+        for _ in self:
+            pass
+        assert self.answer is not None
+        return self.answer
 
 
 class ChatSession:
@@ -142,11 +151,7 @@ class ChatSession:
 
     # --- answering -------------------------------------------------------------------
     def ask(self, question: str) -> Answer:
-        stream = self.stream(question)
-        for _ in stream:
-            pass
-        assert stream.answer is not None
-        return stream.answer
+        return self.stream(question).whole()
 
     def stream(self, question: str, on_stage: Callable[[str], None] | None = None) -> AnswerStream:
         """The answer as it is generated (text chunks), then the whole `Answer` in ``.answer``.
@@ -167,6 +172,10 @@ class ChatSession:
 
         def chunks() -> Iterator[str]:
             turn.on_stage("reading")
+            parts = split_question(turn.question) if self._check_answers else [turn.question]
+            if len(parts) > 1:
+                yield from self._in_parts(turn, parts, done)
+                return
             answer = self._from_timeline(turn) if self._check_answers else None
             if answer is None:
                 yield from self._model_answer(turn, done)
@@ -185,6 +194,28 @@ class ChatSession:
             return answer
 
         return AnswerStream(chunks(), finish)
+
+    def _in_parts(self, turn: _Turn, parts: list[str], done: dict[str, Answer]) -> Iterator[str]:
+        """A compound question answered one part at a time by the model, each part reading the
+        ones before it as earlier turns ("… and what is it?"); the context is chosen for the whole
+        question. The parts' answers joined, with all their citations, are the answer."""
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        kept = len(self.history)
+        answers: list[Answer] = []
+        try:
+            for n, part in enumerate(parts):
+                part_done: dict[str, Answer] = {}
+                for k, chunk in enumerate(self._model_answer(replace(turn, question=part), part_done)):
+                    yield f" {chunk}" if n and not k else chunk  # parts joined by a space
+                answers.append(part_done["answer"])
+                self.history += [HumanMessage(part), AIMessage(defang(answers[-1].text))]
+        finally:
+            del self.history[kept:]  # the conversation remembers the question as asked
+        cited = list(dict.fromkeys(c for a in answers for c in a.citations))
+        paths = {a.path for a in answers}  # the one furthest from the model's own answer
+        path = next(p for p in ("extractive", "retried", "checked", "model") if p in paths)
+        done["answer"] = Answer(text=" ".join(a.text for a in answers), citations=cited, path=path)  # type: ignore[arg-type]
 
     def _from_timeline(self, turn: _Turn) -> Answer | None:
         """A single "when was X said/shown?" question answered with the matching entries' times."""

@@ -152,11 +152,7 @@ class LibrarySession:
         return self.store.names({c.video for c in answer.citations if c.video})
 
     def ask(self, question: str) -> Answer:
-        stream = self.stream(question)
-        for _ in stream:
-            pass
-        assert stream.answer is not None
-        return stream.answer
+        return self.stream(question).whole()
 
     def stream(self, question: str, on_stage: OnStage | None = None) -> AnswerStream:
         """The answer as it is given (verified sentences), then the whole `Answer` in ``.answer``.

@@ -57,11 +57,7 @@ class LiveSession:
         return self.answerer.session(self.description_for(question)).messages(question)
 
     def ask(self, question: str) -> Answer:
-        stream = self.stream(question)
-        for _ in stream:
-            pass
-        assert stream.answer is not None
-        return stream.answer
+        return self.stream(question).whole()
 
     def stream(self, question: str, on_stage: Callable[[str], None] | None = None) -> AnswerStream:
         """The answer as it is given (verified sentences), then the whole `Answer` in ``.answer``."""
