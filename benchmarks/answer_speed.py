@@ -14,8 +14,9 @@ before each part). Then, in one Python process with the models loaded:
    follow-ups in that conversation.
 
 And the same through a real ``videochat-text serve`` process on 127.0.0.1 (streamed answers,
-SSE): the clips uploaded and described by the server; the first question about each evaluates
-its description (the server does not prepare yet), later ones load the kept state.
+SSE): the clips uploaded and described by the server, which prepares each description's state in
+the background once it is stored; the first question about each is asked as soon as the video
+is described (so it waits for what is left of that), later ones load the kept state.
 
 Each answer: seconds to the first text and to the whole answer. Reported: p50 per kind, the
 load average before and after, and CPU seconds used. Targets (issue 22, 2 idle cores): first
@@ -153,7 +154,7 @@ def served(config: str | None, clips: dict[str, Path], rounds: int, say) -> dict
 
         for n, video in enumerate(ids):
             first, whole, text, _ = ask(video, FIRST[n], None)
-            record(results, "first question, nothing kept", first, whole, text, say)
+            record(results, "first question, asked as soon as described", first, whole, text, say)
         for r in range(rounds):
             for video in reversed(ids):
                 first, whole, text, session = ask(video, FIRST[(r + 2) % len(FIRST)], None)

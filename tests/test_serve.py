@@ -203,7 +203,7 @@ def test_ask_streams_events_that_add_up_to_the_answer(served):
     events = [(block.split("\n")[0][len("event: "):], json.loads(block.split("\n")[1][len("data: "):]))
               for block in response.text.strip().split("\n\n")]
     chunks = [data["text"] for kind, data in events if kind == "chunk"]
-    assert chunks == ["echo: Table?", " echo: End?", " echo: Why?"]  # a verified sentence at a time
+    assert chunks == ["echo: Table?", " echo: End?", " echo: Why?"]  # the first part streamed, then each part
     kind, done = events[-1]
     assert kind == "done" and done["answer"] == "".join(chunks)
     assert done["citations"] == [] and done["session"]

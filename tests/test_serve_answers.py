@@ -180,10 +180,11 @@ def test_a_full_queue_is_429_while_health_listing_media_and_descriptions_stay_up
                 await asyncio.gather(*(ask(n) for n in range(waiting + 1)))
             asyncio.run(everyone())
 
+        threads_before = threading.active_count()  # other tests' servers may have left theirs
         asking = threading.Thread(target=crowd)
         asking.start()
         try:
-            full_queue_refuses_and_the_rest_stays_up(server, video_id, waiting, Local)
+            full_queue_refuses_and_the_rest_stays_up(server, video_id, waiting, Local, threads_before)
         finally:
             Local.release.set()
             asking.join(120)
@@ -197,7 +198,8 @@ def test_a_full_queue_is_429_while_health_listing_media_and_descriptions_stay_up
     assert max(max(p) for p in places) > waiting // 2  # and says how far back a question waits
 
 
-def full_queue_refuses_and_the_rest_stays_up(server: LiveServer, video_id: str, waiting: int, model) -> None:
+def full_queue_refuses_and_the_rest_stays_up(server: LiveServer, video_id: str, waiting: int, model,
+                                            threads_before: int) -> None:
     import openai
 
     url = f"{server.url}/api/videos/{video_id}"
@@ -220,7 +222,7 @@ def full_queue_refuses_and_the_rest_stays_up(server: LiveServer, video_id: str, 
                      f"/api/videos/{video_id}/description", f"/api/videos/{video_id}/boxes"]:
             assert http.get(server.url + path).status_code == 200, path
         assert http.get(f"{url}/media", headers={"Range": "bytes=0-99"}).status_code == 206
-    assert threading.active_count() < 80  # no thread per waiting question
+    assert threading.active_count() - threads_before < 30  # no thread per waiting question (100 wait)
 
 
 # --- answers you can watch -----------------------------------------------------------------------

@@ -75,6 +75,8 @@ REPLY = "The cat is called Whiskers. The speaker says so at 0:00:04.3, while the
 
 
 def _server(tmp_path, reply=None, delay_s=0.08, **settings):
+    if reply is None:  # the echo model gives the question back by design: the answer checks would ask again
+        settings["chat"] = {"check_answers": False, **settings.get("chat", {})}
     chat_model = EchoChatModel(delay_s=delay_s, reply=reply)
     vc = VideoChat({"cache": {"dir": str(tmp_path / "cache")}, **settings}, chat_model=chat_model)
     return LiveServer(create_app(videochat=vc))
@@ -213,9 +215,7 @@ def test_video_text_and_answers_are_shown_as_text_never_run(page, tmp_path, scri
     # A citation whose text holds markup, as an answer about this video could carry.
     cited = [{"start": 3.0, "end": 4.0, "module": "scripted", "text": XSS[0], "event_ids": ["scripted-2"]}]
     monkeypatch.setattr(sessions, "citations_of", lambda answer: cited)
-    # The answer checks off: the echo model gives the question back by design, and the checks
-    # would ask it again (what this test shows is that the page runs none of the text).
-    with _server(tmp_path, perception={"modules": ["scripted"]}, chat={"check_answers": False}) as server:
+    with _server(tmp_path, perception={"modules": ["scripted"]}) as server:
         page.goto(server.url)
         _upload(page, name="<img src=x onerror=alert(3)>.mp4")
         texts = page.locator("#timeline .entry .text").all_inner_texts()

@@ -32,7 +32,7 @@ from .cache import atomic_write
 from .config import RetrievalSettings
 from .errors import ModuleLoadError
 from .timeline import Event, clock_times, seconds_mentioned
-from .weights import hf_model_available, package_dir, torch_device
+from .weights import TRANSFORMERS_LOADING, hf_model_available, package_dir, torch_device
 
 if TYPE_CHECKING:  # LangChain loads only when embeddings are made (the CLI imports this module)
     from langchain_core.embeddings import Embeddings
@@ -120,9 +120,10 @@ def make_embeddings(settings: RetrievalSettings) -> Embeddings:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # a weight-loading bar per ask would clutter the CLI
-    return HuggingFaceEmbeddings(model_name=source, model_kwargs={"device": torch_device(settings.device)},
-                                 encode_kwargs={"normalize_embeddings": True, "batch_size": 64},
-                                 show_progress=False)
+    with TRANSFORMERS_LOADING:
+        return HuggingFaceEmbeddings(model_name=source, model_kwargs={"device": torch_device(settings.device)},
+                                     encode_kwargs={"normalize_embeddings": True, "batch_size": 64},
+                                     show_progress=False)
 
 
 def _huggingface_source(model: str) -> str:

@@ -20,7 +20,7 @@ from .timeline import Event, ModuleRecord, Summary, SummaryPiece, VideoInfo, for
 
 Records = Mapping[str, ModuleRecord]
 """What each module's events are evidence of (`Description.modules`), by module name."""
-from .weights import hf_model_available, torch_device
+from .weights import TRANSFORMERS_LOADING, hf_model_available, torch_device
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,9 @@ class T5Summarizer:
         folder = Path(self.settings.model).expanduser()
         source = str(folder) if folder.is_dir() else self.settings.model
         device = torch_device(self.settings.device)
-        self._tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
-        self._model = AutoModelForSeq2SeqLM.from_pretrained(source, local_files_only=True).to(device).eval()
+        with TRANSFORMERS_LOADING:
+            self._tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+            self._model = AutoModelForSeq2SeqLM.from_pretrained(source, local_files_only=True).to(device).eval()
 
     def _generate(self, text: str) -> str:
         import torch

@@ -10,9 +10,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import threading
 from pathlib import Path
 
 from .errors import ModuleLoadError
+
+TRANSFORMERS_LOADING = threading.RLock()
+"""Held while a transformers model loads. Loading is not thread-safe: transformers builds the
+model on torch's "meta" device and patches module creation process-wide meanwhile, so a second
+load in another thread (a server describing in threads, a module finishing after its timeout)
+could leave parameters on "meta" ("Cannot copy out of meta tensor" when the model is moved)."""
 
 
 def package_dir(import_name: str) -> Path | None:

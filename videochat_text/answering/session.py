@@ -206,8 +206,14 @@ class ChatSession:
         try:
             for n, part in enumerate(parts):
                 part_done: dict[str, Answer] = {}
-                for k, chunk in enumerate(self._model_answer(replace(turn, question=part), part_done)):
-                    yield f" {chunk}" if n and not k else chunk  # parts joined by a space
+                chunks = self._model_answer(replace(turn, question=part), part_done)
+                if n == 0:
+                    yield from chunks  # streamed, sentence by sentence
+                else:  # given whole: one answer to two parts is said once
+                    for _ in chunks:
+                        pass
+                    if all(part_done["answer"].text != a.text for a in answers):
+                        yield " " + part_done["answer"].text
                 answers.append(part_done["answer"])
                 self.history += [HumanMessage(part), AIMessage(defang(answers[-1].text))]
         finally:
@@ -215,7 +221,8 @@ class ChatSession:
         cited = list(dict.fromkeys(c for a in answers for c in a.citations))
         paths = {a.path for a in answers}  # the one furthest from the model's own answer
         path = next(p for p in ("extractive", "retried", "checked", "model") if p in paths)
-        done["answer"] = Answer(text=" ".join(a.text for a in answers), citations=cited, path=path)  # type: ignore[arg-type]
+        text = " ".join(dict.fromkeys(a.text for a in answers))  # one answer to both parts is said once
+        done["answer"] = Answer(text=text, citations=cited, path=path)  # type: ignore[arg-type]
 
     def _from_timeline(self, turn: _Turn) -> Answer | None:
         """A single "when was X said/shown?" question answered with the matching entries' times."""
