@@ -222,7 +222,8 @@ def full_queue_refuses_and_the_rest_stays_up(server: LiveServer, video_id: str, 
                      f"/api/videos/{video_id}/description", f"/api/videos/{video_id}/boxes"]:
             assert http.get(server.url + path).status_code == 200, path
         assert http.get(f"{url}/media", headers={"Range": "bytes=0-99"}).status_code == 206
-    assert threading.active_count() - threads_before < 30  # no thread per waiting question (100 wait)
+    # No thread per waiting question (100 wait): AnyIO's pool for short blocking calls holds at most 40.
+    assert threading.active_count() - threads_before <= 50
 
 
 # --- answers you can watch -----------------------------------------------------------------------
