@@ -1,5 +1,6 @@
 """Answers that must never be shown as they are: the question given back, a thing said to be both
-absent and mentioned, or a voice label given as a name.
+absent and mentioned, a voice label given as a name, or a video named for what its moments do
+not say.
 
 Both were seen with the embedded model: "Where should I lock my bike?" answered with itself
 (LangChain's llama.cpp wrapper overrode the model's RoPE base; fixed in `chat_models`, and
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Sequence
 
 from ..detections import singular
 from .citations import content_words, says_not_told
@@ -60,6 +62,33 @@ _LABEL_AS_NAME = re.compile(
 def names_a_voice_label(answer: str) -> bool:
     """Whether the answer gives a speaker label (S1, S2…) as something's name."""
     return bool(_LABEL_AS_NAME.search(answer))
+
+
+_VIDEO_LINE = re.compile(r'^video "([^"]+)": ')
+"""How a moment across a library names its video (`library.across.moments_description`)."""
+
+
+def names_the_wrong_video(answer: str, question: str, lines: Sequence[str]) -> str | None:
+    """The video an answer names for what none of its moments say, or None.
+
+    Across a library, "Which video mentions a password?" came back as ``The video "site_visit"
+    mentions a password.`` while the password was said in another video: the words the question
+    asks about that some moment holds ("password") must be in a moment of the video named.
+    ``lines``: the timeline entries' texts, each starting ``video "NAME": ``.
+    """
+    said: dict[str, set[str]] = {}
+    for line in lines:
+        found = _VIDEO_LINE.match(line)
+        if found:
+            said.setdefault(found.group(1), set()).update(content_words(line[found.end():]))
+    everywhere = set().union(*said.values()) if said else set()
+    asked = content_words(question) & everywhere
+    if not asked:
+        return None
+    for name, words in said.items():
+        if re.search(rf'(?<![\w-]){re.escape(name)}(?![\w-])', answer) and not asked & words:
+            return name
+    return None
 
 
 def _things(words: str) -> set[str]:

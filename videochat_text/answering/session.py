@@ -41,7 +41,7 @@ from .answer import Answer
 from .checks import Review, Sighting, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
-from .flaws import contradicts_itself, names_a_voice_label, repeats_question
+from .flaws import contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_question
 from .language import NAMES_CAPITALISED, TRANSLATE_PROMPT, phrase, question_language
 from .questions import split_question
 from .when import find_moments, parse_when
@@ -321,6 +321,9 @@ class ChatSession:
             return "it says a thing is both absent and mentioned"
         if names_a_voice_label(text):
             return "it gives a voice label (S1, S2…) as a name"
+        wrong = names_the_wrong_video(text, turn.question, [e.text for e in self._context.prepared.entries])
+        if wrong:
+            return f"it names the video {wrong!r}, whose moments do not say that"
         missing = self._unsupported(turn, text)
         if missing:
             return "it states " + ", ".join(missing) + ", found in no entry"
