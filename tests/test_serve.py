@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 import threading
 import time
 from contextlib import nullcontext as does_not_raise
@@ -596,18 +597,26 @@ class _CliServer:
         from devkit.serving import free_port
 
         self.url = f"http://127.0.0.1:{free_port()}"
+        # A file, not a pipe: the server's describe workers inherit it and may outlive the server,
+        # and reading a pipe they still hold would wait for them.
+        self._stderr = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen([sys.executable, "-m", "videochat_text", "serve", "--port",
                                          self.url.rsplit(":", 1)[1], "--config", str(config)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                        stdout=subprocess.DEVNULL, stderr=self._stderr, text=True)
         deadline = time.monotonic() + 60
         while True:
-            assert self.process.poll() is None, self.process.stderr.read()
+            assert self.process.poll() is None, self.errors()
             try:
                 if httpx.get(f"{self.url}/api/health").status_code == 200:
                     return
             except httpx.TransportError:
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
+
+    def errors(self) -> str:
+        """What the server wrote to stderr so far."""
+        self._stderr.seek(0)
+        return self._stderr.read()
 
     def status(self, video_id: str) -> dict:
         return httpx.get(f"{self.url}/api/videos/{video_id}").json()
@@ -628,7 +637,7 @@ def test_ctrl_c_while_describing_stops_cleanly_and_the_next_start_describes_it(t
         time.sleep(0.05)
     server.process.send_signal(signal.SIGINT)
     assert server.process.wait(60) == 0
-    assert "terminate called" not in server.process.stderr.read()
+    assert "terminate called" not in server.errors()
 
     again = _CliServer(config)
     try:  # a worker process starts and loads Whisper and the embeddings first: minutes on busy cores
@@ -661,7 +670,7 @@ def test_cli_serve_answers_with_the_real_default_chat_model(tmp_path):
         except httpx.TransportError:
             server.process.wait(10)
             pytest.fail(f"the server died answering (exit {server.process.returncode}): "
-                        f"{server.process.stderr.read()[-2000:]}")
+                        f"{server.errors()[-2000:]}")
         assert response.status_code == 200, response.text
         answer = response.json()
         assert "whiskers" in answer["answer"].lower()  # the name the clip says, from the local model

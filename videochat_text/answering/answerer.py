@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from typing import TYPE_CHECKING, Sequence
 
 from ..chat_models import describe_chat_model, expect_prefix, keep_prefix, make_chat_model, token_counter
@@ -37,13 +38,17 @@ class Answerer:
         self._embeddings: "Embeddings | None" = None
         self._token_counter: TokenCounter | None = None
         self._retrieval_warnings: set[str] = set()
+        self._making = threading.RLock()
 
     @property
     def chat_model(self) -> "Runnable":
-        if self._chat_model is None:
-            cache = self.settings.cache
-            self._chat_model = make_chat_model(self.settings.chat, states_dir=cache.dir if cache.enabled else None)
-        return self._chat_model
+        # Made once, whichever thread asks first: a server's question, its check of a question and
+        # its background `prepare` may all ask at once, and llama.cpp must not load twice at a time.
+        with self._making:
+            if self._chat_model is None:
+                cache = self.settings.cache
+                self._chat_model = make_chat_model(self.settings.chat, states_dir=cache.dir if cache.enabled else None)
+            return self._chat_model
 
     def chat_model_name(self) -> str:
         return describe_chat_model(self.settings.chat)
@@ -51,9 +56,10 @@ class Answerer:
     def count_tokens(self) -> TokenCounter:
         """The chat model's token counter, remembering counts: prompts are rebuilt per question
         from the same timeline lines."""
-        if self._token_counter is None:
-            self._token_counter = functools.lru_cache(maxsize=65536)(token_counter(self.chat_model))
-        return self._token_counter
+        with self._making:
+            if self._token_counter is None:
+                self._token_counter = functools.lru_cache(maxsize=65536)(token_counter(self.chat_model))
+            return self._token_counter
 
     def render(self, description: Description, *, focus: Sequence[int] = (),
                entries: Sequence[Event] | None = None) -> RenderedDescription:

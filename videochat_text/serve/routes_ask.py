@@ -61,8 +61,6 @@ def ask_router(server: Server) -> APIRouter:
         ``Retry-After`` when ``serve.max_queued_questions`` questions wait already."""
         if not body.question.strip():
             raise HTTPException(400, "the question is empty")
-        # Only punctuation, or too long for the prompt: 422 now, not once queued.
-        await run_in_threadpool(server.videochat.answerer.check_question, body.question)
         await run_in_threadpool(server.described, video_id)  # 404 / 409 now, not once queued
         ticket = server.ask(body.question, lambda: server.conversation(video_id, body.session))
         return await _answer(ticket, request)
@@ -74,8 +72,6 @@ def ask_router(server: Server) -> APIRouter:
         ``POST /api/videos/{id}/ask``; ``session`` continues a conversation across the library."""
         if not body.question.strip():
             raise HTTPException(400, "the question is empty")
-        # Only punctuation, or too long for the prompt: 422 now, not once queued.
-        await run_in_threadpool(server.videochat.answerer.check_question, body.question)
         ticket = server.ask(body.question, lambda: server.across(body.session))
         return await _answer(ticket, request)
 

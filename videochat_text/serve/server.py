@@ -4,6 +4,7 @@ and the model queue — the routes' one way to the store."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -112,10 +113,21 @@ class Server:
         return video, found
 
     def _prepare_soon(self, video: VideoRecord) -> None:
+        # Through the model queue, like a question: llama.cpp must never tokenize for one caller
+        # while it evaluates for another (measured: "double free or corruption" in the server).
         try:
-            self._preparing.submit(self._prepare, video.id, video.name)
+            self._preparing.submit(self._queue_prepare, video.id, video.name)
         except RuntimeError:  # shutting down
             pass
+
+    def _queue_prepare(self, video_id: str, name: str) -> None:
+        async def queued() -> None:  # a ticket belongs to an event loop: this thread's own
+            await self.answers.submit(lambda ticket: self._prepare(video_id, name)).result()
+
+        try:
+            asyncio.run(queued())
+        except Exception as exc:  # a full queue: the first question will evaluate it instead
+            log.info("%s (%s): not prepared: %s", name, video_id, exc)
 
     def _prepare(self, video_id: str, name: str) -> None:
         try:
