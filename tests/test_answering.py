@@ -15,7 +15,7 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_question
+from videochat_text.answering.flaws import contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_question, words_by_video
 from videochat_text.answering.language import question_language
 from videochat_text.answering.scaffolding import strip
 from videochat_text.answering.session import STRICT_ENTRIES
@@ -206,8 +206,8 @@ def test_an_echoed_question_or_a_self_contradiction_is_never_shown(described, fa
     assert names_a_voice_label("The cat's name is S1.") and names_a_voice_label('She is called "S2".')
     assert not names_a_voice_label("S1 says the cat is called Whiskers.")
     assert not names_a_voice_label("My name is Sam.")
-    moments = ['video "site_visit": S1: "The meeting room is on the fourth floor."',
-               'video "interview_anna": S1: "The password is pineapple."']
+    moments = words_by_video(['video "site_visit": S1: "The meeting room is on the fourth floor."',
+                              'video "interview_anna": S1: "The password is pineapple."'])
     asked = "Which video mentions a password?"
     assert names_the_wrong_video('The video "site_visit" mentions a password.', asked, moments) == "site_visit"
     assert names_the_wrong_video('The video "interview_anna" mentions a password.', asked, moments) is None

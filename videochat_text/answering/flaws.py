@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..detections import singular
 from .citations import content_words, says_not_told
@@ -68,19 +68,25 @@ _VIDEO_LINE = re.compile(r'^video "([^"]+)": ')
 """How a moment across a library names its video (`library.across.moments_description`)."""
 
 
-def names_the_wrong_video(answer: str, question: str, lines: Sequence[str]) -> str | None:
-    """The video an answer names for what none of its moments say, or None.
-
-    Across a library, "Which video mentions a password?" came back as ``The video "site_visit"
-    mentions a password.`` while the password was said in another video: the words the question
-    asks about that some moment holds ("password") must be in a moment of the video named.
-    ``lines``: the timeline entries' texts, each starting ``video "NAME": ``.
-    """
+def words_by_video(lines: Sequence[str]) -> dict[str, set[str]]:
+    """The content words of each video's moments, from timeline lines starting ``video "NAME": ``
+    (empty for one video's timeline)."""
     said: dict[str, set[str]] = {}
     for line in lines:
         found = _VIDEO_LINE.match(line)
         if found:
             said.setdefault(found.group(1), set()).update(content_words(line[found.end():]))
+    return said
+
+
+def names_the_wrong_video(answer: str, question: str, said: Mapping[str, set[str]]) -> str | None:
+    """The video an answer names for what none of its moments say, or None.
+
+    Across a library, "Which video mentions a password?" came back as ``The video "site_visit"
+    mentions a password.`` while the password was said in another video: the words the question
+    asks about that some moment holds ("password") must be in a moment of the video named.
+    ``said``: `words_by_video` of the timeline.
+    """
     everywhere = set().union(*said.values()) if said else set()
     asked = content_words(question) & everywhere
     if not asked:

@@ -41,7 +41,7 @@ from .answer import Answer
 from .checks import Review, Sighting, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
-from .flaws import contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_question
+from .flaws import contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_question, words_by_video
 from .language import NAMES_CAPITALISED, TRANSLATE_PROMPT, phrase, question_language
 from .questions import split_question
 from .when import find_moments, parse_when
@@ -130,6 +130,8 @@ class ChatSession:
         self._prompt = chat_prompt(templates)
         self._strict = strict_prompt(templates)
         self._corpus: Corpus | None = None
+        self._video_words: dict[str, set[str]] | None = None
+        """Each video's words, when the description holds moments of several (`flaws.words_by_video`)."""
 
     # --- what the model receives ---------------------------------------------------
     def _recent(self) -> list["BaseMessage"]:
@@ -321,7 +323,9 @@ class ChatSession:
             return "it says a thing is both absent and mentioned"
         if names_a_voice_label(text):
             return "it gives a voice label (S1, S2…) as a name"
-        wrong = names_the_wrong_video(text, turn.question, [e.text for e in self._context.prepared.entries])
+        if self._video_words is None:  # once per session: `_flaw` runs for every streamed sentence
+            self._video_words = words_by_video([e.text for e in self._context.prepared.entries])
+        wrong = names_the_wrong_video(text, turn.question, self._video_words)
         if wrong:
             return f"it names the video {wrong!r}, whose moments do not say that"
         missing = self._unsupported(turn, text)
