@@ -15,7 +15,9 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_question, words_by_video
+from videochat_text.answering.flaws import (contradicts_itself, names_a_voice_label, names_the_wrong_video,
+                                           repeats_an_earlier_answer, repeats_question, says_nothing_new,
+                                           words_by_video)
 from videochat_text.answering.language import question_language
 from videochat_text.answering.scaffolding import strip
 from videochat_text.answering.session import STRICT_ENTRIES
@@ -246,3 +248,61 @@ def test_a_yes_restating_the_question_is_an_answer_not_an_echo(described, fake_c
     brown = fake_chat("Yes, a brown cat is in the video.", "Yes, the brown cat.")
     answer = VideoChat(NO_CACHE, chat_model=brown).ask(described, "Is there a cat in the video?")
     assert answer.text.startswith("Yes: a cat is seen at 0:00:04") and "brown" not in answer.text
+
+
+@pytest.mark.parametrize("answer, question", [
+    ("The photographer works for a newspaper.", "Which newspaper does the photographer work for?"),
+    ("Priya's brother is Priya.", "Who is Priya's brother?"),
+    ("There are cats.", "How many cats are there?"),
+    ("Le chat est un chat.", "Quel est le chat ?"),
+])
+def test_an_answer_that_only_restates_a_wh_question_says_nothing_new(answer, question):
+    assert says_nothing_new(answer, question)
+
+
+@pytest.mark.parametrize("answer, question", [
+    ("The horse lives on a farm.", "Where does the horse live?"),
+    ("No, there is no dog.", "Is there a dog?"),  # a yes/no question is answered by the yes or no
+    ("3", "How many cats are there?"),
+    ("The video description does not say.", "Which newspaper does the photographer work for?"),
+    ("Whiskers.", "¿Cómo se llama el gato?"),
+])
+def test_an_answer_that_adds_something_is_not_a_restatement(answer, question):
+    assert not says_nothing_new(answer, question)
+
+
+def test_bare_voice_labels_answer_only_questions_about_who_spoke():
+    """Seen on the QA set: "¿Cómo se llama el gato?" → "S1"; "Who bakes bread every morning?" → "S1"
+    (the line says "My mother bakes bread here every morning.")."""
+    assert names_a_voice_label("S1", "What is the cat's name?")
+    assert names_a_voice_label("S1, S2", "What day will they meet?")
+    assert names_a_voice_label("S1.", "Who bakes bread every morning?")
+    assert not names_a_voice_label("S1", "Who says hello?")
+    assert not names_a_voice_label("S2 and S1.", "Which speakers talk about the weather?")
+
+
+def test_an_earlier_answer_copied_for_another_question_is_a_flaw():
+    earlier = [("When does the tour start?", "The tour starts at nine.")]
+    assert repeats_an_earlier_answer("The tour starts at nine.", "How much do the tickets cost?", earlier)
+    assert not repeats_an_earlier_answer("The tour starts at nine.", "When does the tour start?", earlier)  # asked again
+    assert not repeats_an_earlier_answer("No, there is no dog.", "Is there a dog?", [("Is there a cat?", "No, there is no cat.")])
+
+
+def test_a_restated_question_or_a_copied_answer_is_asked_again(described, fake_chat):
+    model = fake_chat("The astronaut's name is the astronaut.", "The astronaut is Eileen Collins.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What is the astronaut's name?")
+    assert (answer.text, answer.path) == ("The astronaut is Eileen Collins.", "retried")
+    model = fake_chat("The coffee costs three dollars.", "The coffee costs three dollars.", "My cat is Whiskers.",
+                      "My cat is Whiskers.")
+    session = VideoChat(NO_CACHE, chat_model=model).chat(described)
+    assert session.ask("How much is the coffee?").text == "The coffee costs three dollars."
+    copied = session.ask("What is the cat called?")  # the model copies its first answer, then gets it right
+    assert (copied.text, copied.path) == ("My cat is Whiskers.", "retried")
+
+
+def test_a_sentence_restating_the_question_is_held_until_the_answer_follows(described, fake_chat):
+    """A streamed answer may open by restating the question: it is given with the sentence after it."""
+    model = fake_chat("The name of the astronaut in the video. It is Eileen Collins.")
+    stream = VideoChat(NO_CACHE, chat_model=model).chat(described).stream("What is the astronaut's name?")
+    chunks = list(stream)
+    assert chunks == ["The name of the astronaut in the video. It is Eileen Collins."] and stream.answer.path == "model"

@@ -265,3 +265,28 @@ def test_a_question_saying_more_than_a_label_only_has_an_unnamed_yes_withheld():
     assert review("Is there a horse on the table?", "Yes.", EVIDENCE).action == "keep"  # a horse was seen
     found = review("Is there a car in the kitchen too?", "Yes, a car.", EVIDENCE)
     assert found.action == "withhold" and found.text.startswith("The video description does not mention a car")
+
+
+@pytest.mark.parametrize("question, thing, relation", [
+    ("Was anyone shown on screen?", "person", "exact"),
+    ("Is anyone on camera?", "person", "exact"),
+    ("Were there any people on screen?", "person", "exact"),
+    ("Was the horse shown in the video?", "horse", "exact"),
+    ("Were there any bikes?", "bicycle", "same"),
+])
+def test_presence_questions_in_the_past_and_on_screen(question, thing, relation):
+    parsed = parse_question(question)
+    assert (parsed.kind, parsed.thing, parsed.relation) == ("presence", thing, relation)
+
+
+def test_a_no_to_anyone_while_a_person_was_detected_is_withheld_and_i_cannot_tell_is_no_no():
+    assert review("Was anyone shown on screen?", "No one was shown on screen.", EVIDENCE).action == "withhold"
+    assert answer_polarity("I cannot tell.") is None and answer_polarity("I'm not sure.") is None
+    assert answer_polarity("No, I cannot see one.") is False
+
+
+def test_a_time_said_in_minutes_and_seconds():
+    assert parse_question("What is being said about 2 minutes and 35 seconds in?").time == 155.0
+    assert parse_question("What's said at 1 min 5 s?").time == 65.0
+    assert answer_times("after 2 minutes and 35 seconds") == [155.0]
+    assert answer_times("in the last 10 minutes") == []  # a stretch, not a moment

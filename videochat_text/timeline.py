@@ -55,7 +55,11 @@ def format_timestamp(seconds: float, *, srt: bool = False) -> str:
 
 
 _CLOCK = re.compile(r"(?<![\d:.])(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:\.(\d+))?(?![\d:])")
-_SECONDS = re.compile(r"\b(\d{1,5}(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b", re.IGNORECASE)
+_SECONDS = re.compile(
+    r"\b(?:(\d{1,4})\s*(?:mins?|minutes?)\b\s*(?:and|,)?\s*(\d{1,5}(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b"
+    r"|(\d{1,5}(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b)", re.IGNORECASE)
+""""2 minutes and 35 seconds", "2 min 35 s", "12 seconds", "4.5 s" (not "10 minutes": "the last 10
+minutes" is a stretch, not a moment)."""
 
 
 def clock_times(text: str) -> list[float]:
@@ -65,8 +69,8 @@ def clock_times(text: str) -> list[float]:
 
 
 def seconds_mentioned(text: str) -> list[float]:
-    """Every ``N seconds`` / ``N s`` in ``text``, in order."""
-    return [float(s) for s in _SECONDS.findall(text)]
+    """Every ``N seconds``, ``N s`` and ``N minutes and M seconds`` in ``text``, in seconds, in order."""
+    return [int(m) * 60 + float(s) if m else float(alone) for m, s, alone in _SECONDS.findall(text)]
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")

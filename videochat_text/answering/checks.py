@@ -48,6 +48,11 @@ SAME_AS: Mapping[str, str] = {
 """Everyday words for COCO's label names (the detectors' vocabulary) that mean the label or a broader
 thing the label is one of (a dining table is a table). "glasses" (spectacles) are not a wine glass."""
 
+EXACTLY: Mapping[str, str] = dict.fromkeys(
+    "people persons human humans someone somebody anyone anybody".split(), "person")
+"""Words that mean exactly what a label says: a detected person *is* someone, so a "no" to "Was
+anyone shown?" while a person was detected is withheld like a "no" to the label itself."""
+
 NARROWER: Mapping[str, str] = {
     **dict.fromkeys("man men woman women lady ladies guy guys child children kid kids boy boys girl girls baby "
                     "babies toddler teenager teenagers adult adults".split(), "person"),
@@ -76,14 +81,15 @@ MAX_SAMPLING_FOR_NO_S = 3.0
 """Not detecting something is only reported when frames were sampled at least this often."""
 
 _THING = r"(?:(?:an?|any|some|the)\s+)?(?P<thing>[a-z][a-z -]{1,40}?)"
-_WHERE = (r"(?:\s+(?:around|here|there|anywhere|at\s+all|too|(?:in|on|inside)\s+(?:the|this)\s+"
-          r"(?:video|clip|footage|scene|picture|frames?)))*")
+_WHERE = (r"(?:\s+(?:around|here|there|anywhere|at\s+all|too|on\s+(?:screen|camera)|(?:in|on|inside)\s+(?:the|this)\s+"
+          r"(?:video|clip|footage|scene|picture|frames?|screen)))*")
 _PRESENCE = [
     re.compile(rf"^(?:is|are|was|were)\s+there\s+{_THING}{_WHERE}$"),
     re.compile(rf"^any\s+(?P<thing>[a-z][a-z -]{{1,40}}?){_WHERE}$"),
     re.compile(rf"^(?:does|did)\s+(?:the|this)\s+(?:video|clip|footage)\s+(?:show|contain|have|include|feature)\s+{_THING}$"),
     re.compile(rf"^(?:do|can|did)\s+(?:you|we|i)\s+see\s+{_THING}{_WHERE}$"),
-    re.compile(rf"^(?:is|are)\s+{_THING}\s+(?:shown|visible|seen|present|in\s+the\s+(?:video|clip|picture))$"),
+    re.compile(rf"^(?:is|are|was|were)\s+{_THING}\s+(?:shown|visible|seen|present|on\s+(?:screen|camera)|"
+               rf"in\s+the\s+(?:video|clip|picture)){_WHERE}$"),
 ]
 _WHEN = [
     re.compile(rf"^when\s+(?:is|are|was|were)\s+{_THING}\s+(?:shown|visible|seen|on\s+screen|in\s+the\s+(?:video|picture))$"),
@@ -92,7 +98,8 @@ _WHEN = [
     re.compile(rf"^(?:at\s+)?what\s+time\s+(?:is|are|does|do)\s+{_THING}\s+(?:shown|visible|seen|appear)$"),
 ]
 _SAID_AT = [
-    re.compile(r"^what(?:\s+(?:is|was|gets|got)|'s|’s)\s+(?:said|spoken|heard|told)\s+(?:at|around|near)\s+(?P<time>[\w:. ]+)$"),
+    re.compile(r"^what(?:\s+(?:is|was|gets|got)|'s|’s)\s+(?:being\s+)?(?:said|spoken|heard|told)\s+"
+               r"(?:at|around|near|about)\s+(?P<time>[\w:. ]+?)(?:\s+in(?:to\s+the\s+(?:video|clip))?)?$"),
     re.compile(r"^what\s+(?:does|did|do)\s+(?:he|she|they|someone|somebody|anyone|the\s+\w+)\s+say\s+(?:at|around|near)\s+(?P<time>[\w:. ]+)$"),
     re.compile(r"^(?:at|around)\s+(?P<time>[\d:.]+(?:\s*s(?:ec\w*)?)?),?\s+what\s+(?:is|was)\s+(?:said|spoken)$"),
 ]
@@ -102,7 +109,10 @@ _RELATION = frozenset(
     "on in at with near under over behind beside inside next to of that which who doing holding wearing and or".split())
 _LEAD = re.compile(r"^(?:and|so|also|then|ok|okay|now|well)\b[\s,]*")
 _NEGATIVE = re.compile(r"\b(?:no|not|none|never|nothing|neither|nor|cannot|without)\b|n't\b|没有|不|\bno\b")
-_NOT_NEGATIVE = re.compile(r"\bno\s+doubt\b|\bnot\s+only\b|\bwithout\s+(?:a\s+)?doubt\b|\bno\s+question\b", re.I)
+_NOT_NEGATIVE = re.compile(r"\bno\s+doubt\b|\bnot\s+only\b|\bwithout\s+(?:a\s+)?doubt\b|\bno\s+question\b"
+                           r"|\b(?:cannot|can['’]?t|can\s+not)\s+(?:tell|say|determine|be\s+sure)\b|\bnot\s+sure\b"
+                           r"|\b(?:do\s+not|don['’]?t)\s+know\b", re.I)
+"""Negative words that are not a "no": "no doubt", "I cannot tell", "I'm not sure"."""
 _NEGATED_MENTION = r"\b(?:no|without|not\s+a|not\s+any|lacks?|lacking)\s+(?:a\s+|an\s+|any\s+)?(?:\w+\s+)?"
 """What stands before a word that a caption says is *not* there ("a man without a hat")."""
 
@@ -177,6 +187,8 @@ def label_for(word: str) -> tuple[str, Relation]:
     for form in (word, singular(word)):
         if form in NARROWER:
             return NARROWER[form], "narrower"
+        if form in EXACTLY:
+            return EXACTLY[form], "exact"
         if form in SAME_AS:
             return SAME_AS[form], "same"
     return singular(word), "exact"
@@ -267,14 +279,6 @@ class Evidence:
     @property
     def labels(self) -> list[str]:
         return sorted(self._by_label)
-
-
-@dataclass(frozen=True)
-class Sighting:
-    start: float
-    end: float
-    modules: tuple[str, ...]
-    """The modules that saw it (more than one once sightings are merged)."""
 
 
 def _merge(sightings: list[Sighting], max_gap_s: float) -> list[Sighting]:

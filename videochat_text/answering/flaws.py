@@ -1,6 +1,7 @@
 """Answers that must never be shown as they are: the question given back, a thing said to be both
-absent and mentioned, a voice label given as a name, or a video named for what its moments do
-not say.
+absent and mentioned, a voice label given as a name (or as the whole answer), a video named for
+what its moments do not say, an answer to "what/who/where…?" that only restates the question,
+or an earlier answer of the conversation copied for another question.
 
 Both were seen with the embedded model: "Where should I lock my bike?" answered with itself
 (LangChain's llama.cpp wrapper overrode the model's RoPE base; fixed in `chat_models`, and
@@ -59,9 +60,48 @@ _LABEL_AS_NAME = re.compile(
 """"The cat's name is S1.": S1, S2… are the labels the speech module gives to voices (seen with SmolLM2)."""
 
 
-def names_a_voice_label(answer: str) -> bool:
-    """Whether the answer gives a speaker label (S1, S2…) as something's name."""
-    return bool(_LABEL_AS_NAME.search(answer))
+_ONLY_LABELS = re.compile(r"^\W*S\d+(?:\W+(?:(?:and|y|et|und|或|和)\W+)?S\d+)*\W*$")
+""""S1", "S1, S2": an answer that is nothing but voice labels (seen for "What is the cat's name?" asked
+in Spanish and French, and for "Who bakes bread every morning?")."""
+
+
+_ABOUT_VOICES = re.compile(r"\b(?:says?|said|speaks?|spoke|speaking|talks?|talked|talking|asks?|asked|answers?|"
+                           r"answered|replies|replied|mentions?|mentioned|voices?|speakers?)\b", re.I)
+"""A question about who spoke ("Who says hello?"), for which a voice label is an answer."""
+
+
+def names_a_voice_label(answer: str, question: str = "") -> bool:
+    """Whether the answer gives a speaker label (S1, S2…) as something's name, or is only labels
+    to a question that is not about who spoke."""
+    if _LABEL_AS_NAME.search(answer):
+        return True
+    return bool(_ONLY_LABELS.match(answer)) and not _ABOUT_VOICES.search(question)
+
+
+_ASKS_FOR_SOMETHING = re.compile(
+    r"^\W*(?:(?:and|so|also|then|ok|okay|now|well)\W+)?(?:what|which|who|whom|whose|where|why|how\s+(?:many|much|old|"
+    r"long|far)|qu[eé]|cu[aá]l(?:es)?|qui[eé]n(?:es)?|d[oó]nde|cu[aá]nt[oa]s?|quel(?:le)?s?|qui|o[uù]|pourquoi|combien|"
+    r"was|wer|wen|wem|wo|welche[rsmn]?|warum|wie\s+viele?)\b", re.I)
+"""A question that asks for a thing, a person, a place, a number (not for a yes or no)."""
+
+
+def says_nothing_new(answer: str, question: str) -> bool:
+    """Whether an answer to a "what/which/who/where/how many…?" question only restates it: every word
+    it carries is the question's ("Which newspaper does the photographer work for?" → "The
+    photographer works for a newspaper."; "Who is Priya's brother?" → "Priya's brother is Priya.")."""
+    if not _ASKS_FOR_SOMETHING.match(question) or says_not_told(answer) or _CJK.search(answer + question):
+        return False
+    said = _stems(answer)
+    return bool(said) and said <= _stems(question)
+
+
+def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tuple[str, str]]) -> bool:
+    """Whether the answer says what an earlier answer of the conversation said (the same words),
+    to another question: a small model asked "How much do the tickets cost?" after "When does the
+    tour start?" copied its previous answer. ``earlier``: (question, answer) pairs."""
+    words = content_words(answer)
+    asked = content_words(question)
+    return len(words) >= 2 and any(content_words(a) == words and content_words(q) != asked for q, a in earlier)
 
 
 _VIDEO_LINE = re.compile(r'^video "([^"]+)": ')
@@ -99,6 +139,11 @@ def names_the_wrong_video(answer: str, question: str, said: Mapping[str, set[str
 
 def _things(words: str) -> set[str]:
     return {singular(w) for w in content_words(words) if not w.startswith("#")} - _NOT_THINGS
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word."""
+    return {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in content_words(text)}
 
 
 def _normal(text: str) -> str:

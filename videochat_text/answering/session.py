@@ -41,7 +41,8 @@ from .answer import Answer
 from .checks import Review, Sighting, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
-from .flaws import contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_question, words_by_video
+from .flaws import (contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer,
+                    repeats_question, says_nothing_new, words_by_video)
 from .language import NAMES_CAPITALISED, TRANSLATE_PROMPT, phrase, question_language
 from .questions import split_question
 from .when import find_moments, parse_when
@@ -270,26 +271,34 @@ class ChatSession:
                 yield from complete
             yield pending
 
+        held: list[str] = []
+        """Sentences that only restate the question: given once a later one says something."""
+
+        def recovered() -> str:  # the rest of the answer, after what was given
+            kept = " ".join(given)
+            done["answer"] = self._recover(turn, kept)
+            return done["answer"].text[len(kept):] if given else done["answer"].text
+
         for sentence in sentences():
             clean = scaffolding.strip(sentence, system)
             if not clean:
                 continue
             turn.on_stage("checking")
-            if self._flaw(turn, " ".join([*given, clean])):  # stop the model's answer here; the rest is recovered
-                kept = " ".join(given)
-                answer = self._recover(turn, kept)
-                done["answer"] = answer
-                yield answer.text[len(kept):] if given else answer.text
+            so_far = " ".join([*given, *held, clean])
+            if self._flaw(turn, so_far, whole=False):  # stop the model's answer here; the rest is recovered
+                yield recovered()
                 return
-            yield (" " if given else "") + clean
-            given.append(clean)
+            if says_nothing_new(so_far, turn.question):
+                held.append(clean)
+                continue
+            yield (" " if given else "") + " ".join([*held, clean])
+            given += [*held, clean]
+            held = []
             turn.on_stage("thinking")
-        text = " ".join(given).strip()
-        if not text:  # nothing but scaffolding: answer from the timeline
-            done["answer"] = self._recover(turn, "")
-            yield done["answer"].text
+        if held or not given:  # nothing but scaffolding, or the question restated: answer from the timeline
+            yield recovered()
             return
-        done["answer"] = self._cited(turn, text, "model")
+        done["answer"] = self._cited(turn, " ".join(given).strip(), "model")
 
     def _reviewed(self, turn: _Turn, text: str) -> Answer:
         """An answer the checks apply to: kept, given with the evidence, replaced, or asked again."""
@@ -315,14 +324,21 @@ class ChatSession:
             return self._cited(turn, f"{text.rstrip()} {found.text}", "checked", found.sightings, check=False)
         return self._cited(turn, text, path, found.sightings)
 
-    def _flaw(self, turn: _Turn, text: str) -> str | None:
-        """Why ``text`` must not be shown as it is (None: it may)."""
+    def _flaw(self, turn: _Turn, text: str, *, whole: bool = True) -> str | None:
+        """Why ``text`` must not be shown as it is (None: it may). ``whole``: the whole answer, not
+        the sentences streamed so far (which may restate the question before they answer it)."""
         if repeats_question(text, turn.question) or repeats_question(text, turn.search_as):
             return "it gives the question back"
+        if whole and (says_nothing_new(text, turn.question) or says_nothing_new(text, turn.search_as)):
+            return "it only restates the question"
         if contradicts_itself(text):
             return "it says a thing is both absent and mentioned"
-        if names_a_voice_label(text):
+        if names_a_voice_label(text, turn.search_as):
             return "it gives a voice label (S1, S2…) as a name"
+        recent = self._recent()
+        earlier = [(str(q.content), str(a.content)) for q, a in zip(recent[::2], recent[1::2])]
+        if repeats_an_earlier_answer(text, turn.question, earlier):
+            return "it repeats an earlier answer"
         if self._video_words is None:  # once per session: `_flaw` runs for every streamed sentence
             self._video_words = words_by_video([e.text for e in self._context.prepared.entries])
         wrong = names_the_wrong_video(text, turn.question, self._video_words)
