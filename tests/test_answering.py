@@ -306,3 +306,16 @@ def test_a_sentence_restating_the_question_is_held_until_the_answer_follows(desc
     stream = VideoChat(NO_CACHE, chat_model=model).chat(described).stream("What is the astronaut's name?")
     chunks = list(stream)
     assert chunks == ["The name of the astronaut in the video. It is Eileen Collins."] and stream.answer.path == "model"
+
+
+def test_an_answer_in_english_to_a_spanish_question_is_translated_keeping_its_names(described, fake_chat):
+    """The 0.5B model answered Spanish, French and German questions in English about half the time."""
+    model = fake_chat("What is the cat's name?", "The cat is called Whiskers.", "El gato se llama Whiskers.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "¿Cómo se llama el gato?")
+    assert answer.text == "El gato se llama Whiskers." and "whiskers" in answer.citations[0].text.lower()
+    renamed = fake_chat("What is the cat's name?", "The cat is called Whiskers.", "El gato se llama Bigotes.")
+    kept = VideoChat(NO_CACHE, chat_model=renamed).ask(described, "¿Cómo se llama el gato?")
+    assert kept.text == "The cat is called Whiskers."  # a translation that loses the name is not shown
+    stream = VideoChat(NO_CACHE, chat_model=fake_chat("How much is the coffee?", "El café cuesta tres dólares.")).chat(
+        described).stream("¿Cuánto cuesta el café?")
+    assert list(stream) == ["El café cuesta tres dólares."]  # already in Spanish: one call fewer, given whole

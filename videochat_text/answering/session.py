@@ -18,6 +18,8 @@ For every question:
 7. Answers to "is there a X?", "when is X seen?", "what is said at T?" are reviewed
    against the detections and transcript (`checks`): evidence is attached, never a claim.
 8. The entries it rests on are cited (`citations`).
+9. A model's answer in another language than the question's is translated (`language`); answers
+   to questions in other languages than English are therefore given whole, not streamed.
 
 ``chat.check_answers: false`` turns steps 3, 6 and 7 off: the model's answer as it gives it.
 Each `Answer` says which path produced it (``model``, ``checked``, ``retried``,
@@ -43,7 +45,8 @@ from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
 from .flaws import (contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer,
                     repeats_question, says_nothing_new, words_by_video)
-from .language import NAMES_CAPITALISED, TRANSLATE_PROMPT, phrase, question_language
+from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, NAMES_CAPITALISED, TRANSLATE_PROMPT, keeps_specifics,
+                       needs_translation, phrase, question_language, translated)
 from .questions import split_question
 from .when import find_moments, parse_when
 
@@ -175,17 +178,14 @@ class ChatSession:
 
         def chunks() -> Iterator[str]:
             turn.on_stage("reading")
-            parts = split_question(turn.question) if self._check_answers else [turn.question]
-            if len(parts) > 1:
-                yield from self._in_parts(turn, parts, done)
+            pieces = self._answered(turn, done)
+            if turn.language == "en" or not self._check_answers:
+                yield from pieces
                 return
-            answer = self._from_timeline(turn) if self._check_answers else None
-            if answer is None:
-                yield from self._model_answer(turn, done)
-                answer = done["answer"]
-            else:
-                yield answer.text
-            done["answer"] = answer
+            for _ in pieces:  # given whole, once it is in the question's language
+                pass
+            done["answer"] = self._in_language(turn, done["answer"])
+            yield done["answer"].text
 
         def finish() -> Answer:
             answer = done["answer"]
@@ -197,6 +197,38 @@ class ChatSession:
             return answer
 
         return AnswerStream(chunks(), finish)
+
+    def _answered(self, turn: _Turn, done: dict[str, Answer]) -> Iterator[str]:
+        """The answer's text as it is given; the whole `Answer` in ``done["answer"]`` after."""
+        parts = split_question(turn.question) if self._check_answers else [turn.question]
+        if len(parts) > 1:
+            yield from self._in_parts(turn, parts, done)
+            return
+        answer = self._from_timeline(turn) if self._check_answers else None
+        if answer is None:
+            yield from self._model_answer(turn, done)
+            return
+        done["answer"] = answer
+        yield answer.text
+
+    def _in_language(self, turn: _Turn, answer: Answer) -> Answer:
+        """The model's answer in the question's language: translated by the model when it answered in
+        another, and kept as it was unless the translation keeps its names, numbers and times and
+        has no flaw of its own."""
+        if answer.path not in ("model", "retried") or not needs_translation(answer.text, turn.language):
+            return answer
+        turn.on_stage("checking")
+        prompt = ANSWER_PROMPT.format(language=LANGUAGE_NAMES.get(turn.language, turn.language), answer=answer.text)
+        try:
+            text = scaffolding.strip(translated(self.model, prompt), self._templates.system)
+        except Exception as exc:  # the answer in English still answers
+            log.warning("could not translate the answer (%s)", self._redact(str(exc)))
+            return answer
+        if (not text or not keeps_specifics(answer.text, text) or needs_translation(text, turn.language)
+                or self._flaw(turn, text)):
+            log.info("answer %r kept untranslated: %r did not keep it", answer.text, text)
+            return answer
+        return answer.model_copy(update={"text": text})
 
     def _in_parts(self, turn: _Turn, parts: list[str], done: dict[str, Answer]) -> Iterator[str]:
         """A compound question answered one part at a time by the model, each part reading the
@@ -422,15 +454,11 @@ class ChatSession:
 
     def _translate(self, question: str) -> str:
         """The question in English, by the chat model (for searching the timeline)."""
-        from langchain_core.messages import HumanMessage
-
         try:
-            reply = self.model.invoke([HumanMessage(TRANSLATE_PROMPT.format(question=question))])
+            return translated(self.model, TRANSLATE_PROMPT.format(question=question)) or question
         except Exception as exc:  # searching with the original question still works, only worse
             log.warning("could not translate the question for searching (%s)", self._redact(str(exc)))
             return question
-        text = str(getattr(reply, "content", reply)).strip().splitlines()
-        return text[0].strip().strip('"') if text and text[0].strip() else question
 
     def _generate(self, prompt, inputs: dict[str, Any]) -> Iterator[str]:
         from langchain_core.output_parsers import StrOutputParser
