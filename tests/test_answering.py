@@ -20,6 +20,8 @@ from videochat_text.answering.flaws import (contradicts_itself, names_a_voice_la
                                            words_by_video)
 from videochat_text.answering.language import question_language
 from videochat_text.answering.scaffolding import strip
+from videochat_text.answering.checks import answer_times
+from videochat_text.answering.questions import with_time_resolved
 from videochat_text.answering.session import STRICT_ENTRIES
 from videochat_text.answering.when import parse_when
 from videochat_text.cli import app
@@ -319,3 +321,16 @@ def test_an_answer_in_english_to_a_spanish_question_is_translated_keeping_its_na
     stream = VideoChat(NO_CACHE, chat_model=fake_chat("How much is the coffee?", "El café cuesta tres dólares.")).chat(
         described).stream("¿Cuánto cuesta el café?")
     assert list(stream) == ["El café cuesta tres dólares."]  # already in Spanish: one call fewer, given whole
+
+
+def test_a_follow_up_naming_a_time_relative_to_the_question_before_is_asked_at_that_time(described, fake_chat):
+    """"What is said at 0:00:01?" then "And what about three seconds later?": the model's answer is
+    reviewed against what is said at 0:00:04 (the cat's name), not left to guess."""
+    model = fake_chat("Hello. This is the astronaut Eileen Collins.", "Nothing much.")
+    session = VideoChat(NO_CACHE, chat_model=model).chat(described)
+    session.ask("What is said at 0:00:01?")
+    later = session.ask("And what about four seconds later?")
+    assert later.path == "checked" and "whiskers" in later.text.lower() and "0:00:04" in later.text
+    assert with_time_resolved("How about 10 s before?", ["What happens at 0:50?"], answer_times) == \
+        "What happens at 0:00:40.0?"
+    assert with_time_resolved("What about the cat?", ["What is said at 0:50?"], answer_times) == "What about the cat?"

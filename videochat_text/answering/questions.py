@@ -10,6 +10,10 @@ part at a time (`split_question`): a small model asked both at once answered the
 from __future__ import annotations
 
 import re
+from typing import Callable, Sequence
+
+from ..timeline import format_timestamp
+from .facts import numbers_in
 
 _WH = r"(?:what|why|who|whom|whose|where|which|how|when)"
 _AUX = r"(?:is|are|was|were|does|do|did|can|could|would|will|should|has|have|had)"
@@ -119,3 +123,33 @@ def _sentence(part: str) -> str:
     part = _OPENING_CONJUNCTION.sub("", part.strip(" ,;:"))
     part = part[:1].upper() + part[1:]
     return part if part.endswith(("?", "？", ".", "!")) else part.rstrip() + "?"
+
+
+_RELATIVE = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|then)\W+)?(?:what\s+about|how\s+about|and|what\s+(?:is|was)\s+said)?\s*"
+    r"(?P<amount>(?:a\s+)?[\w.]+(?:[\s-]+\w+)?)\s+(?P<unit>seconds?|secs?|s|minutes?|mins?)\s+"
+    r"(?P<way>later|after(?:wards?)?|on|earlier|before)\W*$", re.I)
+""""And what about fifteen seconds later?", "How about 10 s before?", "30 seconds later?"."""
+
+
+_TIME = re.compile(r"(?<![\d:.])(?:\d{1,2}:)?\d{1,2}:\d{2}(?:\.\d+)?(?![\d:])"
+                   r"|\b\d{1,4}\s*(?:mins?|minutes?)\s*(?:and|,)?\s*\d{1,5}(?:\.\d+)?\s*(?:s|secs?|seconds?)\b"
+                   r"|\b\d{1,5}(?:\.\d+)?\s*(?:s|secs?|seconds?)\b", re.I)
+"""A video time in a question: ``0:50``, ``0:00:04.5``, ``2 minutes and 35 seconds``, ``12 s``."""
+
+
+def with_time_resolved(question: str, earlier: Sequence[str], seconds: Callable[[str], list[float]]) -> str:
+    """A follow-up that names a time relative to the question before it, asked as that question at
+    the new time: "And what about fifteen seconds later?" after "What is said at 0:50?" → "What
+    is said at 0:01:05.0?". ``seconds``: the times a text names, in seconds. Otherwise ``question``."""
+    found = _RELATIVE.match(question.strip())
+    named = _TIME.search(earlier[-1]) if found and earlier else None
+    if not found or not named or not seconds(named.group()):
+        return question
+    amount = numbers_in(found.group("amount")) or ({1.0} if found.group("amount").lower() in ("a", "one") else set())
+    if len(amount) != 1:
+        return question
+    shift = amount.pop() * (60 if found.group("unit").lower().startswith("m") else 1)
+    sign = -1 if found.group("way").lower() in ("earlier", "before") else 1
+    at = format_timestamp(max(0.0, seconds(named.group())[0] + sign * shift))
+    return earlier[-1][:named.start()] + at + earlier[-1][named.end():]

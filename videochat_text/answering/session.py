@@ -40,14 +40,14 @@ from ..timeline import Description, Event
 from . import citations as cite
 from . import scaffolding
 from .answer import Answer
-from .checks import Review, Sighting, parse_question, review, sightings_for
+from .checks import Review, Sighting, answer_times, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
 from .flaws import (contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer,
                     repeats_question, says_nothing_new, words_by_video)
 from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, NAMES_CAPITALISED, TRANSLATE_PROMPT, keeps_specifics,
                        needs_translation, phrase, question_language, translated)
-from .questions import split_question
+from .questions import split_question, with_time_resolved
 from .when import find_moments, parse_when
 
 if TYPE_CHECKING:
@@ -145,6 +145,9 @@ class ChatSession:
         question = check_question(question, self._count_tokens, self._max_question_tokens)
         language = question_language(question)
         search_as = question if language == "en" else self._translate(question)
+        if self._check_answers:  # "And fifteen seconds later?" is asked as the question before it, at that time
+            search_as = with_time_resolved(search_as, [str(m.content) for m in self.history if m.type == "human"],
+                                           answer_times)
         return _Turn(question, language, search_as, on_stage or (lambda stage: None))
 
     def _inputs(self, turn: _Turn) -> dict[str, Any]:
