@@ -43,9 +43,10 @@ def test_the_qa_set_has_a_conversation_and_a_long_clip_with_when_said_questions(
 
 def test_split_keeps_only_that_half():
     qa = QASet.load(QA_PATH)
-    dev, test = qa.split("dev"), qa.split("test")
+    dev, test, fresh = qa.split("dev"), qa.split("test"), qa.split("fresh")
     assert {q.split for q in dev.questions} == {"dev"} and {q.split for q in test.questions} == {"test"}
-    assert len(dev.questions) + len(test.questions) == len(qa.questions)
+    assert {q.split for q in fresh.questions} == {"fresh"} and len(fresh.questions) >= 20
+    assert len(dev.questions) + len(test.questions) + len(fresh.questions) == len(qa.questions)
     with pytest.raises(ConfigError, match="split"):
         qa.split("train")
 
