@@ -290,3 +290,17 @@ def test_a_time_said_in_minutes_and_seconds():
     assert parse_question("What's said at 1 min 5 s?").time == 65.0
     assert answer_times("after 2 minutes and 35 seconds") == [155.0]
     assert answer_times("in the last 10 minutes") == []  # a stretch, not a moment
+
+
+def test_what_is_said_in_the_video_answered_with_no_spoken_line_gets_the_lines_quoted():
+    speech = [Event(start=0.5, end=2.0, module="speech", text='"My cat is called Whiskers."'),
+              Event(start=4.5, end=6.0, module="speech", text='"The horse lives on a farm in Texas."')]
+    evidence = Evidence(speech)
+    assert parse_question("What is said in this video?").kind == "said"
+    assert parse_question("What do they talk about?").kind == "said"
+    assert parse_question("What is said about the cat?") is None  # a topic: the model's
+    found = review("What is said in this video?", "The video description does not say.", evidence)
+    assert found.action == "replace" and found.text == ('At 0:00:00.5 someone says: "My cat is called Whiskers." '
+                                                         'At 0:00:04.5 someone says: "The horse lives on a farm in Texas."')
+    assert review("What is said in this video?", "Someone says the cat is called Whiskers.", evidence).action == "keep"
+    assert review("What is said in this video?", "Nothing is said.", Evidence([])).action == "keep"

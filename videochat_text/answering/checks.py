@@ -103,6 +103,14 @@ _SAID_AT = [
     re.compile(r"^what\s+(?:does|did|do)\s+(?:he|she|they|someone|somebody|anyone|the\s+\w+)\s+say\s+(?:at|around|near)\s+(?P<time>[\w:. ]+)$"),
     re.compile(r"^(?:at|around)\s+(?P<time>[\d:.]+(?:\s*s(?:ec\w*)?)?),?\s+what\s+(?:is|was)\s+(?:said|spoken)$"),
 ]
+_SAID_AT_ALL = re.compile(
+    r"^what(?:\s+(?:is|was|gets|got)|'s|’s)\s+(?:being\s+)?(?:said|spoken|heard|talked\s+about|discussed)"
+    r"(?:\s+(?:in|during|throughout)\s+(?:the|this)\s+(?:video|clip|recording))?$"
+    r"|^what\s+(?:does|do|did)\s+(?:he|she|they|someone|somebody|anyone|the\s+\w+|people)\s+(?:say|talk\s+about)"
+    r"(?:\s+(?:in|during)\s+(?:the|this)\s+(?:video|clip|recording))?$")
+""""What is said in this video?", "What do they talk about?": what was said, anywhere in it."""
+MAX_QUOTED = 3
+"""How many spoken lines an answer made from the transcript quotes."""
 _NEAR_S = 1.5
 """How far from the asked time a spoken line may be and still be what was said "at" it."""
 _RELATION = frozenset(
@@ -122,7 +130,7 @@ Relation = Literal["exact", "same", "narrower"]
 
 @dataclass(frozen=True)
 class Question:
-    """A question the timeline answers: ``kind`` is ``presence``, ``when`` or ``said_at``."""
+    """A question the timeline answers: ``kind`` is ``presence``, ``when``, ``said_at`` or ``said`` (anywhere)."""
 
     kind: str
     thing: str = ""
@@ -151,6 +159,8 @@ def parse_question(question: str) -> Question | None:
     if is_compound(question):
         return None
     text = _LEAD.sub("", question.strip().lower().rstrip("?!. ")).strip()
+    if _SAID_AT_ALL.match(text):
+        return Question("said")
     for pattern in _SAID_AT:
         match = pattern.match(text)
         times = answer_times(match.group("time")) if match else []
@@ -249,9 +259,10 @@ class Evidence:
         roles = {name: record.evidence for name, record in description.modules.items()}
         return cls(description.events, vocabulary, roles=roles or None, sample_every_s=description.sample_every_s)
 
-    def said_near(self, time: float) -> list[Event]:
-        """The spoken lines within `_NEAR_S` of ``time``."""
-        return [e for e in self._speech if e.start - _NEAR_S <= time <= e.end + _NEAR_S]
+    def said_near(self, time: float | None) -> list[Event]:
+        """The spoken lines within `_NEAR_S` of ``time`` (None: every one), in time order."""
+        lines = sorted(self._speech, key=lambda e: e.start)
+        return lines if time is None else [e for e in lines if e.start - _NEAR_S <= time <= e.end + _NEAR_S]
 
     def find(self, question: Question) -> list[Sighting]:
         """The spans where the thing asked about was seen, merged, in time order: the label's
@@ -353,6 +364,8 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
         return None
     if parsed.kind == "said_at":
         return _review_said_at(parsed, answer, evidence, language)
+    if parsed.kind == "said":
+        return _review_said(answer, evidence, language)
     if parsed.relation == "narrower":
         return _review_narrower(parsed, answer, evidence, language)
     seen = evidence.find(parsed)
@@ -434,7 +447,7 @@ def check_answer(question: str, answer: str, evidence: Evidence, language: str =
 def sightings_for(question: str, evidence: Evidence) -> list[Sighting]:
     """Where the thing a presence/when question asks about was seen (for citing them)."""
     parsed = parse_question(question)
-    return evidence.find(parsed) if parsed is not None and parsed.kind != "said_at" else []
+    return evidence.find(parsed) if parsed is not None and parsed.kind in ("presence", "when") else []
 
 
 def _mentions(text: str, word: str) -> bool:
@@ -455,9 +468,21 @@ def _review_said_at(question: Question, answer: str, evidence: Evidence, languag
     missing = [line for line in lines if not _quotes(answer, line.text)]
     if not missing:
         return Review("keep")
-    quotes = " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.speaker or "",
-                             text=line.transcript or _unquoted(line.text)) for line in missing)
-    return Review("replace" if len(missing) == len(lines) else "attach", quotes)
+    return Review("replace" if len(missing) == len(lines) else "attach", _quoted(missing, language))
+
+
+def _review_said(answer: str, evidence: Evidence, language: str) -> Review:
+    """"What is said in this video?" answered with none of its spoken lines ("The video description
+    does not say."): the first lines quoted in its place."""
+    lines = evidence.said_near(None)
+    if not lines or any(_quotes(answer, line.text) for line in lines):
+        return Review("keep")
+    return Review("replace", _quoted(lines[:MAX_QUOTED], language))
+
+
+def _quoted(lines: list[Event], language: str) -> str:
+    return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.speaker or "",
+                           text=line.transcript or _unquoted(line.text)) for line in lines)
 
 
 def _words(text: str) -> set[str]:
