@@ -304,3 +304,17 @@ def test_what_is_said_in_the_video_answered_with_no_spoken_line_gets_the_lines_q
                                                          'At 0:00:04.5 someone says: "The horse lives on a farm in Texas."')
     assert review("What is said in this video?", "Someone says the cat is called Whiskers.", evidence).action == "keep"
     assert review("What is said in this video?", "Nothing is said.", Evidence([])).action == "keep"
+
+
+def test_how_many_people_talk_is_checked_against_the_voices_the_speech_module_told_apart():
+    said = [("S1", 0.5, "Hello everyone, my name is Anna."), ("S2", 3.5, "I'm Tom."), ("S3", 9.0, "And I'm Priya."),
+            ("S1", 12.0, "Nice to meet you.")]
+    evidence = Evidence([Event(start=t, end=t + 2, module="speech", text=f'{who}: "{words}"',
+                               data=SpeechData(speaker=who, transcript=words)) for who, t, words in said])
+    assert parse_question("How many people introduce themselves?").kind == "voices"
+    assert parse_question("How many people are shown?") is None  # a count of detections: the model's
+    wrong = review("How many people introduce themselves?", "1", evidence)
+    assert (wrong.action, wrong.text) == ("replace", "The speech module tells 3 voices apart: S1, S2, S3.")
+    assert review("How many people are talking?", "Three people are talking.", evidence).action == "keep"
+    assert review("How many people are talking?", "Several.", evidence).action == "attach"
+    assert review("How many people are talking?", "2", Evidence([])).action == "keep"  # no voices told apart: no rule

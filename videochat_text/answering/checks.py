@@ -31,6 +31,7 @@ from typing import Iterable, Literal, Mapping
 
 from ..detections import singular as _singular
 from ..timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
+from .facts import numbers_in
 from .language import phrase
 from .questions import is_compound
 
@@ -109,6 +110,11 @@ _SAID_AT_ALL = re.compile(
     r"|^what\s+(?:does|do|did)\s+(?:he|she|they|someone|somebody|anyone|the\s+\w+|people)\s+(?:say|talk\s+about)"
     r"(?:\s+(?:in|during)\s+(?:the|this)\s+(?:video|clip|recording))?$")
 """"What is said in this video?", "What do they talk about?": what was said, anywhere in it."""
+_VOICES = re.compile(
+    r"^how\s+many\s+(?:different\s+)?(?:people|persons|speakers|voices)\s+(?:are\s+|can\s+(?:you|we|i)\s+|do\s+(?:you|we|i)\s+)?"
+    r"(?:talk(?:ing)?|speak(?:ing)?|heard|hear|introduce\s+themselves|(?:in|on)\s+the\s+(?:conversation|call|dialogue|phone))"
+    r"(?:\s+(?:in|on)\s+(?:the|this)\s+(?:video|clip|call|recording))?$")
+""""How many people are talking?", "How many speakers are there in the call?": voices told apart."""
 MAX_QUOTED = 3
 """How many spoken lines an answer made from the transcript quotes."""
 _NEAR_S = 1.5
@@ -130,7 +136,8 @@ Relation = Literal["exact", "same", "narrower"]
 
 @dataclass(frozen=True)
 class Question:
-    """A question the timeline answers: ``kind`` is ``presence``, ``when``, ``said_at`` or ``said`` (anywhere)."""
+    """A question the timeline answers: ``kind`` is ``presence``, ``when``, ``said_at``, ``said``
+    (anywhere) or ``voices`` (how many talk)."""
 
     kind: str
     thing: str = ""
@@ -161,6 +168,8 @@ def parse_question(question: str) -> Question | None:
     text = _LEAD.sub("", question.strip().lower().rstrip("?!. ")).strip()
     if _SAID_AT_ALL.match(text):
         return Question("said")
+    if _VOICES.match(text):
+        return Question("voices")
     for pattern in _SAID_AT:
         match = pattern.match(text)
         times = answer_times(match.group("time")) if match else []
@@ -366,6 +375,8 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
         return _review_said_at(parsed, answer, evidence, language)
     if parsed.kind == "said":
         return _review_said(answer, evidence, language)
+    if parsed.kind == "voices":
+        return _review_voices(answer, evidence, language)
     if parsed.relation == "narrower":
         return _review_narrower(parsed, answer, evidence, language)
     seen = evidence.find(parsed)
@@ -478,6 +489,19 @@ def _review_said(answer: str, evidence: Evidence, language: str) -> Review:
     if not lines or any(_quotes(answer, line.text) for line in lines):
         return Review("keep")
     return Review("replace", _quoted(lines[:MAX_QUOTED], language))
+
+
+def _review_voices(answer: str, evidence: Evidence, language: str) -> Review:
+    """"How many people are talking?" answered with another number than the voices the speech
+    module told apart: how many it told apart, and their labels, in its place (beside an answer
+    stating no number). The module tells voices apart, not people: said so."""
+    voices = sorted({e.speaker for e in evidence.said_near(None) if e.speaker})
+    stated = numbers_in(answer)
+    if not voices or len(voices) in stated:
+        return Review("keep")
+    count = f"{len(voices)} voice{'s' if len(voices) > 1 else ''}"
+    sentence = phrase("voices", language, n=str(len(voices)), count=count, labels=", ".join(voices))
+    return Review("replace" if stated else "attach", sentence)
 
 
 def _quoted(lines: list[Event], language: str) -> str:
