@@ -58,12 +58,13 @@ def contains(text: str, keyword: str) -> bool:
     """Whether ``text`` holds ``keyword`` as whole words: a keyword's letter or digit at either
     end must not run on into another ("no" is not in "not", "know" or "nothing"; "7" is not in
     "17"); a word of four letters or more may take a plural ending ("newspapers"). Chinese has
-    no spaces between words, so a Chinese character's edge needs nothing."""
+    no spaces between words, so a Chinese character's edge needs nothing, and a Chinese character
+    ends a Latin word ("Houston训练" holds "houston")."""
     keyword = keyword.lower()
     if not keyword:
         return False
-    before = r"(?<![^\W_])" if _SPACED.match(keyword[0]) else ""
-    after = r"(?![^\W_])" if _SPACED.match(keyword[-1]) else ""
+    before = r"(?<![^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])" if _SPACED.match(keyword[0]) else ""
+    after = r"(?![^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])" if _SPACED.match(keyword[-1]) else ""
     if after and len(keyword) >= 4 and keyword[-1].isalpha():
         after = r"(?:e?s)?" + after
     return re.search(before + re.escape(keyword) + after, text.lower()) is not None

@@ -62,7 +62,8 @@ _MIN_SEC = re.compile(
     r"\b(\d+)\s*-?\s*(?:min(?:ute)?s?|minutos?|分钟?)\s*(?:(?:and|y|,)\s*)?(?:(\d+)\s*-?\s*(?:s|secs?|seconds?|segundos?|秒))?",
     re.IGNORECASE)
 _SEC = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|secs?|seconds?|segundos?|秒)(?![a-z])", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ][\w'’-]+)")
+_CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ](?:(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[\w'’-])+)")
+"""A capitalised word, ended by a Chinese character too ("Houston训练" names Houston)."""
 _WORD = re.compile(r"[^\W\d_]+")
 _GERMAN = re.compile(r"\b(?:der|die|das|den|dem|ist|sind|und|nicht|ein|eine|sagt|um|wird|bei)\b")
 """A German answer (its nouns are capitalised: no name check)."""

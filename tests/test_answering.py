@@ -15,8 +15,8 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import (contradicts_itself, names_a_voice_label, names_the_wrong_video,
-                                           repeats_an_earlier_answer, repeats_question, says_nothing_new,
+from videochat_text.answering.flaws import (contradicts_itself, from_an_unrelated_moment, moment_words,
+                                           names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
                                            words_by_video)
 from videochat_text.answering.language import question_language
 from videochat_text.answering.scaffolding import strip
@@ -136,7 +136,7 @@ def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():
     entries = [Event(start=0.0, end=2.8, module="speech", text='S1: "My cat is called Whiskers."')]
     summary = 'A 12-second video, with 1 speaker: S1 (7 s), showing cat (from 0:00:00.0), Whiskers.'
     corpus = Corpus.of(entries, about=[summary])
-    assert [f.text for f in unsupported("The cat is 7 years old.", corpus)] == ["7"]
+    assert [f.text for f in unsupported("The cat is 7 years old.", corpus)] == ["7", "7 years old"]
     assert unsupported("It is shown from 0:00:00.", corpus) == [] and corpus.supports(facts_in("Whiskers")[0])
 
 
@@ -334,3 +334,21 @@ def test_a_follow_up_naming_a_time_relative_to_the_question_before_is_asked_at_t
     assert with_time_resolved("How about 10 s before?", ["What happens at 0:50?"], answer_times) == \
         "What happens at 0:00:40.0?"
     assert with_time_resolved("What about the cat?", ["What is said at 0:50?"], answer_times) == "What about the cat?"
+
+
+def test_an_answer_taken_from_a_moment_unrelated_to_the_question_is_a_flaw():
+    """Seen on the QA dev half: "How much do the tickets cost?" → "The cost of the tickets is blue
+    giraffe." (the password, said a minute after the tickets were mentioned)."""
+    tour = moment_words([("speech", "Please keep your tickets with you at all times."),
+                         ("speech", "The old bridge was painted green last summer."),
+                         ("speech", "The bus leaves from platform four."),
+                         ("speech", "Remember, the password is blue giraffe.")])
+    assert from_an_unrelated_moment("The cost of the tickets is blue giraffe.", "How much do the tickets cost?", tour)
+    assert not from_an_unrelated_moment("The password is blue giraffe.", "What is the password?", tour)
+    assert not from_an_unrelated_moment('S1 says: "the password is blue giraffe."', "What is said at 2:20?", tour)
+    call = moment_words([("speech", "Hi Maria, it's Daniel. I'm calling from Chicago."),
+                         ("objects", "1 person (center)"),
+                         ("speech", "Hello Daniel! I'm at the train station in Boston.")])
+    # a conversation: the line before it names Maria
+    assert not from_an_unrelated_moment("Maria is at the train station in Boston.", "Where is Maria right now?", call)
+    assert not from_an_unrelated_moment("Boston.", "Where is Maria right now?", call)  # one word: not looked at

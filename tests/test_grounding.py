@@ -306,15 +306,26 @@ def test_what_is_said_in_the_video_answered_with_no_spoken_line_gets_the_lines_q
     assert review("What is said in this video?", "Nothing is said.", Evidence([])).action == "keep"
 
 
-def test_how_many_people_talk_is_checked_against_the_voices_the_speech_module_told_apart():
+def test_how_many_people_talk_gets_the_voices_the_speech_module_told_apart_beside_an_answer_with_no_number():
     said = [("S1", 0.5, "Hello everyone, my name is Anna."), ("S2", 3.5, "I'm Tom."), ("S3", 9.0, "And I'm Priya."),
             ("S1", 12.0, "Nice to meet you.")]
     evidence = Evidence([Event(start=t, end=t + 2, module="speech", text=f'{who}: "{words}"',
                                data=SpeechData(speaker=who, transcript=words)) for who, t, words in said])
     assert parse_question("How many people introduce themselves?").kind == "voices"
     assert parse_question("How many people are shown?") is None  # a count of detections: the model's
-    wrong = review("How many people introduce themselves?", "1", evidence)
-    assert (wrong.action, wrong.text) == ("replace", "The speech module tells 3 voices apart: S1, S2, S3.")
+    several = review("How many people introduce themselves?", "Several.", evidence)
+    assert (several.action, several.text) == ("attach", "The speech module tells 3 voices apart: S1, S2, S3.")
     assert review("How many people are talking?", "Three people are talking.", evidence).action == "keep"
-    assert review("How many people are talking?", "Several.", evidence).action == "attach"
+    # a number is kept even when it is not the voices' (the module splits a person in two at times)
+    assert review("How many people are talking?", "Two.", evidence).action == "keep"
     assert review("How many people are talking?", "2", Evidence([])).action == "keep"  # no voices told apart: no rule
+
+
+def test_when_no_module_reports_the_thing_the_moments_naming_it_are_attached():
+    """"When does the astronaut appear?" (no detector label "astronaut"): the model's answer gave
+    no time; the moment that names the astronaut is attached."""
+    events = [Event(start=5.5, end=7.0, module="speech", text='S1: "This is the astronaut Eileen Collins."')]
+    found = review("When does the astronaut appear?", "When S1 introduces her.", Evidence(events))
+    assert found.action == "attach" and found.text == 'At 0:00:05.5 (speech): S1: "This is the astronaut Eileen Collins."'
+    assert review("When does the astronaut appear?", "At 0:00:05.", Evidence(events)).action == "keep"
+    assert parse_question("What is said in the second 6?").time == 6.0 and parse_question("What is said at 6?") is None

@@ -35,10 +35,15 @@ def says_not_told(answer: str) -> bool:
     return _NOT_TOLD.search(answer) is not None
 
 
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[^\W_{_CJK}]+|[{_CJK}]+")
+"""A run of letters and digits, a Latin name apart from the Chinese around it ("Houston训练")."""
+
+
 def content_words(text: str) -> set[str]:
     """Lower-case words that carry meaning (no stop words), singularized crudely, plus numbers as digits."""
     words = set()
-    for word in re.findall(r"[^\W_]+", text.lower()):
+    for word in _WORD.findall(text.lower()):
         if len(word) < 3 or word in _STOP:
             continue
         words.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)

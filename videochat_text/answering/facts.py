@@ -147,7 +147,8 @@ def attributes_in(text: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Fact:
     kind: str
-    """``number``, ``time`` (a clock time), ``name``, ``attribute`` or ``kind`` (of person)."""
+    """``number``, ``time`` (a clock time), ``name``, ``attribute``, ``kind`` (of person) or ``age``
+    (``1 year old``)."""
     text: str
     """As written in the answer."""
 
@@ -176,7 +177,13 @@ def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
                     facts.append(Fact("name", clean))
     facts += [Fact("attribute", word) for word in attributes_in(text).values()]
     facts += [Fact("kind", word) for word in dict.fromkeys(_kinds_stated(text))]
+    facts += [Fact("age", m.group()) for m in _AGE.finditer(text)]
     return facts
+
+
+_AGE = re.compile(r"\b(?:\d+|[a-z]+)[\s-]+(?:years?|months?|weeks?)[\s-]+old\b", re.I)
+""""1 year old", "three-month-old": an age, stated only if an entry says one (a "1" elsewhere in
+the description does not make the cat one year old)."""
 
 
 _NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|pas|nicht|kein\w*|ningún|ninguna?|ni)\b|n['’]t\b", re.I)
@@ -227,6 +234,9 @@ class Corpus:
             return ATTRIBUTES.get(fact.text.lower(), ATTRIBUTES.get(fact.text)) in self.attributes
         if fact.kind == "kind":
             return fact.text.lower() in self.words
+        if fact.kind == "age":
+            unit = re.search(r"years?|months?|weeks?", fact.text.lower()).group().rstrip("s")
+            return "old" in self.words and bool({unit, f"{unit}s"} & self.words) and numbers_in(fact.text) <= self.numbers
         if fact.kind == "name":
             word = fact.text.lower()
             return word in self.words or word.rstrip("s") in self.words or f"{word}s" in self.words

@@ -1,7 +1,8 @@
 """Answers that must never be shown as they are: the question given back, a thing said to be both
 absent and mentioned, a voice label given as a name (or as the whole answer), a video named for
 what its moments do not say, an answer to "what/who/where…?" that only restates the question,
-or an earlier answer of the conversation copied for another question.
+an earlier answer of the conversation copied for another question, or an answer taken from a
+moment that has nothing to do with the question.
 
 Both were seen with the embedded model: "Where should I lock my bike?" answered with itself
 (LangChain's llama.cpp wrapper overrode the model's RoPE base; fixed in `chat_models`, and
@@ -102,6 +103,44 @@ def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tupl
     words = content_words(answer)
     asked = content_words(question)
     return len(words) >= 2 and any(content_words(a) == words and content_words(q) != asked for q, a in earlier)
+
+
+def moment_words(entries: Sequence[tuple[str, str]]) -> list[tuple[str, set[str]]]:
+    """Each moment's module and word stems, for `from_an_unrelated_moment` (made once per timeline).
+    ``entries``: (module, text) in time order, of what was said or read: a detector's labels are not
+    words of a question ("What animal is shown?" → "A cat (center)")."""
+    return [(module, _stems(text)) for module, text in entries]
+
+
+def from_an_unrelated_moment(answer: str, asked: str, moments: Sequence[tuple[str, set[str]]]) -> bool:
+    """Whether what the answer adds (two or more words some moment holds) comes only from moments
+    that, with the moments either side of them in the same module, share no word with the question.
+
+    "How much do the tickets cost?" about a tour whose tickets have no price came back as "The
+    cost of the tickets is blue giraffe." (the password, said a minute later); "Which museum are
+    they going to?" as a place said two lines earlier. A question that names a time, or none of
+    whose words a moment holds, is not looked at (the moment's words are the answer).
+    """
+    question = {w for w in _stems(asked) if not w.startswith("#")}
+    if not question or _CJK.search(answer) or says_not_told(answer) or _A_TIME.search(asked):
+        return False
+    added = {w for w in _stems(answer) if not w.startswith("#")} - question
+    sources = [i for i, (_, words) in enumerate(moments) if added & words]
+    if len({w for i in sources for w in added & moments[i][1]}) < 2:
+        return False
+    related = {i for i, (_, words) in enumerate(moments) if words & question}
+    return not any(j in related for i in sources for j in _beside(moments, i))
+
+
+_A_TIME = re.compile(r"\d+:\d{2}|\b\d+\s*(?:s|secs?|seconds?|min\w*)\b|\bsecond\s+\d", re.I)
+
+
+def _beside(moments: Sequence[tuple[str, set[str]]], i: int) -> list[int]:
+    """``i`` and the nearest moment of the same module before and after it."""
+    module = moments[i][0]
+    before = next((j for j in range(i - 1, -1, -1) if moments[j][0] == module), None)
+    after = next((j for j in range(i + 1, len(moments)) if moments[j][0] == module), None)
+    return [j for j in (before, i, after) if j is not None]
 
 
 _VIDEO_LINE = re.compile(r'^video "([^"]+)": ')

@@ -43,8 +43,9 @@ from .answer import Answer
 from .checks import Review, Sighting, answer_times, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
-from .flaws import (contradicts_itself, names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer,
-                    repeats_question, says_nothing_new, words_by_video)
+from .flaws import (contradicts_itself, from_an_unrelated_moment, moment_words, names_a_voice_label,
+                    names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
+                    words_by_video)
 from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, NAMES_CAPITALISED, TRANSLATE_PROMPT, keeps_specifics,
                        needs_translation, phrase, question_language, translated)
 from .questions import split_question, with_time_resolved
@@ -136,6 +137,8 @@ class ChatSession:
         self._corpus: Corpus | None = None
         self._video_words: dict[str, set[str]] | None = None
         """Each video's words, when the description holds moments of several (`flaws.words_by_video`)."""
+        self._moments: list[tuple[str, set[str]]] | None = None
+        """Each moment's module and words (`flaws.moment_words`)."""
 
     # --- what the model receives ---------------------------------------------------
     def _recent(self) -> list["BaseMessage"]:
@@ -375,7 +378,13 @@ class ChatSession:
         if repeats_an_earlier_answer(text, turn.question, earlier):
             return "it repeats an earlier answer"
         if self._video_words is None:  # once per session: `_flaw` runs for every streamed sentence
-            self._video_words = words_by_video([e.text for e in self._context.prepared.entries])
+            entries = self._context.prepared.entries
+            self._video_words = words_by_video([e.text for e in entries])
+            roles = self._context.prepared.roles  # what was said or read: a label's words are not the question's
+            self._moments = moment_words([(e.module, e.text) for e in entries if roles.get(e.module) in ("heard", "read")])
+        history = " ".join(str(m.content) for m in recent if m.type == "human")
+        if from_an_unrelated_moment(text, f"{turn.question} {turn.search_as} {history}", self._moments or []):
+            return "it answers with a moment unrelated to the question"
         wrong = names_the_wrong_video(text, turn.question, self._video_words)
         if wrong:
             return f"it names the video {wrong!r}, whose moments do not say that"
@@ -396,7 +405,7 @@ class ChatSession:
         question_facts = Corpus.of([], [turn.question, turn.search_as, history])
         names = turn.language in NAMES_CAPITALISED
         missing = [f for f in unsupported(text, self._corpus, names=names, openers_are_names=turn.language == "en")
-                   if f.kind in ("attribute", "kind") or not question_facts.supports(f)]
+                   if f.kind in ("attribute", "kind", "age") or not question_facts.supports(f)]
         if missing:
             log.info("answer %r states %s, found in no entry", text, ", ".join(f.text for f in missing))
         return [f"{f.kind} {f.text!r}" for f in missing]
