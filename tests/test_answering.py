@@ -27,7 +27,7 @@ from videochat_text.answering.when import parse_when
 from videochat_text.cli import app
 from videochat_text.payloads import SpeechData
 from videochat_text.prompt import dialogue_text
-from videochat_text.timeline import Event
+from videochat_text.timeline import Description, Event, VideoInfo
 
 NO_CACHE = {"cache": {"enabled": False}}
 
@@ -352,3 +352,16 @@ def test_an_answer_taken_from_a_moment_unrelated_to_the_question_is_a_flaw():
     # a conversation: the line before it names Maria
     assert not from_an_unrelated_moment("Maria is at the train station in Boston.", "Where is Maria right now?", call)
     assert not from_an_unrelated_moment("Boston.", "Where is Maria right now?", call)  # one word: not looked at
+
+
+def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_says_who_it_is(fake_chat):
+    """Seen on the QA dev half: "Who said they were born in Lisbon?" → "S1"."""
+    said = [("S1", "Hello everyone, my name is Anna."), ("S2", "Nice to meet you, Anna. I'm Tom."),
+            ("S1", "I was born in Lisbon, but these days I live in Berlin.")]
+    events = [Event(start=3.0 * i, end=3.0 * i + 2, module="speech", text=f'{who}: "{words}"',
+                    data=SpeechData(speaker=who, transcript=words)) for i, (who, words) in enumerate(said)]
+    description = Description(video=VideoInfo(path="call.mp4", duration=9.0, fps=25.0, width=64, height=48),
+                              events=events)
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who said they were born in Lisbon?")
+    assert answer.text == 'S1. At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."' and answer.path == "checked"
+    assert any("Anna" in c.text for c in answer.citations)

@@ -518,6 +518,24 @@ def _review_voices(answer: str, evidence: Evidence, language: str) -> Review:
     return Review("attach", phrase("voices", language, n=str(len(voices)), count=count, labels=", ".join(voices)))
 
 
+_INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name's|i'm|i\s+am|this\s+is|it's|call\s+me)\s+[A-Z][a-z]+")
+""""my name is Anna", "I'm Tom", "this is Marco": a speaker saying who they are (the name capitalised)."""
+
+
+def introductions(labels: Iterable[str], evidence: Evidence, language: str = "en") -> str:
+    """The lines where the voices ``labels`` say who they are, quoted: what stands beside an answer
+    that is only a voice label ("Who said they were born in Lisbon?" → "S1"), so the user sees
+    what the transcript says of S1. Empty when none does."""
+    wanted = set(labels)
+    lines = []
+    for line in evidence.said_near(None):
+        said = line.transcript or _unquoted(line.text)
+        if line.speaker in wanted and _INTRODUCES.search(said):
+            lines.append(line)
+            wanted.discard(line.speaker)
+    return _quoted(lines, language) if lines else ""
+
+
 def _quoted(lines: list[Event], language: str) -> str:
     return " ".join(phrase("says", language, time=format_timestamp(line.start), who=line.speaker or "",
                            text=line.transcript or _unquoted(line.text)) for line in lines)

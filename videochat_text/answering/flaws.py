@@ -71,6 +71,11 @@ _ABOUT_VOICES = re.compile(r"\b(?:says?|said|speaks?|spoke|speaking|talks?|talke
 """A question about who spoke ("Who says hello?"), for which a voice label is an answer."""
 
 
+def voice_labels_only(answer: str) -> list[str]:
+    """The labels an answer that is nothing but voice labels gives ("S1, S2" → ["S1", "S2"]); else []."""
+    return re.findall(r"S\d+", answer) if _ONLY_LABELS.match(answer) else []
+
+
 def names_a_voice_label(answer: str, question: str = "") -> bool:
     """Whether the answer gives a speaker label (S1, S2…) as something's name, or is only labels
     to a question that is not about who spoke."""
@@ -80,9 +85,9 @@ def names_a_voice_label(answer: str, question: str = "") -> bool:
 
 
 _ASKS_FOR_SOMETHING = re.compile(
-    r"^\W*(?:(?:and|so|also|then|ok|okay|now|well)\W+)?(?:what|which|who|whom|whose|where|why|how\s+(?:many|much|old|"
-    r"long|far)|qu[eé]|cu[aá]l(?:es)?|qui[eé]n(?:es)?|d[oó]nde|cu[aá]nt[oa]s?|quel(?:le)?s?|qui|o[uù]|pourquoi|combien|"
-    r"was|wer|wen|wem|wo|welche[rsmn]?|warum|wie\s+viele?)\b", re.I)
+    r"^\W*(?:(?:and|so|also|then|ok|okay|now|well)\W+)?(?:what|which|who|whom|whose|where|when|why|how\s+(?:many|much|"
+    r"old|long|far)|qu[eé]|cu[aá]l(?:es)?|qui[eé]n(?:es)?|d[oó]nde|cu[aá]ndo|cu[aá]nt[oa]s?|quel(?:le)?s?|qui|o[uù]|"
+    r"quand|pourquoi|combien|was|wer|wen|wem|wo|wann|welche[rsmn]?|warum|wie\s+viele?)\b", re.I)
 """A question that asks for a thing, a person, a place, a number (not for a yes or no)."""
 
 

@@ -40,12 +40,12 @@ from ..timeline import Description, Event
 from . import citations as cite
 from . import scaffolding
 from .answer import Answer
-from .checks import Review, Sighting, answer_times, parse_question, review, sightings_for
+from .checks import Review, Sighting, answer_times, introductions, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import Corpus, clock, unsupported
 from .flaws import (contradicts_itself, from_an_unrelated_moment, moment_words, names_a_voice_label,
                     names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
-                    words_by_video)
+                    voice_labels_only, words_by_video)
 from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, NAMES_CAPITALISED, TRANSLATE_PROMPT, keeps_specifics,
                        needs_translation, phrase, question_language, translated)
 from .questions import split_question, with_time_resolved
@@ -213,9 +213,24 @@ class ChatSession:
         answer = self._from_timeline(turn) if self._check_answers else None
         if answer is None:
             yield from self._model_answer(turn, done)
+            added = self._introduced(turn, done)
+            if added:
+                yield added
             return
         done["answer"] = answer
         yield answer.text
+
+    def _introduced(self, turn: _Turn, done: dict[str, Answer]) -> str:
+        """Beside an answer that is only voice labels ("Who said they were born in Lisbon?" → "S1"),
+        the lines where those voices say who they are; the text added ("" when none)."""
+        answer = done["answer"]
+        labels = voice_labels_only(answer.text) if self._check_answers and answer.path in ("model", "retried") else []
+        lines = introductions(labels, self._context.prepared.evidence, turn.language) if labels else ""
+        if not lines:
+            return ""
+        kept = answer.text.rstrip(" .")
+        done["answer"] = self._cited(turn, f"{kept}. {lines}", "checked")
+        return done["answer"].text[len(answer.text):]
 
     def _in_language(self, turn: _Turn, answer: Answer) -> Answer:
         """The model's answer in the question's language: translated by the model when it answered in
