@@ -11,12 +11,15 @@ For every question:
    part at a time (`questions.split_question`), each part reading the answers before it.
 4. Otherwise the model answers from the description the question needs (`context`).
 5. Prompt scaffolding is stripped (`scaffolding`).
-6. An answer that gives the question back, says a thing is both absent and mentioned
-   (`flaws`), or states numbers, times, names or attributes (colour, material, age,
-   mood) found in no entry (`facts`) is not shown as it is: the model is asked once more
-   with only the best entries; if that fails too, the best entry is quoted with its time.
-7. Answers to "is there a X?", "when is X seen?", "what is said at T?" are reviewed
-   against the detections and transcript (`checks`): evidence is attached, never a claim.
+6. An answer with a flaw — the question given back or only restated, a thing both absent
+   and mentioned, a voice label as a name, an earlier answer copied, a moment unrelated to
+   the question (`flaws`) — or stating numbers, times, names or attributes (colour,
+   material, age, mood) found in no entry (`facts`) is not shown as it is (`inspection`):
+   the model is asked once more with only the best entries; if that fails too, the best
+   entry is quoted with its time.
+7. Answers to "is there a X?", "when is X seen?", "what is said at T?", "what is said?",
+   "how many people talk?" are reviewed against the detections and transcript (`checks`):
+   evidence is attached, never a claim.
 8. The entries it rests on are cited (`citations`).
 9. A model's answer in another language than the question's is translated (`language`); answers
    to questions in other languages than English are therefore given whole, not streamed.
@@ -42,12 +45,11 @@ from . import scaffolding
 from .answer import Answer
 from .checks import Review, Sighting, answer_times, introductions, parse_question, review, sightings_for
 from .context import ContextSelector
-from .facts import Corpus, clock, unsupported
-from .flaws import (contradicts_itself, from_an_unrelated_moment, moment_words, names_a_voice_label,
-                    names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
-                    voice_labels_only, words_by_video)
-from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, NAMES_CAPITALISED, TRANSLATE_PROMPT, keeps_specifics,
-                       needs_translation, phrase, question_language, translated)
+from .facts import clock
+from .flaws import says_nothing_new, voice_labels_only
+from .inspection import Asked, Inspector
+from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, keeps_specifics, needs_translation, phrase,
+                       question_language, translated)
 from .questions import split_question, with_time_resolved
 from .when import find_moments, parse_when
 
@@ -134,11 +136,7 @@ class ChatSession:
         self._max_question_tokens = max_question_tokens
         self._prompt = chat_prompt(templates)
         self._strict = strict_prompt(templates)
-        self._corpus: Corpus | None = None
-        self._video_words: dict[str, set[str]] | None = None
-        """Each video's words, when the description holds moments of several (`flaws.words_by_video`)."""
-        self._moments: list[tuple[str, set[str]]] | None = None
-        """Each moment's module and words (`flaws.moment_words`)."""
+        self._inspector = Inspector(description, context.prepared)
 
     # --- what the model receives ---------------------------------------------------
     def _recent(self) -> list["BaseMessage"]:
@@ -378,52 +376,10 @@ class ChatSession:
         return self._cited(turn, text, path, found.sightings)
 
     def _flaw(self, turn: _Turn, text: str, *, whole: bool = True) -> str | None:
-        """Why ``text`` must not be shown as it is (None: it may). ``whole``: the whole answer, not
-        the sentences streamed so far (which may restate the question before they answer it)."""
-        if repeats_question(text, turn.question) or repeats_question(text, turn.search_as):
-            return "it gives the question back"
-        if whole and (says_nothing_new(text, turn.question) or says_nothing_new(text, turn.search_as)):
-            return "it only restates the question"
-        if contradicts_itself(text):
-            return "it says a thing is both absent and mentioned"
-        if names_a_voice_label(text, turn.search_as):
-            return "it gives a voice label (S1, S2…) as a name"
+        """Why ``text`` must not be shown as it is (None: it may); see `Inspector.flaw`."""
         recent = self._recent()
         earlier = [(str(q.content), str(a.content)) for q, a in zip(recent[::2], recent[1::2])]
-        if repeats_an_earlier_answer(text, turn.question, earlier):
-            return "it repeats an earlier answer"
-        if self._video_words is None:  # once per session: `_flaw` runs for every streamed sentence
-            entries = self._context.prepared.entries
-            self._video_words = words_by_video([e.text for e in entries])
-            roles = self._context.prepared.roles  # what was said or read: a label's words are not the question's
-            self._moments = moment_words([(e.module, e.text) for e in entries if roles.get(e.module) in ("heard", "read")])
-        history = " ".join(str(m.content) for m in recent if m.type == "human")
-        if from_an_unrelated_moment(text, f"{turn.question} {turn.search_as} {history}", self._moments or []):
-            return "it answers with a moment unrelated to the question"
-        wrong = names_the_wrong_video(text, turn.question, self._video_words)
-        if wrong:
-            return f"it names the video {wrong!r}, whose moments do not say that"
-        missing = self._unsupported(turn, text)
-        if missing:
-            return "it states " + ", ".join(missing) + ", found in no entry"
-        return None
-
-    def _unsupported(self, turn: _Turn, text: str) -> list[str]:
-        """The numbers, times, names and attributes ``text`` states that no entry (nor the question) holds."""
-        if cite.says_not_told(text):
-            return []
-        if self._corpus is None:
-            d = self.description
-            header = [d.header(), d.summary.text if d.summary else ""]
-            self._corpus = Corpus.of(self._context.prepared.entries, about=header)
-        history = " ".join(str(m.content) for m in self._recent() if m.type == "human")
-        question_facts = Corpus.of([], [turn.question, turn.search_as, history])
-        names = turn.language in NAMES_CAPITALISED
-        missing = [f for f in unsupported(text, self._corpus, names=names, openers_are_names=turn.language == "en")
-                   if f.kind in ("attribute", "kind", "age") or not question_facts.supports(f)]
-        if missing:
-            log.info("answer %r states %s, found in no entry", text, ", ".join(f.text for f in missing))
-        return [f"{f.kind} {f.text!r}" for f in missing]
+        return self._inspector.flaw(text, Asked(turn.question, turn.search_as, turn.language, earlier), whole=whole)
 
     def _retry(self, turn: _Turn) -> str:
         """The model asked again with only the best entries (empty when there are none)."""

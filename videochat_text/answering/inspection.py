@@ -1,0 +1,102 @@
+"""Whether an answer may be shown as it is: every flaw (`flaws`) and every fact no entry holds
+(`facts`), looked at with what is worked out once per description (its corpus of facts, each
+video's words, what each moment said)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ..timeline import Description
+from .citations import says_not_told
+from .context import Prepared
+from .facts import Corpus, unsupported
+from .flaws import (contradicts_itself, from_an_unrelated_moment, moment_words, names_a_voice_label,
+                    names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
+                    words_by_video)
+from .language import NAMES_CAPITALISED
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question an answer is looked at against."""
+
+    question: str
+    """As the user asked it."""
+    search_as: str
+    """In English (the question itself, or its translation)."""
+    language: str
+    earlier: list[tuple[str, str]] = field(default_factory=list)
+    """The conversation's recent (question, answer) turns."""
+
+    @property
+    def asked_before(self) -> str:
+        return " ".join(q for q, _ in self.earlier)
+
+
+class Inspector:
+    """Finds why an answer about one description must not be shown as it is.
+
+    Example:
+        >>> Inspector(description, prepared(description)).flaw("Where is the cat?", Asked(…))
+        'it gives the question back'
+    """
+
+    def __init__(self, description: Description, prepared: Prepared):
+        self._description = description
+        self._prepared = prepared
+        self._corpus: Corpus | None = None
+        self._video_words: dict[str, set[str]] | None = None
+        """Each video's words, when the description holds moments of several (`flaws.words_by_video`)."""
+        self._moments: list[tuple[str, set[str]]] = []
+        """What was said or read, moment by moment (`flaws.moment_words`)."""
+
+    def flaw(self, text: str, asked: Asked, *, whole: bool = True) -> str | None:
+        """Why ``text`` must not be shown as it is (None: it may). ``whole``: the whole answer, not
+        the sentences streamed so far (which may restate the question before they answer it)."""
+        if repeats_question(text, asked.question) or repeats_question(text, asked.search_as):
+            return "it gives the question back"
+        if whole and (says_nothing_new(text, asked.question) or says_nothing_new(text, asked.search_as)):
+            return "it only restates the question"
+        if contradicts_itself(text):
+            return "it says a thing is both absent and mentioned"
+        if names_a_voice_label(text, asked.search_as):
+            return "it gives a voice label (S1, S2…) as a name"
+        if repeats_an_earlier_answer(text, asked.question, asked.earlier):
+            return "it repeats an earlier answer"
+        self._know_the_moments()
+        if from_an_unrelated_moment(text, f"{asked.question} {asked.search_as} {asked.asked_before}", self._moments):
+            return "it answers with a moment unrelated to the question"
+        wrong = names_the_wrong_video(text, asked.question, self._video_words or {})
+        if wrong:
+            return f"it names the video {wrong!r}, whose moments do not say that"
+        missing = self.unsupported(text, asked)
+        if missing:
+            return "it states " + ", ".join(missing) + ", found in no entry"
+        return None
+
+    def unsupported(self, text: str, asked: Asked) -> list[str]:
+        """The numbers, times, names and attributes ``text`` states that no entry (nor the question) holds."""
+        if says_not_told(text):
+            return []
+        if self._corpus is None:
+            d = self._description
+            self._corpus = Corpus.of(self._prepared.entries, about=[d.header(), d.summary.text if d.summary else ""])
+        question_facts = Corpus.of([], [asked.question, asked.search_as, asked.asked_before])
+        names = asked.language in NAMES_CAPITALISED
+        missing = [f for f in unsupported(text, self._corpus, names=names, openers_are_names=asked.language == "en")
+                   if f.kind in ("attribute", "kind", "age") or not question_facts.supports(f)]
+        if missing:
+            log.info("answer %r states %s, found in no entry", text, ", ".join(f.text for f in missing))
+        return [f"{f.kind} {f.text!r}" for f in missing]
+
+    def _know_the_moments(self) -> None:
+        """Each video's words and each moment's, once: `flaw` runs for every streamed sentence."""
+        if self._video_words is not None:
+            return
+        entries, roles = self._prepared.entries, self._prepared.roles
+        self._video_words = words_by_video([e.text for e in entries])
+        # what was said or read: a detector's labels are not words of the question
+        self._moments = moment_words([(e.module, e.text) for e in entries if roles.get(e.module) in ("heard", "read")])
