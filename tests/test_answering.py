@@ -15,7 +15,7 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import (contradicts_itself, from_an_unrelated_moment, moment_words,
+from videochat_text.answering.flaws import (contradicts_itself, moment_words, unrelated_sources,
                                            names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
                                            words_by_video)
 from videochat_text.answering.language import question_language
@@ -343,15 +343,15 @@ def test_an_answer_taken_from_a_moment_unrelated_to_the_question_is_a_flaw():
                          ("speech", "The old bridge was painted green last summer."),
                          ("speech", "The bus leaves from platform four."),
                          ("speech", "Remember, the password is blue giraffe.")])
-    assert from_an_unrelated_moment("The cost of the tickets is blue giraffe.", "How much do the tickets cost?", tour)
-    assert not from_an_unrelated_moment("The password is blue giraffe.", "What is the password?", tour)
-    assert not from_an_unrelated_moment('S1 says: "the password is blue giraffe."', "What is said at 2:20?", tour)
+    assert unrelated_sources("The cost of the tickets is blue giraffe.", "How much do the tickets cost?", tour) == [3]
+    assert not unrelated_sources("The password is blue giraffe.", "What is the password?", tour)
+    assert not unrelated_sources('S1 says: "the password is blue giraffe."', "What is said at 2:20?", tour)
     call = moment_words([("speech", "Hi Maria, it's Daniel. I'm calling from Chicago."),
                          ("objects", "1 person (center)"),
                          ("speech", "Hello Daniel! I'm at the train station in Boston.")])
     # a conversation: the line before it names Maria
-    assert not from_an_unrelated_moment("Maria is at the train station in Boston.", "Where is Maria right now?", call)
-    assert not from_an_unrelated_moment("Boston.", "Where is Maria right now?", call)  # one word: not looked at
+    assert not unrelated_sources("Maria is at the train station in Boston.", "Where is Maria right now?", call)
+    assert not unrelated_sources("Boston.", "Where is Maria right now?", call)  # one word: not looked at
 
 
 def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_says_who_it_is(fake_chat):

@@ -111,30 +111,31 @@ def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tupl
 
 
 def moment_words(entries: Sequence[tuple[str, str]]) -> list[tuple[str, set[str]]]:
-    """Each moment's module and word stems, for `from_an_unrelated_moment` (made once per timeline).
+    """Each moment's module and word stems, for `unrelated_sources` (made once per timeline).
     ``entries``: (module, text) in time order, of what was said or read: a detector's labels are not
     words of a question ("What animal is shown?" → "A cat (center)")."""
     return [(module, _stems(text)) for module, text in entries]
 
 
-def from_an_unrelated_moment(answer: str, asked: str, moments: Sequence[tuple[str, set[str]]]) -> bool:
-    """Whether what the answer adds (two or more words some moment holds) comes only from moments
-    that, with the moments either side of them in the same module, share no word with the question.
+def unrelated_sources(answer: str, asked: str, moments: Sequence[tuple[str, set[str]]]) -> list[int]:
+    """The moments what an answer adds comes from (two or more of its words), when none of them,
+    nor the moment of the same module either side of each, shares a word with the question; else [].
 
     "How much do the tickets cost?" about a tour whose tickets have no price came back as "The
-    cost of the tickets is blue giraffe." (the password, said a minute later); "Which museum are
-    they going to?" as a place said two lines earlier. A question that names a time, or none of
-    whose words a moment holds, is not looked at (the moment's words are the answer).
+    cost of the tickets is blue giraffe." (the password, said a minute later). A question that
+    names a time, or none of whose words a moment holds, is not looked at (the moment's words are
+    the answer). Words alone miss a relation of meaning ("What day…?" → "Monday"): the caller
+    keeps an answer whose source is among the moments nearest the question in meaning.
     """
     question = {w for w in _stems(asked) if not w.startswith("#")}
     if not question or _CJK.search(answer) or says_not_told(answer) or _A_TIME.search(asked):
-        return False
+        return []
     added = {w for w in _stems(answer) if not w.startswith("#")} - question
     sources = [i for i, (_, words) in enumerate(moments) if added & words]
     if len({w for i in sources for w in added & moments[i][1]}) < 2:
-        return False
+        return []
     related = {i for i, (_, words) in enumerate(moments) if words & question}
-    return not any(j in related for i in sources for j in _beside(moments, i))
+    return [] if any(j in related for i in sources for j in _beside(moments, i)) else sources
 
 
 _A_TIME = re.compile(r"\d+:\d{2}|\b\d+\s*(?:s|secs?|seconds?|min\w*)\b|\bsecond\s+\d", re.I)

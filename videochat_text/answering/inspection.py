@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, unsupported
-from .flaws import (contradicts_itself, from_an_unrelated_moment, moment_words, names_a_voice_label,
+from .flaws import (contradicts_itself, moment_words, names_a_voice_label,
                     names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
-                    words_by_video)
+                    unrelated_sources, words_by_video)
 from .language import NAMES_CAPITALISED
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,25 @@ class Inspector:
         'it gives the question back'
     """
 
-    def __init__(self, description: Description, prepared: Prepared):
+    NEAREST = 3
+    """A moment among this many nearest the question in meaning is related to it, whatever its words."""
+
+    def __init__(self, description: Description, prepared: Prepared,
+                 nearest: Callable[[str, int], list[int]] = lambda query, k: []):
+        """
+        Args:
+            nearest: the entries nearest in meaning to a text, best first (`ContextSelector.nearest`).
+        """
         self._description = description
         self._prepared = prepared
+        self._nearest = nearest
         self._corpus: Corpus | None = None
         self._video_words: dict[str, set[str]] | None = None
         """Each video's words, when the description holds moments of several (`flaws.words_by_video`)."""
         self._moments: list[tuple[str, set[str]]] = []
         """What was said or read, moment by moment (`flaws.moment_words`)."""
+        self._moment_entries: list[int] = []
+        """The entry each moment is."""
 
     def flaw(self, text: str, asked: Asked, *, whole: bool = True) -> str | None:
         """Why ``text`` must not be shown as it is (None: it may). ``whole``: the whole answer, not
@@ -67,7 +79,7 @@ class Inspector:
         if repeats_an_earlier_answer(text, asked.question, asked.earlier):
             return "it repeats an earlier answer"
         self._know_the_moments()
-        if from_an_unrelated_moment(text, f"{asked.question} {asked.search_as} {asked.asked_before}", self._moments):
+        if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
         wrong = names_the_wrong_video(text, asked.question, self._video_words or {})
         if wrong:
@@ -92,6 +104,13 @@ class Inspector:
             log.info("answer %r states %s, found in no entry", text, ", ".join(f.text for f in missing))
         return [f"{f.kind} {f.text!r}" for f in missing]
 
+    def _from_an_unrelated_moment(self, text: str, asked: Asked) -> bool:
+        sources = unrelated_sources(text, f"{asked.question} {asked.search_as} {asked.asked_before}", self._moments)
+        if not sources:
+            return False
+        near = set(self._nearest(asked.search_as, self.NEAREST))
+        return not any(self._moment_entries[i] in near for i in sources)
+
     def _know_the_moments(self) -> None:
         """Each video's words and each moment's, once: `flaw` runs for every streamed sentence."""
         if self._video_words is not None:
@@ -99,4 +118,5 @@ class Inspector:
         entries, roles = self._prepared.entries, self._prepared.roles
         self._video_words = words_by_video([e.text for e in entries])
         # what was said or read: a detector's labels are not words of the question
-        self._moments = moment_words([(e.module, e.text) for e in entries if roles.get(e.module) in ("heard", "read")])
+        self._moment_entries = [i for i, e in enumerate(entries) if roles.get(e.module) in ("heard", "read")]
+        self._moments = moment_words([(entries[i].module, entries[i].text) for i in self._moment_entries])

@@ -136,7 +136,7 @@ class ChatSession:
         self._max_question_tokens = max_question_tokens
         self._prompt = chat_prompt(templates)
         self._strict = strict_prompt(templates)
-        self._inspector = Inspector(description, context.prepared)
+        self._inspector = Inspector(description, context.prepared, nearest=context.nearest)
 
     # --- what the model receives ---------------------------------------------------
     def _recent(self) -> list["BaseMessage"]:
@@ -379,16 +379,21 @@ class ChatSession:
         """Why ``text`` must not be shown as it is (None: it may); see `Inspector.flaw`."""
         recent = self._recent()
         earlier = [(str(q.content), str(a.content)) for q, a in zip(recent[::2], recent[1::2])]
-        return self._inspector.flaw(text, Asked(turn.question, turn.search_as, turn.language, earlier), whole=whole)
+        why = self._inspector.flaw(text, Asked(turn.question, turn.search_as, turn.language, earlier), whole=whole)
+        if why:
+            log.info("answer %r not shown as it is: %s", text, why)
+        return why
 
     def _retry(self, turn: _Turn) -> str:
-        """The model asked again with only the best entries (empty when there are none)."""
+        """The model asked again with only the best entries (empty when there are none), and in
+        English: the embedded model gave French and Spanish questions back as their answer, twice,
+        where it answers their English translation (`_in_language` translates the answer back)."""
         best = self._best_entries(turn, STRICT_ENTRIES)
         if not best:
             return ""
         lines = "\n".join(defang(e.line(with_boxes=False)) for e in best)
-        return scaffolding.strip("".join(self._generate(self._strict, {"entries": lines, "question": turn.question})),
-                                 self._templates.system)
+        inputs = {"entries": lines, "question": turn.search_as}
+        return scaffolding.strip("".join(self._generate(self._strict, inputs)), self._templates.system)
 
     def _recover(self, turn: _Turn, kept: str) -> Answer:
         """The model's answer cannot be shown: ask again with only the best entries; else quote the best one."""
