@@ -145,7 +145,7 @@ class ChatSession:
     def _turn(self, question: str, on_stage: Callable[[str], None] | None = None) -> _Turn:
         question = check_question(question, self._count_tokens, self._max_question_tokens)
         language = question_language(question)
-        search_as = question if language == "en" else self._translate(question)
+        search_as = question if language == "en" else self._translate(question, language)
         if self._check_answers:  # "And fifteen seconds later?" is asked as the question before it, at that time
             search_as = with_time_resolved(search_as, [str(m.content) for m in self.history if m.type == "human"],
                                            answer_times)
@@ -440,10 +440,11 @@ class ChatSession:
                              same_language=turn.language == "en")
         return Answer(text=text, citations=[cite.citation(entries[i]) for i in chosen], path=path)  # type: ignore[arg-type]
 
-    def _translate(self, question: str) -> str:
+    def _translate(self, question: str, language: str) -> str:
         """The question in English, by the chat model (for searching the timeline)."""
+        prompt = TRANSLATE_PROMPT.format(question=question, language=LANGUAGE_NAMES.get(language, "foreign"))
         try:
-            return translated(self.model, TRANSLATE_PROMPT.format(question=question)) or question
+            return translated(self.model, prompt) or question
         except Exception as exc:  # searching with the original question still works, only worse
             log.warning("could not translate the question for searching (%s)", self._redact(str(exc)))
             return question
