@@ -42,7 +42,7 @@ QuestionType = Literal["spoken_fact", "object_presence", "count", "when", "at_ti
 Language = Literal["en", "zh", "es", "fr", "de"]
 Split = Literal["dev", "test", "fresh"]
 SPLITS: tuple[Split, ...] = ("dev", "test", "fresh")
-"""dev: tune on it; test: only measure it; fresh: written after the code it measures, asked once
+"""dev: tune on it; test: only measure it; fresh: written before any answer to it was read, asked once
 (the test half's answers have been read across sessions: a fresh set shows what a user meets)."""
 
 DOES_NOT_SAY = re.compile(
