@@ -81,8 +81,11 @@ first second third last next one two three four five six seven eight nine ten bo
 mr mrs ms dr st
 el la los las un una unos unas sí si en de del al hay es está están se lo que qué cuándo dónde quién cómo cuál
 según video vídeo durante después antes también pero porque por para con sin sobre
+le les l' une des du au aux ce cette il elle ils elles oui non à où quand qui quoi pas
+der die das den dem des ein eine einen einem ja nein wo wann wer was wie bei im am um
 """.split())
-"""Capitalised words that are not names: sentence openers and function words (English, Spanish)."""
+"""Capitalised words that are not names: sentence openers and function words (English, Spanish,
+French, German: "Le description …" opens with an article, not a name)."""
 
 
 _RUN = re.compile(rf"{_NUMBER_WORD.pattern}(?:[\s-]+{_NUMBER_WORD.pattern})*", re.IGNORECASE)

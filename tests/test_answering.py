@@ -15,7 +15,7 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import (contradicts_itself, moment_words, unrelated_sources,
+from videochat_text.answering.flaws import (contradicts_itself, moment_words, not_told_though_said, unrelated_sources,
                                            names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
                                            words_by_video)
 from videochat_text.answering.language import question_language
@@ -365,3 +365,17 @@ def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_say
     answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who said they were born in Lisbon?")
     assert answer.text == 'S1. At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."' and answer.path == "checked"
     assert any("Anna" in c.text for c in answer.citations)
+
+
+def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_is_not_shown(described, fake_chat):
+    """Seen on the fresh QA questions: "Where is lunch served?" → "The video description does not
+    say." beside "Lunch is served in the garden behind the hotel."."""
+    moments = moment_words([("speech", "My mother bakes bread here every morning."),
+                            ("speech", "Lunch is served in the garden behind the hotel.")])
+    assert not_told_though_said("The video description does not say.", "Where is lunch served?", moments)
+    assert not_told_though_said("The video description does not say.", "Who bakes bread every morning?", moments)
+    assert not not_told_though_said("The video description does not say.", "What is the guide's surname?", moments)
+    assert not not_told_though_said("In the garden.", "Where is lunch served?", moments)
+    model = fake_chat("The video description does not say.", "The video description does not say.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
+    assert answer.path == "extractive" and "three dollars" in answer.text  # the line, quoted with its time

@@ -138,6 +138,14 @@ def unrelated_sources(answer: str, asked: str, moments: Sequence[tuple[str, set[
     return [] if any(j in related for i in sources for j in _beside(moments, i)) else sources
 
 
+def not_told_though_said(answer: str, asked: str, moments: Sequence[tuple[str, set[str]]]) -> bool:
+    """Whether the answer says the description does not tell while a spoken or read moment holds
+    every word of the question (two or more): "Who bakes bread every morning?" answered "The video
+    description does not say." beside "My mother bakes bread here every morning."."""
+    question = {w for w in _stems(asked) if not w.startswith("#")}
+    return len(question) >= 2 and says_not_told(answer) and any(question <= words for _, words in moments)
+
+
 _A_TIME = re.compile(r"\d+:\d{2}|\b\d+\s*(?:s|secs?|seconds?|min\w*)\b|\bsecond\s+\d", re.I)
 
 

@@ -13,8 +13,8 @@ from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, unsupported
 from .flaws import (contradicts_itself, moment_words, names_a_voice_label,
-                    names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
-                    unrelated_sources, words_by_video)
+                    names_the_wrong_video, not_told_though_said, repeats_an_earlier_answer, repeats_question,
+                    says_nothing_new, unrelated_sources, words_by_video)
 from .language import NAMES_CAPITALISED
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,8 @@ class Inspector:
         if repeats_an_earlier_answer(text, asked.question, asked.earlier):
             return "it repeats an earlier answer"
         self._know_the_moments()
+        if not_told_though_said(text, asked.search_as, self._moments):
+            return "it says the description does not tell, while a moment holds every word of the question"
         if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
         wrong = names_the_wrong_video(text, asked.question, self._video_words or {})
