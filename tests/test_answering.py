@@ -15,9 +15,10 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import (contradicts_itself, moment_words, not_told_though_said, unrelated_sources,
-                                           names_a_voice_label, names_the_wrong_video, repeats_an_earlier_answer, repeats_question, says_nothing_new,
-                                           words_by_video)
+from videochat_text.answering.flaws import (a_label_for_what_no_module_reports, contradicts_itself, moment_words,
+                                           names_a_voice_label, names_the_wrong_video, not_told_though_said,
+                                           repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
+                                           unrelated_sources, words_by_video)
 from videochat_text.answering.language import question_language
 from videochat_text.answering.scaffolding import strip
 from videochat_text.answering.checks import answer_times
@@ -379,3 +380,19 @@ def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_
     model = fake_chat("The video description does not say.", "The video description does not say.")
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
     assert answer.path == "extractive" and "three dollars" in answer.text  # the line, quoted with its time
+
+
+@pytest.mark.parametrize("question, answer, flawed", [
+    ("What is the astronaut eating?", "The astronaut is eating a cup.", True),  # fresh QA questions, after their run
+    ("What is the cat's favourite toy?", "The cat's favourite toy is a cup.", True),
+    ("Where was the coffee bought?", "The coffee was bought in the dining table.", True),
+    ("What is the person holding?", "A cup.", True),  # a cup near a person is not one held
+    ("What animal is shown?", "A cat.", False),  # the label answers it
+    ("Where is the cat?", "The cat is on the couch, on the left.", False),
+    ("What does the cat like?", "Milk.", False),
+])
+def test_a_label_given_for_a_relation_no_module_reports_is_a_flaw(question, answer, flawed):
+    described = stems('1 person (center), 1 cup (center), 1 dining table (center), 1 cat (left), 1 couch (left) '
+                      '"The coffee costs three dollars." "This is my cat. She likes milk."')
+    labels = {"person", "cup", "dining table", "cat", "couch"}
+    assert a_label_for_what_no_module_reports(answer, question, labels, described) is flawed

@@ -97,8 +97,8 @@ def says_nothing_new(answer: str, question: str) -> bool:
     photographer works for a newspaper."; "Who is Priya's brother?" → "Priya's brother is Priya.")."""
     if not _ASKS_FOR_SOMETHING.match(question) or says_not_told(answer) or _CJK.search(answer + question):
         return False
-    said = _stems(answer)
-    return bool(said) and said <= _stems(question)
+    said = stems(answer)
+    return bool(said) and said <= stems(question)
 
 
 def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tuple[str, str]]) -> bool:
@@ -114,7 +114,7 @@ def moment_words(entries: Sequence[tuple[str, str]]) -> list[tuple[str, set[str]
     """Each moment's module and word stems, for `unrelated_sources` (made once per timeline).
     ``entries``: (module, text) in time order, of what was said or read: a detector's labels are not
     words of a question ("What animal is shown?" → "A cat (center)")."""
-    return [(module, _stems(text)) for module, text in entries]
+    return [(module, stems(text)) for module, text in entries]
 
 
 def unrelated_sources(answer: str, asked: str, moments: Sequence[tuple[str, set[str]]]) -> list[int]:
@@ -127,10 +127,10 @@ def unrelated_sources(answer: str, asked: str, moments: Sequence[tuple[str, set[
     the answer). Words alone miss a relation of meaning ("What day…?" → "Monday"): the caller
     keeps an answer whose source is among the moments nearest the question in meaning.
     """
-    question = {w for w in _stems(asked) if not w.startswith("#")}
+    question = {w for w in stems(asked) if not w.startswith("#")}
     if not question or _CJK.search(answer) or says_not_told(answer) or _A_TIME.search(asked):
         return []
-    added = {w for w in _stems(answer) if not w.startswith("#")} - question
+    added = {w for w in stems(answer) if not w.startswith("#")} - question
     sources = [i for i, (_, words) in enumerate(moments) if added & words]
     if len({w for i in sources for w in added & moments[i][1]}) < 2:
         return []
@@ -142,8 +142,37 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[tuple[str, s
     """Whether the answer says the description does not tell while a spoken or read moment holds
     every word of the question (two or more): "Who bakes bread every morning?" answered "The video
     description does not say." beside "My mother bakes bread here every morning."."""
-    question = {w for w in _stems(asked) if not w.startswith("#")}
+    question = {w for w in stems(asked) if not w.startswith("#")}
     return len(question) >= 2 and says_not_told(answer) and any(question <= words for _, words in moments)
+
+
+_ASKS_FOR_A_THING = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what|which|where)\b", re.I)
+_POSITIONS = frozenset("left right center centre top bottom middle".split())
+_GENERIC = frozenset("""animal vehicle object thing item food furniture pet creature device kind type sort appear
+shown visible first last next present there colour color""".split())
+"""Question words a label answers by itself ("What animal is shown?" → "A cat.")."""
+
+
+def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str], described: set[str]) -> bool:
+    """Whether the answer gives a detector's label (and where it was) for a relation no module
+    reports: "What is the astronaut eating?" → "The astronaut is eating a cup."; "Where was the
+    coffee bought?" → "in the dining table". A word of the question ("eating", "bought") is in no
+    entry, and all the answer adds is labels and positions.
+
+    Args:
+        labels: the labels the detectors reported; described: every entry's words (`_stems`).
+    """
+    if not _ASKS_FOR_A_THING.match(asked) or says_not_told(answer) or _CJK.search(answer):
+        return False
+    question = {w for w in stems(asked) if not w.startswith("#")}
+    unknown = {w for w in question - described if stems(w) and w not in {_stem(g) for g in _GENERIC}}
+    added = {w for w in stems(answer) if not w.startswith("#")} - question
+    label_words = {_stem(w) for label in labels for w in label.split()} | _POSITIONS
+    return bool(unknown) and bool(added) and added <= label_words
+
+
+def _stem(word: str) -> str:
+    return next(iter(stems(word)), word)
 
 
 _A_TIME = re.compile(r"\d+:\d{2}|\b\d+\s*(?:s|secs?|seconds?|min\w*)\b|\bsecond\s+\d", re.I)
@@ -194,7 +223,7 @@ def _things(words: str) -> set[str]:
     return {singular(w) for w in content_words(words) if not w.startswith("#")} - _NOT_THINGS
 
 
-def _stems(text: str) -> set[str]:
+def stems(text: str) -> set[str]:
     """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word."""
     return {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in content_words(text)}
 

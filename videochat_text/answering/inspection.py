@@ -12,7 +12,7 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, unsupported
-from .flaws import (contradicts_itself, moment_words, names_a_voice_label,
+from .flaws import (a_label_for_what_no_module_reports, contradicts_itself, moment_words, names_a_voice_label, stems,
                     names_the_wrong_video, not_told_though_said, repeats_an_earlier_answer, repeats_question,
                     says_nothing_new, unrelated_sources, words_by_video)
 from .language import NAMES_CAPITALISED
@@ -64,6 +64,10 @@ class Inspector:
         """What was said or read, moment by moment (`flaws.moment_words`)."""
         self._moment_entries: list[int] = []
         """The entry each moment is."""
+        self._labels: set[str] = set()
+        """What the detectors reported."""
+        self._described: set[str] = set()
+        """Every entry's words (`flaws.stems`)."""
 
     def flaw(self, text: str, asked: Asked, *, whole: bool = True) -> str | None:
         """Why ``text`` must not be shown as it is (None: it may). ``whole``: the whole answer, not
@@ -83,6 +87,8 @@ class Inspector:
             return "it says the description does not tell, while a moment holds every word of the question"
         if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
+        if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described):
+            return "it gives a detector's label for something no module reports"
         wrong = names_the_wrong_video(text, asked.question, self._video_words or {})
         if wrong:
             return f"it names the video {wrong!r}, whose moments do not say that"
@@ -120,5 +126,7 @@ class Inspector:
         entries, roles = self._prepared.entries, self._prepared.roles
         self._video_words = words_by_video([e.text for e in entries])
         # what was said or read: a detector's labels are not words of the question
+        self._labels = set(self._prepared.evidence.labels)
+        self._described = {w for e in entries for w in stems(e.text)}
         self._moment_entries = [i for i, e in enumerate(entries) if roles.get(e.module) in ("heard", "read")]
         self._moments = moment_words([(entries[i].module, entries[i].text) for i in self._moment_entries])
