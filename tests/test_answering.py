@@ -289,6 +289,8 @@ def test_an_earlier_answer_copied_for_another_question_is_a_flaw():
     assert repeats_an_earlier_answer("The tour starts at nine.", "How much do the tickets cost?", earlier)
     assert not repeats_an_earlier_answer("The tour starts at nine.", "When does the tour start?", earlier)  # asked again
     assert not repeats_an_earlier_answer("No, there is no dog.", "Is there a dog?", [("Is there a cat?", "No, there is no cat.")])
+    assert not repeats_an_earlier_answer("The tour starts at nine.", "And what was it again?", earlier)  # asked again
+    assert not repeats_an_earlier_answer("The tour starts at nine.", "And?", earlier)
 
 
 def test_a_restated_question_or_a_copied_answer_is_asked_again(described, fake_chat):

@@ -161,8 +161,10 @@ def test_chat_keeps_a_conversation(speech_clip, tmp_path):
     """The second question only makes sense after the first: the model must be sent both turns."""
     with OpenAIStub("The cat is called Whiskers.") as stub:
         config = tmp_path / "chat.yaml"
+        # the stub gives one answer to both questions: the answer checks would take the second for a copy
         config.write_text(yaml.safe_dump({"cache": {"dir": str(tmp_path / "cache")}, "perception": {"modules": ["speech"]},
-                                          "chat": {"provider": "openai", "base_url": stub.base_url, "max_retries": 0}}))
+                                          "chat": {"provider": "openai", "base_url": stub.base_url, "max_retries": 0,
+                                                   "check_answers": False}}))
         result = runner.invoke(app, ["chat", str(speech_clip), "-c", str(config)],
                                input="What is the cat's name?\nHow do you spell that name backwards?\nexit\n")
     assert result.exit_code == 0, result.stderr

@@ -283,8 +283,10 @@ def test_watch_prints_rule_matches_posts_them_and_stops_cleanly_on_ctrl_c(speech
                "--webhook", f"http://127.0.0.1:{hooks.server_address[1]}/hook"]
     config = tmp_path / "config.yaml"
     config.write_text(f"cache: {{dir: {tmp_path / 'cache'}}}\nlive: {{max_pending: 50}}\n")
-    watcher = subprocess.Popen([*command, "--config", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    # stderr to a file: the progress lines of a watch that falls behind on busy cores filled a pipe
+    # nobody read, and the watcher blocked on writing instead of stopping on Ctrl-C
+    err = (tmp_path / "stderr.txt").open("w")
+    watcher = subprocess.Popen([*command, "--config", str(config)], stdout=subprocess.PIPE, stderr=err, text=True)
     try:
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(watcher.stdout), daemon=True)
@@ -292,12 +294,13 @@ def test_watch_prints_rule_matches_posts_them_and_stops_cleanly_on_ctrl_c(speech
         assert _wait_for(lambda: len(lines) >= 2, 150, 0.5), "no rule matched"
         watcher.send_signal(signal.SIGINT)
         code = watcher.wait(60)
-        stderr = watcher.stderr.read()
     finally:
         streams.stop(sender)
         if watcher.poll() is None:
             watcher.kill()
         hooks.shutdown()
+        err.close()
+    stderr = (tmp_path / "stderr.txt").read_text()
     assert code == 0, stderr
     assert any('"someone says whiskers": speech reported' in line and "whiskers" in line.lower() for line in lines)
     assert any('"a cat is seen": objects reported' in line and "cat" in line for line in lines)

@@ -105,9 +105,14 @@ def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tupl
     """Whether the answer says what an earlier answer of the conversation said (the same words),
     to another question: a small model asked "How much do the tickets cost?" after "When does the
     tour start?" copied its previous answer. ``earlier``: (question, answer) pairs."""
+    if _ASKS_AGAIN.search(question) or not content_words(question):
+        return False  # "And what is it again?", "And?": the same answer is the answer
     words = content_words(answer)
     asked = content_words(question)
     return len(words) >= 2 and any(content_words(a) == words and content_words(q) != asked for q, a in earlier)
+
+
+_ASKS_AGAIN = re.compile(r"\b(?:again|repeat|once\s+more|remind\s+me|what\s+was\s+(?:it|that))\b", re.I)
 
 
 def moment_words(entries: Sequence[tuple[str, str]]) -> list[tuple[str, set[str]]]:

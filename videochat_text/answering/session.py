@@ -73,6 +73,9 @@ class _Turn:
     """The question in English (itself, or the model's translation)."""
     on_stage: Callable[[str], None] = lambda stage: None
     """Told ``reading``, ``thinking``, ``checking``, ``retrying`` as the answer is worked out."""
+    earlier_turns: int | None = None
+    """How many history messages are earlier turns (a part of a compound question: the parts
+    before it are not, so one answer to two parts is not "an earlier answer copied")."""
 
 
 class AnswerStream:
@@ -260,7 +263,7 @@ class ChatSession:
         try:
             for n, part in enumerate(parts):
                 part_done: dict[str, Answer] = {}
-                chunks = self._model_answer(replace(turn, question=part), part_done)
+                chunks = self._model_answer(replace(turn, question=part, earlier_turns=kept), part_done)
                 if n == 0:
                     yield from chunks  # streamed, sentence by sentence
                 else:  # given whole: one answer to two parts is said once
@@ -377,7 +380,8 @@ class ChatSession:
 
     def _flaw(self, turn: _Turn, text: str, *, whole: bool = True) -> str | None:
         """Why ``text`` must not be shown as it is (None: it may); see `Inspector.flaw`."""
-        recent = self._recent()
+        history = self.history if turn.earlier_turns is None else self.history[:turn.earlier_turns]
+        recent = history[-2 * self.history_turns:] if self.history_turns else []
         earlier = [(str(q.content), str(a.content)) for q, a in zip(recent[::2], recent[1::2])]
         why = self._inspector.flaw(text, Asked(turn.question, turn.search_as, turn.language, earlier), whole=whole)
         if why:
