@@ -53,6 +53,7 @@ def watch_command(err: Console) -> Any:
         watcher = Watcher(lib.settings, parsed, lib, rules=notify or [], webhook=webhook, name=name,
                           notify=lambda match: print(match.line(), flush=True))
         err.print(f"connecting to {parsed.url} …", highlight=False)
+        restore = _stop_on_signals()
         try:
             vid = watcher.start()
             err.print(f"watching {parsed.url} → {lib.path} (video {vid}); Ctrl-C to stop", highlight=False)
@@ -65,9 +66,26 @@ def watch_command(err: Console) -> Any:
                 progress.close()
         finally:
             watcher.close()
+            restore()
         err.print(f"stopped: {_summary(status)} → {lib.path} (video {vid})", highlight=False)
 
     return watch
+
+
+def _stop_on_signals() -> Any:
+    """Ctrl-C, ``kill -INT`` and ``kill -TERM`` (a service manager) all stop a watch cleanly. A
+    process started in the background by a shell (``nohup … &``) inherits SIGINT *ignored*, and
+    Python then raises no KeyboardInterrupt: the watch could not be stopped but by force.
+    Returns what puts the handlers back."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+    return lambda: [signal.signal(sig, handler) for sig, handler in before.items() if handler is not None]
 
 
 def _stop_later(watcher: Any, seconds: float) -> None:
