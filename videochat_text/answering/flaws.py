@@ -81,7 +81,7 @@ def names_a_voice_label(answer: str, question: str = "") -> bool:
     to a question that is not about who spoke."""
     if _LABEL_AS_NAME.search(answer):
         return True
-    return bool(_ONLY_LABELS.match(answer)) and not _ABOUT_VOICES.search(question)
+    return bool(voice_labels_only(answer)) and not _ABOUT_VOICES.search(question)
 
 
 _ASKS_FOR_SOMETHING = re.compile(
@@ -132,10 +132,10 @@ def unrelated_sources(answer: str, asked: str, moments: Sequence[tuple[str, set[
     the answer). Words alone miss a relation of meaning ("What day…?" → "Monday"): the caller
     keeps an answer whose source is among the moments nearest the question in meaning.
     """
-    question = {w for w in stems(asked) if not w.startswith("#")}
+    question = _word_stems(asked)
     if not question or _CJK.search(answer) or says_not_told(answer) or _A_TIME.search(asked):
         return []
-    added = {w for w in stems(answer) if not w.startswith("#")} - question
+    added = _word_stems(answer) - question
     sources = [i for i, (_, words) in enumerate(moments) if added & words]
     if len({w for i in sources for w in added & moments[i][1]}) < 2:
         return []
@@ -147,7 +147,7 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[tuple[str, s
     """Whether the answer says the description does not tell while a spoken or read moment holds
     every word of the question (two or more): "Who bakes bread every morning?" answered "The video
     description does not say." beside "My mother bakes bread here every morning."."""
-    question = {w for w in stems(asked) if not w.startswith("#")}
+    question = _word_stems(asked)
     return len(question) >= 2 and says_not_told(answer) and any(question <= words for _, words in moments)
 
 
@@ -165,19 +165,24 @@ def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str]
     entry, and all the answer adds is labels and positions.
 
     Args:
-        labels: the labels the detectors reported; described: every entry's words (`_stems`).
+        labels: the labels the detectors reported; described: every entry's words (`stems`).
     """
     if not _ASKS_FOR_A_THING.match(asked) or says_not_told(answer) or _CJK.search(answer):
         return False
-    question = {w for w in stems(asked) if not w.startswith("#")}
-    unknown = {w for w in question - described if stems(w) and w not in {_stem(g) for g in _GENERIC}}
-    added = {w for w in stems(answer) if not w.startswith("#")} - question
+    question = _word_stems(asked)
+    unknown = question - described - _GENERIC_STEMS
+    added = _word_stems(answer) - question
     label_words = {_stem(w) for label in labels for w in label.split()} | _POSITIONS
     return bool(unknown) and bool(added) and added <= label_words
 
 
 def _stem(word: str) -> str:
     return next(iter(stems(word)), word)
+
+
+def _word_stems(text: str) -> set[str]:
+    """`stems` without the numbers (``#3``): the words a question or an answer is about."""
+    return {w for w in stems(text) if not w.startswith("#")}
 
 
 _A_TIME = re.compile(r"\d+:\d{2}|\b\d+\s*(?:s|secs?|seconds?|min\w*)\b|\bsecond\s+\d", re.I)
@@ -235,3 +240,7 @@ def stems(text: str) -> set[str]:
 
 def _normal(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+_GENERIC_STEMS = frozenset(_stem(g) for g in _GENERIC)
+"""`_GENERIC` as `stems` gives them (made once, after `stems` is defined)."""
