@@ -334,3 +334,36 @@ def test_langchain_streams_from_the_server_a_sentence_at_a_time(paced):
             Paced.seen_first.set()
     assert not Paced.waited_in_vain, "the first sentence reached LangChain only with the rest"
     assert texts == ["The red barn door opens.", " A white horse walks out."]
+
+
+def test_a_question_still_waiting_when_the_queue_closes_ends_with_an_error():
+    """Closing cancels the waiting questions: each ticket must still end, or whoever awaits it (a
+    request, the server's `prepare` thread — a ThreadPoolExecutor worker the interpreter joins at
+    exit) waits for ever. That wait kept pytest from exiting after '1091 passed' in CI."""
+    from videochat_text.serve.model_queue import ModelQueue, QueueClosed
+
+    queue = ModelQueue(workers=1, max_waiting=4)
+    busy, release = threading.Event(), threading.Event()
+
+    def first(ticket):
+        busy.set()
+        assert release.wait(30)
+        return "first"
+
+    async def ask() -> tuple[object, object]:
+        answered = queue.submit(first)
+        waiting = queue.submit(lambda ticket: "never")
+        assert await asyncio.to_thread(busy.wait, 10)
+        queue.close()
+        with pytest.raises(QueueClosed, match="stopped"):
+            await asyncio.wait_for(waiting.result(), 5)
+        release.set()  # the question being answered when the queue closed still gets its answer
+        return await asyncio.wait_for(answered.result(), 5), None
+
+    assert asyncio.run(ask())[0] == "first"
+    with pytest.raises(QueueClosed, match="stopping"):
+        asyncio.run(_submit_after_close(queue))
+
+
+async def _submit_after_close(queue):
+    queue.submit(lambda ticket: "late")

@@ -16,12 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import (ChatModelError, LibraryError, LibraryFileError, QuestionError, UnknownVideoError, VideoChatError,
                       VideoOpenError)
-from .model_queue import QueueFull
+from .model_queue import QueueClosed, QueueFull
 from .quota import StorageFull
 from .store import UploadTooLarge
 
 _STATUS = {UnknownVideoError: 404, UploadTooLarge: 413, VideoOpenError: 422, QuestionError: 422, QueueFull: 429, ChatModelError: 502,
-           StorageFull: 507, LibraryFileError: 503, LibraryError: 400}
+           QueueClosed: 503, StorageFull: 507, LibraryFileError: 503, LibraryError: 400}
 
 
 class ErrorBody(BaseModel):

@@ -38,6 +38,10 @@ class QueueFull(VideoChatError):
         self.retry_after_s = retry_after_s
 
 
+class QueueClosed(VideoChatError):
+    """The server stopped before a worker began this question."""
+
+
 class Ticket:
     """One question's way through the queue; created in the request's event loop."""
 
@@ -114,16 +118,24 @@ class ModelQueue:
         self._at_once = workers  # questions answered at the same time: 1 once the model turns out to need it
         self._deciding = threading.Lock()
         self._seconds_per_answer = 5.0  # a running mean; only for Retry-After
+        self._closed = False
 
     def submit(self, work: Work) -> Ticket:
         """Queue ``work`` (called from the event loop). Raises `QueueFull` when ``max_waiting`` wait already."""
         with self._lock:
+            if self._closed:
+                raise QueueClosed("the server is stopping: no more questions are answered")
             if self._unfinished >= self._at_once + self.max_waiting:
                 raise QueueFull(self._full_message(), self._retry_after_s())
             self._taken += 1
             self._unfinished += 1
             ticket = Ticket(self, self._taken)
-        self._pool.submit(self._run, ticket, work)
+            running = self._pool.submit(self._run, ticket, work)
+        # A question still waiting when the queue closes is cancelled: its ticket must still end, or
+        # whoever awaits it (a request, the server's own `prepare` thread) waits for ever — and a
+        # thread of a ThreadPoolExecutor waiting for ever keeps the process from exiting.
+        running.add_done_callback(lambda done: done.cancelled() and ticket.report("error", QueueClosed(
+            "the server stopped before this question's turn came")))
         return ticket
 
     def position(self, ticket: Ticket) -> int:
@@ -134,6 +146,9 @@ class ModelQueue:
         return self._taken - self._started
 
     def close(self) -> None:
+        """Answer no more: the question being answered finishes, the waiting ones end with `QueueClosed`."""
+        with self._lock:
+            self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, ticket: Ticket, work: Work) -> None:
