@@ -15,7 +15,8 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import (a_label_for_what_no_module_reports, contradicts_itself, moment_words,
+from videochat_text.answering.flaws import (a_label_for_what_no_module_reports, claims_something_unsaid,
+                                           contradicts_itself, moment_words,
                                            names_a_voice_label, names_the_wrong_video, not_told_though_said,
                                            repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
                                            unrelated_sources, words_by_video)
@@ -398,3 +399,27 @@ def test_a_label_given_for_a_relation_no_module_reports_is_a_flaw(question, answ
                       '"The coffee costs three dollars." "This is my cat. She likes milk."')
     labels = {"person", "cup", "dining table", "cat", "couch"}
     assert a_label_for_what_no_module_reports(answer, question, labels, described) is flawed
+
+
+@pytest.mark.parametrize("answer, unsaid", [
+    ("The speaker says the weather is sunny.", ["sunny"]),  # a user's question about a garden tour
+    ('The speaker says: "Welcome to the garden tour."', []),
+    ("He says the tickets cost three dollars.", []),  # a paraphrase keeping most of the line's words
+    ("She mentions that the roses bloom in June and smell of honey.", []),  # a limit: most words are the line's
+    ("She mentions that it will rain and the sky turns grey.", ["grey", "rain", "sky", "turn"]),
+    ("The video description does not say what the speaker says about the weather.", []),
+])
+def test_words_reported_as_said_that_no_moment_holds_are_a_flaw(answer, unsaid):
+    described = stems('"Welcome to the garden tour." "The roses bloom in June." "Tickets are three dollars." '
+                      '1 cat (center)')
+    assert claims_something_unsaid(answer, "What does the speaker say about the weather?", described) == unsaid
+
+
+def test_a_question_about_a_topic_nobody_mentions_is_told_so_with_the_nearest_moment_apart(described, fake_chat):
+    """A user's question about a clip this project had not seen: "What does the speaker say about the
+    weather?" came back as every line of a garden tour quoted, then (asked again) "The speaker says
+    the weather is sunny."."""
+    model = fake_chat("The speaker says the weather is sunny.", "She says it is sunny and warm.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What does the speaker say about the weather?")
+    assert answer.path == "extractive" and "sunny" not in answer.text
+    assert answer.text.startswith("The video description does not say. The moment nearest in meaning: At ")

@@ -1,8 +1,8 @@
 """Answers that must never be shown as they are: the question given back, a thing said to be both
 absent and mentioned, a voice label given as a name (or as the whole answer), a video named for
 what its moments do not say, an answer to "what/who/where…?" that only restates the question,
-an earlier answer of the conversation copied for another question, or an answer taken from a
-moment that has nothing to do with the question.
+an earlier answer of the conversation copied for another question, an answer taken from a
+moment that has nothing to do with the question, or words reported as said that no moment holds.
 
 Both were seen with the embedded model: "Where should I lock my bike?" answered with itself
 (LangChain's llama.cpp wrapper overrode the model's RoPE base; fixed in `chat_models`, and
@@ -149,6 +149,35 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[tuple[str, s
     description does not say." beside "My mother bakes bread here every morning."."""
     question = _word_stems(asked)
     return len(question) >= 2 and says_not_told(answer) and any(question <= words for _, words in moments)
+
+
+_REPORTED_SPEECH = re.compile(
+    r"\b(?:says?|said|saying|mentions?|mentioned|tells?|told|explains?|explained|states?|stated|"
+    r"(?:talks?|talked|speaks?|spoke)\s+about)\b([^.!?;\n]*)", re.I)
+""""The speaker says the weather is sunny": what the answer reports as said, to the sentence's end."""
+
+
+def claims_something_unsaid(answer: str, asked: str, described: set[str]) -> list[str]:
+    """The words an answer reports as said ("she says…", "he mentions…") that no entry holds, when
+    they are most of what it adds to the question; else [].
+
+    "What does the speaker say about the weather?" about a garden tour that never mentions it:
+    the embedded model answered "The speaker says the weather is sunny." A paraphrase that keeps
+    most of the moment's words ("He says the tickets cost three dollars" for "Tickets are three
+    dollars") passes.
+
+    Args:
+        described: every entry's words (`stems`).
+    """
+    if _CJK.search(answer) or says_not_told(answer):
+        return []
+    question = _word_stems(asked)
+    for reported in _REPORTED_SPEECH.finditer(answer):
+        added = _word_stems(reported.group(1)) - question
+        missing = added - described
+        if missing and len(missing) > len(added - missing):
+            return sorted(missing)
+    return []
 
 
 _ASKS_FOR_A_THING = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what|which|where)\b", re.I)

@@ -12,9 +12,9 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, unsupported
-from .flaws import (a_label_for_what_no_module_reports, contradicts_itself, moment_words, names_a_voice_label, stems,
-                    names_the_wrong_video, not_told_though_said, repeats_an_earlier_answer, repeats_question,
-                    says_nothing_new, unrelated_sources, words_by_video)
+from .flaws import (a_label_for_what_no_module_reports, claims_something_unsaid, contradicts_itself, moment_words,
+                    names_a_voice_label, names_the_wrong_video, not_told_though_said, repeats_an_earlier_answer,
+                    repeats_question, says_nothing_new, stems, unrelated_sources, words_by_video)
 from .language import NAMES_CAPITALISED
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ class Inspector:
     """
 
     NEAREST = 3
-    """A moment among this many nearest the question in meaning is related to it, whatever its words."""
+    """A moment among this many nearest the question in meaning (of the said and read ones, and at
+    most half of them) is related to it, whatever its words."""
 
     def __init__(self, description: Description, prepared: Prepared,
                  nearest: Callable[[str, int], list[int]] = lambda query, k: []):
@@ -87,6 +88,9 @@ class Inspector:
             return "it says the description does not tell, while a moment holds every word of the question"
         if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
+        unsaid = claims_something_unsaid(text, asked.search_as, self._described)
+        if unsaid:
+            return f"it reports as said {', '.join(map(repr, unsaid))}, which no moment holds"
         if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described):
             return "it gives a detector's label for something no module reports"
         wrong = names_the_wrong_video(text, asked.question, self._video_words or {})
@@ -116,8 +120,13 @@ class Inspector:
         sources = unrelated_sources(text, f"{asked.question} {asked.search_as} {asked.asked_before}", self._moments)
         if not sources:
             return False
-        near = set(self._nearest(asked.search_as, self.NEAREST))
-        return not any(self._moment_entries[i] in near for i in sources)
+        # On a short clip every moment is among the few nearest, so "near" says nothing there: at most
+        # half of the moments count, and every moment the answer draws on must be one ("What does the
+        # speaker say about the weather?" → all three lines of a garden tour that never mentions it).
+        said = set(self._moment_entries)
+        ranked = [i for i in self._nearest(asked.search_as, len(self._prepared.entries)) if i in said]
+        near = set(ranked[:min(self.NEAREST, max(1, len(said) // 2))])
+        return not all(self._moment_entries[i] in near for i in sources)
 
     def _know_the_moments(self) -> None:
         """Each video's words and each moment's, once: `flaw` runs for every streamed sentence."""

@@ -419,7 +419,10 @@ class ChatSession:
             text = phrase("says", turn.language, time=clock(entry.start), who=entry.speaker or "", text=quote)
         else:
             text = phrase("shows", turn.language, time=clock(entry.start), text=entry.text)
-        text = f"{phrase('not_exactly', turn.language)} {text}"
+        # An entry sharing no word with the question was found by meaning alone: it is not an answer
+        # ("What does the speaker say about the weather?" → the nearest line of a tour that never does).
+        shares = cite.content_words(turn.search_as) & cite.content_words(entry.text)
+        text = f"{phrase('not_exactly' if shares else 'nearest', turn.language)} {text}"
         return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(entry)], path="extractive")
 
     def _best_entries(self, turn: _Turn, k: int) -> list[Event]:
