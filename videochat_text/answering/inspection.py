@@ -12,9 +12,9 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, unsupported
-from .flaws import (a_label_for_what_no_module_reports, claims_something_unsaid, contradicts_itself, moment_words,
-                    names_a_voice_label, names_the_wrong_video, not_told_though_said, repeats_an_earlier_answer,
-                    repeats_question, says_nothing_new, stems, unrelated_sources, words_by_video)
+from .flaws import (a_label_for_what_no_module_reports, contradicts_itself, moment_words, names_a_voice_label,
+                    names_the_wrong_video, not_told_though_said, repeats_an_earlier_answer, repeats_question,
+                    says_nothing_new, stems, unrelated_sources, words_by_video, words_no_entry_holds)
 from .language import NAMES_CAPITALISED
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,10 @@ class Inspector:
             return "it says the description does not tell, while a moment holds every word of the question"
         if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
-        unsaid = claims_something_unsaid(text, asked.search_as, self._described)
-        if unsaid:
-            return f"it reports as said {', '.join(map(repr, unsaid))}, which no moment holds"
+        unfounded = words_no_entry_holds(
+            text, f"{asked.question} {asked.search_as} {asked.asked_before}", self._described) if asked.language == "en" else []
+        if unfounded:
+            return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
         if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described):
             return "it gives a detector's label for something no module reports"
         wrong = names_the_wrong_video(text, asked.question, self._video_words or {})
