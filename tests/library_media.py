@@ -10,7 +10,7 @@ from devkit.synthetic import Line, Shot, make_clip
 
 SENTENCES = {
     "meeting": "The meeting starts at nine.",
-    "cat": "My cat is called Whiskers.",
+    "cat": "My cat is called Oscar.",  # a name tiny.en spells the same on Intel and AMD CPUs ("Whiskers" came out "wiskers" on AMD)
     "coffee": "The coffee costs three dollars.",
     "password": "The secret password is pineapple.",
     "beach": "We drove to the beach today.",

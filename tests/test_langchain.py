@@ -63,7 +63,7 @@ def test_loader_gives_one_video_timeline_in_time_order(library):
     _, clips, config = library
     docs = TimelineLoader(clips["cat"], videochat=VideoChat(config)).load()  # described by the library: cached
     speech = [d for d in docs if d.metadata["module"] == "speech"]
-    assert len(speech) == 1 and "whiskers" in speech[0].page_content.lower()
+    assert len(speech) == 1 and "oscar" in speech[0].page_content.lower()
     assert speech[0].metadata == {"video": _id(clips["cat"]), "name": "cat.mp4", "start": speech[0].metadata["start"],
                                   "end": speech[0].metadata["end"], "module": "speech", "event_ids": ["speech-1"]}
     assert [d.metadata["start"] for d in docs] == sorted(d.metadata["start"] for d in docs)

@@ -76,7 +76,7 @@ def test_ask_across_videos_answers_from_the_right_one_and_cites_it(shared, clips
 
 def test_a_conversation_across_videos_remembers_the_question_before(shared, clips, fake_chat):
     library, config = shared
-    model = fake_chat("The cat is called Whiskers.", "The coffee costs three dollars.")
+    model = fake_chat("The cat is called Oscar.", "The coffee costs three dollars.")
     session = Library(config, chat_model=model).chat()
     session.ask("What is the cat called?")
     second = session.ask("And how much is the coffee?")
@@ -126,7 +126,7 @@ def test_unchanged_file_is_a_no_op_and_a_changed_one_is_described_again(tmp_path
     shutil.copy(clips["beach"], video)  # same path, other content
     assert library.add([video], in_process=True).added == [str(video)]
     assert [m.video for m in library.search("beach")] == [vid(video)]
-    assert library.search("Whiskers") == []  # the old entries are gone, not kept beside the new ones
+    assert library.search("Oscar") == []  # the old entries are gone, not kept beside the new ones
     assert len(library.list()) == 1
 
 
@@ -143,7 +143,7 @@ def test_remove_prune_and_the_cli(tmp_path, clips):
     runner = CliRunner()
     added = runner.invoke(app, ["library", "add", str(folder), "-c", str(config_file), "--workers", "1"])
     assert added.exit_code == 0, added.output
-    found = runner.invoke(app, ["library", "search", "Whiskers", "-c", str(config_file), "--format", "json"])
+    found = runner.invoke(app, ["library", "search", "Oscar", "-c", str(config_file), "--format", "json"])
     hits = json.loads(found.stdout)
     assert hits[0]["video"] == {"id": vid(folder / "cat.mp4"), "name": "cat.mp4"}
     assert set(hits[0]) == {"video", "start", "end", "module", "text", "event_ids", "score"}

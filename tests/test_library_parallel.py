@@ -218,3 +218,34 @@ def test_a_two_node_ray_cluster_on_the_loopback(tmp_path, clips):
     assert "on Ray at 127.0.0.1" in run.stderr and "2 nodes, 2 CPUs" in run.stderr
     assert "3 described, 0 unchanged, 0 failed" in run.stderr
     assert Library(json.loads(config.read_text())).search("pineapple")[0].name == "password.mp4"
+
+
+_KILLED_WHILE_PUTTING = '''
+import multiprocessing, time
+from videochat_text.library.workers import _ProgressChannel
+
+def hold_the_write_lock(queue):  # as a worker killed in the middle of putting a progress report
+    queue._wlock.acquire()
+    time.sleep(120)
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("spawn")
+    channel = _ProgressChannel(context, lambda *report: None)
+    worker = context.Process(target=hold_the_write_lock, args=(channel.queue,))
+    worker.start()
+    time.sleep(3)
+    worker.kill()
+    worker.join()
+    channel.close()
+    print("closed", flush=True)
+'''
+
+
+def test_a_worker_killed_while_reporting_progress_does_not_keep_the_process_from_exiting(tmp_path):
+    """A worker killed while it held the progress queue's write lock (Ctrl-C, `_stop_workers`) once
+    left the parent's queue feeder waiting for that lock, and Python joins the feeder at exit: pytest
+    printed '1091 passed' in CI and never ended."""
+    script = tmp_path / "killed_while_putting.py"
+    script.write_text(_KILLED_WHILE_PUTTING)
+    done = subprocess.run([sys.executable, str(script)], env=_env(), capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0 and "closed" in done.stdout, done.stderr[-2000:]

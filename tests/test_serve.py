@@ -235,7 +235,8 @@ def test_unknown_videos_are_404_with_a_message(tmp_path):
 
 
 def test_describing_runs_in_the_background_and_never_blocks_the_api(tmp_path, gate):
-    client = Client(_app(tmp_path, perception={"modules": ["gate"]}))
+    # "echo: hi" claims a word no entry holds: the answer checks would ask again (the echo is by design)
+    client = Client(_app(tmp_path, perception={"modules": ["gate"]}, chat={"check_answers": False}))
     video_id = client.upload(Path(__file__).parents[1] / "examples" / "demo.mp4").json()["id"]
     deadline = time.monotonic() + 30
     while client.get(f"/api/videos/{video_id}").json()["progress"]["stage"] != "module gate":

@@ -82,8 +82,9 @@ def described(tmp_path: Path, videochat: VideoChat) -> Iterator[tuple[LiveServer
 
 
 def _settings(tmp_path: Path, **serve) -> dict:
+    """The queue's tests: echoing models give the question back by design, so no answer checks."""
     return {"cache": {"dir": str(tmp_path / "cache")}, "summary": {"backend": "merge"},
-            "perception": {"modules": ["notes"]}, "serve": serve}
+            "perception": {"modules": ["notes"]}, "serve": serve, "chat": {"check_answers": False}}
 
 
 def _events(text: str) -> list[tuple[str, dict]]:
@@ -107,7 +108,7 @@ def test_the_local_model_behind_a_fallback_answers_one_question_at_a_time(tmp_pa
     Local.release.set()
     monkeypatch.setattr(chat_models, "_local_model", lambda settings, states_dir=None: Local(delay_s=0.01))
     settings = _settings(tmp_path, answers_at_once=4)
-    settings["chat"] = {"provider": "local", "fallback": {"provider": "local"}}
+    settings["chat"] |= {"provider": "local", "fallback": {"provider": "local"}}
     videochat = VideoChat(settings)
     assert isinstance(videochat.chat_model, RunnableWithFallbacks)
     with described(tmp_path, videochat) as (server, video_id):

@@ -91,7 +91,7 @@ def test_videos_added_with_the_cli_are_listed_paged_and_filtered(added, clips):
     media = client.get(f"/api/videos/{vid(clips['cat'])}/media")
     assert media.status_code == 200 and media.content == clips["cat"].read_bytes()
     description = client.get(f"/api/videos/{vid(clips['cat'])}/description").json()
-    assert any("Whiskers" in e["text"] for e in description["events"])
+    assert any("Oscar" in e["text"] for e in description["events"])
     app.state.server.close()
 
 
@@ -352,7 +352,7 @@ def test_the_cli_and_a_real_server_writing_one_library_at_once_lose_nothing(tmp_
             time.sleep(0.2)
         listed = httpx.get(f"{server.url}/api/videos").json()
         assert listed["total"] == 6 and {v["status"] for v in listed["videos"]} == {"done"}
-        for phrase, name in [("Whiskers", "cat.mp4"), ("cold river", "river.mp4"), ("pineapple", "password.mp4")]:
+        for phrase, name in [("Oscar", "cat.mp4"), ("cold river", "river.mp4"), ("pineapple", "password.mp4")]:
             groups = httpx.get(f"{server.url}/api/search", params={"q": phrase}).json()["groups"]
             assert groups[0]["video"]["name"] == name
     db = sqlite3.connect(config["library"]["path"])

@@ -151,8 +151,10 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[tuple[str, s
     return len(question) >= 2 and says_not_told(answer) and any(question <= words for _, words in moments)
 
 
-_SENTENCE = re.compile(r"[^.!?;\n]+")
-_ANSWER_TALK = frozenset("""video description clip recording timeline moment scene frame entry beginning start end
+_SENTENCE = re.compile(r"(?:[^.!?;\n]|[.!?;](?!\s|$))+[.!?;]?")
+"""A sentence: up to a full stop, ! ? or ; followed by a space or the end (not inside 0:00:04.3)."""
+_ANSWER_TALK = frozenset("""video description clip recording timeline moment scene frame entry screen camera picture
+image view beginning start end
 middle later earlier throughout whole entire time point second minute hour mention mentioned appear visible detected
 talk speak speaker narrator voice also just only still again seem around approximately roughly exactly clearly
 specifically first last next near close soon after before during while toward towards once briefly several few
@@ -177,6 +179,8 @@ def words_no_entry_holds(answer: str, asked: str, described: set[str]) -> list[s
         return []
     question = _word_stems(asked) | _ANSWER_TALK_STEMS
     for sentence in _SENTENCE.findall(answer):
+        if sentence.endswith("?"):  # a question back asks; it claims nothing
+            continue
         added = _word_stems(sentence) - question
         missing = added - described
         if missing and len(missing) > len(added - missing):

@@ -283,22 +283,37 @@ class _Throttled:
 
 class _ProgressChannel:
     """Worker processes put ``(path, stage, done, total)`` on a queue; a thread here hands each to
-    ``progress``."""
+    ``progress``.
+
+    Nothing is ever put on the queue from this process: a worker killed while it was putting
+    (`_stop_workers`, Ctrl-C) keeps the queue's write lock for ever, and a sentinel put here would
+    leave this process's feeder thread waiting for that lock — which Python joins at exit, so the
+    process never ended (pytest after "1091 passed", in CI). The drain thread stops on an event.
+    """
 
     def __init__(self, context: Any, progress: Progress):
         self.queue = context.Queue()
+        self._closed = threading.Event()
         self._thread = threading.Thread(target=self._drain, args=(progress,), name="worker-progress", daemon=True)
         self._thread.start()
 
     def _drain(self, progress: Progress) -> None:
-        while (item := self.queue.get()) is not None:
+        import queue
+
+        while not self._closed.is_set():
+            try:
+                item = self.queue.get(timeout=0.25)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):  # the queue was closed under it
+                return
             try:
                 progress(*item)
             except Exception:  # a progress display must not stop the results
                 log.exception("progress callback failed")
 
     def close(self) -> None:
-        self.queue.put(None)
+        self._closed.set()
         self._thread.join(timeout=5)
 
 
