@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +22,8 @@ import pytest
 from typer.testing import CliRunner
 
 from devkit import streams
+
+ROOT = Path(__file__).resolve().parents[1]
 from videochat_text.cli import app
 from videochat_text.config import load_settings
 from videochat_text.library import Library
@@ -311,3 +315,49 @@ def test_watch_prints_rule_matches_posts_them_and_stops_cleanly_on_ctrl_c(speech
     record = lib.list()[0]
     assert record.status == "done" and record.entries > 0  # what was described is kept
     assert {a["rule"] for a in lib.store.alerts(record.id)} == {"someone says whiskers", "a cat is seen"}
+
+
+_READ_UDP = '''
+import sys, time
+import av
+from videochat_text.live.source import parse_source
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+source = parse_source(sys.argv[1])
+container = av.open(source.url, options=source.options, timeout=20)
+received, first = 0, None
+for packet in container.demux():
+    received += packet.size
+    if first is None and received > 1_000_000:
+        first = rss_mb()
+    if packet.size == 0 and received:
+        break
+    if first is not None and received > 30_000_000:
+        break
+print(received, first, rss_mb(), flush=True)
+'''
+
+
+def test_a_udp_stream_read_for_long_holds_a_bounded_receive_ring(tmp_path):
+    """FFmpeg's UDP ring is touched as it fills, and kept: with the common 1,000,000-packet recipe
+    (188 MB) a watch grew ~4.4 MB a minute for 43 minutes (`benchmarks/live.py`). 30 MB of a real
+    16 Mbit/s stream read here must not grow this process by more than the ring (9.4 MB) and slack."""
+    port = streams.free_port(socket.SOCK_DGRAM)
+    reader = subprocess.Popen([sys.executable, "-c", _READ_UDP, f"udp://127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    time.sleep(2)  # listening before the sender starts
+    sender = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                               "-t", "25", "-c:v", "mpeg2video", "-b:v", "16M", "-maxrate", "16M", "-bufsize", "4M",
+                               "-f", "mpegts", f"udp://127.0.0.1:{port}?pkt_size=1316"])
+    try:
+        out, err = reader.communicate(timeout=90)
+    finally:
+        streams.stop(sender)
+        reader.kill()
+    received, first, last = out.split()
+    assert int(received) > 25_000_000, err[-2000:]  # the stream was read, not cut short
+    assert float(last) - float(first) < 16, (first, last)

@@ -38,6 +38,11 @@ _FOLLOWABLE = frozenset({".ts", ".m2ts", ".mts", ".mkv", ".webm", ".flv", ".mpg"
 _PROBE_US = 1_000_000
 """How much of a stream FFmpeg reads to learn its streams (1 s, not its default 5 s: a reconnect
 waits for it)."""
+UDP_FIFO_PACKETS = 50_000
+"""FFmpeg's UDP receive ring, in 188-byte packets: 9.4 MB, about 7 s of a 10 Mbit/s stream for the
+reader thread to fall behind by. The ring's memory is touched as it fills and kept: the common
+recipe of 1,000,000 packets (188 MB) made a watch grow ~4.4 MB a minute for 43 minutes at the test
+stream's rate, whatever the modules (`benchmarks/live.py`: +12%, peak +16% over minute 5)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ def _options(kind: SourceKind, micros: str, listen: bool) -> dict[str, str]:
         options.update(reconnect="1", reconnect_streamed="1", reconnect_on_network_error="1",
                        reconnect_delay_max="2")
     elif kind == "udp":
-        options.update(timeout=micros, overrun_nonfatal="1", fifo_size="1000000")
+        options.update(timeout=micros, overrun_nonfatal="1", fifo_size=str(UDP_FIFO_PACKETS))
     elif kind == "rtmp":
         options.update(rtmp_live="live")
     if listen and kind in ("rtmp", "srt", "tcp"):
