@@ -281,4 +281,5 @@ def _normal(text: str) -> str:
 
 _GENERIC_STEMS = frozenset(_stem(g) for g in _GENERIC)
 """`_GENERIC` as `stems` gives them (made once, after `stems` is defined)."""
-_ANSWER_TALK_STEMS = frozenset(_stem(w) for w in _ANSWER_TALK)
+_ANSWER_TALK_STEMS = frozenset(w for talk in _ANSWER_TALK for w in _word_stems(talk))
+"""(`_stem` of "three" may be its number, #3: every stem of each word is taken.)"""
