@@ -81,10 +81,10 @@ def described(tmp_path: Path, videochat: VideoChat) -> Iterator[tuple[LiveServer
         yield server, video_id
 
 
-def _settings(tmp_path: Path, **serve) -> dict:
-    """The queue's tests: echoing models give the question back by design, so no answer checks."""
+def _settings(tmp_path: Path, *, checks: bool = True, **serve) -> dict:
+    """``checks=False`` for the queue's tests: their echoing models give the question back by design."""
     return {"cache": {"dir": str(tmp_path / "cache")}, "summary": {"backend": "merge"},
-            "perception": {"modules": ["notes"]}, "serve": serve, "chat": {"check_answers": False}}
+            "perception": {"modules": ["notes"]}, "serve": serve, "chat": {"check_answers": checks}}
 
 
 def _events(text: str) -> list[tuple[str, dict]]:
@@ -107,7 +107,7 @@ def test_the_local_model_behind_a_fallback_answers_one_question_at_a_time(tmp_pa
     Local.reset()
     Local.release.set()
     monkeypatch.setattr(chat_models, "_local_model", lambda settings, states_dir=None: Local(delay_s=0.01))
-    settings = _settings(tmp_path, answers_at_once=4)
+    settings = _settings(tmp_path, checks=False, answers_at_once=4)
     settings["chat"] |= {"provider": "local", "fallback": {"provider": "local"}}
     videochat = VideoChat(settings)
     assert isinstance(videochat.chat_model, RunnableWithFallbacks)
@@ -132,7 +132,7 @@ def test_a_chat_server_answers_several_questions_at_once(tmp_path, notes):
         pass
 
     Remote.reset()
-    videochat = VideoChat(_settings(tmp_path, answers_at_once=3), chat_model=Remote())
+    videochat = VideoChat(_settings(tmp_path, checks=False, answers_at_once=3), chat_model=Remote())
     with described(tmp_path, videochat) as (server, video_id):
         def ask(n: int) -> None:
             httpx.post(f"{server.url}/api/videos/{video_id}/ask", json={"question": f"q{n}"}, timeout=60)
@@ -161,7 +161,8 @@ def test_a_full_queue_is_429_while_health_listing_media_and_descriptions_stay_up
 
     Local.reset()
     waiting = 100
-    videochat = VideoChat(_settings(tmp_path, max_queued_questions=waiting), chat_model=one_at_a_time(Local()))
+    videochat = VideoChat(_settings(tmp_path, checks=False, max_queued_questions=waiting),
+                          chat_model=one_at_a_time(Local()))
     with described(tmp_path, videochat) as (server, video_id):
         url = f"{server.url}/api/videos/{video_id}"
         results: list = [None] * (waiting + 1)
