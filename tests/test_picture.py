@@ -151,7 +151,7 @@ def test_a_drawn_shot_is_flagged_and_photos_are_not(drawn_clip):
 def test_the_prompt_says_a_drawn_picture_may_be_misnamed(drawn_clip, fake_chat):
     from videochat_text import VideoChat
 
-    model = fake_chat("A rabbit.")
+    model = fake_chat("A rabbit.", "A rabbit.")  # no module reports a rabbit: asked again, then the timeline quoted
     vc = VideoChat({"cache": {"enabled": False}, "perception": {"modules": ["objects"]}}, chat_model=model)
     vc.ask(vc.describe(drawn_clip), "What animal is shown?")
     system = model.seen[0][0]  # the instructions, then the description

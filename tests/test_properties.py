@@ -197,7 +197,8 @@ def test_a_config_loads_or_fails_with_one_line_and_what_loads_reloads_the_same(t
     # Secrets are dumped masked ("**********") on purpose, so that no log or report shows them.
     for section, key in [("chat", "api_key"), ("serve", "token")]:
         secret = getattr(getattr(loaded, section), key)
-        assert dumped[section][key] == (None if secret is None else "**********")
+        # (an empty secret dumps empty: it hides nothing; found by hypothesis: chat.api_key '')
+        assert dumped[section][key] == (None if secret is None else "**********" if secret.get_secret_value() else "")
         dumped[section][key] = None if secret is None else secret.get_secret_value()
     assert load_settings(dumped) == loaded  # a loaded config is a fixed point
     for path_keys, _ in _leaves(config):
