@@ -24,7 +24,7 @@ _STOP = frozenset(
     someone somebody shown show seen see about with for from by as into than then so not no yes any some
     answer question they he she we you i me my your our their his her them us much many""".split())
 _NOT_TOLD = re.compile(
-    r"(?:description|video)\s+does\s*(?:n['’]?t|\s+not)\s+(?:say|tell|mention|show|specify|include)"
+    r"(?:descriptions?|videos?|clips?)\s+(?:does|do)\s*(?:n['’]?t|\s+not)\s+(?:say|tell|mention|show|specify|include)"
     r"|no\s+(?:information|mention)|not\s+(?:mentioned|stated|specified)|cannot\s+(?:tell|determine)"
     r"|没有提到|没有说明|未提及|无法确定|no\s+(?:lo\s+)?(?:dice|menciona|indica)",
     re.IGNORECASE)

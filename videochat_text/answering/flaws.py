@@ -281,5 +281,6 @@ def _normal(text: str) -> str:
 
 _GENERIC_STEMS = frozenset(_stem(g) for g in _GENERIC)
 """`_GENERIC` as `stems` gives them (made once, after `stems` is defined)."""
-_ANSWER_TALK_STEMS = frozenset(w for talk in _ANSWER_TALK for w in _word_stems(talk))
-"""(`_stem` of "three" may be its number, #3: every stem of each word is taken.)"""
+_ANSWER_TALK_STEMS = frozenset(_ANSWER_TALK) | {w for talk in _ANSWER_TALK for w in _word_stems(talk)}
+"""(Each word as it is — "video" is a stop word, but "videos" is cut to it — and every stem of it: `_stem` of
+"three" may be its number, #3.)"""
