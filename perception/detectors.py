@@ -93,6 +93,9 @@ class SsdMobilenet(ObjectDetector):
         except ImportError as exc:
             raise ModuleLoadError("objects: OpenCV is not installed; pip install 'videochat-text[offline]'") from exc
         graph, config = self.files()
+        if not hasattr(cv2.dnn, "readNetFromTensorflow"):
+            raise ModuleLoadError(f"objects: OpenCV {cv2.__version__} cannot read TensorFlow graphs (5.1 removed it); "
+                                  "pip install 'opencv-python-headless<5.1' 'opencv-python<5.1'")
         self.net = cv2.dnn.readNetFromTensorflow(str(graph), str(config))
 
     def detect(self, images: Sequence[np.ndarray]) -> list[list[Detection]]:
