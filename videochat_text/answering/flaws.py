@@ -154,11 +154,10 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[tuple[str, s
 _SENTENCE = re.compile(r"(?:[^.!?;\n]|[.!?;](?!\s|$))+[.!?;]?")
 """A sentence: up to a full stop, ! ? or ; followed by a space or the end (not inside 0:00:04.3)."""
 _ANSWER_TALK = frozenset("""video description clip recording timeline moment scene frame entry screen camera picture
-image view beginning start end
-middle later earlier throughout whole entire time point second minute hour mention mentioned appear visible detected
-talk speak speaker narrator voice also just only still again seem around approximately roughly exactly clearly
-specifically first last next near close soon after before during while toward towards once briefly several few
-one two three four five six seven eight nine ten twice""".split())
+image view beginning start end middle later earlier throughout whole entire time point second minute hour mention
+mentioned appear visible detected talk speak speaker narrator voice also just only still again seem around
+approximately roughly exactly clearly specifically first last next near close soon after before during while toward
+towards once briefly several few one two three four five six seven eight nine ten twice""".split())
 """Words any answer may use about the video and its times, whatever its entries say."""
 
 

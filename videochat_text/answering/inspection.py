@@ -36,6 +36,11 @@ class Asked:
     def asked_before(self) -> str:
         return " ".join(q for q, _ in self.earlier)
 
+    @property
+    def everything_asked(self) -> str:
+        """The question as asked, in English, and the questions before it: the words an answer may take from them."""
+        return f"{self.question} {self.search_as} {self.asked_before}"
+
 
 class Inspector:
     """Finds why an answer about one description must not be shown as it is.
@@ -88,8 +93,7 @@ class Inspector:
             return "it says the description does not tell, while a moment holds every word of the question"
         if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
-        unfounded = words_no_entry_holds(
-            text, f"{asked.question} {asked.search_as} {asked.asked_before}", self._described) if asked.language == "en" else []
+        unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []
         if unfounded:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
         if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described):
@@ -118,7 +122,7 @@ class Inspector:
         return [f"{f.kind} {f.text!r}" for f in missing]
 
     def _from_an_unrelated_moment(self, text: str, asked: Asked) -> bool:
-        sources = unrelated_sources(text, f"{asked.question} {asked.search_as} {asked.asked_before}", self._moments)
+        sources = unrelated_sources(text, asked.everything_asked, self._moments)
         if not sources:
             return False
         # On a short clip every moment is among the few nearest, so "near" says nothing there: at most

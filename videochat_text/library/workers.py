@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 from collections import deque
@@ -298,8 +299,6 @@ class _ProgressChannel:
         self._thread.start()
 
     def _drain(self, progress: Progress) -> None:
-        import queue
-
         while not self._closed.is_set():
             try:
                 item = self.queue.get(timeout=0.25)

@@ -18,7 +18,7 @@ import asyncio
 import math
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable
 
 from ..errors import VideoChatError
@@ -98,6 +98,14 @@ class Ticket:
                 raise value
 
 
+def _end_if_cancelled(done: Future, ticket: Ticket) -> None:
+    """A question still waiting when the queue closes is cancelled: its ticket must still end, or
+    whoever awaits it (a request, the server's own `prepare` thread) waits for ever — and a thread
+    of a ThreadPoolExecutor waiting for ever keeps the process from exiting."""
+    if done.cancelled():
+        ticket.report("error", QueueClosed("the server stopped before this question's turn came"))
+
+
 class ModelQueue:
     """``workers`` threads answer questions in the order they came; at most ``max_waiting`` wait.
 
@@ -131,11 +139,7 @@ class ModelQueue:
             self._unfinished += 1
             ticket = Ticket(self, self._taken)
             running = self._pool.submit(self._run, ticket, work)
-        # A question still waiting when the queue closes is cancelled: its ticket must still end, or
-        # whoever awaits it (a request, the server's own `prepare` thread) waits for ever — and a
-        # thread of a ThreadPoolExecutor waiting for ever keeps the process from exiting.
-        running.add_done_callback(lambda done: done.cancelled() and ticket.report("error", QueueClosed(
-            "the server stopped before this question's turn came")))
+        running.add_done_callback(lambda done: _end_if_cancelled(done, ticket))
         return ticket
 
     def position(self, ticket: Ticket) -> int:
