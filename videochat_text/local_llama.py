@@ -80,7 +80,10 @@ def load_cpu_backend(variant: str | None = None) -> str:
     if wanted is not None and wanted not in variants:
         raise RuntimeError(f"{CPU_VARIANT_ENV}={wanted}: this llama.cpp build has {', '.join(variants) or 'no variants'}")
     lib_dir = Path(llama_cpp.__file__).parent / "lib"
-    libggml = ctypes.CDLL(str(lib_dir / "libggml.so"))  # loaded with llama_cpp already: the same handle
+    # The copy libllama loaded (by its soname): a wheel stores libggml.so and libggml.so.0 as two files,
+    # and a backend registered in the other copy is one llama.cpp never sees ("no backends are loaded").
+    soname = lib_dir / "libggml.so.0"
+    libggml = ctypes.CDLL(str(soname if soname.exists() else lib_dir / "libggml.so"))
     libggml.ggml_backend_reg_by_name.argtypes = [ctypes.c_char_p]
     libggml.ggml_backend_reg_by_name.restype = ctypes.c_void_p
     libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from ..detections import singular
+from .checks import SAME_AS
 from .citations import content_words, says_not_told
+from .facts import attributes_in
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -115,16 +117,39 @@ def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tupl
 _ASKS_AGAIN = re.compile(r"\b(?:again|repeat|once\s+more|remind\s+me|what\s+was\s+(?:it|that))\b", re.I)
 
 
-def moment_words(entries: Sequence[tuple[str, str]]) -> list[tuple[str, set[str]]]:
-    """Each moment's module and word stems, for `unrelated_sources` (made once per timeline).
-    ``entries``: (module, text) in time order, of what was said or read: a detector's labels are not
-    words of a question ("What animal is shown?" → "A cat (center)")."""
-    return [(module, stems(text)) for module, text in entries]
+class Moment(NamedTuple):
+    """What was said or read at one moment, as `unrelated_sources` looks at it."""
+
+    module: str
+    words: set[str]
+    """Its content words (`stems`)."""
+    speaker: str | None = None
+    """The voice that said it (``S1``), when the speech module told voices apart."""
+    start: float | None = None
+    end: float | None = None
 
 
-def unrelated_sources(answer: str, asked: str, moments: Sequence[tuple[str, set[str]]]) -> list[int]:
+_SPEAKER = re.compile(r'^(S\d+): ')
+ONE_UTTERANCE_PAUSE_S = 0.75
+"""One voice's lines less than this apart are one utterance cut in two by the speech module ("Hello,
+Daniel." 0.5 s before "I'm at the train station in Boston."); a longer pause ends a sentence."""
+
+
+def moment_words(entries: Sequence[tuple[str, str] | tuple[str, str, float, float]]) -> list[Moment]:
+    """Each moment's module, word stems and speaker, for `unrelated_sources` (made once per timeline).
+    ``entries``: (module, text) or (module, text, start, end) in time order, of what was said or read:
+    a detector's labels are not words of a question ("What animal is shown?" → "A cat (center)")."""
+    moments = []
+    for module, text, *times in entries:
+        speaker = _SPEAKER.match(text)
+        moments.append(Moment(module, stems(text[speaker.end():] if speaker else text),
+                              speaker.group(1) if speaker else None, *times))
+    return moments
+
+
+def unrelated_sources(answer: str, asked: str, moments: Sequence[Moment]) -> list[int]:
     """The moments what an answer adds comes from (two or more of its words), when none of them,
-    nor the moment of the same module either side of each, shares a word with the question; else [].
+    nor the line it replies to or that replies to it (`_beside`), shares a word with the question; else [].
 
     "How much do the tickets cost?" about a tour whose tickets have no price came back as "The
     cost of the tickets is blue giraffe." (the password, said a minute later). A question that
@@ -136,19 +161,19 @@ def unrelated_sources(answer: str, asked: str, moments: Sequence[tuple[str, set[
     if not question or _CJK.search(answer) or says_not_told(answer) or _A_TIME.search(asked):
         return []
     added = _word_stems(answer) - question
-    sources = [i for i, (_, words) in enumerate(moments) if added & words]
-    if len({w for i in sources for w in added & moments[i][1]}) < 2:
+    sources = [i for i, moment in enumerate(moments) if added & moment.words]
+    if len({w for i in sources for w in added & moments[i].words}) < 2:
         return []
-    related = {i for i, (_, words) in enumerate(moments) if words & question}
+    related = {i for i, moment in enumerate(moments) if moment.words & question}
     return [] if any(j in related for i in sources for j in _beside(moments, i)) else sources
 
 
-def not_told_though_said(answer: str, asked: str, moments: Sequence[tuple[str, set[str]]]) -> bool:
+def not_told_though_said(answer: str, asked: str, moments: Sequence[Moment]) -> bool:
     """Whether the answer says the description does not tell while a spoken or read moment holds
     every word of the question (two or more): "Who bakes bread every morning?" answered "The video
     description does not say." beside "My mother bakes bread here every morning."."""
     question = _word_stems(asked)
-    return len(question) >= 2 and says_not_told(answer) and any(question <= words for _, words in moments)
+    return len(question) >= 2 and says_not_told(answer) and any(question <= moment.words for moment in moments)
 
 
 _SENTENCE = re.compile(r"(?:[^.!?;\n]|[.!?;](?!\s|$))+[.!?;]?")
@@ -185,6 +210,33 @@ def words_no_entry_holds(answer: str, asked: str, described: set[str]) -> list[s
         if missing and len(missing) > len(added - missing):
             return sorted(missing)
     return []
+
+
+def an_attribute_of_something_else(answer: str, asked: str, entries: Iterable[tuple[set[str], set[str]]]) -> str | None:
+    """An attribute (colour, material, age, mood, size) the answer gives to a thing while no entry
+    that states it names that thing or a word of the question, or None.
+
+    Seen on the QA test half: "What color is the motorcycle?" → "The motorcycle is red." beside "The
+    red delivery van arrives at three o'clock." and a detector's "1 motorcycle": some entry says red,
+    none says the motorcycle is red. The thing is the sentence's other words and the question's, in
+    English (`Asked.search_as`), so "La furgoneta es roja." is bound to "van" through its question.
+
+    Args:
+        entries: each entry's attribute concepts (`facts.attributes_in`) and words (`stems`).
+    """
+    if says_not_told(answer):
+        return None
+    entries = list(entries)
+    question = _word_stems(asked) - _ANSWER_TALK_STEMS - _GENERIC_STEMS
+    for sentence in _SENTENCE.findall(answer) or [answer]:
+        stated = attributes_in(sentence)
+        attribute_words = {w for word in stated.values() for w in _word_stems(word)}
+        things = (_word_stems(sentence) - attribute_words - _ANSWER_TALK_STEMS - _GENERIC_STEMS) | question
+        for concept, word in stated.items():
+            holders = [words for concepts, words in entries if concept in concepts]
+            if holders and things and not any(things & words for words in holders):
+                return word
+    return None
 
 
 _ASKS_FOR_A_THING = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what|which|where)\b", re.I)
@@ -224,12 +276,22 @@ def _word_stems(text: str) -> set[str]:
 _A_TIME = re.compile(r"\d+:\d{2}|\b\d+\s*(?:s|secs?|seconds?|min\w*)\b|\bsecond\s+\d", re.I)
 
 
-def _beside(moments: Sequence[tuple[str, set[str]]], i: int) -> list[int]:
-    """``i`` and the nearest moment of the same module before and after it."""
-    module = moments[i][0]
-    before = next((j for j in range(i - 1, -1, -1) if moments[j][0] == module), None)
-    after = next((j for j in range(i + 1, len(moments)) if moments[j][0] == module), None)
-    return [j for j in (before, i, after) if j is not None]
+def _beside(moments: Sequence[Moment], i: int) -> list[int]:
+    """``i`` and the lines of the same module either side of it that belong to one exchange with it: a
+    reply by another voice ("Are you still in Madrid?" → "No, I moved to Toronto."), the rest of one
+    utterance, or any neighbour when voices were not told apart. One narrator's next sentence is a
+    new topic: "Where should I lock my bike?" was answered with "The red delivery van arrives at
+    three o'clock.", said 0.9 s after "Please lock your bicycle near the bakery."."""
+    module = moments[i].module
+    before = next((j for j in range(i - 1, -1, -1) if moments[j].module == module), None)
+    after = next((j for j in range(i + 1, len(moments)) if moments[j].module == module), None)
+    return [i] + [j for j in (before, after) if j is not None and _one_exchange(moments[min(i, j)], moments[max(i, j)])]
+
+
+def _one_exchange(first: Moment, then: Moment) -> bool:
+    if first.speaker is None or then.speaker is None or first.speaker != then.speaker:
+        return True
+    return first.end is None or then.start is None or then.start - first.end < ONE_UTTERANCE_PAUSE_S
 
 
 _VIDEO_LINE = re.compile(r'^video "([^"]+)": ')
@@ -270,8 +332,14 @@ def _things(words: str) -> set[str]:
 
 
 def stems(text: str) -> set[str]:
-    """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word."""
-    return {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in content_words(text)}
+    """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word, and
+    everyday words for a label as the label ("bike" as "bicycle": "Where should I lock my bike?" is
+    about "Please lock your bicycle near the bakery.")."""
+    words = {_ONE_WORD_LABELS.get(w, w) for w in content_words(text)}
+    return {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words}
+
+
+_ONE_WORD_LABELS = {word: label for word, label in SAME_AS.items() if " " not in word + label}
 
 
 def _normal(text: str) -> str:

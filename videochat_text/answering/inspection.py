@@ -11,10 +11,11 @@ from typing import Callable
 from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
-from .facts import Corpus, unsupported
-from .flaws import (a_label_for_what_no_module_reports, contradicts_itself, moment_words, names_a_voice_label,
-                    names_the_wrong_video, not_told_though_said, repeats_an_earlier_answer, repeats_question,
-                    says_nothing_new, stems, unrelated_sources, words_by_video, words_no_entry_holds)
+from .facts import Corpus, attributes_in, unsupported
+from .flaws import (Moment, a_label_for_what_no_module_reports, an_attribute_of_something_else, contradicts_itself,
+                    moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
+                    repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, unrelated_sources,
+                    words_by_video, words_no_entry_holds)
 from .language import NAMES_CAPITALISED
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class Inspector:
         self._corpus: Corpus | None = None
         self._video_words: dict[str, set[str]] | None = None
         """Each video's words, when the description holds moments of several (`flaws.words_by_video`)."""
-        self._moments: list[tuple[str, set[str]]] = []
+        self._moments: list[Moment] = []
         """What was said or read, moment by moment (`flaws.moment_words`)."""
         self._moment_entries: list[int] = []
         """The entry each moment is."""
@@ -74,6 +75,8 @@ class Inspector:
         """What the detectors reported."""
         self._described: set[str] = set()
         """Every entry's words (`flaws.stems`)."""
+        self._attributed: list[tuple[set[str], set[str]]] = []
+        """The attributes (`facts.attributes_in`) and words of each entry that states one."""
 
     def flaw(self, text: str, asked: Asked, *, whole: bool = True) -> str | None:
         """Why ``text`` must not be shown as it is (None: it may). ``whole``: the whole answer, not
@@ -98,6 +101,9 @@ class Inspector:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
         if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described):
             return "it gives a detector's label for something no module reports"
+        attribute = an_attribute_of_something_else(text, asked.search_as, self._attributed)
+        if attribute:
+            return f"it says {attribute!r} of something no entry says it of"
         wrong = names_the_wrong_video(text, asked.question, self._video_words or {})
         if wrong:
             return f"it names the video {wrong!r}, whose moments do not say that"
@@ -142,5 +148,7 @@ class Inspector:
         # what was said or read: a detector's labels are not words of the question
         self._labels = set(self._prepared.evidence.labels)
         self._described = {w for e in entries for w in stems(e.text)}
+        self._attributed = [(set(found), stems(e.text)) for e in entries for found in [attributes_in(e.text)] if found]
         self._moment_entries = [i for i, e in enumerate(entries) if roles.get(e.module) in ("heard", "read")]
-        self._moments = moment_words([(entries[i].module, entries[i].text) for i in self._moment_entries])
+        self._moments = moment_words([(entries[i].module, entries[i].text, entries[i].start, entries[i].end)
+                                      for i in self._moment_entries])
