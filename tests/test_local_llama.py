@@ -4,6 +4,9 @@ Real llama.cpp on the light packaged model (SmolLM2-135M, greedy): a kept prefix
 exactly the answer a full evaluation gives, while evaluating only the question's tokens.
 """
 
+import subprocess
+import sys
+
 import pytest
 
 from videochat_text import VideoChat
@@ -56,6 +59,13 @@ def test_llama_cpp_loads_a_cpu_backend_that_runs_here_and_never_amx():
         assert name == "built-in"
     llama = llama_cpp.Llama(model_path=str(packaged_smollm2_path()), n_ctx=256, verbose=False)
     assert llama.create_completion("The capital of France is", max_tokens=3, temperature=0)["choices"][0]["text"]
+
+
+def test_loading_the_cpu_backend_prints_nothing():
+    """ggml announced "load_backend: loaded CPU backend from …" on stderr before every CLI answer."""
+    loaded = subprocess.run([sys.executable, "-c", "from videochat_text import local_llama; "
+                             "print(local_llama.load_cpu_backend())"], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0 and loaded.stdout.strip() and loaded.stderr == ""
 
 
 def test_a_named_variant_this_build_lacks_is_a_clear_error(monkeypatch):

@@ -97,6 +97,11 @@ def load_cpu_backend(variant: str | None = None) -> str:
         if scores[wanted] == 0:
             raise RuntimeError(f"none of llama.cpp's CPU backends ({', '.join(variants)}) runs on this CPU")
     path = variants[wanted] if wanted else lib_dir / "libggml-cpu.so"  # a loadable build with one CPU backend
+    # llama-cpp-python prints every ggml message until a Llama sets its logger's level: the CLI
+    # printed "load_backend: loaded CPU backend from …" before each answer. Our own log says it.
+    ggml_messages = logging.getLogger("llama-cpp-python")
+    if ggml_messages.level == logging.NOTSET:
+        ggml_messages.setLevel(logging.ERROR)  # what Llama(verbose=False) sets
     if not libggml.ggml_backend_load(str(path).encode()):
         raise RuntimeError(f"llama.cpp could not load its CPU backend {path}")
     _loaded_variant = wanted or "cpu"
