@@ -131,6 +131,18 @@ def test_a_no_is_never_turned_into_a_yes_or_claimed_by_a_rule():
     assert review("Is there a tree?", "No.", EVIDENCE).action == "keep"
 
 
+def test_a_no_to_a_thing_no_module_could_report_while_a_line_names_it_is_withheld_with_that_line():
+    """QA test half: "Does the video show a rocket?" → "No, …" — the detector has no rocket label, the
+    picture is a rocket, and the narration says "The rocket launches on Friday."."""
+    said = Event(start=8.5, end=10.0, module="speech", text='"The rocket launches on Friday."')
+    rocket = review("Does the video show a rocket?", "No, the video does not show a rocket.",
+                    Evidence([*EVENTS, said], vocabulary=EVIDENCE.vocabulary))
+    assert rocket.action == "withhold"
+    assert rocket.text == ('The video description does not say whether there is a rocket. '
+                           'At 0:00:08.5 (speech): "The rocket launches on Friday."')
+    assert review("Is there a tree?", "No.", EVIDENCE).action == "keep"  # no line names one
+
+
 def test_when_answers_must_name_when_a_sighting_begins():
     assert review("When is the horse shown?", "At 0:00:04.", EVIDENCE).action == "keep"
     assert review("When is the horse shown?", "Around 9 seconds.", EVIDENCE).action == "keep"

@@ -403,8 +403,13 @@ def _review_presence(question: Question, answer: str, evidence: Evidence, seen: 
         if said is False and question.relation == "exact":  # "no horse" while a horse was detected
             return Review("withhold", _seen_sentence(question.thing, seen, language, yes=True), seen)
         return Review("attach", sentence, seen)  # a synonym's label, or no clear yes/no: the evidence beside it
-    if said is True and not evidence.mentions(question):  # "yes" to a thing no entry names
+    mentioned = evidence.mentions(question)
+    if said is True and not mentioned:  # "yes" to a thing no entry names
         return Review("withhold", _absent_sentence(question, evidence, language))
+    if said is False and mentioned and not evidence.knows(question):
+        # "no" to a thing no module could report while a line names it: "Does the video show a
+        # rocket?" → "No, …" beside "The rocket launches on Friday." (QA test half; the photo is a rocket)
+        return Review("withhold", f"{_absent_sentence(question, evidence, language)} {_mentioned(mentioned, language)}")
     return Review("keep")
 
 
@@ -418,8 +423,7 @@ def _review_when(question: Question, answer: str, seen: list[Sighting], language
         if not mentioned or answer_polarity(answer) is False or any(abs(t - e.start) <= 1.0 for t in times
                                                                        for e in mentioned):
             return Review("keep")  # "Never.": a thing only named is not shown; nothing better to say
-        return Review("attach", " ".join(phrase("at", language, time=format_timestamp(e.start), module=e.module,
-                                                text=e.text) for e in mentioned[:MAX_QUOTED]))
+        return Review("attach", _mentioned(mentioned, language))
     if any(abs(t - s.start) <= 1.0 for t in times for s in seen):
         return Review("keep", sightings=seen)
     return Review("replace", _seen_sentence(question.thing, seen, language, definite=True), seen)
@@ -451,6 +455,11 @@ def _seen_sentence(thing: str, seen: list[Sighting], language: str, *, yes: bool
         subject = subject[:1].upper() + subject[1:]
     return phrase("yes_seen" if yes else "seen", language, thing=subject, label=thing, spans=spans_text(seen),
                   modules=modules)
+
+
+def _mentioned(lines: list[Event], language: str) -> str:
+    return " ".join(phrase("at", language, time=format_timestamp(e.start), module=e.module, text=e.text)
+                    for e in lines[:MAX_QUOTED])
 
 
 def _absent_sentence(question: Question, evidence: Evidence, language: str) -> str:
