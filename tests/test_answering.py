@@ -341,19 +341,25 @@ def test_a_follow_up_naming_a_time_relative_to_the_question_before_is_asked_at_t
     assert with_time_resolved("What about the cat?", ["What is said at 0:50?"], answer_times) == "What about the cat?"
 
 
+def _said(words, start, end, speaker=None):
+    """A spoken line as the speech module gives it (labelled when it told voices apart)."""
+    return Event(start=start, end=end, module="speech", text=f'{speaker}: "{words}"' if speaker else f'"{words}"',
+                 data=SpeechData(speaker=speaker, transcript=words))
+
+
 def test_an_answer_taken_from_a_moment_unrelated_to_the_question_is_a_flaw():
     """Seen on the QA dev half: "How much do the tickets cost?" → "The cost of the tickets is blue
     giraffe." (the password, said a minute after the tickets were mentioned)."""
-    tour = moment_words([("speech", "Please keep your tickets with you at all times."),
-                         ("speech", "The old bridge was painted green last summer."),
-                         ("speech", "The bus leaves from platform four."),
-                         ("speech", "Remember, the password is blue giraffe.")])
+    tour = moment_words([_said("Please keep your tickets with you at all times.", 0, 2),
+                         _said("The old bridge was painted green last summer.", 3, 5),
+                         _said("The bus leaves from platform four.", 6, 8),
+                         _said("Remember, the password is blue giraffe.", 9, 11)])
     assert unrelated_sources("The cost of the tickets is blue giraffe.", "How much do the tickets cost?", tour) == [3]
     assert not unrelated_sources("The password is blue giraffe.", "What is the password?", tour)
     assert not unrelated_sources('S1 says: "the password is blue giraffe."', "What is said at 2:20?", tour)
-    call = moment_words([("speech", "Hi Maria, it's Daniel. I'm calling from Chicago."),
-                         ("objects", "1 person (center)"),
-                         ("speech", "Hello Daniel! I'm at the train station in Boston.")])
+    call = moment_words([_said("Hi Maria, it's Daniel. I'm calling from Chicago.", 0, 2),
+                         Event(start=3, end=4, module="objects", text="1 person (center)"),
+                         _said("Hello Daniel! I'm at the train station in Boston.", 4.5, 7)])
     # a conversation: the line before it names Maria
     assert not unrelated_sources("Maria is at the train station in Boston.", "Where is Maria right now?", call)
     assert not unrelated_sources("Boston.", "Where is Maria right now?", call)  # one word: not looked at
@@ -363,28 +369,28 @@ def test_one_narrators_next_sentence_is_not_the_context_of_an_answer_but_a_reply
     """Seen on the QA test half: "Where should I lock my bike?" → "The red delivery van arrived at 3
     o'clock.", the narrator's sentence 0.9 s after "Please lock your bicycle near the bakery."; a
     reply by another voice, or the rest of one utterance, stays an answer to the line before it."""
-    narration = moment_words([("speech", 'S1: "Please lock your bicycle near the bakery."', 0.2, 3.3),
-                              ("speech", 'S1: "The red delivery van arrives at three o\'clock."', 4.2, 7.3),
-                              ("speech", 'S1: "My mother bakes bread here every morning."', 8.3, 11.0)])
+    narration = moment_words([_said("Please lock your bicycle near the bakery.", 0.2, 3.3, "S1"),
+                              _said("The red delivery van arrives at three o'clock.", 4.2, 7.3, "S1"),
+                              _said("My mother bakes bread here every morning.", 8.3, 11.0, "S1")])
     assert unrelated_sources("The red delivery van arrives at three o'clock.", "Where should I lock my bike?",
                              narration) == [1]
     assert not unrelated_sources("Near the bakery, lock your bicycle.", "Where should I lock my bike?", narration)
-    call = moment_words([("speech", 'S1: "Hi, this is Marco. Are you still in Madrid?"', 0.2, 3.6),
-                         ("speech", 'S2: "No, I moved to Toronto last spring."', 4.3, 6.9)])
+    call = moment_words([_said("Hi, this is Marco. Are you still in Madrid?", 0.2, 3.6, "S1"),
+                         _said("No, I moved to Toronto last spring.", 4.3, 6.9, "S2")])
     assert not unrelated_sources("She moved to Toronto last spring.", "Where does Marco's friend live now?", call)
-    one_utterance = moment_words([("speech", 'S3: "Hello, Daniel."', 4.7, 5.5),
-                                  ("speech", 'S3: "I\'m at the train station in Boston."', 6.0, 7.9)])
+    one_utterance = moment_words([_said("Hello, Daniel.", 4.7, 5.5, "S3"),
+                                  _said("I'm at the train station in Boston.", 6.0, 7.9, "S3")])
     assert not unrelated_sources("She is at the train station in Boston.", "Who is Daniel talking to? Where is she?",
                                  one_utterance)
-    unlabelled = moment_words([("speech", "Please lock your bicycle near the bakery.", 0.2, 3.3),
-                               ("speech", "The red delivery van arrives at three o'clock.", 4.2, 7.3)])
+    unlabelled = moment_words([_said("Please lock your bicycle near the bakery.", 0.2, 3.3),
+                               _said("The red delivery van arrives at three o'clock.", 4.2, 7.3)])
     assert not unrelated_sources("The red delivery van arrives at three o'clock.", "Where should I lock my bike?",
                                  unlabelled)  # voices not told apart: a neighbour may be a reply
 
 
 def test_an_everyday_word_for_a_label_is_the_label_when_words_are_compared():
     """"bike" is "bicycle": a "does not say" beside the line about locking bicycles is not shown."""
-    moments = moment_words([("speech", 'S1: "Please lock your bicycle near the bakery."')])
+    moments = moment_words([_said("Please lock your bicycle near the bakery.", 0.2, 3.3, "S1")])
     assert stems("my bike") == stems("bicycles") == {"bicycle"}
     assert not_told_though_said("The video description does not say.", "Where should I lock my bike?", moments)
 
@@ -427,8 +433,8 @@ def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_say
 def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_is_not_shown(described, fake_chat):
     """Seen on the fresh QA questions: "Where is lunch served?" → "The video description does not
     say." beside "Lunch is served in the garden behind the hotel."."""
-    moments = moment_words([("speech", "My mother bakes bread here every morning."),
-                            ("speech", "Lunch is served in the garden behind the hotel.")])
+    moments = moment_words([_said("My mother bakes bread here every morning.", 0, 2),
+                            _said("Lunch is served in the garden behind the hotel.", 3, 5)])
     assert not_told_though_said("The video description does not say.", "Where is lunch served?", moments)
     assert not_told_though_said("The video description does not say.", "Who bakes bread every morning?", moments)
     assert not not_told_though_said("The video description does not say.", "What is the guide's surname?", moments)

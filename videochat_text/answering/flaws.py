@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 from ..detections import singular
+from ..timeline import Event
 from .checks import SAME_AS
 from .citations import content_words, says_not_told
 from .facts import attributes_in
@@ -122,29 +123,23 @@ class Moment(NamedTuple):
 
     module: str
     words: set[str]
-    """Its content words (`stems`)."""
-    speaker: str | None = None
+    """What was said or read (`stems`), without the voice label."""
+    speaker: str | None
     """The voice that said it (``S1``), when the speech module told voices apart."""
-    start: float | None = None
-    end: float | None = None
+    start: float
+    end: float
 
 
-_SPEAKER = re.compile(r'^(S\d+): ')
 ONE_UTTERANCE_PAUSE_S = 0.75
 """One voice's lines less than this apart are one utterance cut in two by the speech module ("Hello,
 Daniel." 0.5 s before "I'm at the train station in Boston."); a longer pause ends a sentence."""
 
 
-def moment_words(entries: Sequence[tuple[str, str] | tuple[str, str, float, float]]) -> list[Moment]:
-    """Each moment's module, word stems and speaker, for `unrelated_sources` (made once per timeline).
-    ``entries``: (module, text) or (module, text, start, end) in time order, of what was said or read:
-    a detector's labels are not words of a question ("What animal is shown?" → "A cat (center)")."""
-    moments = []
-    for module, text, *times in entries:
-        speaker = _SPEAKER.match(text)
-        moments.append(Moment(module, stems(text[speaker.end():] if speaker else text),
-                              speaker.group(1) if speaker else None, *times))
-    return moments
+def moment_words(entries: Sequence[Event]) -> list[Moment]:
+    """Each moment, for `unrelated_sources` (made once per timeline). ``entries``: in time order, what
+    was said or read: a detector's labels are not words of a question ("What animal is shown?" → "A
+    cat (center)")."""
+    return [Moment(e.module, stems(e.transcript or e.text), e.speaker, e.start, e.end) for e in entries]
 
 
 def unrelated_sources(answer: str, asked: str, moments: Sequence[Moment]) -> list[int]:
@@ -212,7 +207,7 @@ def words_no_entry_holds(answer: str, asked: str, described: set[str]) -> list[s
     return []
 
 
-def an_attribute_of_something_else(answer: str, asked: str, entries: Iterable[tuple[set[str], set[str]]]) -> str | None:
+def an_attribute_of_something_else(answer: str, asked: str, entries: Sequence[tuple[set[str], set[str]]]) -> str | None:
     """An attribute (colour, material, age, mood, size) the answer gives to a thing while no entry
     that states it names that thing or a word of the question, or None.
 
@@ -226,7 +221,6 @@ def an_attribute_of_something_else(answer: str, asked: str, entries: Iterable[tu
     """
     if says_not_told(answer):
         return None
-    entries = list(entries)
     question = _word_stems(asked) - _ANSWER_TALK_STEMS - _GENERIC_STEMS
     for sentence in _SENTENCE.findall(answer) or [answer]:
         stated = attributes_in(sentence)
@@ -289,9 +283,9 @@ def _beside(moments: Sequence[Moment], i: int) -> list[int]:
 
 
 def _one_exchange(first: Moment, then: Moment) -> bool:
-    if first.speaker is None or then.speaker is None or first.speaker != then.speaker:
+    if first.speaker is None or first.speaker != then.speaker:
         return True
-    return first.end is None or then.start is None or then.start - first.end < ONE_UTTERANCE_PAUSE_S
+    return then.start - first.end < ONE_UTTERANCE_PAUSE_S
 
 
 _VIDEO_LINE = re.compile(r'^video "([^"]+)": ')

@@ -150,5 +150,4 @@ class Inspector:
         self._described = {w for e in entries for w in stems(e.text)}
         self._attributed = [(set(found), stems(e.text)) for e in entries for found in [attributes_in(e.text)] if found]
         self._moment_entries = [i for i, e in enumerate(entries) if roles.get(e.module) in ("heard", "read")]
-        self._moments = moment_words([(entries[i].module, entries[i].text, entries[i].start, entries[i].end)
-                                      for i in self._moment_entries])
+        self._moments = moment_words([entries[i] for i in self._moment_entries])
