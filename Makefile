@@ -26,9 +26,9 @@ $(PY):
 # exists, and the same build still runs where it does not. Measured here (benchmarks/llama_cpu.py,
 # AMD EPYC, 0.5B, n_batch 512): prompt 192 tokens/s with zen4 against 118 with the AVX2 code, +63%.
 # The backends are written straight into the venv's llama_cpp/lib (GGML_BACKEND_DIR, an absolute
-# path): installed relative to the build, they never reached the wheel. A longer compile (440 steps,
-# ~15 min on 2 cores) than LLAMA_CPU=avx2 (one AVX2 backend linked in). A llama-cpp-python built the
-# other way is rebuilt.
+# path): installed relative to the build, they never reached the wheel. A longer compile (440 steps;
+# make demo from a fresh clone with an empty pip cache took 10 min on 2 cores) than LLAMA_CPU=avx2
+# (one AVX2 backend linked in). A llama-cpp-python built the other way is rebuilt.
 LLAMA_CPU ?= variants
 LLAMA_VERSION := 0.3.36
 LLAMA_LIB_DIR := $(abspath $(VENV))/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')/site-packages/llama_cpp/lib
