@@ -489,3 +489,43 @@ def test_a_question_about_a_topic_nobody_mentions_is_told_so_with_the_nearest_mo
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What does the speaker say about the weather?")
     assert answer.path == "extractive" and "sunny" not in answer.text
     assert answer.text.startswith("The video description does not say. The moment nearest in meaning: At ")
+
+
+def test_a_question_in_another_language_is_translated_with_the_videos_own_words(described, fake_chat, monkeypatch):
+    """The 0.5B translated "furgoneta" as "car" in a clip whose narrator says "van": the translation
+    prompt lists the video's words, so the search finds what is said about the van."""
+    from videochat_text.answering import session as session_module
+    from videochat_text.answering.language import glossary
+
+    assert glossary(["The red van arrives.", "Lock your bicycle near the van."]) == \
+        ["red", "van", "arrives", "lock", "bicycle", "near"]
+    assert glossary(["a van", "the van", "a cup", "red van", "big cup", "old hat"], limit=2) == ["van", "cup"]
+    prompts = []
+
+    def translating(model, prompt):
+        prompts.append(prompt)
+        return "What is the cat's name?"
+
+    monkeypatch.setattr(session_module, "translated", translating)
+    model = fake_chat("El gato se llama Whiskers.")
+    VideoChat(NO_CACHE, chat_model=model).ask(described, "¿Cómo se llama el gato?")
+    words = prompts[0].split("use that word: ")[1].split(".\n")[0].split(", ")
+    assert "Spanish" in prompts[0] and "¿Cómo se llama el gato?" in prompts[0]
+    assert {"cat", "whiskers", "coffee"} <= set(words) and not {"the", "is", "my"} & set(words)
+
+
+def test_a_sentence_the_speech_module_cut_in_two_is_cited_whole():
+    """"Who drives the tractor?" cited "My uncle Pedro" only: the rest of the sentence, said 0.3 s later
+    by the same voice, is cited beside it; a finished sentence, a pause or another voice is not."""
+    from videochat_text.answering.citations import with_whole_sentences
+
+    entries = [_said("Welcome to the harbour market.", 0.0, 2.0, "S1"), _said("My uncle Pedro", 2.3, 3.4, "S1"),
+               Event(start=3.0, end=3.0, module="objects", text="1 cat (center)"),
+               _said("drives the green tractor to the port.", 3.7, 5.9, "S1"),
+               _said("Fresh fish", 6.1, 6.8, "S1"), _said("Yes, it is.", 6.9, 7.5, "S2"),
+               _said("sold here", 9.0, 9.8, "S1")]
+    assert with_whole_sentences(entries, [1]) == [1, 3]
+    assert with_whole_sentences(entries, [3, 0]) == [1, 3, 0]  # the first half before the half chosen
+    assert with_whole_sentences(entries, [0]) == [0]  # it ended its sentence
+    assert with_whole_sentences(entries, [4]) == [4]  # the next line is another voice's
+    assert with_whole_sentences(entries, [5, 6]) == [5, 6]  # "Yes, it is." ends; "sold here" is 2.2 s after

@@ -17,6 +17,9 @@ from .answer import Citation
 from .facts import numbers_in
 
 MAX_CITATIONS = 5
+ONE_UTTERANCE_PAUSE_S = 0.75
+"""One voice's lines less than this apart are one utterance cut in two by the speech module ("Hello,
+Daniel." 0.5 s before "I'm at the train station in Boston."); a longer pause ends a sentence."""
 
 _STOP = frozenset(
     """the a an and or of to in on at is are was were be been it its this that these those there here what which who
@@ -40,11 +43,16 @@ _WORD = re.compile(rf"[^\W_{_CJK}]+|[{_CJK}]+")
 """A run of letters and digits, a Latin name apart from the Chinese around it ("Houston训练")."""
 
 
+def is_content_word(word: str) -> bool:
+    """Whether a lower-case word carries meaning (three letters or more, not a stop word)."""
+    return len(word) >= 3 and word not in _STOP
+
+
 def content_words(text: str) -> set[str]:
     """Lower-case words that carry meaning (no stop words), singularized crudely, plus numbers as digits."""
     words = set()
     for word in _WORD.findall(text.lower()):
-        if len(word) < 3 or word in _STOP:
+        if not is_content_word(word):
             continue
         words.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
     return words | {f"#{n:g}" for n in numbers_in(text)}
@@ -86,3 +94,30 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     best = scored[0][0] if scored else 0.0
     return [i for score, i in scored if score >= 0.34 * best][:limit]
+
+
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
+
+
+def with_whole_sentences(entries: Sequence[Event], chosen: Sequence[int]) -> list[int]:
+    """``chosen`` with the other half of each sentence the speech module cut in two: "Who drives the
+    tractor?" cited "My uncle Pedro" and not "drives the green tractor to the port.", said 0.3 s
+    later by the same voice. A line that ends a sentence, a pause, or another voice ends the search."""
+    def joined(first: Event, then: Event) -> bool:
+        said = first.transcript
+        return (said is not None and then.transcript is not None and first.speaker == then.speaker
+                and not _SENTENCE_END.search(said.strip()) and then.start - first.end < ONE_UTTERANCE_PAUSE_S)
+
+    def neighbour(i: int, step: int) -> int | None:
+        return next((j for j in range(i + step, len(entries) if step > 0 else -1, step)
+                     if entries[j].module == entries[i].module), None)
+
+    result = list(chosen)
+    for i in chosen:
+        before, after = neighbour(i, -1), neighbour(i, 1)
+        halves = ([before] if before is not None and joined(entries[before], entries[i]) else []) + \
+                 ([after] if after is not None and joined(entries[i], entries[after]) else [])
+        for j in halves:
+            if j not in result:
+                result.insert(result.index(i) + (1 if j > i else 0), j)
+    return result

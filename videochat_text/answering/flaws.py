@@ -20,7 +20,7 @@ from typing import Mapping, NamedTuple, Sequence
 from ..detections import singular
 from ..timeline import Event
 from .checks import SAME_AS
-from .citations import content_words, says_not_told
+from .citations import ONE_UTTERANCE_PAUSE_S, content_words, says_not_told
 from .facts import attributes_in
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
@@ -128,11 +128,6 @@ class Moment(NamedTuple):
     """The voice that said it (``S1``), when the speech module told voices apart."""
     start: float
     end: float
-
-
-ONE_UTTERANCE_PAUSE_S = 0.75
-"""One voice's lines less than this apart are one utterance cut in two by the speech module ("Hello,
-Daniel." 0.5 s before "I'm at the train station in Boston."); a longer pause ends a sentence."""
 
 
 def moment_words(entries: Sequence[Event]) -> list[Moment]:
