@@ -491,29 +491,6 @@ def test_a_question_about_a_topic_nobody_mentions_is_told_so_with_the_nearest_mo
     assert answer.text.startswith("The video description does not say. The moment nearest in meaning: At ")
 
 
-def test_a_question_in_another_language_is_translated_with_the_videos_own_words(described, fake_chat, monkeypatch):
-    """The 0.5B translated "furgoneta" as "car" in a clip whose narrator says "van": the translation
-    prompt lists the video's words, so the search finds what is said about the van."""
-    from videochat_text.answering import session as session_module
-    from videochat_text.answering.language import glossary
-
-    assert glossary(["The red van arrives.", "Lock your bicycle near the van."]) == \
-        ["red", "van", "arrives", "lock", "bicycle", "near"]
-    assert glossary(["a van", "the van", "a cup", "red van", "big cup", "old hat"], limit=2) == ["van", "cup"]
-    prompts = []
-
-    def translating(model, prompt):
-        prompts.append(prompt)
-        return "What is the cat's name?"
-
-    monkeypatch.setattr(session_module, "translated", translating)
-    model = fake_chat("El gato se llama Whiskers.")
-    VideoChat(NO_CACHE, chat_model=model).ask(described, "¿Cómo se llama el gato?")
-    words = prompts[0].split("use that word: ")[1].split(".\n")[0].split(", ")
-    assert "Spanish" in prompts[0] and "¿Cómo se llama el gato?" in prompts[0]
-    assert {"cat", "whiskers", "coffee"} <= set(words) and not {"the", "is", "my"} & set(words)
-
-
 def test_a_sentence_the_speech_module_cut_in_two_is_cited_whole():
     """"Who drives the tractor?" cited "My uncle Pedro" only: the rest of the sentence, said 0.3 s later
     by the same voice, is cited beside it; a finished sentence, a pause or another voice is not."""
@@ -529,3 +506,21 @@ def test_a_sentence_the_speech_module_cut_in_two_is_cited_whole():
     assert with_whole_sentences(entries, [0]) == [0]  # it ended its sentence
     assert with_whole_sentences(entries, [4]) == [4]  # the next line is another voice's
     assert with_whole_sentences(entries, [5, 6]) == [5, 6]  # "Yes, it is." ends; "sold here" is 2.2 s after
+
+
+def test_an_answer_naming_a_moment_cites_the_line_said_then_not_the_summaries_of_that_stretch():
+    """"The password appears in the video at 0:02:20.2." cited two stretch summaries: the digits of the
+    time matched theirs ("0:02:00.0–0:03:00.0"), and the line said at 0:02:20.2 went uncited."""
+    from videochat_text.answering.citations import choose
+    from videochat_text.timeline import SUMMARY_MODULE
+
+    entries = [Event(start=0.0, end=120.0, module=SUMMARY_MODULE, text="The stretch 0:00:00.0–0:02:00.0 ..."),
+               Event(start=120.0, end=180.0, module=SUMMARY_MODULE, text="The stretch 0:02:00.0–0:03:00.0 ..."),
+               Event(start=135.0, end=140.0, module="objects", text="1 cup (center)"),
+               _said("Remember, the password is blue giraffe.", 140.24, 142.92, "S1"),
+               _said("The library closes at 7:30.", 80.0, 82.0, "S1")]
+    asked = "When is the password mentioned?"
+    assert choose(entries, asked, "The password appears in the video at 0:02:20.2.") == [3]
+    assert choose(entries, asked, "The password appears in the video at 0:02:20.") == [3]  # rounded
+    assert choose(entries, "When does the library close?", "It closes at 7:30.") == [4]  # a time of day: words
+    assert choose(entries, asked, "At 0:05:00.0.") == []  # no entry then

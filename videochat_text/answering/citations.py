@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from ..timeline import SUMMARY_MODULE, Event
+from ..timeline import SUMMARY_MODULE, Event, clock_times
 from .answer import Citation
 from .facts import numbers_in
 
@@ -76,14 +76,17 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     """
     if says_not_told(answer):
         return []
-    from_answer = content_words(answer) - content_words(question)  # what the answer adds
+    # A moment of the video the answer names ("at 0:02:20.2") is where it rests; its digits are not
+    # numbers the answer states (they matched every summary whose stretch starts at 0:02).
+    at_moments = [_starting_nearest(entries, t) for t in clock_times(" ".join(_VIDEO_POSITION.findall(answer)))]
+    from_answer = content_words(_VIDEO_POSITION.sub(" ", answer)) - content_words(question)  # what the answer adds
     asked = content_words(question)
     evidence = list(dict.fromkeys(evidence))
     rank = {i: n for n, i in enumerate(nearest)}
     scored = []
     for i, entry in enumerate(entries):
         words = content_words(entry.text)
-        added = len(from_answer & words)
+        added = len(from_answer & words) + sum(1 for named in at_moments if i in named)
         score = 3.0 * added + 1.0 * len(asked & words) + (4.0 if i in evidence else 0.0)
         if i in rank:
             score += 1.5 / (1 + rank[i])
@@ -94,6 +97,22 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     best = scored[0][0] if scored else 0.0
     return [i for score, i in scored if score >= 0.34 * best][:limit]
+
+
+_VIDEO_POSITION = re.compile(r"(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?![\d:])")
+"""A moment of the video as the timeline writes it (``0:02:20.2``); a time of day is ``7:30``."""
+MOMENT_TOLERANCE_S = 0.5
+"""How far from an entry's span a moment the answer names may be and still be the entry's (answers
+round ``0:02:20.24`` to ``0:02:20``)."""
+
+
+def _starting_nearest(entries: Sequence[Event], moment: float) -> set[int]:
+    """The entries (not summaries) around ``moment`` that start nearest to it: "said at 0:02:20.2"
+    is the line starting then, not the detections of the five seconds around it."""
+    around = [(abs(e.start - moment), i) for i, e in enumerate(entries) if e.module != SUMMARY_MODULE
+              and e.start - MOMENT_TOLERANCE_S <= moment <= e.end + MOMENT_TOLERANCE_S]
+    nearest = min((d for d, _ in around), default=None)
+    return {i for d, i in around if d == nearest}
 
 
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
-from typing import TYPE_CHECKING, Callable, Iterable
-
-from .citations import is_content_word
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
@@ -77,13 +74,6 @@ TRANSLATE_PROMPT = ("Translate this {language} question into English, word for w
 """Naming the question's language helped the embedded 0.5B on the QA set's 18 dev questions in other
 languages: "Wo lebt das Pferd?" came back as "Does the pferd sleep?" without it, "Where does the horse
 live?" with it; none got worse."""
-GLOSSARY_PROMPT = ("Translate this {language} question into English, word for word. Where a word means the same as "
-                   "one of these words from the video, use that word: {words}.\nReply with the English question only, "
-                   "nothing else.\n\n{question}")
-"""The translation prompt with the video's own words: the 0.5B translated "furgoneta" as "car" in a
-clip whose narrator says "van", and a search for "car" finds nothing of what is said about the van."""
-GLOSSARY_WORDS = 60
-"""At most this many of the video's words (about 80 tokens: a few tenths of a second on 2 cores)."""
 ANSWER_PROMPT = ("Translate this answer into {language}. Keep every name, number and time exactly as written. "
                  "Reply with the translation only, nothing else.\n\n{answer}")
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "es": "Spanish", "fr": "French", "de": "German",
@@ -101,22 +91,6 @@ def translated(model: "Runnable", prompt: str) -> str:
     reply = model.invoke([HumanMessage(prompt)])
     lines = [line.strip().strip('"') for line in str(getattr(reply, "content", reply)).strip().splitlines()]
     return next((line for line in lines if line), "")
-
-
-def glossary(texts: Iterable[str], limit: int = GLOSSARY_WORDS) -> list[str]:
-    """The distinct words of ``texts`` that carry meaning (no stop words or numbers), in order of first
-    use: what a question's translation should use for the same things. When there are more than
-    ``limit``, the most used (a long video's glossary covers all of it, not only its start).
-
-    Example:
-        >>> glossary(["The red van arrives.", "Lock your bicycle near the van."])
-        ['red', 'van', 'arrives', 'lock', 'bicycle', 'near']
-    """
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(w for w in map(str.lower, _LETTERS_WORD.findall(text)) if is_content_word(w))
-    kept = {word for word, _ in counts.most_common(limit)}
-    return [word for word in counts if word in kept]  # a Counter keeps the order of first use
 
 
 def needs_translation(answer: str, language: str) -> bool:

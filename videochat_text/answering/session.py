@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..errors import ChatModelError, QuestionError
 from ..prompt import Templates, TokenCounter, chat_prompt, defang, estimate_tokens, strict_prompt
-from ..timeline import SUMMARY_MODULE, Description, Event
+from ..timeline import Description, Event
 from . import citations as cite
 from . import scaffolding
 from .answer import Answer
@@ -48,8 +48,8 @@ from .context import ContextSelector
 from .facts import clock
 from .flaws import says_nothing_new, voice_labels_only
 from .inspection import Asked, Inspector
-from .language import (ANSWER_PROMPT, GLOSSARY_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, glossary, keeps_specifics,
-                       needs_translation, phrase, question_language, translated)
+from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, keeps_specifics, needs_translation, phrase,
+                       question_language, translated)
 from .questions import split_question, with_time_resolved
 from .when import find_moments, parse_when
 
@@ -140,7 +140,6 @@ class ChatSession:
         self._prompt = chat_prompt(templates)
         self._strict = strict_prompt(templates)
         self._inspector = Inspector(description, context.prepared, nearest=context.nearest)
-        self._glossary: list[str] | None = None
 
     # --- what the model receives ---------------------------------------------------
     def _recent(self) -> list["BaseMessage"]:
@@ -450,14 +449,8 @@ class ChatSession:
         return Answer(text=text, citations=[cite.citation(entries[i]) for i in chosen], path=path)  # type: ignore[arg-type]
 
     def _translate(self, question: str, language: str) -> str:
-        """The question in English, by the chat model (for searching the timeline), using the
-        video's own words for the things it names."""
-        name = LANGUAGE_NAMES.get(language, "foreign")
-        if self._glossary is None:
-            self._glossary = glossary(e.text for e in self._context.prepared.entries if e.module != SUMMARY_MODULE)
-        words = self._glossary
-        prompt = (GLOSSARY_PROMPT.format(question=question, language=name, words=", ".join(words)) if words
-                  else TRANSLATE_PROMPT.format(question=question, language=name))
+        """The question in English, by the chat model (for searching the timeline)."""
+        prompt = TRANSLATE_PROMPT.format(question=question, language=LANGUAGE_NAMES.get(language, "foreign"))
         try:
             return translated(self.model, prompt) or question
         except Exception as exc:  # searching with the original question still works, only worse
