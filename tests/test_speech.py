@@ -60,6 +60,29 @@ def test_a_long_pause_ends_a_sentence_without_a_full_stop():
                                                                           (50.0, "the van came at three")]
 
 
+def _segment(text, start, step=0.3, logprob=-0.3):
+    words = [{"word": f" {w}", "start": round(start + i * step, 2), "end": round(start + (i + 1) * step, 2)}
+             for i, w in enumerate(text.split())]
+    return {"start": start, "end": words[-1]["end"], "text": f" {text}", "words": words, "avg_logprob": logprob,
+            "no_speech_prob": 0.01}
+
+
+def test_a_sentence_whisper_cut_between_two_segments_is_one_event():
+    """"lunch is served" | "in the garden behind the hotel," (0.0 s apart, at a chunk edge): one line
+    for the chat model and the citations; an unpunctuated sentence end (a 0.56 s pause) stays an end."""
+    from videochat_text.perception.speech import events_from_segments
+
+    segments = [_segment("lunch is served", 65.28), _segment("in the garden behind the hotel,", 66.18, logprob=-0.6),
+                _segment("please lock your bicycle near the bakery", 70.0),
+                _segment("the red delivery van arrived", 72.96), _segment("Thanks.", 75.0),
+                _segment("Bye", 75.3)]
+    events = events_from_segments(segments, 80.0, "en")
+    assert [(e.start, e.transcript) for e in events] == [
+        (65.28, "lunch is served in the garden behind the hotel,"), (70.0, "please lock your bicycle near the bakery"),
+        (72.96, "the red delivery van arrived"), (75.0, "Thanks."), (75.3, "Bye")]
+    assert events[0].end == 67.98 and len(events[0].data.words) == 9 and events[0].data.avg_logprob == -0.6
+
+
 def test_missing_packaged_weights_say_what_to_install(monkeypatch):
     monkeypatch.setattr("videochat_text.weights.package_dir", lambda name: None)
     module = SpeechModule()

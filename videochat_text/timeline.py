@@ -22,12 +22,13 @@ from .payloads import DetectionsData, EventData, SpeechData
 if TYPE_CHECKING:  # only frames and audio are arrays; a cached description needs no numpy (fast CLI start)
     import numpy as np
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bump when descriptions change shape or content for the same input: old cache entries then miss.
 5: events carry ids, merged timeline entries the ids they came from (``sources``); one detection
 shape (``score``); descriptions record their modules' evidence and label sets.
 6: event data is a typed payload naming its ``kind`` (`videochat_text.payloads`); a track's
-label and boxes, a drawn shot's share and a speech sentence's words are fields of it."""
+label and boxes, a drawn shot's share and a speech sentence's words are fields of it.
+7: a sentence Whisper cut across two of its segments is one speech event (`perception.speech.join_cut_sentences`)."""
 
 
 def format_timestamp(seconds: float, *, srt: bool = False) -> str:

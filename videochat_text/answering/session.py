@@ -413,17 +413,20 @@ class ChatSession:
         if not best:
             text = kept or phrase("not_told", turn.language)
             return Answer(text=text, citations=[], path="extractive")
-        entry = best[0]
+        entries = self._context.prepared.entries
+        # The whole sentence when the speech module cut it in two ("lunch is served" | "in the garden …").
+        quoted = [entries[i] for i in sorted(cite.with_whole_sentences(entries, [entries.index(best[0])]))]
+        entry = quoted[0]
         if self._context.prepared.roles.get(entry.module) == "heard":
-            quote = entry.transcript or entry.text.strip('"')
+            quote = " ".join(e.transcript or e.text.strip('"') for e in quoted)
             text = phrase("says", turn.language, time=clock(entry.start), who=entry.speaker or "", text=quote)
         else:
             text = phrase("shows", turn.language, time=clock(entry.start), text=entry.text)
         # An entry sharing no word with the question was found by meaning alone: it is not an answer
         # ("What does the speaker say about the weather?" → the nearest line of a tour that never does).
-        shares = cite.content_words(turn.search_as) & cite.content_words(entry.text)
+        shares = cite.content_words(turn.search_as) & cite.content_words(" ".join(e.text for e in quoted))
         text = f"{phrase('not_exactly' if shares else 'nearest', turn.language)} {text}"
-        return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(entry)], path="extractive")
+        return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(e) for e in quoted], path="extractive")
 
     def _best_entries(self, turn: _Turn, k: int) -> list[Event]:
         entries = self._context.prepared.entries
