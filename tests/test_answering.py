@@ -30,7 +30,7 @@ from videochat_text.answering.when import parse_when
 from videochat_text.cli import app
 from videochat_text.payloads import SpeechData
 from videochat_text.prompt import dialogue_text
-from videochat_text.timeline import Description, Event, VideoInfo
+from videochat_text.timeline import SUMMARY_MODULE, Description, Event, VideoInfo
 
 NO_CACHE = {"cache": {"enabled": False}}
 
@@ -141,6 +141,13 @@ def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():
     corpus = Corpus.of(entries, about=[summary])
     assert [f.text for f in unsupported("The cat is 7 years old.", corpus)] == ["7", "7 years old"]
     assert unsupported("It is shown from 0:00:00.", corpus) == [] and corpus.supports(facts_in("Whiskers")[0])
+    # A stretch's summary in the timeline, likewise: "S1 (10 s)" once made "$10" look supported.
+    stretch = Event(start=0.0, end=120.0, module=SUMMARY_MODULE,
+                    text='The stretch 0:00:00.0–0:02:00.0, with 1 speaker: S1 (10 s), in which S1 says: "Please keep '
+                         'your tickets." (and 6 more lines), showing person (from 0:00:00.0).')
+    corpus = Corpus.of([*entries, stretch])
+    assert [f.text for f in unsupported("The tickets cost $10.", corpus)] == ["10"]
+    assert unsupported("The tickets are mentioned from 0:00:00.", corpus) == []
 
 
 def test_citations_prefer_what_the_answer_adds_and_stay_few():
@@ -512,7 +519,6 @@ def test_an_answer_naming_a_moment_cites_the_line_said_then_not_the_summaries_of
     """"The password appears in the video at 0:02:20.2." cited two stretch summaries: the digits of the
     time matched theirs ("0:02:00.0–0:03:00.0"), and the line said at 0:02:20.2 went uncited."""
     from videochat_text.answering.citations import choose
-    from videochat_text.timeline import SUMMARY_MODULE
 
     entries = [Event(start=0.0, end=120.0, module=SUMMARY_MODULE, text="The stretch 0:00:00.0–0:02:00.0 ..."),
                Event(start=120.0, end=180.0, module=SUMMARY_MODULE, text="The stretch 0:02:00.0–0:03:00.0 ..."),

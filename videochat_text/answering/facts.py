@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..timeline import Event, clock_times, format_timestamp
+from ..timeline import SUMMARY_MODULE, Event, clock_times, format_timestamp
 
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
           "sixteen seventeen eighteen nineteen").split()
@@ -219,8 +219,11 @@ class Corpus:
                 once made "The cat is 7 years old" look supported).
         """
         entries = list(entries)
-        stated = "\n".join([e.text for e in entries] + list(extra))
-        joined = "\n".join([stated, *about])
+        # A stretch's summary is about the video too: "S1 (10 s), … (and 6 more lines)" once made
+        # "The tickets cost $10." look supported. What it quotes is in the entries it summarises.
+        summaries = [e.text for e in entries if e.module == SUMMARY_MODULE]
+        stated = "\n".join([e.text for e in entries if e.module != SUMMARY_MODULE] + list(extra))
+        joined = "\n".join([stated, *summaries, *about])
         times = tuple(sorted({t for e in entries for t in (e.start, e.end)}))
         # Clock times in the text (a summary's "from 0:00:07.0") are moments, not numbers said:
         # their parts must not make "7 years old" look supported.
