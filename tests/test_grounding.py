@@ -341,3 +341,28 @@ def test_when_no_module_reports_the_thing_the_moments_naming_it_are_attached():
     assert found.action == "attach" and found.text == 'At 0:00:05.5 (speech): S1: "This is the astronaut Eileen Collins."'
     assert review("When does the astronaut appear?", "At 0:00:05.", Evidence(events)).action == "keep"
     assert parse_question("What is said in the second 6?").time == 6.0 and parse_question("What is said at 6?") is None
+
+
+def test_a_when_answer_about_a_thing_no_module_reported_is_withheld():
+    """"When do we see the bus?" → "The bus is seen at 0:01:35.0–0:02:30.0 (objects)." about a clip where
+    no module reported a bus (the model copied an earlier answer's form): a time with a stamp, wrong."""
+    found = review("When do we see the car?", "The car is seen at 0:00:04.0–0:00:05.0 (objects).", EVIDENCE)
+    assert found.action == "withhold" and "does not" in found.text and "car" in found.text
+    assert review("When is the car shown?", "When the horse runs.", EVIDENCE).action == "withhold"
+    assert review("When is the car shown?", "The car is never shown.", EVIDENCE).action == "keep"
+    assert review("When is the car shown?", "The video description does not say.", EVIDENCE).action == "keep"
+    # "at what point" asks for a moment, as `parse_when` reads it
+    assert parse_question("At what point does the horse appear?").kind == "when"
+    assert review("At what point does the horse appear?", "At 0:00:04.", EVIDENCE).action == "keep"
+
+
+def test_when_a_thing_no_detector_reports_appears_is_answered_from_the_lines_naming_it(described, fake_chat):
+    """"¿En qué momento del vídeo se menciona la contraseña?" was translated "When does the password
+    appear in the video?" and left to the model, which gave a detection's time: the lines naming the
+    thing answer it (by their words only: the line nearest in meaning to an astronaut is a person)."""
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=fake_chat("At 0:00:09.", "At 0:00:09.", "At 0:00:09."))
+    coffee = vc.ask(described, "When does the coffee appear in the video?")
+    assert coffee.path == "checked" and "(speech)" in coffee.text and "coffee" in coffee.text.lower()
+    assert [c.module for c in coffee.citations] == ["speech"]
+    pilot = vc.ask(described, "When does the pilot appear?")  # no line names one: not answered from the timeline
+    assert pilot.path != "checked" and "0:00:09" not in pilot.text

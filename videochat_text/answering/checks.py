@@ -31,6 +31,7 @@ from typing import Iterable, Literal, Mapping
 
 from ..detections import singular as _singular
 from ..timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
+from .citations import says_not_told
 from .facts import numbers_in
 from .language import phrase
 from .questions import is_compound
@@ -92,10 +93,12 @@ _PRESENCE = [
     re.compile(rf"^(?:is|are|was|were)\s+{_THING}\s+(?:shown|visible|seen|present|on\s+(?:screen|camera)|"
                rf"in\s+the\s+(?:video|clip|picture)){_WHERE}$"),
 ]
+_A_MOMENT = r"(?:when|at\s+(?:what|which)\s+(?:point|moment|second))"
+"""How a question asks for a moment, as `when.parse_when` reads it too ("At what point does X appear?")."""
 _WHEN = [
-    re.compile(rf"^when\s+(?:is|are|was|were)\s+{_THING}\s+(?:shown|visible|seen|on\s+screen|in\s+the\s+(?:video|picture))$"),
-    re.compile(rf"^when\s+(?:does|do|did)\s+{_THING}\s+(?:appear|show\s+up|come\s+(?:up|into\s+view))$"),
-    re.compile(rf"^when\s+(?:do|did|can)\s+(?:we|you|i)\s+see\s+{_THING}$"),
+    re.compile(rf"^{_A_MOMENT}\s+(?:is|are|was|were)\s+{_THING}\s+(?:shown|visible|seen|on\s+screen|in\s+the\s+(?:video|picture))$"),
+    re.compile(rf"^{_A_MOMENT}\s+(?:does|do|did)\s+{_THING}\s+(?:appear|show\s+up|come\s+(?:up|into\s+view))$"),
+    re.compile(rf"^{_A_MOMENT}\s+(?:do|did|can)\s+(?:we|you|i)\s+see\s+{_THING}$"),
     re.compile(rf"^(?:at\s+)?what\s+time\s+(?:is|are|does|do)\s+{_THING}\s+(?:shown|visible|seen|appear)$"),
 ]
 _SAID_AT = [
@@ -385,7 +388,7 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
         return _review_narrower(parsed, answer, evidence, language)
     seen = evidence.find(parsed)
     if parsed.kind == "when":
-        return _review_when(parsed, answer, seen, language, [] if seen else evidence.mentions(parsed))
+        return _review_when(parsed, answer, evidence, seen, language, [] if seen else evidence.mentions(parsed))
     return _review_presence(parsed, answer, evidence, seen, language)
 
 
@@ -413,16 +416,20 @@ def _review_presence(question: Question, answer: str, evidence: Evidence, seen: 
     return Review("keep")
 
 
-def _review_when(question: Question, answer: str, seen: list[Sighting], language: str,
+def _review_when(question: Question, answer: str, evidence: Evidence, seen: list[Sighting], language: str,
                  mentioned: list[Event]) -> Review:
     """A time no sighting starts near is replaced by the sightings; with none (no module reports
     the thing: "When does the astronaut appear?"), the moments that name it are attached to an
-    answer that gives none of their times."""
+    answer that gives none of their times, and an answer that has it appear when no entry names it
+    is withheld."""
     times = answer_times(answer)
     if not seen:
-        if not mentioned or answer_polarity(answer) is False or any(abs(t - e.start) <= 1.0 for t in times
-                                                                       for e in mentioned):
+        if answer_polarity(answer) is False or says_not_told(answer):
             return Review("keep")  # "Never.": a thing only named is not shown; nothing better to say
+        if not mentioned:  # "The bus is seen at 0:01:35.0–0:02:30.0." about a bus no module reported
+            return Review("withhold", _absent_sentence(question, evidence, language))
+        if any(abs(t - e.start) <= 1.0 for t in times for e in mentioned):
+            return Review("keep")
         return Review("attach", _mentioned(mentioned, language))
     if any(abs(t - s.start) <= 1.0 for t in times for s in seen):
         return Review("keep", sightings=seen)

@@ -43,7 +43,7 @@ from ..timeline import Description, Event
 from . import citations as cite
 from . import scaffolding
 from .answer import Answer
-from .checks import Review, Sighting, answer_times, introductions, parse_question, review, sightings_for
+from .checks import Review, Sighting, answer_times, introductions, label_for, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import clock
 from .flaws import says_nothing_new, voice_labels_only
@@ -284,10 +284,20 @@ class ChatSession:
     def _from_timeline(self, turn: _Turn) -> Answer | None:
         """A single "when was X said/shown?" question answered with the matching entries' times."""
         when = parse_when(turn.search_as)
-        if when is None or (when.kind in ("seen", "any") and parse_question(turn.search_as) is not None):
-            return None  # "when is the horse shown?" is the answer checks' (detector labels, not words)
+        if when is None:
+            return None
+        by_words_only = False
+        if when.kind in ("seen", "any"):
+            thing, relation = label_for(when.subject)
+            if relation == "narrower" or thing in self._context.prepared.evidence.vocabulary:
+                if parse_question(turn.search_as) is not None:
+                    return None  # "when is the horse shown?" is the answer checks' (detector labels, not words)
+            else:  # nothing a detector reports ("When does the password appear in the video?", translated from
+                # "¿En qué momento del vídeo se menciona la contraseña?"): where a line names it, not a guess;
+                # only by its words (the line nearest in meaning to "the astronaut" is "1 person (center)")
+                when, by_words_only = replace(when, kind="any"), True
         entries = self._context.prepared.entries
-        nearest = self._context.nearest(when.subject, 5) if when.subject else []
+        nearest = self._context.nearest(when.subject, 5) if when.subject and not by_words_only else []
         found = find_moments(when, entries, self._context.prepared.roles, nearest=nearest)
         if not found:
             return None
