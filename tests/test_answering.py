@@ -498,23 +498,6 @@ def test_a_question_about_a_topic_nobody_mentions_is_told_so_with_the_nearest_mo
     assert answer.text.startswith("The video description does not say. The moment nearest in meaning: At ")
 
 
-def test_a_sentence_the_speech_module_cut_in_two_is_cited_whole():
-    """"Who drives the tractor?" cited "My uncle Pedro" only: the rest of the sentence, said 0.3 s later
-    by the same voice, is cited beside it; a finished sentence, a pause or another voice is not."""
-    from videochat_text.answering.citations import with_whole_sentences
-
-    entries = [_said("Welcome to the harbour market.", 0.0, 2.0, "S1"), _said("My uncle Pedro", 2.3, 3.4, "S1"),
-               Event(start=3.0, end=3.0, module="objects", text="1 cat (center)"),
-               _said("drives the green tractor to the port.", 3.7, 5.9, "S1"),
-               _said("Fresh fish", 6.1, 6.8, "S1"), _said("Yes, it is.", 6.9, 7.5, "S2"),
-               _said("sold here", 9.0, 9.8, "S1")]
-    assert with_whole_sentences(entries, [1]) == [1, 3]
-    assert with_whole_sentences(entries, [3, 0]) == [1, 3, 0]  # the first half before the half chosen
-    assert with_whole_sentences(entries, [0]) == [0]  # it ended its sentence
-    assert with_whole_sentences(entries, [4]) == [4]  # the next line is another voice's
-    assert with_whole_sentences(entries, [5, 6]) == [5, 6]  # "Yes, it is." ends; "sold here" is 2.2 s after
-
-
 def test_an_answer_naming_a_moment_cites_the_line_said_then_not_the_summaries_of_that_stretch():
     """"The password appears in the video at 0:02:20.2." cited two stretch summaries: the digits of the
     time matched theirs ("0:02:00.0–0:03:00.0"), and the line said at 0:02:20.2 went uncited."""
@@ -530,3 +513,27 @@ def test_an_answer_naming_a_moment_cites_the_line_said_then_not_the_summaries_of
     assert choose(entries, asked, "The password appears in the video at 0:02:20.") == [3]  # rounded
     assert choose(entries, "When does the library close?", "It closes at 7:30.") == [4]  # a time of day: words
     assert choose(entries, asked, "At 0:05:00.0.") == []  # no entry then
+
+
+def test_a_line_quoted_at_a_time_it_was_not_said_is_a_flaw():
+    """The 0.5B copied an earlier answer's form: "At 0:01:35 (speech): S1: "the library closes at seven
+    thirty."" about a line said at 0:01:20."""
+    from videochat_text.answering.flaws import a_line_quoted_at_another_time
+
+    entries = [_said("the library closes at seven thirty.", 80.27, 82.97, "S1"),
+               _said("Please keep your tickets with you at all times.", 95.08, 97.82, "S1")]
+    assert a_line_quoted_at_another_time(
+        'At 0:01:35 (speech): S1: "the library closes at seven thirty."', entries) == "the library closes at seven thirty."
+    assert a_line_quoted_at_another_time('At 0:01:20 S1 says: "the library closes at seven thirty."', entries) is None
+    assert a_line_quoted_at_another_time('At 0:01:36, “Please keep your tickets” is said.', entries) is None
+    assert a_line_quoted_at_another_time('It closes at 7:30: "the library closes at seven thirty."', entries) is None
+    assert a_line_quoted_at_another_time('At 0:00:10 someone says "nothing of the kind here".', entries) is None
+
+
+def test_a_retry_that_only_says_the_description_does_not_tell_gives_the_closest_moment(described, fake_chat):
+    """"Où dois-je attacher mon vélo ?": the question given back, then a retry saying only "La description
+    de la vidéo ne dit pas.", beside "please lock your bicycle near the bakery": the closest line, quoted."""
+    model = fake_chat("How much does the coffee cost?", "The video description does not say.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
+    assert answer.path == "extractive" and "coffee" in answer.text.lower() and "does not say" in answer.text
+    assert [c.module for c in answer.citations] == ["speech"]

@@ -366,3 +366,13 @@ def test_when_a_thing_no_detector_reports_appears_is_answered_from_the_lines_nam
     assert [c.module for c in coffee.citations] == ["speech"]
     pilot = vc.ask(described, "When does the pilot appear?")  # no line names one: not answered from the timeline
     assert pilot.path != "checked" and "0:00:09" not in pilot.text
+
+
+def test_a_when_said_answer_found_by_meaning_alone_says_it_is_the_nearest_moment(described, fake_chat):
+    """"What time in the video do they say where the bus leaves from?" was answered with the van line (Whisper
+    had lost "bus leaves"): a moment sharing no word with the question is the nearest, not the answer."""
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=fake_chat())
+    found = vc.ask(described, "When does someone talk about money?")
+    assert found.path == "checked" and found.text.startswith("The video description does not say. The moment nearest")
+    named = vc.ask(described, "When is the coffee mentioned?")
+    assert named.path == "checked" and named.text.startswith("At ")

@@ -17,9 +17,6 @@ from .answer import Citation
 from .facts import numbers_in
 
 MAX_CITATIONS = 5
-ONE_UTTERANCE_PAUSE_S = 0.75
-"""One voice's lines less than this apart are one utterance cut in two by the speech module ("Hello,
-Daniel." 0.5 s before "I'm at the train station in Boston."); a longer pause ends a sentence."""
 
 _STOP = frozenset(
     """the a an and or of to in on at is are was were be been it its this that these those there here what which who
@@ -78,7 +75,7 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
         return []
     # A moment of the video the answer names ("at 0:02:20.2") is where it rests; its digits are not
     # numbers the answer states (they matched every summary whose stretch starts at 0:02).
-    at_moments = [_starting_nearest(entries, t) for t in clock_times(" ".join(_VIDEO_POSITION.findall(answer)))]
+    at_moments = [_starting_nearest(entries, t) for t in moments_named(answer)]
     from_answer = content_words(_VIDEO_POSITION.sub(" ", answer)) - content_words(question)  # what the answer adds
     asked = content_words(question)
     evidence = list(dict.fromkeys(evidence))
@@ -101,6 +98,13 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
 
 _VIDEO_POSITION = re.compile(r"(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?![\d:])")
 """A moment of the video as the timeline writes it (``0:02:20.2``); a time of day is ``7:30``."""
+
+
+def moments_named(text: str) -> list[float]:
+    """The moments of the video ``text`` names as the timeline writes them, in seconds (not times of day)."""
+    return clock_times(" ".join(_VIDEO_POSITION.findall(text)))
+
+
 MOMENT_TOLERANCE_S = 0.5
 """How far from an entry's span a moment the answer names may be and still be the entry's (answers
 round ``0:02:20.24`` to ``0:02:20``)."""
@@ -113,30 +117,3 @@ def _starting_nearest(entries: Sequence[Event], moment: float) -> set[int]:
               and e.start - MOMENT_TOLERANCE_S <= moment <= e.end + MOMENT_TOLERANCE_S]
     nearest = min((d for d, _ in around), default=None)
     return {i for d, i in around if d == nearest}
-
-
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
-
-
-def with_whole_sentences(entries: Sequence[Event], chosen: Sequence[int]) -> list[int]:
-    """``chosen`` with the other half of each sentence the speech module cut in two: "Who drives the
-    tractor?" cited "My uncle Pedro" and not "drives the green tractor to the port.", said 0.3 s
-    later by the same voice. A line that ends a sentence, a pause, or another voice ends the search."""
-    def joined(first: Event, then: Event) -> bool:
-        said = first.transcript
-        return (said is not None and then.transcript is not None and first.speaker == then.speaker
-                and not _SENTENCE_END.search(said.strip()) and then.start - first.end < ONE_UTTERANCE_PAUSE_S)
-
-    def neighbour(i: int, step: int) -> int | None:
-        return next((j for j in range(i + step, len(entries) if step > 0 else -1, step)
-                     if entries[j].module == entries[i].module), None)
-
-    result = list(chosen)
-    for i in chosen:
-        before, after = neighbour(i, -1), neighbour(i, 1)
-        halves = ([before] if before is not None and joined(entries[before], entries[i]) else []) + \
-                 ([after] if after is not None and joined(entries[i], entries[after]) else [])
-        for j in halves:
-            if j not in result:
-                result.insert(result.index(i) + (1 if j > i else 0), j)
-    return result

@@ -20,7 +20,7 @@ from typing import Mapping, NamedTuple, Sequence
 from ..detections import singular
 from ..timeline import Event
 from .checks import SAME_AS
-from .citations import ONE_UTTERANCE_PAUSE_S, content_words, says_not_told
+from .citations import content_words, moments_named, says_not_told
 from .facts import attributes_in
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
@@ -128,6 +128,11 @@ class Moment(NamedTuple):
     """The voice that said it (``S1``), when the speech module told voices apart."""
     start: float
     end: float
+
+
+ONE_UTTERANCE_PAUSE_S = 0.75
+"""One voice's lines less than this apart are one utterance in two sentences ("Hello, Daniel." 0.5 s
+before "I'm at the train station in Boston."); a longer pause ends a turn."""
 
 
 def moment_words(entries: Sequence[Event]) -> list[Moment]:
@@ -318,6 +323,26 @@ def names_the_wrong_video(answer: str, question: str, said: Mapping[str, set[str
 
 def _things(words: str) -> set[str]:
     return {singular(w) for w in content_words(words) if not w.startswith("#")} - _NOT_THINGS
+
+
+_QUOTED = re.compile(r'["“„«]\s*([^"”“„«»]{8,}?)\s*["”“»]')
+"""A quotation in an answer ("…", “…”, „…“, «…»), of at least a few words."""
+QUOTE_TIME_SLACK_S = 2.0
+
+
+def a_line_quoted_at_another_time(answer: str, entries: Sequence[Event]) -> str | None:
+    """A line of the timeline the answer quotes beside times none of which is when it was said or
+    shown: the 0.5B copied an earlier answer's form, "At 0:01:35 (speech): S1: "the library closes at
+    seven thirty."", a line said at 0:01:20 (the quote, None when there is none)."""
+    times = moments_named(answer)  # "0:01:35", not a time of day ("closes at 7:30: "…"")
+    if not times:
+        return None
+    for quote in _QUOTED.findall(answer):
+        said = _normal(quote)
+        starts = [e.start for e in entries if said and said in _normal(e.transcript or e.text)]
+        if starts and not any(abs(t - start) <= QUOTE_TIME_SLACK_S for t in times for start in starts):
+            return quote
+    return None
 
 
 def stems(text: str) -> set[str]:

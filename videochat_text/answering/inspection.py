@@ -12,7 +12,8 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_label_for_what_no_module_reports, an_attribute_of_something_else, contradicts_itself,
+from .flaws import (Moment, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
+                    an_attribute_of_something_else, contradicts_itself,
                     moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, unrelated_sources,
                     words_by_video, words_no_entry_holds)
@@ -96,6 +97,9 @@ class Inspector:
             return "it says the description does not tell, while a moment holds every word of the question"
         if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
+        misdated = a_line_quoted_at_another_time(text, self._prepared.entries)
+        if misdated:
+            return f"it quotes {misdated!r} at a time it was not said"
         unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []
         if unfounded:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"

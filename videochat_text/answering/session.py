@@ -46,7 +46,7 @@ from .answer import Answer
 from .checks import Review, Sighting, answer_times, introductions, label_for, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import clock
-from .flaws import says_nothing_new, voice_labels_only
+from .flaws import says_nothing_new, stems, voice_labels_only
 from .inspection import Asked, Inspector
 from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, keeps_specifics, needs_translation, phrase,
                        question_language, translated)
@@ -303,6 +303,10 @@ class ChatSession:
             return None
         lines = [phrase("at", turn.language, time=clock(entries[i].start), module=entries[i].module,
                         text=entries[i].text) for i in found]
+        if not any(cite.content_words(when.subject) & cite.content_words(entries[i].text) for i in found):
+            # Found by meaning alone: the nearest moment, not the answer ("… where the bus leaves from?" →
+            # the van line, when Whisper had lost the words "bus leaves" from "The bus leaves from platform 4.")
+            lines.insert(0, phrase("nearest", turn.language))
         return Answer(text=" ".join(lines), citations=[cite.citation(entries[i]) for i in found], path="checked")
 
     def _model_answer(self, turn: _Turn, done: dict[str, Answer]) -> Iterator[str]:
@@ -413,7 +417,9 @@ class ChatSession:
         """The model's answer cannot be shown: ask again with only the best entries; else quote the best one."""
         turn.on_stage("retrying")
         retried = self._retry(turn)
-        if retried and not self._flaw(turn, retried):
+        # A retry that only says the description does not tell gives less than the closest moment quoted
+        # ("Où dois-je attacher mon vélo ?" → "…ne dit pas.", beside "please lock your bicycle near the bakery").
+        if retried and not self._flaw(turn, retried) and not cite.says_not_told(retried):
             return self._cited(turn, f"{kept} {retried}".strip(), "retried")
         return self._extractive(turn, kept)
 
@@ -423,26 +429,24 @@ class ChatSession:
         if not best:
             text = kept or phrase("not_told", turn.language)
             return Answer(text=text, citations=[], path="extractive")
-        entries = self._context.prepared.entries
-        # The whole sentence when the speech module cut it in two ("lunch is served" | "in the garden …").
-        quoted = [entries[i] for i in sorted(cite.with_whole_sentences(entries, [entries.index(best[0])]))]
-        entry = quoted[0]
+        entry = best[0]
         if self._context.prepared.roles.get(entry.module) == "heard":
-            quote = " ".join(e.transcript or e.text.strip('"') for e in quoted)
+            quote = entry.transcript or entry.text.strip('"')
             text = phrase("says", turn.language, time=clock(entry.start), who=entry.speaker or "", text=quote)
         else:
             text = phrase("shows", turn.language, time=clock(entry.start), text=entry.text)
-        # An entry sharing no word with the question was found by meaning alone: it is not an answer
-        # ("What does the speaker say about the weather?" → the nearest line of a tour that never does).
-        shares = cite.content_words(turn.search_as) & cite.content_words(" ".join(e.text for e in quoted))
-        text = f"{phrase('not_exactly' if shares else 'nearest', turn.language)} {text}"
-        return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(e) for e in quoted], path="extractive")
+        if not cite.says_not_told(kept):  # (a sentence given before the flaw may have said so already)
+            # An entry sharing no word with the question was found by meaning alone: it is not an answer
+            # ("What does the speaker say about the weather?" → the nearest line of a tour that never does).
+            shares = stems(turn.search_as) & stems(entry.text)
+            text = f"{phrase('not_exactly' if shares else 'nearest', turn.language)} {text}"
+        return Answer(text=f"{kept} {text}".strip(), citations=[cite.citation(entry)], path="extractive")
 
     def _best_entries(self, turn: _Turn, k: int) -> list[Event]:
         entries = self._context.prepared.entries
         nearest = self._context.nearest(turn.search_as, k)
-        asked = cite.content_words(turn.search_as)
-        overlap = sorted(((len(asked & cite.content_words(e.text)), -i) for i, e in enumerate(entries)), reverse=True)
+        asked = stems(turn.search_as)  # "bike" finds "bicycle", "works" finds "work"
+        overlap = sorted(((len(asked & stems(e.text)), -i) for i, e in enumerate(entries)), reverse=True)
         lexical = [-i for n, i in overlap if n > 0]
         order = list(dict.fromkeys([*lexical[:k], *nearest]))
         return [entries[i] for i in order[:k]]
@@ -458,7 +462,6 @@ class ChatSession:
                     if e.module in s.modules and (e.start < s.end and e.end > s.start or e.start == s.start)]
         chosen = cite.choose(entries, f"{turn.question} {turn.search_as}", text, evidence=evidence,
                              same_language=turn.language == "en")
-        chosen = cite.with_whole_sentences(entries, chosen)
         return Answer(text=text, citations=[cite.citation(entries[i]) for i in chosen], path=path)  # type: ignore[arg-type]
 
     def _translate(self, question: str, language: str) -> str:
