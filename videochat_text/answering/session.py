@@ -389,7 +389,9 @@ class ChatSession:
 
     def _with_evidence(self, turn: _Turn, text: str, path: str, found: Review) -> Answer:
         if found.action == "attach":
-            return self._cited(turn, f"{text.rstrip()} {found.text}", "checked", found.sightings, check=False)
+            said = text.rstrip()
+            said += "" if said.endswith((".", "!", "?", "。", "！", "？")) else "."  # "1" → "1. The speech module …"
+            return self._cited(turn, f"{said} {found.text}", "checked", found.sightings, check=False)
         return self._cited(turn, text, path, found.sightings)
 
     def _flaw(self, turn: _Turn, text: str, *, whole: bool = True) -> str | None:
