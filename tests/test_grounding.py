@@ -379,3 +379,12 @@ def test_a_when_said_answer_found_by_meaning_alone_says_it_is_the_nearest_moment
     assert found.path == "checked" and found.text.startswith("The video description does not say. The moment nearest")
     named = vc.ask(described, "When is the coffee mentioned?")
     assert named.path == "checked" and named.text.startswith("At ")
+
+
+def test_evidence_attached_after_an_answer_without_a_full_stop_starts_a_sentence(described, fake_chat):
+    """"1" + the voices gave "1 The speech module tells …"; a quote ending the answer keeps its own stop."""
+    vc = VideoChat({"cache": {"enabled": False}}, chat_model=fake_chat("Several", 'It is said: "hello."'))
+    several = vc.ask(described, "How many people are talking?")
+    assert several.text.startswith("Several. The speech module tells ") and several.path == "checked"
+    quoted = vc.ask(described, "How many people are speaking?")
+    assert quoted.text.startswith('It is said: "hello." The speech module tells ')

@@ -390,7 +390,7 @@ class ChatSession:
     def _with_evidence(self, turn: _Turn, text: str, path: str, found: Review) -> Answer:
         if found.action == "attach":
             said = text.rstrip()
-            said += "" if said.endswith((".", "!", "?", "。", "！", "？")) else "."  # "1" → "1. The speech module …"
+            said += "" if _ENDS_A_SENTENCE.search(said) else "."  # "1" → "1. The speech module …"
             return self._cited(turn, f"{said} {found.text}", "checked", found.sightings, check=False)
         return self._cited(turn, text, path, found.sightings)
 
@@ -488,6 +488,7 @@ class ChatSession:
 
 
 _LETTERS_OR_DIGITS = re.compile(r"[^\W_]")
+_ENDS_A_SENTENCE = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
 
 
 def check_question(question: str, count_tokens: TokenCounter = estimate_tokens,
