@@ -388,3 +388,12 @@ def test_evidence_attached_after_an_answer_without_a_full_stop_starts_a_sentence
     assert several.text.startswith("Several. The speech module tells ") and several.path == "checked"
     quoted = vc.ask(described, "How many people are speaking?")
     assert quoted.text.startswith('It is said: "hello." The speech module tells ')
+
+
+def test_what_is_said_comes_after_the_verb_and_who_says_it_before():
+    """"When does the guide mention the weather?" was answered with the weather line and the guide's
+    name line ("Our guide today is called Oliver,"): the weather is what is asked about."""
+    assert parse_when("When does the guide mention the weather?").subject == "weather"
+    assert parse_when("When does Maria say she is at the station?").subject == "station"
+    assert parse_when("How far into the video is the delivery van mentioned?").subject == "delivery van"
+    assert parse_when("When does the horse appear?").subject == "horse"

@@ -59,13 +59,19 @@ def parse_when(question: str) -> WhenQuestion | None:
     for kind, verbs in _VERBS.items():
         match = re.search(rf"\b(?:{verbs})\b", text, re.I)
         if match:
-            rest = (text[: match.start()] + " " + text[match.end():])
-            rest = _ASKS_A_MOMENT.sub(" ", rest, count=1)
-            for other in _VERBS.values():
-                rest = re.sub(rf"\b(?:{other})\b", " ", rest, flags=re.I)
-            subject = " ".join(_FILLER.sub(" ", rest).split())
+            # What is said comes after the verb, who says it before: "When does the guide mention the
+            # weather?" is about the weather (the guide's name line answered it too); with nothing
+            # after the verb, the subject is before it ("When is the password mentioned?").
+            after, before = _subject(text[match.end():]), _subject(_ASKS_A_MOMENT.sub(" ", text[: match.start()], count=1))
+            subject = after if kind in ("said", "read") and after else " ".join(filter(None, (before, after)))
             return WhenQuestion(kind, subject) if subject else None
     return None
+
+
+def _subject(words: str) -> str:
+    for verbs in _VERBS.values():
+        words = re.sub(rf"\b(?:{verbs})\b", " ", words, flags=re.I)
+    return " ".join(_FILLER.sub(" ", words).split())
 
 
 def find_moments(question: WhenQuestion, entries: Sequence[Event], roles: Mapping[str, str | None], *,
