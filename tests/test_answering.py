@@ -214,6 +214,9 @@ def test_an_echoed_question_or_a_self_contradiction_is_never_shown(described, fa
     assert repeats_question("我应该把自行车锁在哪里？", "我应该把自行车锁在哪里？")
     assert repeats_question("有几只猫？", "有几只猫？")  # seen in the QA run: a question opening with 有 ("is there")
     assert not repeats_question("Maria is in Boston.", "Is Maria in Boston?")
+    assert repeats_question("after that", "And after that?")  # most of the question, word for word
+    assert not repeats_question("Whiskers", "Is the cat called Whiskers?")
+    assert not repeats_question("In Texas.", "Where in Texas does the horse live?")
     assert contradicts_itself("No, there is not a dog in the video. The video description only mentions dogs and "
                               "bicycles, but does not provide any information about dogs or bicycles.")
     assert not contradicts_itself("No. The video shows a cat, not a dog.")

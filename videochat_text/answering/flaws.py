@@ -46,6 +46,8 @@ def repeats_question(answer: str, question: str) -> bool:
         return False  # "Yes, there is a motorcycle in the video." answers "Is there a motorcycle …?"
     if difflib.SequenceMatcher(None, a, q).ratio() >= 0.9:  # the same words, give or take a word
         return True
+    if f" {a} " in f" {q} " and 2 * len(a.split()) >= len(q.split()):
+        return True  # most of it, word for word: "And after that?" → "after that"
     if _CJK.search(answer):
         return False  # word sets say nothing for unsegmented text; the ratio above covers it
     asks = answer.rstrip().endswith(("?", "？"))
