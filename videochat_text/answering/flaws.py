@@ -260,6 +260,44 @@ def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str]
     return bool(unknown) and bool(added) and added <= label_words
 
 
+_DETAILS: dict[str, tuple[str, str]] = {
+    # detail: (how a question asks for it, how a line states it), as regular expressions
+    "surname": (r"surname|last\s+name|family\s+name", r"surname|last\s+name|family\s+name"),
+    "job": (r"job|occupation|profession|do\s+for\s+(?:a\s+)?(?:living|work)",
+            r"jobs?|work\w*|occupation|profession|employ\w*|career"),
+    "phone number": (r"(?:tele)?phone\s+number|mobile\s+number", r"(?:tele)?phone|mobile|cell"),
+    "email address": (r"e-?mail", r"e-?mail"),
+    "home address": (r"(?:home\s+|street\s+)?address", r"address|street|road|avenue|lane"),
+    "birthday": (r"birthday|date\s+of\s+birth", r"birthday|born|birth"),
+    "salary": (r"salary|wage|income|how\s+much\s+does\s+\w+\s+earn", r"salary|wages?|income|earn\w*|paid|pay"),
+}
+"""Personal details people ask for ("What is the guide's surname?", "What is Jo's job?"), each with the
+words a line stating it would hold."""
+_ASKS_DETAIL = {detail: re.compile(rf"\b(?:{asked})\b", re.I) for detail, (asked, _) in _DETAILS.items()}
+_STATES_DETAIL = {detail: re.compile(rf"\b(?:{stated})\b", re.I) for detail, (_, stated) in _DETAILS.items()}
+
+
+def a_detail_no_line_states(answer: str, asked: str, said: Sequence[str]) -> str | None:
+    """The personal detail a "what/which…?" question asks for (a surname, a job, a phone number, an
+    address…) when the answer gives one while no entry says anything of that kind, or None.
+
+    A small model gives the nearest fact instead: "What is the guide's surname?" → "Oliver" beside
+    "Our guide today is called Oliver."; "What is Jo's job?" → "Jo's job is to tell him the people
+    they call him Joe.". Words cannot tell whose detail a line states, only whether any line states
+    one: a job said without a word for it ("I'm a nurse") is withheld too, and the line nearest the
+    question is quoted instead (`session`).
+
+    Args:
+        asked: the question in English; said: each entry's text.
+    """
+    if not _ASKS_FOR_SOMETHING.match(asked) or says_not_told(answer):
+        return None
+    for detail, question in _ASKS_DETAIL.items():
+        if question.search(asked) and not any(_STATES_DETAIL[detail].search(line) for line in said):
+            return detail
+    return None
+
+
 def _stem(word: str) -> str:
     return next(iter(stems(word)), word)
 

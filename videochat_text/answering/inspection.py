@@ -12,7 +12,7 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
+from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
                     an_attribute_of_something_else, contradicts_itself,
                     moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, unrelated_sources,
@@ -76,6 +76,8 @@ class Inspector:
         """What the detectors reported."""
         self._described: set[str] = set()
         """Every entry's words (`flaws.stems`)."""
+        self._said: list[str] = []
+        """Every entry's text."""
         self._attributed: list[tuple[set[str], set[str]]] = []
         """The attributes (`facts.attributes_in`) and words of each entry that states one."""
 
@@ -105,6 +107,9 @@ class Inspector:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
         if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described):
             return "it gives a detector's label for something no module reports"
+        detail = a_detail_no_line_states(text, asked.search_as, self._said)
+        if detail:
+            return f"it gives a {detail}, which no entry states"
         attribute = an_attribute_of_something_else(text, asked.search_as, self._attributed)
         if attribute:
             return f"it says {attribute!r} of something no entry says it of"
@@ -152,6 +157,7 @@ class Inspector:
         # what was said or read: a detector's labels are not words of the question
         self._labels = set(self._prepared.evidence.labels)
         self._described = {w for e in entries for w in stems(e.text)}
+        self._said = [e.text for e in entries]
         self._attributed = [(set(found), stems(e.text)) for e in entries for found in [attributes_in(e.text)] if found]
         self._moment_entries = [i for i, e in enumerate(entries) if roles.get(e.module) in ("heard", "read")]
         self._moments = moment_words([entries[i] for i in self._moment_entries])
