@@ -16,7 +16,8 @@ from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
-from videochat_text.answering.flaws import (a_label_for_what_no_module_reports, an_attribute_of_something_else,
+from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
+                                           an_attribute_of_something_else,
                                            contradicts_itself, moment_words,
                                            names_a_voice_label, names_the_wrong_video, not_told_though_said,
                                            repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
@@ -540,3 +541,47 @@ def test_a_retry_that_only_says_the_description_does_not_tell_gives_the_closest_
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
     assert answer.path == "extractive" and "coffee" in answer.text.lower() and "does not say" in answer.text
     assert [c.module for c in answer.citations] == ["speech"]
+
+
+TOUR = ["Our guide today is called Oliver.", "Tom and I both work at the hospital.", "Priya was born in May.",
+        "1 person (center)"]
+
+
+@pytest.mark.parametrize("question, answer, detail", [
+    ("What is the guide's surname?", "Oliver", "surname"),  # the QA set's held-out question that found the rule
+    ("What's Oliver's last name?", "His last name is Oliver.", "surname"),
+    ("What is Jo's job?", "Jo's job is to tell him the people they call him Joe.", None),  # "work" is said here
+    ("What is Oliver's phone number?", "It is 555 0134.", "phone number"),
+    ("Which email address does the guide give?", "oliver@tour.com", "email address"),
+    ("What is the guide's home address?", "The guide lives at the hospital.", "home address"),
+    ("What is Priya's birthday?", "Priya was born in May.", None),  # a line says "born"
+    ("What is the guide's surname?", "The video description does not say.", None),
+    ("Is the guide's surname Oliver?", "No.", None),  # asks for a yes or no, not for the detail
+    ("What is the guide called?", "Oliver", None),  # a name, said
+])
+def test_a_personal_detail_no_line_states_is_not_given(question, answer, detail):
+    assert a_detail_no_line_states(answer, question, TOUR) == detail
+
+
+def test_a_job_when_no_line_says_anything_of_work_is_withheld_with_the_closest_line(described, fake_chat):
+    """"What is Jo's job?" (a fresh QA question, about a call where nobody says what they do) came back
+    as "Jo's job is to tell him the people they call him Joe."; asked of the astronaut clip, the same
+    kind of answer gives way to the line nearest the question."""
+    model = fake_chat("Her job is to drink the coffee.", "Her job is the coffee.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What is Eileen Collins's job?")
+    assert answer.path == "extractive" and "job is" not in answer.text and "does not say" in answer.text
+
+
+def test_an_answer_that_cannot_be_shown_quotes_a_line_not_a_stretch_summary(described, fake_chat):
+    """"What is the guide's surname?" about the QA set's three-minute tour ended in a quote of the
+    stretch's summary, "…called Oliver," (and 6 more lines)…": a number no line says, and not the line."""
+    from videochat_text.timeline import Summary, SummaryPiece
+
+    piece = SummaryPiece(start=0.0, end=10.0, text='The stretch 0:00:00.0–0:00:10.0, in which S1 says: "Hello. This '
+                                                   'is the astronaut Eileen Collins." (and 2 more lines).')
+    summary = (described.summary or Summary(text="", source="merge")).model_copy(update={"pieces": [piece]})
+    with_stretches = described.model_copy(update={"summary": summary})
+    model = fake_chat("Her surname is Collins.", "Collins.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(with_stretches, "What is the astronaut's surname?")
+    assert answer.path == "extractive" and "more lines" not in answer.text
+    assert [c.module for c in answer.citations] == ["speech"] and "Eileen Collins" in answer.text

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..errors import ChatModelError, QuestionError
 from ..prompt import Templates, TokenCounter, chat_prompt, defang, estimate_tokens, strict_prompt
-from ..timeline import Description, Event
+from ..timeline import SUMMARY_MODULE, Description, Event
 from . import citations as cite
 from . import scaffolding
 from .answer import Answer
@@ -427,7 +427,9 @@ class ChatSession:
 
     def _extractive(self, turn: _Turn, kept: str) -> Answer:
         """The closest entry quoted with its time, saying the description does not say exactly."""
-        best = self._best_entries(turn, 1)
+        # A stretch's summary restates its entries ("…called Oliver," (and 6 more lines)): quote an entry.
+        found = self._best_entries(turn, QUOTE_CANDIDATES)
+        best = [e for e in found if e.module != SUMMARY_MODULE][:1] or found[:1]
         if not best:
             text = kept or phrase("not_told", turn.language)
             return Answer(text=text, citations=[], path="extractive")
@@ -487,6 +489,8 @@ class ChatSession:
             raise ChatModelError(f"the chat model failed to answer: {message}") from None
 
 
+QUOTE_CANDIDATES = 5
+"""Entries looked at for the one to quote when an answer cannot be shown (the first that is not a summary)."""
 _LETTERS_OR_DIGITS = re.compile(r"[^\W_]")
 _ENDS_A_SENTENCE = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
 
