@@ -8,7 +8,7 @@ keyword where some citation of the answer contains it), the answer paths
 overhead: the latency minus the time inside chat-model calls.
 
 Usage:
-    python benchmarks/qa.py [--split dev|test|fresh|all] [--config F] [--per-clip N]
+    python benchmarks/qa.py [--split dev|test|fresh|fresh2|all] [--config F] [--per-clip N]
                             [--judge-config F] [--json] [-v] [--rescore RUN.json]
 
 ``--config`` evaluates another setup (e.g. ``chat: {model: packaged-qwen}``, or an
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # devkit/ (test me
 
 from videochat_text import VideoChat
 from videochat_text.errors import VideoChatError
-from devkit.evaluation import Result, QASet, evaluate, rescore
+from devkit.evaluation import SPLITS, Result, QASet, evaluate, rescore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def show(result: Result) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--qa", default=str(ROOT / "tests" / "data" / "qa" / "qa.yaml"))
-    parser.add_argument("--split", choices=["dev", "test", "fresh", "all"], default="all",
+    parser.add_argument("--split", choices=[*SPLITS, "all"], default="all",
                         help="which part to ask (tune on dev, quote test and fresh); all reports each and all")
     parser.add_argument("--config", help="videochat-text config to evaluate (default: embedded defaults)")
     parser.add_argument("--judge-config", help="config whose chat model grades the answers")
@@ -89,7 +89,7 @@ def main() -> int:
     except VideoChatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    splits = ("dev", "test", "fresh", "all") if args.split == "all" else (args.split,)
+    splits = (*SPLITS, "all") if args.split == "all" else (args.split,)
     if args.json:
         print(report.to_json(splits))
         return 0

@@ -40,10 +40,11 @@ CLIP_RECIPE_VERSION = 2
 QuestionType = Literal["spoken_fact", "object_presence", "count", "when", "at_time", "when_said", "not_in_video",
                        "follow_up", "two_turn"]
 Language = Literal["en", "zh", "es", "fr", "de"]
-Split = Literal["dev", "test", "fresh"]
-SPLITS: tuple[Split, ...] = ("dev", "test", "fresh")
-"""dev: tune on it; test: only measure it; fresh: written before any answer to it was read, asked once
-(the test half's answers have been read across sessions: a fresh set shows what a user meets)."""
+Split = Literal["dev", "test", "fresh", "fresh2"]
+SPLITS: tuple[Split, ...] = ("dev", "test", "fresh", "fresh2")
+"""dev: tune on it; test: only measure it; fresh (2026-12-02) and fresh2 (2026-12-03): written before any
+answer to them was read, asked once when that session's changes were done (the test half's answers have
+been read across sessions: a fresh set shows what a user meets)."""
 
 DOES_NOT_SAY = re.compile(
     r"\b(?:no|not|none|nothing|never|unknown|unclear|unspecified|cannot|unable|neither|nor)\b|n't\b"
@@ -163,11 +164,11 @@ class QASet(BaseModel):
         return QASet(clips=[c.model_copy(update={"questions": c.questions[:per_clip]}) for c in self.clips])
 
     def split(self, name: str) -> "QASet":
-        """Only the ``dev``, ``test`` or ``fresh`` questions (``all``: every one); clips left without questions are dropped."""
+        """Only the questions of one split (`SPLITS`; ``all``: every one); clips left without questions are dropped."""
         if name == "all":
             return self
         if name not in SPLITS:
-            raise ConfigError(f"split {name!r}: use dev, test, fresh or all")
+            raise ConfigError(f"split {name!r}: use {', '.join(SPLITS)} or all")
         clips = [c.model_copy(update={"questions": [q for q in c.questions if q.split == name]}) for c in self.clips]
         return QASet(clips=[c for c in clips if c.questions])
 

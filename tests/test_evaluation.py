@@ -43,10 +43,11 @@ def test_the_qa_set_has_a_conversation_and_a_long_clip_with_when_said_questions(
 
 def test_split_keeps_only_that_half():
     qa = QASet.load(QA_PATH)
-    dev, test, fresh = qa.split("dev"), qa.split("test"), qa.split("fresh")
-    assert {q.split for q in dev.questions} == {"dev"} and {q.split for q in test.questions} == {"test"}
-    assert {q.split for q in fresh.questions} == {"fresh"} and len(fresh.questions) >= 20
-    assert len(dev.questions) + len(test.questions) + len(fresh.questions) == len(qa.questions)
+    parts = {name: qa.split(name).questions for name in ("dev", "test", "fresh", "fresh2")}
+    for name, questions in parts.items():
+        assert {q.split for q in questions} == {name}
+    assert len(parts["fresh"]) >= 20 and len(parts["fresh2"]) >= 20
+    assert sum(len(questions) for questions in parts.values()) == len(qa.questions)
     with pytest.raises(ConfigError, match="split"):
         qa.split("train")
 
