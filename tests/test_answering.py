@@ -17,7 +17,8 @@ from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
-                                           an_attribute_of_something_else,
+                                           a_line_given_to_another_voice, an_attribute_of_something_else,
+                                           another_line_says_it,
                                            contradicts_itself, moment_words,
                                            names_a_voice_label, names_the_wrong_video, not_told_though_said,
                                            repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
@@ -457,6 +458,7 @@ def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_
 
 @pytest.mark.parametrize("question, answer, flawed", [
     ("What is the astronaut eating?", "The astronaut is eating a cup.", True),  # fresh QA questions, after their run
+    ("What is the astronaut eating?", "The astronaut Eileen Collins is eating a cup.", True),  # her name says who
     ("What is the cat's favourite toy?", "The cat's favourite toy is a cup.", True),
     ("Where was the coffee bought?", "The coffee was bought in the dining table.", True),
     ("What is the person holding?", "A cup.", True),  # a cup near a person is not one held
@@ -465,10 +467,12 @@ def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_
     ("What does the cat like?", "Milk.", False),
 ])
 def test_a_label_given_for_a_relation_no_module_reports_is_a_flaw(question, answer, flawed):
+    lines = ["The coffee costs three dollars.", "This is my cat. She likes milk.", "This is the astronaut Eileen Collins."]
     described = stems('1 person (center), 1 cup (center), 1 dining table (center), 1 cat (left), 1 couch (left) '
-                      '"The coffee costs three dollars." "This is my cat. She likes milk."')
+                      + " ".join(lines))
     labels = {"person", "cup", "dining table", "cat", "couch"}
-    assert a_label_for_what_no_module_reports(answer, question, labels, described) is flawed
+    moments = moment_words([_said(line, 2.0 * n, 2.0 * n + 1.5) for n, line in enumerate(lines)])
+    assert a_label_for_what_no_module_reports(answer, question, labels, described, moments) is flawed
 
 
 WEATHER = "What does the speaker say about the weather?"
@@ -585,3 +589,30 @@ def test_an_answer_that_cannot_be_shown_quotes_a_line_not_a_stretch_summary(desc
     answer = VideoChat(NO_CACHE, chat_model=model).ask(with_stretches, "What is the astronaut's surname?")
     assert answer.path == "extractive" and "more lines" not in answer.text
     assert [c.module for c in answer.citations] == ["speech"] and "Eileen Collins" in answer.text
+
+
+CALL = [_said("Hi, this is Marco. Are you still in Madrid?", 0.2, 3.6, "S1"),
+        _said("No, I moved to Toronto last spring. I'm originally from Chicago.", 4.3, 9.0, "S2"),
+        _said("Chicago, my brother lives there.", 10.0, 12.0, "S1"),
+        _said("Really? And tell him the people they call me Joe.", 13.0, 16.0, "S2")]
+
+
+def test_an_answer_from_lines_without_the_questions_words_while_one_line_has_them_all_is_a_flaw():
+    """A QA dev question: "Who lives in Chicago?" → 'S2: "Really? And tell him the people they call me Joe."'."""
+    moments = moment_words(CALL)
+    asked = "Who lives in Chicago?"
+    assert another_line_says_it('S2: "Really? And tell him the people they call me Joe."', asked, moments)
+    assert not another_line_says_it("Marco's brother lives in Chicago.", asked, moments)
+    assert not another_line_says_it('S1: "Chicago, my brother lives there."', asked, moments)
+    # no line holds every word of the question: a reply read with its question is the answer
+    assert not another_line_says_it("Marco's friend lives in Toronto.", "Where does Marco's friend live now?", moments)
+
+
+def test_a_sentence_quoted_as_one_voices_that_another_voice_said_is_a_flaw():
+    """The 0.5B, asked again "Who lives in Chicago?", joined two turns under one label."""
+    assert a_line_given_to_another_voice('S2: "Really? Chicago, my brother lives there.', CALL) == (
+        "Chicago, my brother lives there.")
+    assert a_line_given_to_another_voice('At 0:00:10 S1 says: "Chicago, my brother lives there."', CALL) is None
+    assert a_line_given_to_another_voice('S2 says: "tell him the people they call me Joe"', CALL) is None
+    assert a_line_given_to_another_voice('S1: "Really?"', CALL) is None  # too short to be anyone's alone
+    assert a_line_given_to_another_voice("Marco's brother lives in Chicago.", CALL) is None

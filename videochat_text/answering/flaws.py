@@ -173,6 +173,20 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[Moment]) -> 
     return len(question) >= 2 and says_not_told(answer) and any(question <= moment.words for moment in moments)
 
 
+def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> bool:
+    """Whether the answer is taken from lines holding no word of the question while another line
+    holds every one of them (two or more): "Who lives in Chicago?" → "S2: "Really? And tell him the
+    people they call me Joe."", beside "Chicago, my brother lives there." (a reply, one turn away)."""
+    question = _word_stems(asked)
+    if len(question) < 2 or says_not_told(answer) or _CJK.search(answer):
+        return False
+    if not any(question <= moment.words for moment in moments):
+        return False
+    added = _word_stems(answer) - question
+    sources = [moment for moment in moments if len(added & moment.words) >= 2]
+    return bool(sources) and not any(moment.words & question for moment in sources)
+
+
 _SENTENCE = re.compile(r"(?:[^.!?;\n]|[.!?;](?!\s|$))+[.!?;]?")
 """A sentence: up to a full stop, ! ? or ; followed by a space or the end (not inside 0:00:04.3)."""
 _ANSWER_TALK = frozenset("""video description clip recording timeline moment scene frame entry screen camera picture
@@ -242,20 +256,25 @@ shown visible first last next present there colour color""".split())
 """Question words a label answers by itself ("What animal is shown?" → "A cat.")."""
 
 
-def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str], described: set[str]) -> bool:
+def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str], described: set[str],
+                                       moments: Sequence[Moment] = ()) -> bool:
     """Whether the answer gives a detector's label (and where it was) for a relation no module
     reports: "What is the astronaut eating?" → "The astronaut is eating a cup."; "Where was the
     coffee bought?" → "in the dining table". A word of the question ("eating", "bought") is in no
-    entry, and all the answer adds is labels and positions.
+    entry, and all the answer adds is labels and positions, besides the words of a line that names
+    what the question is about ("The astronaut Eileen Collins is eating a cup." beside "This is the
+    astronaut Eileen Collins.": her name says who, not what she eats).
 
     Args:
-        labels: the labels the detectors reported; described: every entry's words (`stems`).
+        labels: the labels the detectors reported; described: every entry's words (`stems`);
+        moments: what was said or read (`moment_words`).
     """
     if not _ASKS_FOR_A_THING.match(asked) or says_not_told(answer) or _CJK.search(answer):
         return False
     question = _word_stems(asked)
     unknown = question - described - _GENERIC_STEMS
-    added = _word_stems(answer) - question
+    naming = {w for moment in moments if moment.words & question for w in moment.words}
+    added = _word_stems(answer) - question - naming
     label_words = {_stem(w) for label in labels for w in label.split()} | _POSITIONS
     return bool(unknown) and bool(added) and added <= label_words
 
@@ -382,6 +401,28 @@ def a_line_quoted_at_another_time(answer: str, entries: Sequence[Event]) -> str 
         starts = [e.start for e in entries if said and said in _normal(e.transcript or e.text)]
         if starts and not any(abs(t - start) <= QUOTE_TIME_SLACK_S for t in times for start in starts):
             return quote
+    return None
+
+
+_VOICE_QUOTE = re.compile(r'\b(S\d+)(?:\s+(?:says?|said))?\s*:?\s*["“„«]\s*([^"”“„«»]{8,}?)\s*(?:["”“»]|$)')
+"""A voice label and the line it is said to have said: ``S2: "Really? …"``, ``S1 says: “…”``."""
+
+
+def a_line_given_to_another_voice(answer: str, entries: Sequence[Event]) -> str | None:
+    """A sentence the answer quotes as one voice's that only another voice said, or None.
+
+    The 0.5B, asked again "Who lives in Chicago?", joined two turns under one label: ``S2: "Really?
+    Chicago, my brother lives there.`` — S2 said "Really?", S1 said the rest.
+    """
+    said = [(_normal(e.transcript), e.speaker) for e in entries if e.transcript and e.speaker]
+    for voice, quote in _VOICE_QUOTE.findall(answer):
+        for sentence in re.split(r"(?<=[.!?])\s+", quote):
+            words = _normal(sentence)
+            if len(words.split()) < 3:
+                continue  # "Really?", "Great." are anyone's
+            voices = {speaker for line, speaker in said if f" {words} " in f" {line} "}
+            if voices and voice not in voices:
+                return sentence
     return None
 
 

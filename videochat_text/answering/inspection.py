@@ -12,8 +12,8 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
-                    an_attribute_of_something_else, contradicts_itself,
+from .flaws import (Moment, a_detail_no_line_states, a_line_given_to_another_voice, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
+                    an_attribute_of_something_else, another_line_says_it, contradicts_itself,
                     moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, unrelated_sources,
                     words_by_video, words_no_entry_holds)
@@ -99,13 +99,18 @@ class Inspector:
             return "it says the description does not tell, while a moment holds every word of the question"
         if self._from_an_unrelated_moment(text, asked):
             return "it answers with a moment unrelated to the question"
+        if another_line_says_it(text, asked.search_as, self._moments):
+            return "it answers with lines holding no word of the question, while another line holds them all"
         misdated = a_line_quoted_at_another_time(text, self._prepared.entries)
         if misdated:
             return f"it quotes {misdated!r} at a time it was not said"
+        misattributed = a_line_given_to_another_voice(text, self._prepared.entries)
+        if misattributed:
+            return f"it quotes {misattributed!r} as said by a voice that did not say it"
         unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []
         if unfounded:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
-        if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described):
+        if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described, self._moments):
             return "it gives a detector's label for something no module reports"
         detail = a_detail_no_line_states(text, asked.search_as, self._said)
         if detail:
