@@ -616,3 +616,17 @@ def test_a_sentence_quoted_as_one_voices_that_another_voice_said_is_a_flaw():
     assert a_line_given_to_another_voice('S2 says: "tell him the people they call me Joe"', CALL) is None
     assert a_line_given_to_another_voice('S1: "Really?"', CALL) is None  # too short to be anyone's alone
     assert a_line_given_to_another_voice("Marco's brother lives in Chicago.", CALL) is None
+
+
+def test_a_quotation_is_given_whole_never_cut_at_a_sentence_end_inside_it(described, fake_chat):
+    """'S2: "Really?' was streamed alone; the rest of the answer put another voice's line under S2's
+    label and was withheld, but what was given could not be taken back."""
+    from videochat_text.answering.session import _sentences
+
+    assert _sentences('S2: "Really? Chicago, my brother lives there. And') == [
+        'S2: "Really? Chicago, my brother lives there. And']
+    assert _sentences('She said "Hi. Bye." Then she left. Next') == ['She said "Hi. Bye." Then she left.', "Next"]
+    assert _sentences("Er sagt „Hallo. Tschüss.“ Dann geht er. Und") == ["Er sagt „Hallo. Tschüss.“ Dann geht er.", "Und"]
+    model = fake_chat('She says: "Hello. This is the astronaut Eileen Collins."')
+    stream = VideoChat(NO_CACHE, chat_model=model).chat(described).stream("What does the astronaut say?")
+    assert list(stream) == ['She says: "Hello. This is the astronaut Eileen Collins."']

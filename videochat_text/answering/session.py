@@ -517,6 +517,20 @@ def check_question(question: str, count_tokens: TokenCounter = estimate_tokens,
 
 
 def _sentences(text: str) -> list[str]:
-    """Complete sentences, then the unfinished rest (last). ``0:00:06.5`` does not end one."""
-    parts = re.split(r"(?<=[.!?])\s+|(?<=[。！？])", text)
-    return parts if parts else [""]
+    """Complete sentences, then the unfinished rest (last). ``0:00:06.5`` does not end one, nor does
+    an end inside a quotation: 'S2: "Really?' was given alone, and the rest, another voice's line
+    under S2's label, could no longer take it back."""
+    parts, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if not _quote_open(text[start:end.start()]):
+            parts.append(text[start:end.start()])
+            start = end.end()
+    return [*parts, text[start:]]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+
+
+def _quote_open(text: str) -> bool:
+    curly = text.count("„") > text.count("“") if "„" in text else text.count("“") > text.count("”")  # „German“
+    return text.count('"') % 2 == 1 or curly or text.count("«") > text.count("»")
