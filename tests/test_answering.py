@@ -630,3 +630,26 @@ def test_a_quotation_is_given_whole_never_cut_at_a_sentence_end_inside_it(descri
     model = fake_chat('She says: "Hello. This is the astronaut Eileen Collins."')
     stream = VideoChat(NO_CACHE, chat_model=model).chat(described).stream("What does the astronaut say?")
     assert list(stream) == ['She says: "Hello. This is the astronaut Eileen Collins."']
+
+
+def test_an_answer_stopped_at_a_flawed_first_sentence_is_not_generated_to_its_end(described, fake_chat):
+    """Closing a ``prompt | model | parser`` chain's stream let llama.cpp generate on to its token limit
+    before the retry began: 12 s, and 30-60 s for the QA set's Chinese questions answered with themselves."""
+    echo = "What is the cat's name? " + "And so the story goes on and on. " * 40
+    model = fake_chat(echo, "The cat is called Whiskers.")
+    pulled = []
+    generate = type(model)._stream
+
+    def counting(self, *args, **kwargs):
+        for chunk in generate(self, *args, **kwargs):
+            pulled.append(chunk)
+            yield chunk
+
+    type(model)._stream = counting
+    try:
+        answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "What is the cat's name?")
+    finally:
+        type(model)._stream = generate
+    assert "Whiskers" in answer.text and "story" not in answer.text
+    words_in_echo = len(echo.split())
+    assert len(pulled) < words_in_echo / 4  # the echo stopped at its first sentence, then the retry's chunks

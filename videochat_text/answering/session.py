@@ -478,10 +478,15 @@ class ChatSession:
             return question
 
     def _generate(self, prompt, inputs: dict[str, Any]) -> Iterator[str]:
-        from langchain_core.output_parsers import StrOutputParser
+        """The model's answer to ``prompt`` filled with ``inputs``, as it is generated.
 
+        The model's own stream, not a ``prompt | model | parser`` chain's: closing a chain's stream
+        (an answer found flawed at its first sentence) let llama.cpp generate on to its token limit
+        before the retry could start — 12 s measured, and a Chinese question took 30-60 s."""
         try:
-            yield from (prompt | self.model | StrOutputParser()).stream(inputs)
+            messages = prompt.invoke(inputs)
+            for chunk in self.model.stream(messages):
+                yield chunk.text if hasattr(chunk, "text") else str(chunk)
         except ChatModelError:
             raise
         except Exception as exc:  # provider SDKs raise their own error types; all mean "no answer"
