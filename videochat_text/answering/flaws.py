@@ -21,7 +21,7 @@ from ..detections import singular
 from ..timeline import Event
 from .checks import SAME_AS
 from .citations import content_words, moments_named, says_not_told
-from .facts import attributes_in
+from .facts import attributes_in, facts_in
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -62,7 +62,7 @@ def contradicts_itself(answer: str) -> bool:
 
 
 _LABEL_AS_NAME = re.compile(
-    r"\b(?:name\s+is|name['’]s|names?\s+are|(?:is|are)\s+(?:called|named))\s+[\"'“‘«]?S\d+\b", re.I)
+    r"\b(?:name\s+is|name['’]s|names?\s+are|(?:is|are)\s+(?:called|named)|called\s+is)\s+[\"'“‘«]?S\d+\b", re.I)
 """"The cat's name is S1.": S1, S2… are the labels the speech module gives to voices (seen with SmolLM2)."""
 
 
@@ -315,6 +315,80 @@ def a_detail_no_line_states(answer: str, asked: str, said: Sequence[str]) -> str
         if question.search(asked) and not any(_STATES_DETAIL[detail].search(line) for line in said):
             return detail
     return None
+
+
+_NAMED = (r"(?:what|which)(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+")
+_ASKS_A_NAME = [re.compile(pattern, re.I) for pattern in (
+    _NAMED + r"(?P<x>[^?]+?)['’]s?\s+(?:first\s+|last\s+|full\s+|nick)?names?\b",  # "What is the horse's name?"
+    _NAMED + r"the\s+(?:first\s+|last\s+|full\s+)?names?\s+of\s+(?P<x>[^?]+)",  # "What is the name of the hotel?"
+    _NAMED + r"(?P<x>[^?]+?)\s+called\b",  # "What is the rocket called?"
+    r"what\s+do(?:es)?\s+[^?]+?\s+call\s+(?P<x>[^?]+)",  # "What do people in Chicago call Marco's friend?"
+)]
+_NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
+"""Words every naming line may hold ("my name is", "is called"): they bind a name to nothing."""
+_ANYONE = frozenset("person people speaker narrator caller voice someone somebody man woman guy host presenter".split())
+"""Words for whoever speaks, which a line where a voice names itself ("call me Jo") is about."""
+_SELF_NAMED = re.compile(r"\b(?:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|call\s+me|this\s+is|it['’]s)\s+([A-Z][a-z]+)")
+
+
+def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
+    """A name the answer gives to what the question asks the name of, when every line holding the name
+    is about something else (`_names_it`), or None.
+
+    Asked for names the video never gives, the 0.5B gave the nearest name it had: "What is the horse's
+    name?" → "Whiskers" (the cat's), "What is Marco's brother's name?" → "Joe" (the other voice's own
+    name), "What was the name of the mission?" → "June". A line where a voice names itself ("…call me
+    Jo") is about whoever speaks ("the person Marco is calling"). The question's own names ("Marco")
+    are not what it asks about; when no line holds a word of what it asks about ("Marco's friend"),
+    lines cannot be told apart by it, and the answer is left to the other checks.
+
+    Args:
+        asked: the question in English; entries: the timeline's entries.
+    """
+    asked_for = next((m.group("x") for pattern in _ASKS_A_NAME for m in [pattern.search(asked)] if m), None)
+    if asked_for is None or says_not_told(answer):
+        return None
+    named = {w for name in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked) for w in stems(name)}
+    about = _word_stems(asked) - named - _NAMING_WORDS - _ANSWER_TALK_STEMS - _GENERIC_STEMS
+    anyone = bool(_word_stems(asked_for) & _ANYONE)
+    lines = [(e, stems(e.transcript or e.text)) for e in entries]
+    if not anyone and not any(words & about for _, words in lines):
+        return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
+    asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}
+    for name in dict.fromkeys(f.text for f in facts_in(answer) if f.kind == "name"):
+        if name.lower() in asked_words:
+            continue
+        holding = [i for i, (e, _) in enumerate(lines) if re.search(rf"\b{re.escape(name)}\b", e.text, re.I)]
+        if not holding:
+            continue  # a name in no entry: `facts.unsupported` says so
+        if not any(_names_it(lines, i, name, about, anyone) for i in holding):
+            return name
+    return None
+
+
+def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about: set[str], anyone: bool) -> bool:
+    """Whether line ``i`` gives ``name`` to what the question asks about: a word of it a few words from
+    the name in one sentence ("My cat is called Whiskers", "Priya is my sister"), the name not a place
+    or a time ("launches on Friday", "near Dublin"); or a voice naming itself, when asked about anyone."""
+    event, _ = lines[i]
+    said = event.transcript or event.text
+    if anyone and name in _SELF_NAMED.findall(said):
+        return True
+    for sentence in _SENTENCE.findall(said):
+        words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
+        for k, word in enumerate(words):
+            if word.lower() != name.lower() or (k and words[k - 1].lower() in _PLACE_OR_TIME):
+                continue
+            near = words[max(0, k - NAME_REACH_WORDS):k] + words[k + 1:k + 1 + NAME_REACH_WORDS]
+            if stems(" ".join(near)) & about:
+                return True
+    return False
+
+
+NAME_REACH_WORDS = 5
+"""How far from a name a word of the thing it names may be: "Our guide today is called Oliver" (4)."""
+_PLACE_OR_TIME = frozenset("in on at from near to of by since until till into onto toward towards".split())
+"""A capitalised word after these is a place or a time, not the name of the thing beside it."""
 
 
 def _stem(word: str) -> str:

@@ -12,7 +12,7 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_detail_no_line_states, a_line_given_to_another_voice, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
+from .flaws import (Moment, a_detail_no_line_states, a_name_no_line_gives_it, a_line_given_to_another_voice, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
                     an_attribute_of_something_else, another_line_says_it, contradicts_itself,
                     moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, unrelated_sources,
@@ -112,6 +112,9 @@ class Inspector:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
         if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described, self._moments):
             return "it gives a detector's label for something no module reports"
+        misnamed = a_name_no_line_gives_it(text, asked.search_as, self._prepared.entries)
+        if misnamed:
+            return f"it gives the name {misnamed!r}, which no line gives to what the question asks about"
         detail = a_detail_no_line_states(text, asked.search_as, self._said)
         if detail:
             return f"it gives a {detail}, which no entry states"
