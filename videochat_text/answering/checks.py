@@ -535,8 +535,9 @@ def _review_voices(answer: str, evidence: Evidence, language: str) -> Review:
     return Review("attach", phrase("voices", language, n=str(len(voices)), count=count, labels=", ".join(voices)))
 
 
-_INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name's|i'm|i\s+am|this\s+is|it's|call\s+me)\s+[A-Z][a-z]+")
-""""my name is Anna", "I'm Tom", "this is Marco": a speaker saying who they are (the name capitalised)."""
+INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|this\s+is|it['’]s|call\s+me)\s+([A-Z][a-z]+)")
+""""my name is Anna", "I'm Tom", "this is Marco": a speaker saying who they are (the name capitalised,
+and captured)."""
 
 
 def introductions(labels: Iterable[str], evidence: Evidence, language: str = "en") -> str:
@@ -547,7 +548,7 @@ def introductions(labels: Iterable[str], evidence: Evidence, language: str = "en
     lines = []
     for line in evidence.said_near(None):
         said = line.transcript or _unquoted(line.text)
-        if line.speaker in wanted and _INTRODUCES.search(said):
+        if line.speaker in wanted and INTRODUCES.search(said):
             lines.append(line)
             wanted.discard(line.speaker)
     return _quoted(lines, language) if lines else ""

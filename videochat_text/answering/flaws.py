@@ -2,7 +2,9 @@
 absent and mentioned, a voice label given as a name (or as the whole answer), a video named for
 what its moments do not say, an answer to "what/who/where…?" that only restates the question,
 an earlier answer of the conversation copied for another question, an answer taken from a
-moment that has nothing to do with the question, or a sentence most of whose new words no entry holds.
+moment that has nothing to do with the question, or a sentence most of whose new words no entry holds;
+a line quoted at another time or in another voice's mouth; a personal detail (a surname, a job…) or a
+name no line gives to what the question asks about.
 
 Both were seen with the embedded model: "Where should I lock my bike?" answered with itself
 (LangChain's llama.cpp wrapper overrode the model's RoPE base; fixed in `chat_models`, and
@@ -19,7 +21,7 @@ from typing import Mapping, NamedTuple, Sequence
 
 from ..detections import singular
 from ..timeline import Event
-from .checks import SAME_AS
+from .checks import INTRODUCES, SAME_AS
 from .citations import content_words, moments_named, says_not_told
 from .facts import attributes_in, facts_in
 
@@ -325,10 +327,10 @@ _ASKS_A_NAME = [re.compile(pattern, re.I) for pattern in (
     r"what\s+do(?:es)?\s+[^?]+?\s+call\s+(?P<x>[^?]+)",  # "What do people in Chicago call Marco's friend?"
 )]
 _NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
-"""Words every naming line may hold ("my name is", "is called"): they bind a name to nothing."""
+"""Words every naming line may hold ("my name is", "is called"; "nam" is `stems` of "named", "names"):
+they bind a name to nothing."""
 _ANYONE = frozenset("person people speaker narrator caller voice someone somebody man woman guy host presenter".split())
 """Words for whoever speaks, which a line where a voice names itself ("call me Jo") is about."""
-_SELF_NAMED = re.compile(r"\b(?:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|call\s+me|this\s+is|it['’]s)\s+([A-Z][a-z]+)")
 
 
 def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
@@ -372,7 +374,7 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
     or a time ("launches on Friday", "near Dublin"); or a voice naming itself, when asked about anyone."""
     event, _ = lines[i]
     said = event.transcript or event.text
-    if anyone and name in _SELF_NAMED.findall(said):
+    if anyone and name in INTRODUCES.findall(said):
         return True
     for sentence in _SENTENCE.findall(said):
         words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
