@@ -565,7 +565,8 @@ TOUR = ["Our guide today is called Oliver.", "Tom and I both work at the hospita
     ("What is the guide called?", "Oliver", None),  # a name, said
 ])
 def test_a_personal_detail_no_line_states_is_not_given(question, answer, detail):
-    assert a_detail_no_line_states(answer, question, TOUR) == detail
+    entries = [Event(start=2.0 * n, end=2.0 * n + 1.5, module="speech", text=line) for n, line in enumerate(TOUR)]
+    assert a_detail_no_line_states(answer, question, entries) == detail
 
 
 def test_a_job_when_no_line_says_anything_of_work_is_withheld_with_the_closest_line(described, fake_chat):

@@ -298,7 +298,7 @@ _ASKS_DETAIL = {detail: re.compile(rf"\b(?:{asked})\b", re.I) for detail, (asked
 _STATES_DETAIL = {detail: re.compile(rf"\b(?:{stated})\b", re.I) for detail, (_, stated) in _DETAILS.items()}
 
 
-def a_detail_no_line_states(answer: str, asked: str, said: Sequence[str]) -> str | None:
+def a_detail_no_line_states(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
     """The personal detail a "what/which…?" question asks for (a surname, a job, a phone number, an
     address…) when the answer gives one while no entry says anything of that kind, or None.
 
@@ -309,12 +309,12 @@ def a_detail_no_line_states(answer: str, asked: str, said: Sequence[str]) -> str
     question is quoted instead (`session`).
 
     Args:
-        asked: the question in English; said: each entry's text.
+        asked: the question in English; entries: the timeline's entries.
     """
     if not _ASKS_FOR_SOMETHING.match(asked) or says_not_told(answer):
         return None
     for detail, question in _ASKS_DETAIL.items():
-        if question.search(asked) and not any(_STATES_DETAIL[detail].search(line) for line in said):
+        if question.search(asked) and not any(_STATES_DETAIL[detail].search(e.text) for e in entries):
             return detail
     return None
 

@@ -12,7 +12,8 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_detail_no_line_states, a_name_no_line_gives_it, a_line_given_to_another_voice, a_label_for_what_no_module_reports, a_line_quoted_at_another_time,
+from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_reports,
+                    a_line_given_to_another_voice, a_line_quoted_at_another_time, a_name_no_line_gives_it,
                     an_attribute_of_something_else, another_line_says_it, contradicts_itself,
                     moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, unrelated_sources,
@@ -76,8 +77,6 @@ class Inspector:
         """What the detectors reported."""
         self._described: set[str] = set()
         """Every entry's words (`flaws.stems`)."""
-        self._said: list[str] = []
-        """Every entry's text."""
         self._attributed: list[tuple[set[str], set[str]]] = []
         """The attributes (`facts.attributes_in`) and words of each entry that states one."""
 
@@ -115,7 +114,7 @@ class Inspector:
         misnamed = a_name_no_line_gives_it(text, asked.search_as, self._prepared.entries)
         if misnamed:
             return f"it gives the name {misnamed!r}, which no line gives to what the question asks about"
-        detail = a_detail_no_line_states(text, asked.search_as, self._said)
+        detail = a_detail_no_line_states(text, asked.search_as, self._prepared.entries)
         if detail:
             return f"it gives a {detail}, which no entry states"
         attribute = an_attribute_of_something_else(text, asked.search_as, self._attributed)
@@ -165,7 +164,6 @@ class Inspector:
         # what was said or read: a detector's labels are not words of the question
         self._labels = set(self._prepared.evidence.labels)
         self._described = {w for e in entries for w in stems(e.text)}
-        self._said = [e.text for e in entries]
         self._attributed = [(set(found), stems(e.text)) for e in entries for found in [attributes_in(e.text)] if found]
         self._moment_entries = [i for i, e in enumerate(entries) if roles.get(e.module) in ("heard", "read")]
         self._moments = moment_words([entries[i] for i in self._moment_entries])

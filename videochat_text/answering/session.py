@@ -537,5 +537,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 
 
 def _quote_open(text: str) -> bool:
-    curly = text.count("„") > text.count("“") if "„" in text else text.count("“") > text.count("”")  # „German“
+    """Whether a quotation in ``text`` is still open ("…", “…”, «…», and German „…“)."""
+    curly = text.count("„") > text.count("“") if "„" in text else text.count("“") > text.count("”")
     return text.count('"') % 2 == 1 or curly or text.count("«") > text.count("»")
