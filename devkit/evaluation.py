@@ -40,11 +40,11 @@ CLIP_RECIPE_VERSION = 2
 QuestionType = Literal["spoken_fact", "object_presence", "count", "when", "at_time", "when_said", "not_in_video",
                        "follow_up", "two_turn"]
 Language = Literal["en", "zh", "es", "fr", "de"]
-Split = Literal["dev", "test", "fresh", "fresh2", "fresh3", "fresh4"]
-SPLITS: tuple[Split, ...] = ("dev", "test", "fresh", "fresh2", "fresh3", "fresh4")
-"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2, fresh3 and fresh4 (2026-12-03; fresh4 on two clips of its own): written
-before any answer to them was read, asked once when that session's changes were done (the test half's answers have
-been read across sessions: a fresh set shows what a user meets)."""
+Split = Literal["dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"]
+SPLITS: tuple[Split, ...] = ("dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")
+"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh5 (2026-12-03; fresh4 and fresh5 on
+clips of their own): written before any answer to them was read, asked once when that session's changes were done
+(the test half's answers have been read across sessions: a fresh set shows what a user meets)."""
 
 DOES_NOT_SAY = re.compile(
     r"\b(?:no|not|none|nothing|never|unknown|unclear|unspecified|cannot|unable|neither|nor)\b|n't\b"
