@@ -24,10 +24,29 @@ _STOP = frozenset(
     someone somebody shown show seen see about with for from by as into than then so not no yes any some
     answer question they he she we you i me my your our their his her them us much many""".split())
 _NOT_TOLD = re.compile(
+    # English
     r"(?:descriptions?|videos?|clips?)\s+(?:does|do)\s*(?:n['’]?t|\s+not)\s+(?:say|tell|mention|show|specify|include)"
     r"|no\s+(?:information|mention)|not\s+(?:mentioned|stated|specified)|cannot\s+(?:tell|determine)"
-    r"|没有提到|没有说明|未提及|无法确定|no\s+(?:lo\s+)?(?:dice|menciona|indica)",
+    # Chinese, Japanese
+    r"|没有(?:直接|明确)?(?:提到|说明|提及)|未提及|无法确定|言及されていません|書かれていません"
+    # Spanish, Portuguese, Italian
+    r"|no\s+(?:lo\s+|se\s+)?(?:dice|menciona|indica|especifica)\b|ninguna\s+(?:información|mención)"
+    r"|(?:descrição|vídeo)\b[^.!?]{0,40}?\bnão\b[^.!?]{0,20}?\b(?:diz|menciona|especifica|indica)\b"
+    r"|(?:descrizione|video)\b[^.!?]{0,40}?\bnon\b[^.!?]{0,20}?\b(?:dice|menziona|specifica|indica)\b"
+    # French: "La description de la vidéo ne le dit pas", "ne mentionne pas « chat »"
+    r"|(?:description|vidéo)\b[^.!?]{0,40}?\bne\b[^.!?]{0,30}?\b(?:dit|mentionne|précise|indique|parle)\b"
+    r"[^.!?]{0,30}?\bpas\b|\bn['’](?:indique|précise|mentionne)\b[^.!?]{0,20}?\bpas\b"
+    r"|\bpas\s+(?:mentionnée?s?|précisée?s?|indiquée?s?)\b|\baucune\s+(?:information|mention|indication)\b"
+    # German: "Die Videobeschreibung sagt das nicht", "…erwähnt „Katze“ nicht", "…hat nicht sagen" (the 0.5B's)
+    r"|(?:beschreibung|video)\w*\b[^.!?]{0,40}?\b(?:sagt|erwähnt|nennt|beschreibt|enthält)\b[^.!?]{0,40}?\bnicht\b"
+    r"|(?:beschreibung|video)\w*\b[^.!?]{0,40}?\bnicht\b[^.!?]{0,20}?\b(?:sagen|gesagt|erwähnt|genannt|angegeben)\b"
+    r"|\bkeine\s+(?:angaben?|informationen?|erwähnung)\b"
+    # Dutch, Russian
+    r"|(?:beschrijving|video)\w*\b[^.!?]{0,40}?\b(?:zegt|vermeldt|noemt)\b[^.!?]{0,20}?\bniet\b"
+    r"|не\s+(?:сказано|упоминается|указано|говорится)",
     re.IGNORECASE)
+"""An answer saying the description does not tell, in each language questions are answered in
+(`language.LANGUAGES`): the model's own wordings and this project's (`language.PHRASES`)."""
 
 
 def says_not_told(answer: str) -> bool:

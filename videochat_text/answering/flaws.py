@@ -83,10 +83,16 @@ def voice_labels_only(answer: str) -> list[str]:
     return re.findall(r"S\d+", answer) if _ONLY_LABELS.match(answer) else []
 
 
+_IS_A_LABEL = re.compile(r"\b(?:is|are|was|were|it['’]s)\s+[\"'“‘«]?S\d+\b(?!\s*(?:says?|said|:))", re.I)
+
+
 def names_a_voice_label(answer: str, question: str = "") -> bool:
     """Whether the answer gives a speaker label (S1, S2…) as something's name, or is only labels
     to a question that is not about who spoke."""
     if _LABEL_AS_NAME.search(answer):
+        return True
+    asks_a_name = any(pattern.search(question) for pattern in _ASKS_A_NAME)
+    if asks_a_name and _IS_A_LABEL.search(answer):  # "What is the name of the person studying in Leeds?" → "… is S3."
         return True
     return bool(voice_labels_only(answer)) and not _ABOUT_VOICES.search(question)
 
@@ -94,8 +100,9 @@ def names_a_voice_label(answer: str, question: str = "") -> bool:
 _ASKS_FOR_SOMETHING = re.compile(
     r"^\W*(?:(?:and|so|also|then|ok|okay|now|well)\W+)?(?:what|which|who|whom|whose|where|when|why|how\s+(?:many|much|"
     r"old|long|far)|qu[eé]|cu[aá]l(?:es)?|qui[eé]n(?:es)?|d[oó]nde|cu[aá]ndo|cu[aá]nt[oa]s?|quel(?:le)?s?|qui|o[uù]|"
-    r"quand|pourquoi|combien|was|wer|wen|wem|wo|wann|welche[rsmn]?|warum|wie\s+viele?)\b", re.I)
-"""A question that asks for a thing, a person, a place, a number (not for a yes or no)."""
+    r"quand|pourquoi|combien|was|wer|wen|wem|wo|wann|welche[rsmn]?|warum|wie\s+viele?|"
+    r"c[oó]mo\s+se\s+llama[ns]?|comment\s+s['’]appelle(?:nt)?|wie\s+hei(?:ß|ss)(?:t|en))\b", re.I)
+"""A question that asks for a thing, a person, a place, a number, a name (not for a yes or no)."""
 
 
 def says_nothing_new(answer: str, question: str) -> bool:
