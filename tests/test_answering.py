@@ -24,7 +24,7 @@ from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for
                                            names_a_voice_label, names_the_wrong_video, not_told_though_said,
                                            repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
                                            unrelated_sources, words_by_video, words_no_entry_holds)
-from videochat_text.answering.language import PHRASES, question_language
+from videochat_text.answering.language import PHRASES, keeps_specifics, question_language
 from videochat_text.answering.scaffolding import strip
 from videochat_text.answering.checks import answer_times
 from videochat_text.answering.questions import with_time_resolved
@@ -368,6 +368,10 @@ def test_an_answer_in_english_to_a_spanish_question_is_translated_keeping_its_na
     renamed = fake_chat("What is the cat's name?", "The cat is called Whiskers.", "El gato se llama Bigotes.")
     kept = VideoChat(NO_CACHE, chat_model=renamed).ask(described, "¿Cómo se llama el gato?")
     assert kept.text == "The cat is called Whiskers."  # a translation that loses the name is not shown
+    # a fresh4 answer, once kept in English: a weekday or a month is translated, not kept
+    assert keeps_specifics("The market opens every Sunday at 8.", "Der Markt öffnet jeden Sonntag um 8 Uhr.")
+    assert not keeps_specifics("The market opens every Sunday at 8.", "Der Markt öffnet jeden Sonntag um 9 Uhr.")
+    assert not keeps_specifics("Grandpa rides to the Market with Omar.", "Opa fährt mit Jan zum Markt.")
     stream = VideoChat(NO_CACHE, chat_model=fake_chat("How much is the coffee?", "El café cuesta tres dólares.")).chat(
         described).stream("¿Cuánto cuesta el café?")
     assert list(stream) == ["El café cuesta tres dólares."]  # already in Spanish: one call fewer, given whole
@@ -484,6 +488,13 @@ def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_
     assert not_told_though_said("The video description does not say.", "Who bakes bread every morning?", moments)
     assert not not_told_though_said("The video description does not say.", "What is the guide's surname?", moments)
     assert not not_told_though_said("In the garden.", "Where is lunch served?", moments)
+    # asked for a time, a day, a year: the line holds a value of that kind, not the word (a fresh5 question)
+    valued = moment_words([_said("We rent a boat at 10.", 0, 2), _said("Lunch is served in the garden.", 3, 5),
+                           _said("The market opens every Sunday.", 6, 8)])
+    assert not_told_though_said("The video description does not say.", "What time do they rent the boat?", valued)
+    assert not_told_though_said("No lo dice.", "On which day does the market open?", valued)
+    assert not not_told_though_said("The video description does not say.", "What time is lunch served?", valued)
+    assert not not_told_though_said("The video description does not say.", "What day do they rent the boat?", valued)
     model = fake_chat("The video description does not say.", "The video description does not say.")
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
     assert answer.path == "extractive" and "three dollars" in answer.text  # the line, quoted with its time

@@ -177,9 +177,29 @@ def unrelated_sources(answer: str, asked: str, moments: Sequence[Moment]) -> lis
 def not_told_though_said(answer: str, asked: str, moments: Sequence[Moment]) -> bool:
     """Whether the answer says the description does not tell while a spoken or read moment holds
     every word of the question (two or more): "Who bakes bread every morning?" answered "The video
-    description does not say." beside "My mother bakes bread here every morning."."""
+    description does not say." beside "My mother bakes bread here every morning.". The kind of value
+    a "what time/day/year…?" question asks for is not a word its answer holds: a moment holding the
+    other words and such a value says it ("What time do they rent the boat?" → "We rent a boat at 10.")."""
+    if not says_not_told(answer):
+        return False
     question = _word_stems(asked)
-    return len(question) >= 2 and says_not_told(answer) and any(question <= moment.words for moment in moments)
+    kind = _ASKS_A_VALUE.match(asked)
+    values = _VALUES[kind.group(1).lower()] if kind else None
+    if values is not None:
+        question -= stems(kind.group(1))
+    return len(question) >= 2 and any(question <= moment.words and (values is None or values(moment.words))
+                                      for moment in moments)
+
+
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight".split())
+_VALUES = {
+    "time": lambda words: any(w.startswith("#") for w in words) or bool(words & {"noon", "midnight", "morn"}),
+    "day": lambda words: bool(words & _WEEKDAYS),
+    "year": lambda words: any(w.startswith("#") for w in words),
+}
+"""Whether a moment's words (`stems`) hold a value of the kind asked for: a number or "noon" for a time,
+a weekday for a day, a number for a year."""
+_ASKS_A_VALUE = re.compile(r"^\W*(?:(?:and|so)\W+)?(?:at\s+|on\s+|in\s+)?(?:what|which)\s+(time|day|year)\b", re.I)
 
 
 def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> bool:

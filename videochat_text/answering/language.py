@@ -101,10 +101,16 @@ def needs_translation(answer: str, language: str) -> bool:
     return question_language(answer) != language
 
 
+_TRANSLATED_NAMES = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
+    "September October November December".split())
+"""Capitalised English words every language has its own word for: "Sunday" is "Sonntag", not a name to keep."""
+
+
 def keeps_specifics(original: str, translation: str) -> bool:
     """Whether a translation kept the original's numbers, times and names ("Whiskers" must not
-    become "Bigotes")."""
-    return all(s in translation for s in _SPECIFIC.findall(original))
+    become "Bigotes"; "Sunday" may become "Sonntag")."""
+    return all(s in translation for s in _SPECIFIC.findall(original) if s not in _TRANSLATED_NAMES)
 
 
 _LETTERS_WORD = re.compile(r"[^\W\d_]{2,}")
