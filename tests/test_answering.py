@@ -704,6 +704,9 @@ PETS = [_said("My cat is called Whiskers.", 0.5, 2.0), Event(start=4, end=8, mod
         _said("The horse lives on a farm in Texas.", 4.5, 6.0), _said("The rocket launches on Friday.", 8.5, 10.0)]
 INTRODUCTIONS = [_said("Nice to meet you, Anna. I'm Tom, and I come from Glasgow.", 3.0, 8.0, "S2"),
                  _said("And I'm Priya. Tom and I both work at the hospital. Priya is my sister, actually.", 14.0, 22.0, "S2")]
+FLATMATES = [_said("Hi, I'm Sam.", 0.2, 2.0, "S1"), _said("And I'm Omar.", 10.3, 10.8, "S2"),
+             _said("I teach music at the school on King Street.", 11.4, 14.0, "S2"),
+             _said("Music? My daughter wants to learn the piano.", 14.6, 17.4, "S1")]
 PHONE = [_said("Hello, Daniel. I'm at the train station in Boston.", 4.0, 8.0, "S3"),
          _said("Can you meet Professor Brown at the museum on Saturday?", 9.0, 12.0, "S2"),
          _said("Sure. I will bring my sister Julia at noon.", 13.0, 16.0, "S3")]
@@ -725,6 +728,10 @@ PHONE = [_said("Hello, Daniel. I'm at the train station in Boston.", 4.0, 8.0, "
     ("What is the name of Marco's friend?", "Joe", CALL, None),  # no line says "friend": not told apart
     ("Where does the horse live?", "Texas", PETS, None),  # not a question for a name
     ("What is the horse called?", "The video description does not say.", PETS, None),
+    # a fresh5 answer the rule had withheld: a voice names itself, then says what it does in its own turn
+    ("What is the name of the music teacher?", "The music teacher is Omar.", FLATMATES, None),
+    ("What is the name of Sam's daughter?", "Sam's daughter is Omar.", FLATMATES, "Omar"),  # another voice's
+    ("What is the name of the piano teacher?", "The piano teacher is Sam.", FLATMATES, "Sam"),  # turn ends at S2
 ])
 def test_a_name_no_line_gives_to_the_thing_asked_about_is_a_flaw(question, answer, entries, misnamed):
     assert a_name_no_line_gives_it(answer, question, entries) == misnamed

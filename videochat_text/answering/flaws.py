@@ -356,6 +356,8 @@ _ASKS_A_NAME = [re.compile(pattern, re.I) for pattern in (
 _NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
 """Words every naming line may hold ("my name is", "is called"; "nam" is `stems` of "named", "names"):
 they bind a name to nothing."""
+_A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)[a-z]{3,}(?:er|or|ist|ian)s?\b", re.I)
+"""Someone named by what they do ("the music teacher", "the driver"; not a relative, not a place)."""
 _ANYONE = frozenset("person people speaker narrator caller voice someone somebody man woman guy host presenter".split())
 """Words for whoever speaks, which a line where a voice names itself ("call me Jo") is about."""
 
@@ -380,6 +382,7 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     named = {w for name in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked) for w in stems(name)}
     about = _word_stems(asked) - named - _NAMING_WORDS - _ANSWER_TALK_STEMS - _GENERIC_STEMS
     anyone = bool(_word_stems(asked_for) & _ANYONE)
+    role = bool(_A_ROLE.search(asked_for))
     lines = [(e, stems(e.transcript or e.text)) for e in entries]
     if not anyone and not any(words & about for _, words in lines):
         return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
@@ -390,19 +393,21 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
         holding = [i for i, (e, _) in enumerate(lines) if re.search(rf"\b{re.escape(name)}\b", e.text, re.I)]
         if not holding:
             continue  # a name in no entry: `facts.unsupported` says so
-        if not any(_names_it(lines, i, name, about, anyone) for i in holding):
+        if not any(_names_it(lines, i, name, about, anyone, role) for i in holding):
             return name
     return None
 
 
-def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about: set[str], anyone: bool) -> bool:
+def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about: set[str], anyone: bool,
+              role: bool = False) -> bool:
     """Whether line ``i`` gives ``name`` to what the question asks about: a word of it a few words from
     the name in one sentence ("My cat is called Whiskers", "Priya is my sister"), the name not a place
-    or a time ("launches on Friday", "near Dublin"); or a voice naming itself, when asked about anyone."""
+    or a time ("launches on Friday", "near Dublin"); or a voice naming itself, when asked about anyone,
+    or about someone by what they do (``role``) and its own turn says it ("I'm Omar. I teach music")."""
     event, _ = lines[i]
     said = event.transcript or event.text
-    if anyone and name in INTRODUCES.findall(said):
-        return True
+    if name in INTRODUCES.findall(said) and (anyone or role and _own_turn_words(lines, i) & about):
+        return True  # "And I'm Omar." + "I teach music…" (the same voice's turn): the music teacher
     for sentence in _SENTENCE.findall(said):
         words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
         for k, word in enumerate(words):
@@ -412,6 +417,25 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
             if stems(" ".join(near)) & about:
                 return True
     return False
+
+
+def _own_turn_words(lines: Sequence[tuple[Event, set[str]]], i: int) -> set[str]:
+    """The words of line ``i`` and of the lines after it the same voice says before another voice speaks:
+    what a voice that names itself says of itself."""
+    event, words = lines[i]
+    speaker = _speaker(event)
+    turn = set(words)
+    for later, later_words in lines[i + 1:]:
+        if later.module != event.module:
+            continue
+        if speaker is None or _speaker(later) != speaker:
+            break
+        turn |= later_words
+    return turn
+
+
+def _speaker(event: Event) -> str | None:
+    return getattr(event.data, "speaker", None)
 
 
 NAME_REACH_WORDS = 5
