@@ -10,6 +10,8 @@ loadable model: their two halves are 180 MB of a larger file) transcribe espeak-
 
 - narration: one voice, sentences with the names, numbers and times people ask about;
 - conversation: two or three voices taking turns, introducing themselves, where they live;
+- new clips: the lines of the QA set's three clips written on 2026-12-03 (a narration, two
+  conversations), after the default was chosen: a check on speech it was not chosen on;
 - other languages (German, Spanish): for the record; tiny.en hears only English.
 
 Each model runs in its own process (its memory is its own): WER per kind (words after
@@ -50,6 +52,18 @@ CLIPS = {  # (sentence, espeak-ng voice), spoken one after another with short pa
         [("Good morning, this is Paul from the bakery.", "en-us+m3"), ("Hello Paul, it's Maria. Is my cake ready?", "en-us+f2"),
          ("Yes, you can pick it up at four o'clock.", "en-us+m3"), ("Great, my brother David will come for it.", "en-gb"),
          ("Fine, I will tell him the price is twenty dollars.", "en-us+m3")],
+    ],
+    "new clips": [  # the QA set's fresh4/fresh5 clips (2026-12-03), written after the default was chosen
+        [("The market opens every Sunday at eight.", "en-us"), ("Our neighbour's cat sleeps under the fruit stall.", "en-us"),
+         ("Grandpa rides his motorcycle to the market.", "en-us"), ("The apples here cost two euros a kilo.", "en-us")],
+        [("Hi, I'm Sam. I just moved in upstairs.", "en-us+m3"),
+         ("Welcome, Sam! I'm Lucy. I grew up in Cardiff, but I study in Leeds now.", "en-us+f2"),
+         ("And I'm Omar. I teach music at the school on King Street.", "en-gb+m1"),
+         ("Music? My daughter wants to learn the piano.", "en-us+m3"), ("Bring her on Thursday afternoon.", "en-gb+m1")],
+        [("Hey Nina, it's Paul. Are you coming to the lake on Saturday?", "en-us+m3"),
+         ("I can't, my brother Felix is visiting from Vienna.", "en-us+f2"),
+         ("Bring him along! We rent a boat at ten.", "en-us+m3"),
+         ("Okay, we'll take the train at nine and meet you there.", "en-us+f2")],
     ],
     "other languages": [
         [("Ich heiße Anna und wohne in Hamburg.", "de"), ("Der Zug fährt um acht Uhr ab.", "de")],
@@ -108,7 +122,7 @@ def measure(model: str | None, folder: Path) -> dict:
         wall, cpu = time.perf_counter(), time.process_time()
         events = module.run(media)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        heard = " ".join(e.data["transcript"] for e in events)
+        heard = " ".join(e.data.transcript for e in events)
         edits, n = wer(reference, heard)
         report["clips"].append({"kind": kind, "edits": edits, "words": n, "audio_s": duration, "wall_s": round(wall, 2),
                                 "cpu_s": round(cpu, 2), "heard": heard})
