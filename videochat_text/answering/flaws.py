@@ -84,6 +84,7 @@ def voice_labels_only(answer: str) -> list[str]:
 
 
 _IS_A_LABEL = re.compile(r"\b(?:is|are|was|were|it['’]s)\s+[\"'“‘«]?S\d+\b(?!\s*(?:says?|said|:))", re.I)
+""""… is S3." (not "… is S2 says: …", a quote): a voice label said to be what the question asks the name of."""
 
 
 def names_a_voice_label(answer: str, question: str = "") -> bool:
@@ -423,19 +424,14 @@ def _own_turn_words(lines: Sequence[tuple[Event, set[str]]], i: int) -> set[str]
     """The words of line ``i`` and of the lines after it the same voice says before another voice speaks:
     what a voice that names itself says of itself."""
     event, words = lines[i]
-    speaker = _speaker(event)
     turn = set(words)
     for later, later_words in lines[i + 1:]:
         if later.module != event.module:
             continue
-        if speaker is None or _speaker(later) != speaker:
+        if event.speaker is None or later.speaker != event.speaker:
             break
         turn |= later_words
     return turn
-
-
-def _speaker(event: Event) -> str | None:
-    return getattr(event.data, "speaker", None)
 
 
 NAME_REACH_WORDS = 5
