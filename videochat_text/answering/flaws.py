@@ -24,6 +24,7 @@ from ..timeline import Event
 from .checks import INTRODUCES, SAME_AS
 from .citations import content_words, moments_named, says_not_told
 from .facts import attributes_in, facts_in
+from .language import WEEKDAYS
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -92,8 +93,7 @@ def names_a_voice_label(answer: str, question: str = "") -> bool:
     to a question that is not about who spoke."""
     if _LABEL_AS_NAME.search(answer):
         return True
-    asks_a_name = any(pattern.search(question) for pattern in _ASKS_A_NAME)
-    if asks_a_name and _IS_A_LABEL.search(answer):  # "What is the name of the person studying in Leeds?" → "… is S3."
+    if _name_asked_for(question) is not None and _IS_A_LABEL.search(answer):  # "What is the name of the person studying in Leeds?" → "… is S3."
         return True
     return bool(voice_labels_only(answer)) and not _ABOUT_VOICES.search(question)
 
@@ -192,11 +192,17 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[Moment]) -> 
                                       for moment in moments)
 
 
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight".split())
+_DAYS = frozenset(day.lower() for day in WEEKDAYS) | {"today", "tomorrow", "tonight"}
+
+
+def _holds_a_number(words: set[str]) -> bool:
+    return any(w.startswith("#") for w in words)  # `stems` writes numbers as "#10"
+
+
 _VALUES = {
-    "time": lambda words: any(w.startswith("#") for w in words) or bool(words & {"noon", "midnight", "morn"}),
-    "day": lambda words: bool(words & _WEEKDAYS),
-    "year": lambda words: any(w.startswith("#") for w in words),
+    "time": lambda words: _holds_a_number(words) or bool(words & {"noon", "midnight", "morn"}),
+    "day": lambda words: bool(words & _DAYS),
+    "year": _holds_a_number,
 }
 """Whether a moment's words (`stems`) hold a value of the kind asked for: a number or "noon" for a time,
 a weekday for a day, a number for a year."""
@@ -354,6 +360,13 @@ _ASKS_A_NAME = [re.compile(pattern, re.I) for pattern in (
     _NAMED + r"(?P<x>[^?]+?)\s+called\b",  # "What is the rocket called?"
     r"what\s+do(?:es)?\s+[^?]+?\s+call\s+(?P<x>[^?]+)",  # "What do people in Chicago call Marco's friend?"
 )]
+
+
+def _name_asked_for(asked: str) -> str | None:
+    """What a question asks the name of ("the horse" in "What is the horse's name?"), or None."""
+    return next((m.group("x") for pattern in _ASKS_A_NAME for m in [pattern.search(asked)] if m), None)
+
+
 _NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
 """Words every naming line may hold ("my name is", "is called"; "nam" is `stems` of "named", "names"):
 they bind a name to nothing."""
@@ -377,7 +390,7 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     Args:
         asked: the question in English; entries: the timeline's entries.
     """
-    asked_for = next((m.group("x") for pattern in _ASKS_A_NAME for m in [pattern.search(asked)] if m), None)
+    asked_for = _name_asked_for(asked)
     if asked_for is None or says_not_told(answer):
         return None
     named = {w for name in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked) for w in stems(name)}

@@ -101,9 +101,10 @@ def needs_translation(answer: str, language: str) -> bool:
     return question_language(answer) != language
 
 
-_TRANSLATED_NAMES = frozenset(
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
-    "September October November December".split())
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+_TRANSLATED_NAMES = frozenset(WEEKDAYS + MONTHS)
 """Capitalised English words every language has its own word for: "Sunday" is "Sonntag", not a name to keep."""
 
 
