@@ -69,7 +69,8 @@ _GERMAN = re.compile(r"\b(?:der|die|das|den|dem|ist|sind|und|nicht|ein|eine|sagt
 """A German answer (its nouns are capitalised: no name check)."""
 
 COMMON_CAPITALISED = frozenset("""
-a an the this that these those there here it its it's i i'm me my we our you your he his she her they their them
+a an the this that these those there here it its it's i i'm i'd i'll i've me my we our you your he his she her they their them
+we're we'll we'd we've you're you'll you'd you've he'd he'll she'd she'll they'll they'd they've it'll
 yes no not none nothing nobody never sure okay ok well so and but or also then however though although
 is are was were be been being has have had do does did can could will would should may might must shall
 what when where who whom whose why how which while if because since until after before during

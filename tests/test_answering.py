@@ -495,6 +495,10 @@ def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_
     assert not_told_though_said("No lo dice.", "On which day does the market open?", valued)
     assert not not_told_though_said("The video description does not say.", "What time is lunch served?", valued)
     assert not not_told_though_said("The video description does not say.", "What day do they rent the boat?", valued)
+    # "have to", "must", "has": what one must do is not a word the line must hold (a fresh6 question)
+    tickets = moment_words([_said("Yes, and we must buy tickets at the harbor first.", 0, 3)])
+    assert not_told_though_said("The video description does not say.", "Where do they have to buy tickets?", tickets)
+    assert not not_told_though_said("The video description does not say.", "Where do they sell tickets?", tickets)
     model = fake_chat("The video description does not say.", "The video description does not say.")
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "How much does the coffee cost?")
     assert answer.path == "extractive" and "three dollars" in answer.text  # the line, quoted with its time

@@ -22,7 +22,7 @@ _STOP = frozenset(
     """the a an and or of to in on at is are was were be been it its this that these those there here what which who
     whom whose when where why how does do did can could would should will video clip description says said say
     someone somebody shown show seen see about with for from by as into than then so not no yes any some
-    answer question they he she we you i me my your our their his her them us much many""".split())
+    answer question they he she we you i me my your our their his her them us much many have has had must""".split())
 _NOT_TOLD = re.compile(
     # English
     r"(?:descriptions?|videos?|clips?)\s+(?:does|do)\s*(?:n['’]?t|\s+not)\s+(?:say|tell|mention|show|specify|include)"
