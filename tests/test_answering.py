@@ -18,7 +18,8 @@ from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it,
-                                           a_line_given_to_another_voice, an_attribute_of_something_else,
+                                           a_line_given_to_another_voice, a_voice_given_what_it_said_of_another,
+                                           an_attribute_of_something_else,
                                            another_line_says_it,
                                            contradicts_itself, moment_words,
                                            names_a_voice_label, names_the_wrong_video, not_told_though_said,
@@ -665,6 +666,17 @@ def test_a_sentence_quoted_as_one_voices_that_another_voice_said_is_a_flaw():
     assert a_line_given_to_another_voice('S2 says: "tell him the people they call me Joe"', CALL) is None
     assert a_line_given_to_another_voice('S1: "Really?"', CALL) is None  # too short to be anyone's alone
     assert a_line_given_to_another_voice("Marco's brother lives in Chicago.", CALL) is None
+
+
+def test_a_voice_label_given_what_that_voice_said_someone_else_does_is_a_flaw():
+    """fresh6: "Who loves the island?" → "S1 loves the island." beside S1's "She loves the island.";
+    a label is who spoke, not who the line is about."""
+    ferry = [_said("Can Grandma come too?", 15.2, 16.6, "S1"), _said("She loves the island.", 17.0, 18.2, "S1")]
+    assert a_voice_given_what_it_said_of_another("S1 loves the island.", ferry) == "S1"
+    assert a_voice_given_what_it_said_of_another("S1 lives in Chicago.", CALL) == "S1"  # "my brother lives there"
+    assert a_voice_given_what_it_said_of_another("S2 moved to Toronto last spring.", CALL) is None  # "I moved"
+    assert a_voice_given_what_it_said_of_another('S1 says: "She loves the island."', ferry) is None
+    assert a_voice_given_what_it_said_of_another("Grandma loves the island.", ferry) is None
 
 
 def test_a_quotation_is_given_whole_never_cut_at_a_sentence_end_inside_it(described, fake_chat):

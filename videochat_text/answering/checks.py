@@ -296,6 +296,18 @@ class Evidence:
         """Spoken lines and text read on screen that name the thing asked about."""
         return [e for e in self._speech + self._read if any(_mentions(e.text, w) for w in question.words)]
 
+    def names(self, question: Question) -> bool:
+        """Whether any spoken, read or captioned entry holds a word for the thing asked about, even to say
+        it is not there ("There is no piano here.")."""
+        return any(re.search(rf"\b{re.escape(w)}\b", e.text, re.I)
+                   for e in self._speech + self._read + self._captions for w in question.words)
+
+    @property
+    def could_describe_anything(self) -> bool:
+        """Whether a module that names what it sees in its own words (a captioner) reported anything:
+        then a thing none of its captions names is less likely there."""
+        return bool(self._captions)
+
     def knows(self, question: Question) -> bool:
         """Whether a module that ran could have reported the thing (so not seeing it means something):
         it is in a label set, means the same as the label, and frames were sampled densely."""
@@ -413,6 +425,12 @@ def _review_presence(question: Question, answer: str, evidence: Evidence, seen: 
         # "no" to a thing no module could report while a line names it: "Does the video show a
         # rocket?" → "No, …" beside "The rocket launches on Friday." (QA test half; the photo is a rocket)
         return Review("withhold", f"{_absent_sentence(question, evidence, language)} {_mentioned(mentioned, language)}")
+    if said is False and not evidence.knows(question) and not evidence.could_describe_anything \
+            and not evidence.names(question):
+        # "No, a rocket is not shown." where no module could have reported a rocket (COCO has none, no
+        # captioner ran) and no entry names one, not even to say it is not there: the video may show it
+        # (fresh6: it did). Not seeing what no module can see is no evidence of absence.
+        return Review("withhold", _absent_sentence(question, evidence, language))
     return Review("keep")
 
 

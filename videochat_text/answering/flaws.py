@@ -562,6 +562,33 @@ def a_line_given_to_another_voice(answer: str, entries: Sequence[Event]) -> str 
     return None
 
 
+_VOICE_DOES = re.compile(r"(?:^|(?<=[.!?;]\s))\s*(S\d+)\s+(?!says?\b|said\b)(?:(?:is|was|also|really)\s+)?([a-z]{3,})\b")
+"""An answer's sentence that has a voice label do something: "S1 loves the island." (not "S1 says: …")."""
+_SELF = frozenset("i i'm i've i'd i'll we we're we've we'd we'll".split())
+_SAID_OF = 3
+"""How many words before its verb a line may name who does it ("She really loves…", "I also teach…")."""
+
+
+def a_voice_given_what_it_said_of_another(answer: str, entries: Sequence[Event]) -> str | None:
+    """A voice label the answer says does what that voice said someone else does, or None.
+
+    fresh6: "Who loves the island?" → "S1 loves the island." beside S1's "Can Grandma come too? She
+    loves the island.": a label is who spoke, and "she" is not the speaker. Only when every line of that
+    voice holding the verb has someone other than "I" or "we" just before it ("My mother bakes bread"),
+    so "S3 teaches music" beside S3's "I teach music at the school" stands."""
+    for voice, verb in _VOICE_DOES.findall(answer):
+        stem = _stem(verb)
+        doers = []
+        for event in entries:
+            if event.speaker != voice or not event.transcript:
+                continue
+            words = re.findall(r"[a-z']+", event.transcript.lower().replace("’", "'"))
+            doers += [words[max(0, k - _SAID_OF):k] for k, word in enumerate(words) if _stem(word) == stem]
+        if doers and not any(_SELF & set(before) for before in doers):
+            return voice
+    return None
+
+
 def stems(text: str) -> set[str]:
     """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word, and
     everyday words for a label as the label ("bike" as "bicycle": "Where should I lock my bike?" is

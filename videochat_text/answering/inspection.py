@@ -14,10 +14,10 @@ from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
 from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_reports,
                     a_line_given_to_another_voice, a_line_quoted_at_another_time, a_name_no_line_gives_it,
-                    an_attribute_of_something_else, another_line_says_it, contradicts_itself,
-                    moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
-                    repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, unrelated_sources,
-                    words_by_video, words_no_entry_holds)
+                    a_voice_given_what_it_said_of_another, an_attribute_of_something_else, another_line_says_it,
+                    contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video,
+                    not_told_though_said, repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
+                    unrelated_sources, words_by_video, words_no_entry_holds)
 from .language import NAMES_CAPITALISED
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,9 @@ class Inspector:
         misattributed = a_line_given_to_another_voice(text, self._prepared.entries)
         if misattributed:
             return f"it quotes {misattributed!r} as said by a voice that did not say it"
+        doer = a_voice_given_what_it_said_of_another(text, self._prepared.entries)
+        if doer:
+            return f"it has {doer} do what {doer} said someone else does"
         unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []
         if unfounded:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
