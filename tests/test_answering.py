@@ -18,7 +18,8 @@ from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it,
-                                           a_line_given_to_another_voice, a_voice_given_what_it_said_of_another,
+                                           a_line_given_to_another_voice, a_video_time_for_a_time_of_day,
+                                           a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
                                            contradicts_itself, moment_words,
@@ -677,6 +678,17 @@ def test_a_voice_label_given_what_that_voice_said_someone_else_does_is_a_flaw():
     assert a_voice_given_what_it_said_of_another("S2 moved to Toronto last spring.", CALL) is None  # "I moved"
     assert a_voice_given_what_it_said_of_another('S1 says: "She loves the island."', ferry) is None
     assert a_voice_given_what_it_said_of_another("Grandma loves the island.", ferry) is None
+
+
+def test_a_time_of_day_answered_with_a_moment_of_the_video_is_a_flaw():
+    """fresh6: "What time does the ferry leave?" → "The ferry leaves at 0:00:14.0" (Whisper had heard
+    "the fairy leaves every lemon"): the video's clock is not the day's."""
+    asked = "What time does the ferry leave?"
+    assert a_video_time_for_a_time_of_day("The ferry leaves at 0:00:14.0", asked)
+    assert not a_video_time_for_a_time_of_day("At eleven (said at 0:00:07).", asked)
+    assert not a_video_time_for_a_time_of_day("The video description does not say.", asked)
+    assert not a_video_time_for_a_time_of_day("At 0:00:04.", "What time is the horse shown?")  # the video's clock
+    assert not a_video_time_for_a_time_of_day("At 0:00:04.", "At what time does the speaker mention the ferry?")
 
 
 def test_a_quotation_is_given_whole_never_cut_at_a_sentence_end_inside_it(described, fake_chat):

@@ -95,7 +95,7 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     # A moment of the video the answer names ("at 0:02:20.2") is where it rests; its digits are not
     # numbers the answer states (they matched every summary whose stretch starts at 0:02).
     at_moments = [_starting_nearest(entries, t) for t in moments_named(answer)]
-    from_answer = content_words(_VIDEO_POSITION.sub(" ", answer)) - content_words(question)  # what the answer adds
+    from_answer = content_words(without_moments(answer)) - content_words(question)  # what the answer adds
     asked = content_words(question)
     evidence = list(dict.fromkeys(evidence))
     rank = {i: n for n, i in enumerate(nearest)}
@@ -117,6 +117,11 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
 
 _VIDEO_POSITION = re.compile(r"(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?![\d:])")
 """A moment of the video as the timeline writes it (``0:02:20.2``); a time of day is ``7:30``."""
+
+
+def without_moments(text: str) -> str:
+    """``text`` with the moments of the video it names (``0:02:20.2``) left out."""
+    return _VIDEO_POSITION.sub(" ", text)
 
 
 def moments_named(text: str) -> list[float]:

@@ -22,7 +22,7 @@ from typing import Mapping, NamedTuple, Sequence
 from ..detections import singular
 from ..timeline import Event
 from .checks import INTRODUCES, SAME_AS
-from .citations import content_words, moments_named, says_not_told
+from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in
 from .language import WEEKDAYS
 
@@ -190,6 +190,22 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[Moment]) -> 
         question -= stems(kind.group(1))
     return len(question) >= 2 and any(question <= moment.words and (values is None or values(moment.words))
                                       for moment in moments)
+
+
+_ASKS_A_TIME_OF_DAY = re.compile(r"^\W*(?:(?:and|so)\W+)?(?:at\s+)?what\s+time\b", re.I)
+_ABOUT_THE_VIDEO = re.compile(r"\b(?:video|clip|shown|shows?|appears?|seen|see|visible|says?|said|mention\w*|talk\w*"
+                              r"|speak\w*|spoken|hear|heard|narrat\w*|screen|scene|frame)\b", re.I)
+
+
+def a_video_time_for_a_time_of_day(answer: str, asked: str) -> bool:
+    """Whether a "what time…?" about the world is answered only with a moment of the video: "What time
+    does the ferry leave?" → "The ferry leaves at 0:00:14.0" (fresh6; Whisper had heard "the fairy
+    leaves every lemon"). The video's clock is not the day's; "What time is the horse shown?" asks for
+    the video's."""
+    if not _ASKS_A_TIME_OF_DAY.match(asked) or _ABOUT_THE_VIDEO.search(asked) or not moments_named(answer):
+        return False
+    rest = stems(without_moments(answer))
+    return not _VALUES["time"](rest)
 
 
 _DAYS = frozenset(day.lower() for day in WEEKDAYS) | {"today", "tomorrow", "tonight"}
