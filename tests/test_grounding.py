@@ -233,6 +233,21 @@ def test_sessions_withhold_a_contradicting_no_and_remember_the_detections(descri
     assert session.ask("And when is the cat shown?").text.startswith("The cat is seen at 0:00:04")
 
 
+def test_a_thing_named_in_more_words_than_its_label_is_narrower_than_the_label():
+    """fresh6: "Is there a coffee cup in the video?" → "No coffee cup is in the video." while the
+    detector reported a cup for 7 s: its "cup" says nothing of coffee, and nothing against it."""
+    cup = [Event(start=7.0, end=8.0, module="objects", text="1 cup (center)", data=detected("cup")),
+           Event(start=8.0, end=9.0, module="objects", text="1 cup (center)", data=detected("cup"))]
+    evidence = Evidence(cup, vocabulary={"cup", "dining table", "car"})
+    found = review("Is there a coffee cup in the video?", "No coffee cup is in the video.", evidence)
+    assert (found.action, found.text) == (
+        "replace", "A cup is seen at 0:00:07.0–0:00:09.0 (objects); the detector does not tell coffee cups and other "
+                   "cups apart.")
+    assert review("Is there a dining table?", "No.", evidence).action == "keep"  # a label of two words
+    assert review("Is there a cup?", "No.", evidence).action == "withhold"  # the label itself: the cup seen
+    assert review("Is there a coffee cup?", "Yes, at 0:00:07.", evidence).action == "replace"
+
+
 def test_women_on_a_clip_with_a_person_get_the_person_and_what_the_detector_cannot_tell(described, fake_chat):
     model = fake_chat("Yes: some women are seen at 0:00:01.")
     answer = VideoChat({"cache": {"enabled": False}}, chat_model=model).ask(described, "Are there any women?")

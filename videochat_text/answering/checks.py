@@ -26,7 +26,7 @@ are left to the model (`questions.is_compound`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Literal, Mapping
 
 from ..detections import singular as _singular
@@ -73,7 +73,7 @@ _NARROW_FORMS |= {one: many for many, one in list(_NARROW_FORMS.items())}
 
 _KINDS = {"person": {"en": "men, women or children", "zh": "男人、女人和儿童", "es": "hombres, mujeres y niños",
                      "fr": "les hommes, les femmes et les enfants", "de": "Männern, Frauen und Kindern"}}
-"""What a label does not tell apart, per language (others: "a mug from any other cup", in English)."""
+"""What a label does not tell apart, per language (others: "coffee cups and other cups", in English)."""
 
 AMBIGUOUS = frozenset({"mouse", "remote", "tie", "keyboard", "bat", "glove", "kite", "orange", "apple", "mice",
                        "bow", "plant", "bench", "tv"})
@@ -396,12 +396,27 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
         return _review_said(answer, evidence, language)
     if parsed.kind == "voices":
         return _review_voices(answer, evidence, language)
+    parsed = _narrowed(parsed, evidence)
     if parsed.relation == "narrower":
         return _review_narrower(parsed, answer, evidence, language)
     seen = evidence.find(parsed)
     if parsed.kind == "when":
         return _review_when(parsed, answer, evidence, seen, language, [] if seen else evidence.mentions(parsed))
     return _review_presence(parsed, answer, evidence, seen, language)
+
+
+def _narrowed(question: Question, evidence: Evidence) -> Question:
+    """A thing asked of in more words than a label, whose last word is a label ("a coffee cup", "a red
+    car", "a police car"), as narrower than that label: the detector's "cup" says nothing of coffee.
+    fresh6: "Is there a coffee cup in the video?" → "No coffee cup is in the video." while a cup was
+    detected for 7 s; a label of several words ("dining table") is the label itself."""
+    if question.relation != "exact" or " " not in question.thing or question.thing in evidence.vocabulary:
+        return question
+    label, relation = label_for(question.thing.rsplit(" ", 1)[1])
+    if relation == "narrower" or label not in evidence.vocabulary:
+        return question
+    return replace(question, thing=label, relation="narrower",
+                   words=tuple(w for w in question.words if " " in w) or question.words)
 
 
 def _review_presence(question: Question, answer: str, evidence: Evidence, seen: list[Sighting],
@@ -462,7 +477,7 @@ def _review_narrower(question: Question, answer: str, evidence: Evidence, langua
     seen = evidence.of_label(question.thing)
     if seen:
         kinds = _KINDS.get(question.thing, {}).get(language) or (
-            _KINDS.get(question.thing, {}).get("en") or f"a {singular(question.asked)} from any other {question.thing}")
+            _KINDS.get(question.thing, {}).get("en") or f"{_plural(question.asked)} and other {_plural(question.thing)}")
         sentence = _seen_sentence(question.thing, seen, language).rstrip(".。") + phrase("cannot_tell", language,
                                                                                            kinds=kinds)
     else:
@@ -589,6 +604,13 @@ def _quotes(answer: str, line: str) -> bool:
 
 def _unquoted(text: str) -> str:
     return text.strip().strip('"“”').strip()
+
+
+def _plural(noun: str) -> str:
+    """``coffee cups``, ``buses``, ``people`` (a label or a thing as asked, plural already or not)."""
+    if _is_plural(noun):
+        return noun
+    return noun + ("es" if re.search(r"(?:s|x|z|ch|sh)$", noun) else "s")
 
 
 def _is_plural(noun: str) -> bool:
