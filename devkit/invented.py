@@ -65,6 +65,8 @@ _SEC = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:s|secs?|seconds?|segundos?|秒)(?!
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ](?:(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[\w'’-])+)")
 """A capitalised word, ended by a Chinese character too ("Houston训练" names Houston)."""
 _WORD = re.compile(r"[^\W\d_]+")
+_ADDRESS = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s+(?:Street|Road|Avenue|Lane|Square)\b")
+"""An address: capitalised words ending in a kind of street ("Riverside Street", "Elm Road")."""
 _GERMAN = re.compile(r"\b(?:der|die|das|den|dem|ist|sind|und|nicht|ein|eine|sagt|um|wird|bei)\b")
 """A German answer (its nouns are capitalised: no name check)."""
 
@@ -186,6 +188,8 @@ class Grounds:
     spans: list[tuple[float, float]] = field(default_factory=list)
     attributes: set[str] = field(default_factory=set)
     """Attribute concepts some entry states (not the question: "Is the van red?" grounds no "red")."""
+    text: str = ""
+    """Every entry's text, lower case, for names of several words ("riverside street")."""
 
     @classmethod
     def of(cls, description: Description) -> "Grounds":
@@ -209,6 +213,7 @@ class Grounds:
         return grounds
 
     def add(self, text: str) -> None:
+        self.text += " " + " ".join(text.lower().split())
         self.numbers |= numbers_in(text)
         self.words |= _words(text)
         self.attributes |= attributes_of(text)
@@ -219,7 +224,7 @@ class Grounds:
     def invented(self, answer: str, asked: Iterable[str] = ()) -> list[str]:
         """The specific facts in ``answer`` that neither the description nor the question holds."""
         said = Grounds(numbers=set(self.numbers), words=set(self.words), spans=self.spans,
-                       attributes=set(self.attributes))
+                       attributes=set(self.attributes), text=self.text)
         asked_times: set[float] = set()
         for question in asked:
             said.add(question)
@@ -238,6 +243,9 @@ class Grounds:
             facts.append(f"number {written}")
         facts += [f"attribute {a}" for a in sorted(attributes_of(answer) - self.attributes)]
         facts += [f"kind {k}" for k in sorted(kinds_stated(answer) - self.words)]  # the question grounds none
+        for address in _ADDRESS.findall(answer):  # "Riverside Street": each word known, the address not
+            if address.lower() not in said.text:
+                facts.append(f"name {address}")
         german = _GERMAN.search(answer) is not None
         for name in ([] if german else _CAPITALISED.findall(answer)):
             word = name.strip("'’-").lower()

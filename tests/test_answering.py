@@ -18,7 +18,8 @@ from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it,
-                                           a_line_given_to_another_voice, a_video_time_for_a_time_of_day,
+                                           a_line_given_to_another_voice, a_place_name_no_entry_holds,
+                                           a_video_time_for_a_time_of_day,
                                            a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
@@ -689,6 +690,18 @@ def test_a_time_of_day_answered_with_a_moment_of_the_video_is_a_flaw():
     assert not a_video_time_for_a_time_of_day("The video description does not say.", asked)
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "What time is the horse shown?")  # the video's clock
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "At what time does the speaker mention the ferry?")
+
+
+def test_a_place_name_no_entry_holds_whole_is_a_flaw():
+    """fresh6: "What street is the clinic on?" → "The clinic is on Riverside Street." beside "Good
+    morning, Riverside Clinic…": every word is known, the address is not."""
+    lines = [_said("Good morning, Riverside Clinic, Mrs.", 0.1, 3.3, "S1"),
+             _said("I teach music at the school on King Street.", 10.0, 13.0, "S2")]
+    asked = "What street is the clinic on?"
+    assert a_place_name_no_entry_holds("The clinic is on Riverside Street.", asked, lines) == "Riverside Street"
+    assert a_place_name_no_entry_holds("The school is on King Street.", asked, lines) is None
+    assert a_place_name_no_entry_holds("The Riverside Clinic.", "What is the clinic called?", lines) is None
+    assert a_place_name_no_entry_holds("On Elm Road.", "Is it on Elm Road?", lines) is None  # the question's
 
 
 def test_a_quotation_is_given_whole_never_cut_at_a_sentence_end_inside_it(described, fake_chat):

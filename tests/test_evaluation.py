@@ -133,6 +133,17 @@ def test_invented_facts_are_numbers_times_and_names_that_no_entry_holds(answer, 
     assert Grounds.of(TOUR).invented(answer, ["What does the horse do?"]) == invented
 
 
+def test_an_address_no_entry_holds_whole_is_invented_though_each_word_is_known():
+    """fresh6: "What street is the clinic on?" → "The clinic is on Riverside Street." beside "Riverside
+    Clinic": "Riverside" is a line's, "street" the question's, the address nobody's."""
+    clinic = Grounds.of(_description((0.1, 3.3, "speech", "Good morning, Riverside Clinic."),
+                                     (10.0, 13.0, "speech", "I teach music at the school on King Street.")))
+    asked = ["What street is the clinic on?"]
+    assert clinic.invented("The clinic is on Riverside Street.", asked) == ["name Riverside Street"]
+    assert clinic.invented("The school is on King Street.", asked) == []
+    assert clinic.invented("It is the Riverside Clinic.", asked) == []
+
+
 def test_the_video_length_and_size_are_no_grounds_for_a_number():
     described = TOUR.model_copy(update={"summary": Summary(text="A 12-second video showing Whiskers.", source="merge")})
     assert Grounds.of(described).invented("Whiskers is 12 years old.") == ["number 12"]

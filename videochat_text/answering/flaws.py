@@ -605,6 +605,31 @@ def a_voice_given_what_it_said_of_another(answer: str, entries: Sequence[Event])
     return None
 
 
+_PLACE_NAME = re.compile(
+    r"\b((?:[A-Z][a-z]+\s+)+(?:Street|Road|Avenue|Lane|Drive|Square|Place|Way|Park|Bridge|Station|Airport|Clinic|"
+    r"Hospital|School|University|College|Hotel|Cafe|Café|Restaurant|Market|Museum|Library|Church|Lake|River|Beach))\b")
+"""A place named in capitalised words ending in a kind of place: "Riverside Street", "King Street"."""
+
+
+def a_place_name_no_entry_holds(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
+    """A place name the answer puts together that no entry (nor the question) holds whole, or None.
+
+    fresh6: "What street is the clinic on?" → "The clinic is on Riverside Street." beside "Good
+    morning, Riverside Clinic…": each word is in the question or a line, the address is in neither.
+    An address is a confident claim; its words being known is not evidence of it."""
+    held = " ".join([asked, *(e.text for e in entries)]).lower()
+    for name in _PLACE_NAME.findall(answer):
+        words = name.split()
+        while words and words[0].lower() in _SENTENCE_OPENERS:
+            words = words[1:]  # "The Riverside Clinic", "On King Street"
+        if len(words) >= 2 and " ".join(words).lower() not in re.sub(r"\s+", " ", held):
+            return " ".join(words)
+    return None
+
+
+_SENTENCE_OPENERS = frozenset("the a an on at in near by from to it its this that yes no".split())
+
+
 def stems(text: str) -> set[str]:
     """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word, and
     everyday words for a label as the label ("bike" as "bicycle": "Where should I lock my bike?" is
