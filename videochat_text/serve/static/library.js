@@ -1,6 +1,6 @@
 // The library: the list of videos (a page at a time, filtered by name), uploading and deleting,
 // and the search over every video's timeline.
-import { $, api, askForToken, authHeaders, clock, el, json, showError, timeLink, toast } from "./util.js";
+import { $, afterRefusal, api, authHeaders, clock, el, json, showError, timeLink, toast } from "./util.js";
 import { closeVideo, openVideo, viewer } from "./viewer.js";
 
 const PAGE = 100;
@@ -92,11 +92,12 @@ function upload(file) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();  // fetch cannot report upload progress
     request.open("POST", "/api/videos");
-    for (const [key, value] of Object.entries(authHeaders())) request.setRequestHeader(key, value);
+    const sent = authHeaders();
+    for (const [key, value] of Object.entries(sent)) request.setRequestHeader(key, value);
     request.upload.onprogress = (e) => { if (e.lengthComputable) bar.firstChild.style.width = `${(100 * e.loaded) / e.total}%`; };
     request.onload = async () => {
       bar.hidden = true;
-      if (request.status === 401) { await askForToken(); resolve(upload(file)); return; }
+      if (request.status === 401) { await afterRefusal(sent); resolve(upload(file)); return; }
       let body = {};
       try { body = JSON.parse(request.responseText); } catch (_) { /* not JSON */ }
       if (request.status >= 400) reject(new Error(body.error || `upload failed (${request.status})`));

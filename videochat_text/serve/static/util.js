@@ -69,7 +69,7 @@ export function authHeaders() {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-export function askForToken() {
+function askForToken() {
   asking ??= new Promise((resolve) => {
     const dialog = $("token-dialog");
     // A token was sent and refused: say so (not the same empty dialog again).
@@ -89,10 +89,18 @@ export function askForToken() {
   return asking;
 }
 
+// A request refused with the token it carried: ask for another, unless one was entered while it was
+// in flight (a file picked the moment the token was accepted went out with the old one) — then
+// the caller just sends it again, and no second dialog says a good token was refused.
+export async function afterRefusal(sent) {
+  if (authHeaders().Authorization === sent.Authorization) await askForToken();
+}
+
 export async function api(path, options = {}) {
   for (;;) {
-    const response = await fetch(path, { ...options, headers: { ...authHeaders(), ...(options.headers || {}) } });
-    if (response.status === 401) { await askForToken(); continue; }
+    const sent = authHeaders();
+    const response = await fetch(path, { ...options, headers: { ...sent, ...(options.headers || {}) } });
+    if (response.status === 401) { await afterRefusal(sent); continue; }
     if (!response.ok) {
       let message = `${response.status} ${response.statusText}`;
       try { message = (await response.json()).error || message; } catch (_) { /* not JSON */ }
