@@ -17,7 +17,7 @@ from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
-                                           a_name_no_line_gives_it,
+                                           a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_video_time_for_a_time_of_day,
                                            a_voice_given_what_it_said_of_another,
@@ -477,9 +477,14 @@ def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_say
                     data=SpeechData(speaker=who, transcript=words)) for i, (who, words) in enumerate(said)]
     description = Description(video=VideoInfo(path="call.mp4", duration=9.0, fps=25.0, width=64, height=48),
                               events=events)
-    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who said they were born in Lisbon?")
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who mentions Berlin?")
     assert answer.text == 'S1. At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."' and answer.path == "checked"
     assert any("Anna" in c.text for c in answer.citations)
+    # a line saying all of it in the first person: the name that voice gave itself (`checks._review_who`)
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who said they were born in Lisbon?")
+    assert answer.text == ('Anna, going by the voice labels: At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."'
+                           ' At 0:00:06.0 S1 says: "I was born in Lisbon, but these days I live in Berlin."')
+    assert {c.start for c in answer.citations} >= {0.0, 6.0}
 
 
 def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_is_not_shown(described, fake_chat):
@@ -690,6 +695,32 @@ def test_a_time_of_day_answered_with_a_moment_of_the_video_is_a_flaw():
     assert not a_video_time_for_a_time_of_day("The video description does not say.", asked)
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "What time is the horse shown?")  # the video's clock
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "At what time does the speaker mention the ferry?")
+
+
+def test_a_name_question_answered_with_no_name_is_a_flaw():
+    """fresh7: "What is the name of the cafe?" → "The cafe near the main entrance closing at 6 to 9.": the
+    line about the cafe, read as an answer, gives no name."""
+    asked = "What is the name of the cafe?"
+    assert a_name_question_answered_without_one("The cafe near the main entrance closing at 6 to 9.", asked)
+    assert a_name_question_answered_without_one("The cafe is near the main entrance of the station.", asked)
+    # a name given, however it is written
+    assert not a_name_question_answered_without_one("The cafe is called Rosie's and is by the door.", asked)
+    assert not a_name_question_answered_without_one("The cafe near the entrance is Bean Street Coffee.", asked)
+    assert not a_name_question_answered_without_one("The cat's name is whiskers, the speaker says.",
+                                                    "What is the cat's name?")
+    assert not a_name_question_answered_without_one("whiskers.", "What is the cat's name?")
+    assert not a_name_question_answered_without_one('The narrator calls the cafe "the blue door".', asked)
+    # the video does not tell, said so; a question's own name is not an answer to it
+    assert not a_name_question_answered_without_one("The video does not say what the cafe is called.", asked)
+    assert a_name_question_answered_without_one("Ruth's dog ate chapter ten of the book.",
+                                                "What is the name of Ruth's dog?")
+    assert a_name_question_answered_without_one("Marco's brother lives in Chicago.",  # a place is not his name
+                                                "What is the name of Marco's brother?")
+    assert not a_name_question_answered_without_one("In Leeds, his brother is known to all as Tom.",
+                                                    "What is the name of Marco's brother?")
+    # not a name question
+    assert not a_name_question_answered_without_one("The cafe near the main entrance closes at six.",
+                                                    "When does the cafe close?")
 
 
 def test_a_place_name_no_entry_holds_whole_is_a_flaw():

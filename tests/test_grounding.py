@@ -344,7 +344,7 @@ def test_how_many_people_talk_gets_the_voices_the_speech_module_told_apart_besid
                                data=SpeechData(speaker=who, transcript=words)) for who, t, words in said])
     assert parse_question("How many people introduce themselves?").kind == "voices"
     assert parse_question("How many people are shown?") is None  # a count of detections: the model's
-    several = review("How many people introduce themselves?", "Several.", evidence)
+    several = review("How many people are talking?", "Several.", evidence)
     assert (several.action, several.text) == ("attach", "The speech module tells 3 voices apart: S1, S2, S3.")
     assert review("How many people are talking?", "Three people are talking.", evidence).action == "keep"
     # another number is kept, with the voices beside it (the module splits a person in two at times):
@@ -353,6 +353,65 @@ def test_how_many_people_talk_gets_the_voices_the_speech_module_told_apart_besid
         found = review("How many people are talking?", other, evidence)
         assert (found.action, found.text) == ("attach", "The speech module tells 3 voices apart: S1, S2, S3.")
     assert review("How many people are talking?", "2", Evidence([])).action == "keep"  # no voices told apart: no rule
+
+
+def test_how_many_people_introduce_themselves_is_answered_with_the_names_they_give_not_the_voice_labels():
+    """fresh7's book club: three people say their names, two of them were given one label, and the
+    model said "1": the names the transcript gives are the count, each line quoted."""
+    said = [("S1", 0.5, "Welcome to the book club. I'm Grace, and tonight we're reading Moby Dick."),
+            ("S2", 6.0, "Thanks, Grace. I'm Victor. I finished it on the bus this morning."),
+            ("S2", 11.0, "I'm Ruth. I only read half, sorry. It's Monday, after all."),
+            ("S1", 16.5, "Next month, Victor will choose the book.")]
+    evidence = Evidence([Event(start=t, end=t + 4, module="speech", text=f'{who}: "{words}"',
+                               data=SpeechData(speaker=who, transcript=words)) for who, t, words in said])
+    assert parse_question("How many people introduce themselves?").kind == "voices"
+    found = review("How many people introduce themselves?", "1", evidence)
+    assert found.action == "withhold"  # the model's "1" is not shown; a weekday is nobody's name
+    assert found.text.startswith("3 people say who they are: Grace, Victor, Ruth. At 0:00:00.5 S1 says:")
+    assert "0:00:16.5" not in found.text  # a line naming Victor without introducing anyone is not quoted
+    assert review("How many people introduce themselves?", "Three people introduce themselves.", evidence).action \
+        == "keep"
+    assert review("¿Cuántas personas se presentan?", "1", evidence) is None  # (asked in English after translation)
+    es = review("How many people introduce themselves?", "1", evidence, "es")
+    assert es.text.startswith("3 personas dicen quiénes son: Grace, Victor, Ruth.")
+    # nobody says who they are: the voices told apart, as for "How many people are talking?"
+    unnamed = Evidence([Event(start=0, end=2, module="speech", text='S1: "Hello."',
+                              data=SpeechData(speaker="S1", transcript="Hello."))])
+    assert review("How many people introduce themselves?", "Two.", unnamed).action == "attach"
+
+
+def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
+    """fresh5: "Who grew up in Cardiff?" → "Omar grew up in Cardiff." beside S2's "I'm Lucy. I grew up in
+    Cardiff…": the model read "I" as the last name it saw. The voice that says it in the first person,
+    and the name the same voice gave itself, quoted."""
+    said = [("S1", 0.5, "Hi, I'm Sam. I just moved in upstairs."),
+            ("S2", 3.5, "Welcome, Sam! I'm Lucy. I grew up in Cardiff, but I study in Leeds now."),
+            ("S3", 10.0, "And I'm Omar. I teach music at the school on King Street."),
+            ("S1", 14.5, "Music? My daughter wants to learn the piano."),
+            ("S2", 18.5, "She loves the island.")]
+    evidence = Evidence([Event(start=t, end=t + 3, module="speech", text=f'{who}: "{words}"',
+                               data=SpeechData(speaker=who, transcript=words)) for who, t, words in said])
+    found = review("Who grew up in Cardiff?", "Omar grew up in Cardiff.", evidence)
+    assert (found.action, found.text) == ("withhold", 'Lucy, going by the voice labels: At 0:00:03.5 S2 says: '
+                                          '"Welcome, Sam! I\'m Lucy. I grew up in Cardiff, but I study in Leeds now."')
+    assert review("Who grew up in Cardiff?", "Lucy grew up there.", evidence).action == "keep"
+    # "whose X" is "my X"; the name from the voice's earlier line, both quoted
+    whose = review("Whose daughter wants to learn the piano?", "S1's daughter.", evidence)
+    assert whose.action == "withhold" and whose.text.startswith("Sam, going by the voice labels: At 0:00:00.5 S1")
+    assert "0:00:14.5 S1 says" in whose.text
+    assert review("Who teaches music?", "Sam teaches music.", evidence).text.startswith("Omar,")
+    # a third person binds no voice; who someone is, and a line saying only part of it, are the model's
+    assert review("Who loves the island?", "S2 loves it.", evidence).action == "keep"
+    assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?") is None
+    assert parse_question("Who is visiting Nina?").kind == "who"
+    assert review("Who moved in downstairs?", "Omar.", evidence).action == "keep"
+    # no voices told apart: nothing to go by
+    unlabelled = Evidence([Event(start=0, end=3, module="speech", text='"I\'m Sam. I grew up in Cardiff."',
+                                 data=SpeechData(transcript="I'm Sam. I grew up in Cardiff."))])
+    assert review("Who grew up in Cardiff?", "Omar.", unlabelled).action == "keep"
+    assert review("¿Quién creció en Cardiff?", "Omar.", evidence, "es") is None  # (reviewed in English)
+    es = review("Who grew up in Cardiff?", "Omar.", evidence, "es")
+    assert es.text.startswith("Lucy, según las etiquetas de voz: ")
 
 
 def test_when_no_module_reports_the_thing_the_moments_naming_it_are_attached():

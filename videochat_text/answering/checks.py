@@ -31,9 +31,9 @@ from typing import Iterable, Literal, Mapping
 
 from ..detections import singular as _singular
 from ..timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
-from .citations import says_not_told
-from .facts import numbers_in
-from .language import phrase
+from .citations import content_words, says_not_told
+from .facts import COMMON_CAPITALIZED, numbers_in
+from .language import MONTHS, WEEKDAYS, phrase
 from .questions import is_compound
 
 _DEFAULT_ROLES = {"objects": "seen", "captions": "pictured", "tags": "pictured", "speech": "heard", "ocr": "read"}
@@ -137,13 +137,25 @@ _NEGATED_MENTION = r"\b(?:no|without|not\s+a|not\s+any|lacks?|lacking)\s+(?:a\s+
 """What stands before a word that a caption says is *not* there ("a man without a hat")."""
 
 
+def stems(text: str) -> set[str]:
+    """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word, and
+    everyday words for a label as the label ("bike" as "bicycle": "Where should I lock my bike?" is
+    about "Please lock your bicycle near the bakery.")."""
+    words = {_ONE_WORD_LABELS.get(w, w) for w in content_words(text)}
+    return {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words}
+
+
+_ONE_WORD_LABELS = {word: label for word, label in SAME_AS.items() if " " not in word + label}
+
+
 Relation = Literal["exact", "same", "narrower"]
 
 
 @dataclass(frozen=True)
 class Question:
     """A question the timeline answers: ``kind`` is ``presence``, ``when``, ``said_at``, ``said``
-    (anywhere) or ``voices`` (how many talk)."""
+    (anywhere), ``voices`` (how many talk) or ``who`` (did what a voice says it did: ``asked`` is
+    what was done, ``thing`` the noun after "whose")."""
 
     kind: str
     thing: str = ""
@@ -175,7 +187,10 @@ def parse_question(question: str) -> Question | None:
     if _SAID_AT_ALL.match(text):
         return Question("said")
     if _VOICES.match(text):
-        return Question("voices")
+        return Question("voices", asked="introductions" if "introduce" in text else "")
+    who = _WHO_DID.match(text)
+    if who and not _WHO_IS.match(text):
+        return Question("who", thing=who.group("whose") or "", asked=who.group("did"))
     for pattern in _SAID_AT:
         match = pattern.match(text)
         found = match.groupdict() if match else {}
@@ -394,7 +409,11 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
         return _review_said_at(parsed, answer, evidence, language)
     if parsed.kind == "said":
         return _review_said(answer, evidence, language)
+    if parsed.kind == "who":
+        return _review_who(parsed, answer, evidence, language)
     if parsed.kind == "voices":
+        if parsed.asked == "introductions":
+            return _review_introductions(answer, evidence, language)
         return _review_voices(answer, evidence, language)
     parsed = _narrowed(parsed, evidence)
     if parsed.relation == "narrower":
@@ -566,6 +585,96 @@ def _review_voices(answer: str, evidence: Evidence, language: str) -> Review:
         return Review("keep")
     count = f"{len(voices)} voice{'s' if len(voices) > 1 else ''}"
     return Review("attach", phrase("voices", language, n=str(len(voices)), count=count, labels=", ".join(voices)))
+
+
+def _review_introductions(answer: str, evidence: Evidence, language: str) -> Review:
+    """"How many people introduce themselves?" answered with another number than the names the voices
+    give themselves ("I'm Grace", "my name is Anna"): those names, each line quoted, in its place. The
+    transcript says who introduced themselves; the voice labels do not: fresh7's book club was answered
+    "1" beside "tells 2 voices apart", where three people had said their names and two of them had
+    been given one label. With no such line, the voices told apart are given as for "How many talk?"."""
+    named: dict[str, Event] = {}
+    for line in evidence.said_near(None):
+        for name in INTRODUCES.findall(line.transcript or _unquoted(line.text)):
+            if name.lower() not in COMMON_CAPITALIZED and name not in _NOT_NAMES:
+                named.setdefault(name, line)
+    if not named:
+        return _review_voices(answer, evidence, language)
+    if numbers_in(answer) == {float(len(named))}:
+        return Review("keep")
+    count = f"{len(named)} {'people say' if len(named) > 1 else 'person says'}"
+    said = phrase("introduced", language, n=str(len(named)), count=count, names=", ".join(named))
+    return Review("withhold", f"{said} {_quoted(list(dict.fromkeys(named.values()))[:MAX_QUOTED], language)}")
+
+
+_NOT_NAMES = frozenset(WEEKDAYS + MONTHS)
+"""Capitalised after "it's" and not anyone's name ("It's Monday")."""
+
+
+_WHO_DID = re.compile(r"^(?:who|whose\s+(?P<whose>[a-z]+))\s+(?:(?:said|says|told\s+\w+|mentioned)\s+(?:that\s+)?"
+                      r"(?:they|he|she)\s+)?(?P<did>.+)$")
+""""Who moved in upstairs?", "Whose dog ate chapter ten?", "Who said they were born in Lisbon?"."""
+_WHO_IS = re.compile(r"^who\s+(?:is|are|was|were)\s+(?!\w+ing\b)")
+""""Who is Julia?", "Who is Priya's brother?": who someone is, not who did something (the model's)."""
+_SAYS_I = re.compile(r"\bI(?:['’](?:m|ve|d|ll))?\b")
+
+
+def _review_who(question: Question, answer: str, evidence: Evidence, language: str) -> Review:
+    """"Who moved in upstairs?" where a voice says "I just moved in upstairs" and the same voice label
+    says "I'm Sam" (in that line, or nearest before it): unless the answer names Sam, the model's
+    answer is withheld and the two lines are quoted with the name, as the voice labels have it.
+
+    The embedded model reads "I" as whoever it last saw named: "Who grew up in Cardiff?" → "Omar"
+    beside Lucy's "I'm Lucy. I grew up in Cardiff" (fresh5), "Whose dog ate chapter ten?" → "Victor"
+    (fresh7). The line must say the whole of what was asked in the first person ("I" for who, "my
+    dog" for whose dog); a third person ("She loves the island") binds no voice, and is left to the
+    model. The name is only as right as the voice labels (0.87 of speech time on the QA set's
+    conversations), which is why both lines are quoted."""
+    wanted = stems(question.asked) | ({question.thing} if question.thing else set())
+    lines = evidence.said_near(None)
+    for k, line in enumerate(lines):
+        said = line.transcript or _unquoted(line.text)
+        if line.speaker is None:
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+", said):
+            first_person = (re.search(rf"\bmy\s+{re.escape(question.thing)}\b", sentence, re.I) if question.thing
+                            else _SAYS_I.search(sentence))
+            if not first_person or not _all_said(wanted, stems(sentence) | {question.thing}):
+                continue
+            named = _introduced_before(lines, k, said[:said.find(sentence)])
+            if named is None:
+                return Review("keep")
+            name, introduced = named
+            if re.search(rf"\b{re.escape(name)}\b", answer, re.I):
+                return Review("keep")
+            quoted = _quoted(list(dict.fromkeys([introduced, line])), language)
+            return Review("withhold", phrase("who_by_voice", language, name=name, quotes=quoted))
+    return Review("keep")
+
+
+def _all_said(wanted: set[str], said: set[str]) -> bool:
+    """Whether every stem wanted is among those said, give or take an ending the crude stems keep
+    ("teache" for "teaches" against "teach")."""
+    def same(w: str, s: str) -> bool:
+        return w == s or min(len(w), len(s)) >= 4 and abs(len(w) - len(s)) <= 2 and (w.startswith(s) or s.startswith(w))
+    return all(any(same(w, s) for s in said) for w in wanted)
+
+
+def _introduced_before(lines: list[Event], k: int, before: str) -> tuple[str, Event] | None:
+    """The name the voice of line ``k`` gave itself: in that line before the words (``before``), else in its
+    nearest earlier line that introduces it, else its first later one; and that line."""
+    speaker = lines[k].speaker
+    own = INTRODUCES.findall(before)
+    if own:
+        return own[-1], lines[k]
+    order = [*range(k - 1, -1, -1), *range(k + 1, len(lines))]
+    for i in order:
+        if lines[i].speaker == speaker:
+            found = INTRODUCES.findall(lines[i].transcript or _unquoted(lines[i].text))
+            names = [n for n in found if n.lower() not in COMMON_CAPITALIZED and n not in _NOT_NAMES]
+            if names:
+                return names[-1], lines[i]
+    return None
 
 
 INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|this\s+is|it['’]s|call\s+me)\s+([A-Z][a-z]+)")

@@ -21,7 +21,7 @@ from typing import Mapping, NamedTuple, Sequence
 
 from ..detections import singular
 from ..timeline import Event
-from .checks import INTRODUCES, SAME_AS
+from .checks import INTRODUCES, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in
 from .language import WEEKDAYS
@@ -428,6 +428,29 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     return None
 
 
+_GIVES_A_NAME = re.compile(r"\b(?:called|named|name\s+is|name\s+was|name['’]s|known\s+as|goes\s+by)\s+\W*\w", re.I)
+_QUOTED_WORD = re.compile(r'["“„«\'‘]\s*\w[^"”“„«»\'’]{0,40}["”“»\'’]')
+
+
+def a_name_question_answered_without_one(answer: str, asked: str) -> bool:
+    """Whether a question asking for a name got an answer that gives none and does not say the video
+    does not tell: it reads as an answer and answers nothing.
+
+    fresh7: "What is the name of the cafe?" → "The cafe near the main entrance closing at 6 to 9.", the
+    line about the cafe and no name. A name is a capitalised word the question does not hold, a word
+    after "called", "named", "name is"…, something quoted, or an answer of three words or fewer
+    ("whiskers."). English answers only: how other languages capitalise and name differs."""
+    if _name_asked_for(asked) is None or says_not_told(answer) or len(answer.split()) <= 3:
+        return False
+    if _GIVES_A_NAME.search(answer) or _QUOTED_WORD.search(answer):
+        return False
+    asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}
+    # A place is not a name for what is asked about: "Marco's brother lives in Chicago."
+    unplaced = re.sub(rf"\b(?:{'|'.join(_PLACE_OR_TIME)})\s+[A-Z]\w*", " ", answer)
+    names = {re.sub(r"['’]s$", "", f.text).lower() for f in facts_in(unplaced) if f.kind == "name"}
+    return not names - asked_words
+
+
 def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about: set[str], anyone: bool,
               role: bool = False) -> bool:
     """Whether line ``i`` gives ``name`` to what the question asks about: a word of it a few words from
@@ -617,28 +640,17 @@ def a_place_name_no_entry_holds(answer: str, asked: str, entries: Sequence[Event
     fresh6: "What street is the clinic on?" → "The clinic is on Riverside Street." beside "Good
     morning, Riverside Clinic…": each word is in the question or a line, the address is in neither.
     An address is a confident claim; its words being known is not evidence of it."""
-    held = " ".join([asked, *(e.text for e in entries)]).lower()
+    held = " ".join(" ".join([asked, *(e.text for e in entries)]).lower().split())
     for name in _PLACE_NAME.findall(answer):
         words = name.split()
         while words and words[0].lower() in _SENTENCE_OPENERS:
             words = words[1:]  # "The Riverside Clinic", "On King Street"
-        if len(words) >= 2 and " ".join(words).lower() not in re.sub(r"\s+", " ", held):
+        if len(words) >= 2 and " ".join(words).lower() not in held:
             return " ".join(words)
     return None
 
 
 _SENTENCE_OPENERS = frozenset("the a an on at in near by from to it its this that yes no".split())
-
-
-def stems(text: str) -> set[str]:
-    """Content words cut to a crude stem, so "works" and "work", "called" and "call" are one word, and
-    everyday words for a label as the label ("bike" as "bicycle": "Where should I lock my bike?" is
-    about "Please lock your bicycle near the bakery.")."""
-    words = {_ONE_WORD_LABELS.get(w, w) for w in content_words(text)}
-    return {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words}
-
-
-_ONE_WORD_LABELS = {word: label for word, label in SAME_AS.items() if " " not in word + label}
 
 
 def _normal(text: str) -> str:

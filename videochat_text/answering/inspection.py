@@ -13,7 +13,7 @@ from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
 from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_reports,
-                    a_line_given_to_another_voice, a_line_quoted_at_another_time, a_name_no_line_gives_it,
+                    a_name_question_answered_without_one, a_line_given_to_another_voice, a_line_quoted_at_another_time, a_name_no_line_gives_it,
                     a_place_name_no_entry_holds, a_video_time_for_a_time_of_day, a_voice_given_what_it_said_of_another,
                     an_attribute_of_something_else, another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video,
@@ -120,6 +120,8 @@ class Inspector:
         misnamed = a_name_no_line_gives_it(text, asked.search_as, self._prepared.entries)
         if misnamed:
             return f"it gives the name {misnamed!r}, which no line gives to what the question asks about"
+        if whole and asked.language == "en" and a_name_question_answered_without_one(text, asked.search_as):
+            return "it is asked for a name and gives none"
         place = a_place_name_no_entry_holds(text, asked.search_as, self._prepared.entries)
         if place:
             return f"it names the place {place!r}, which no entry holds"
