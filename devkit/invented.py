@@ -12,6 +12,8 @@ invent a detail beside it). The rule, also written in ``tests/data/qa/qa.yaml``:
 * a **name**: a capitalised word that is not a common sentence opener or function word and
   is in no entry, no module label and not in the question (not in German answers, whose
   nouns are all capitalised);
+  a count given with the things it counts, each of them a word of the description, is no
+  invented number ("3 people say who they are: Anna, Tom, Priya"): the answer shows it;
 * an **attribute** no entry holds: a colour, material, age or mood word (`ATTRIBUTE_WORDS`,
   English, Spanish, French, German; the question's own words do not count: "Is the van red?"
   does not ground "yes, it is red");
@@ -146,6 +148,22 @@ def numbers_in(text: str) -> set[float]:
     return {n for _, readings in number_facts(text) for reading in readings for n in reading}
 
 
+_COUNTED_LIST = re.compile(rf"(?P<n>\d+|{_NUMBER_WORD.pattern})\b[^.:;\d]{{0,40}}:\s*(?P<items>[^.:;]+)", re.IGNORECASE)
+
+
+def _counted_lists(text: str, words: set[str]) -> set[float]:
+    """The counts ``text`` gives with the things counted listed after them, each a word the description
+    holds: "3 people say who they are: Anna, Tom, Priya." → {3}."""
+    counts = set()
+    for match in _COUNTED_LIST.finditer(text):
+        items = [i.strip() for i in re.split(r",|\band\b", match.group("items")) if i.strip()]
+        readings = _run_readings(_words_of(match.group("n"))) if not match.group("n").isdigit() else \
+            [frozenset({float(match.group("n"))})]
+        if all(len(i.split()) == 1 and i.lower() in words for i in items):
+            counts |= {n for reading in readings for n in reading if n == len(items)}
+    return counts
+
+
 def _words_of(run: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(run)]
 
@@ -237,8 +255,9 @@ class Grounds:
             if t in asked_times or self.near_entry(t) or parts <= said.numbers:
                 continue
             facts.append(f"time {_clock(t)}")
+        counted = _counted_lists(rest, said.words)
         for written, readings in number_facts(rest):
-            if any(reading - everyday <= said.numbers for reading in readings):
+            if any(reading - everyday <= said.numbers | counted for reading in readings):
                 continue
             facts.append(f"number {written}")
         facts += [f"attribute {a}" for a in sorted(attributes_of(answer) - self.attributes)]

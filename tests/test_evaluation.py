@@ -150,6 +150,19 @@ def test_the_video_length_and_size_are_no_grounds_for_a_number():
     assert Grounds.of(described).invented("The cat is 640 years old.") == ["number 640"]
 
 
+def test_a_count_given_with_the_things_it_counts_is_not_invented():
+    """"How many people introduce themselves?" → "3 people say who they are: Anna, Tom, Priya.": no line
+    says "3", the answer shows what it counted; a count the list does not bear out is still invented."""
+    said = Grounds.of(_description((0.0, 2.0, "speech", 'S1: "Hello, everyone, my name is Anna."'),
+                                   (3.0, 5.0, "speech", 'S2: "I\'m Tom, and I come from Glasgow."'),
+                                   (6.0, 8.0, "speech", 'S2: "And I\'m Priya."')))
+    assert said.invented("3 people say who they are: Anna, Tom, Priya.") == []
+    assert said.invented("Three of them do: Anna, Tom and Priya.") == []
+    assert said.invented("4 people say who they are: Anna, Tom, Priya.") == ["number 4"]
+    assert said.invented("There are 3 people.") == ["number 3"]
+    assert said.invented("3 people came: Anna, Bob, Priya.") == ["number 3", "name Bob"]
+
+
 def test_the_question_own_words_are_never_invented():
     grounds = Grounds.of(TOUR)
     assert grounds.invented("Nothing is said about Maria at 0:02:50.", ["Is Maria mentioned at 0:02:50?"]) == []
