@@ -137,7 +137,21 @@ def test_facts_not_in_the_timeline_are_found(answer, invented):
     entries = [Event(start=4.0, end=6.0, module="speech", text='"The library closes at seven thirty tonight."'),
                Event(start=0.0, end=3.0, module="objects", text="2 people (left, center)")]
     assert [f.text for f in unsupported(answer, Corpus.of(entries))] == invented
-    assert {f.kind for f in facts_in("At 3:00 Anna paid 5 euros.")} == {"time", "name", "number"}
+    assert {f.kind for f in facts_in("At 3:00 Anna paid 5 euros.")} == {"time", "name", "number", "quantity"}
+
+
+def test_a_number_is_supported_with_its_unit_only_by_an_entry_giving_it_that_unit():
+    """QA dev half: "How long did she train for?" → "1 year" beside "She trained in Houston for two years.":
+    the "1" of "1 person (center)" made it look supported."""
+    corpus = Corpus.of([Event(start=5.0, end=8.0, module="speech", text='S1: "She trained in Houston for two years."'),
+                        Event(start=0.0, end=1.0, module="objects", text="1 person (center)"),
+                        Event(start=9.0, end=11.0, module="speech", text='"The train is delayed by 20 minutes."')])
+    assert [(f.kind, f.text) for f in unsupported("1 year", corpus)] == [("quantity", "1 year")]
+    assert [f.text for f in unsupported("She trained for one year.", corpus)] == ["one year"]
+    for supported in ("Two years.", "She trained for 2 years.", "It is delayed by twenty minutes.",
+                      "A person is seen 1 minute into the video."):
+        assert unsupported(supported, corpus) == [], supported
+    assert [f.kind for f in unsupported("The delay is 20 years.", corpus)] == ["quantity"]  # 20, not in years
 
 
 def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():

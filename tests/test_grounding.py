@@ -400,6 +400,15 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
     assert whose.action == "withhold" and whose.text.startswith("Sam, going by the voice labels: At 0:00:00.5 S1")
     assert "0:00:14.5 S1 says" in whose.text
     assert review("Who teaches music?", "Sam teaches music.", evidence).text.startswith("Omar,")
+    # a label that gave itself two names is two people: it names nobody (unless the line itself does)
+    merged = Evidence([Event(start=t, end=t + 3, module="speech", text=f'{who}: "{words}"',
+                             data=SpeechData(speaker=who, transcript=words))
+                       for who, t, words in [("S1", 0.5, "Hi, I'm Sam."), ("S2", 5.5, "I'm Lucy."),
+                                             ("S2", 10.3, "And I'm Omar."),
+                                             ("S2", 15.5, "My daughter wants to learn the piano."),
+                                             ("S2", 18.0, "I'm Ruth. My dog ate chapter ten.")]])
+    assert review("Whose daughter wants to learn the piano?", "Omar's.", merged).action == "keep"
+    assert review("Whose dog ate chapter ten?", "Victor's.", merged).text.startswith("Ruth, going by")
     # a third person binds no voice; who someone is, and a line saying only part of it, are the model's
     assert review("Who loves the island?", "S2 loves it.", evidence).action == "keep"
     assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?") is None

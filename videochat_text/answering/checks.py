@@ -664,20 +664,20 @@ def _all_said(wanted: set[str], said: set[str]) -> bool:
 
 
 def _introduced_before(lines: list[Event], k: int, before: str) -> tuple[str, Event] | None:
-    """The name the voice of line ``k`` gave itself: in that line before the words (``before``), else in its
-    nearest earlier line that introduces it, else its first later one; and that line."""
-    speaker = lines[k].speaker
+    """The name the voice of line ``k`` gave itself, and the line where it did: in that line before the
+    words (``before``), else in another line of that label, when the label gave itself one name only.
+    A label that gave itself two names is two people given one label (fresh4: "I'm Lucy." and "And I'm
+    Omar." both S2, and then Sam's "My daughter…" S2 too): it names nobody."""
     own = INTRODUCES.findall(before)
     if own:
         return own[-1], lines[k]
-    order = [*range(k - 1, -1, -1), *range(k + 1, len(lines))]
-    for i in order:
-        if lines[i].speaker == speaker:
-            found = INTRODUCES.findall(lines[i].transcript or _unquoted(lines[i].text))
-            names = [n for n in found if n.lower() not in COMMON_CAPITALIZED and n not in _NOT_NAMES]
-            if names:
-                return names[-1], lines[i]
-    return None
+    named: dict[str, Event] = {}
+    for line in lines:
+        if line.speaker == lines[k].speaker:
+            for name in INTRODUCES.findall(line.transcript or _unquoted(line.text)):
+                if name.lower() not in COMMON_CAPITALIZED and name not in _NOT_NAMES:
+                    named.setdefault(name, line)
+    return next(iter(named.items())) if len(named) == 1 else None
 
 
 INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|this\s+is|it['’]s|call\s+me)\s+([A-Z][a-z]+)")

@@ -147,8 +147,8 @@ def attributes_in(text: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Fact:
     kind: str
-    """``number``, ``time`` (a clock time), ``name``, ``attribute``, ``kind`` (of person) or ``age``
-    (``1 year old``)."""
+    """``number``, ``time`` (a clock time), ``name``, ``attribute``, ``kind`` (of person), ``age``
+    (``1 year old``) or ``quantity`` (a number with its unit: ``1 year``, ``20 minutes``)."""
     text: str
     """As written in the answer."""
 
@@ -178,7 +178,29 @@ def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
     facts += [Fact("attribute", word) for word in attributes_in(text).values()]
     facts += [Fact("kind", word) for word in dict.fromkeys(_kinds_stated(text))]
     facts += [Fact("age", m.group()) for m in _AGE.finditer(text)]
+    facts += [Fact("quantity", m.group()) for m in _QUANTITY.finditer(text) if not _AGE.match(text, m.start())]
     return facts
+
+
+_UNIT = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour", "minute": "minute",
+         "kilo": "kilo", "kilogram": "kilo", "kg": "kilo", "kilometre": "km", "kilometer": "km", "km": "km",
+         "mile": "mile", "metre": "metre", "meter": "metre", "dollar": "dollar", "euro": "euro", "pound": "pound",
+         "percent": "percent"}
+_QUANTITY = re.compile(r"\b(?:\d+(?:[.,]\d+)?|(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"))"
+                       r"[\s-]+(?:" + "|".join(sorted(_UNIT, key=len, reverse=True)) + r")s?\b(?!\s+(?:into|in\s+the\s+video))",
+                       re.I)
+""""1 year", "twenty minutes", "3 kilos": a number with what it counts. "She trained for two years" does
+not support "1 year" because some entry says "1 person"; "2 minutes into the video" is a moment."""
+
+
+def quantities_in(text: str) -> set[tuple[float, str]]:
+    """The (value, unit) pairs ``text`` states: "two years" → {(2.0, "year")}."""
+    found = set()
+    for m in _QUANTITY.finditer(text):
+        *number, unit = re.split(r"[\s-]+", m.group().lower())
+        unit = _UNIT[unit if unit in _UNIT else unit[:-1]]
+        found |= {(n, unit) for n in numbers_in(" ".join(number))}
+    return found
 
 
 _AGE = re.compile(r"\b(?:\d+|[a-z]+)[\s-]+(?:years?|months?|weeks?)[\s-]+old\b", re.I)
@@ -208,6 +230,8 @@ class Corpus:
     """The attribute concepts (`ATTRIBUTES`) its text states."""
     times: tuple[float, ...]
     """Entry start and end times, in seconds: an answer may name when something happens."""
+    quantities: frozenset[tuple[float, str]] = frozenset()
+    """Numbers with their units (`quantities_in`)."""
 
     @classmethod
     def of(cls, entries: Iterable[Event], extra: Iterable[str] = (), *, about: Iterable[str] = ()) -> "Corpus":
@@ -230,7 +254,7 @@ class Corpus:
         said = _CLOCK_TEXT.sub(" ", stated)
         times += tuple(clock_times(joined))
         return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(said)),
-                   frozenset(attributes_in(joined)), times)
+                   frozenset(attributes_in(joined)), times, frozenset(quantities_in(said)))
 
     def supports(self, fact: Fact, slack_s: float = 2.0) -> bool:
         if fact.kind == "attribute":
@@ -240,6 +264,8 @@ class Corpus:
         if fact.kind == "age":
             unit = re.search(r"years?|months?|weeks?", fact.text.lower()).group().rstrip("s")
             return "old" in self.words and bool({unit, f"{unit}s"} & self.words) and numbers_in(fact.text) <= self.numbers
+        if fact.kind == "quantity":
+            return bool(quantities_in(fact.text) & self.quantities)
         if fact.kind == "name":
             word = fact.text.lower()
             return word in self.words or word.rstrip("s") in self.words or f"{word}s" in self.words
