@@ -409,6 +409,11 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
                                              ("S2", 18.0, "I'm Ruth. My dog ate chapter ten.")]])
     assert review("Whose daughter wants to learn the piano?", "Omar's.", merged).action == "keep"
     assert review("Whose dog ate chapter ten?", "Victor's.", merged).text.startswith("Ruth, going by")
+    later = Evidence([Event(start=t, end=t + 2, module="speech", text=f'S1: "{words}"',
+                            data=SpeechData(speaker="S1", transcript=words))
+                      for t, words in [(5.0, "I just moved in upstairs."), (8.0, "I'm Sam, by the way.")]])
+    found = review("Who moved in upstairs?", "Lucy.", later).text  # the lines in the order they were said
+    assert found.startswith("Sam, going by") and found.index("0:00:05.0") < found.index("0:00:08.0")
     # a third person binds no voice; who someone is, and a line saying only part of it, are the model's
     assert review("Who loves the island?", "S2 loves it.", evidence).action == "keep"
     assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?") is None

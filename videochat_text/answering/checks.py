@@ -650,7 +650,7 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
             name, introduced = named
             if re.search(rf"\b{re.escape(name)}\b", answer, re.I):
                 return Review("keep")
-            quoted = _quoted(list(dict.fromkeys([introduced, line])), language)
+            quoted = _quoted(sorted(dict.fromkeys([introduced, line]), key=lambda e: e.start), language)
             return Review("withhold", phrase("who_by_voice", language, name=name, quotes=quoted))
     return Review("keep")
 
