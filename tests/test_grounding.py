@@ -414,6 +414,10 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
                       for t, words in [(5.0, "I just moved in upstairs."), (8.0, "I'm Sam, by the way.")]])
     found = review("Who moved in upstairs?", "Lucy.", later).text  # the lines in the order they were said
     assert found.startswith("Sam, going by") and found.index("0:00:05.0") < found.index("0:00:08.0")
+    clinic = Evidence([Event(start=4.5, end=8.0, module="speech", text='S2: "Hi, my name is Marco. I\'d like to see a '
+                             'dentist this week."', data=SpeechData(speaker="S2", transcript="Hi, my name is Marco. "
+                                                                    "I'd like to see a dentist this week."))])
+    assert review("Who wants to see a dentist?", "S2 wants to.", clinic).text.startswith("Marco, going by")
     # a third person binds no voice; who someone is, and a line saying only part of it, are the model's
     assert review("Who loves the island?", "S2 loves it.", evidence).action == "keep"
     assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?") is None

@@ -619,6 +619,7 @@ _WHO_DID = re.compile(r"^(?:who|whose\s+(?P<whose>[a-z]+))\s+(?:(?:said|says|tol
 """"Who moved in upstairs?", "Whose dog ate chapter ten?", "Who said they were born in Lisbon?"."""
 _WHO_IS = re.compile(r"^who\s+(?:is|are|was|were)\s+(?!\w+ing\b)")
 """"Who is Julia?", "Who is Priya's brother?": who someone is, not who did something (the model's)."""
+_WOULD_LIKE = re.compile(r"(?:['’]d|\bwould)\s+(?:like|love)\b", re.I)
 _SAYS_I = re.compile(r"\bI(?:['’](?:m|ve|d|ll))?\b")
 
 
@@ -642,7 +643,8 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
         for sentence in re.split(r"(?<=[.!?])\s+", said):
             first_person = (re.search(rf"\bmy\s+{re.escape(question.thing)}\b", sentence, re.I) if question.thing
                             else _SAYS_I.search(sentence))
-            if not first_person or not _all_said(wanted, stems(sentence) | {question.thing}):
+            meant = _WOULD_LIKE.sub(" want", sentence)  # "I'd like to see a dentist": who wants to
+            if not first_person or not _all_said(wanted, stems(meant) | {question.thing}):
                 continue
             named = _introduced_before(lines, k, said[:said.find(sentence)])
             if named is None:
