@@ -737,6 +737,21 @@ def test_a_name_question_answered_with_no_name_is_a_flaw():
                                                     "When does the cafe close?")
 
 
+def test_a_streamed_answer_to_a_name_question_that_gives_no_name_is_not_shown(fake_chat):
+    """fresh7, streamed: the first sentence had been given before the whole answer was looked at."""
+    heard = "The cafe near the main entrance closing at 6 to 9."  # Whisper's "closes at six tonight"
+    events = [Event(start=12.7, end=16.0, module="speech", text=f'S1: "{heard}"',
+                    data=SpeechData(speaker="S1", transcript=heard))]
+    description = Description(video=VideoInfo(path="station.mp4", duration=18.0, fps=25.0, width=64, height=48),
+                              events=events)
+    chat = VideoChat(NO_CACHE, chat_model=fake_chat("The cafe near the main entrance closing at 6 to 9.",
+                                                    "The cafe is near the main entrance."))
+    stream = chat.chat(description).stream("What is the name of the cafe?")
+    text = "".join(stream)
+    assert text.startswith("The video description does not say exactly") and heard in text
+    assert stream.whole().path == "extractive"
+
+
 def test_a_place_name_no_entry_holds_whole_is_a_flaw():
     """fresh6: "What street is the clinic on?" → "The clinic is on Riverside Street." beside "Good
     morning, Riverside Clinic…": every word is known, the address is not."""

@@ -120,7 +120,9 @@ class Inspector:
         misnamed = a_name_no_line_gives_it(text, asked.search_as, self._prepared.entries)
         if misnamed:
             return f"it gives the name {misnamed!r}, which no line gives to what the question asks about"
-        if whole and asked.language == "en" and a_name_question_answered_without_one(text, asked.search_as):
+        # (on streamed sentences too: a name given after a first sentence without one costs a retry; a
+        # first sentence shown without one cannot be taken back)
+        if asked.language == "en" and a_name_question_answered_without_one(text, asked.search_as):
             return "it is asked for a name and gives none"
         place = a_place_name_no_entry_holds(text, asked.search_as, self._prepared.entries)
         if place:
