@@ -122,7 +122,10 @@ class Inspector:
             return f"it gives the name {misnamed!r}, which no line gives to what the question asks about"
         # (on streamed sentences too: a name given after a first sentence without one costs a retry; a
         # first sentence shown without one cannot be taken back)
-        if asked.language == "en" and a_name_question_answered_without_one(text, asked.search_as):
+        # English only, and the question as asked: a compound question's part ("…, and how much is the
+        # coffee?") is searched as the whole, whose "What is the cat called" part is not this one
+        if (asked.language == "en" and a_name_question_answered_without_one(text, asked.question)
+                and (whole or not says_nothing_new(text, asked.question))):  # (a restated question is held)
             return "it is asked for a name and gives none"
         place = a_place_name_no_entry_holds(text, asked.search_as, self._prepared.entries)
         if place:
