@@ -58,7 +58,8 @@ in English, Spanish, Chinese, French or German."""
 def contains(text: str, keyword: str) -> bool:
     """Whether ``text`` holds ``keyword`` as whole words: a keyword's letter or digit at either
     end must not run on into another ("no" is not in "not", "know" or "nothing"; "7" is not in
-    "17"); a word of four letters or more may take a plural ending ("newspapers"). Chinese has
+    "17"); a word of four letters or more may take a plural ending ("newspapers"), a number an
+    ordinal one ("4th" holds "4"). Chinese has
     no spaces between words, so a Chinese character's edge needs nothing, and a Chinese character
     ends a Latin word ("Houston训练" holds "houston")."""
     keyword = keyword.lower()
@@ -68,6 +69,8 @@ def contains(text: str, keyword: str) -> bool:
     after = r"(?![^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])" if _SPACED.match(keyword[-1]) else ""
     if after and len(keyword) >= 4 and keyword[-1].isalpha():
         after = r"(?:e?s)?" + after
+    elif after and keyword.isdigit():
+        after = r"(?:st|nd|rd|th)?" + after  # "the 4th floor" holds "4"
     return re.search(before + re.escape(keyword) + after, text.lower()) is not None
 
 

@@ -18,6 +18,7 @@ from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
+                                           a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_video_time_for_a_time_of_day,
                                            a_voice_given_what_it_said_of_another,
@@ -152,6 +153,11 @@ def test_a_number_is_supported_with_its_unit_only_by_an_entry_giving_it_that_uni
                       "A person is seen 1 minute into the video."):
         assert unsupported(supported, corpus) == [], supported
     assert [f.kind for f in unsupported("The delay is 20 years.", corpus)] == ["quantity"]  # 20, not in years
+    # a price: fresh8's "How much does the room cost?" → "The room costs $12." beside "room twelve"
+    hotel = Corpus.of([Event(start=6.0, end=10.0, module="speech", text='"You are in room twelve."'),
+                       Event(start=11.0, end=13.0, module="speech", text='"The coffee costs three dollars."')])
+    assert [(f.kind, f.text) for f in unsupported("The room costs $12.", hotel)] == [("quantity", "$12")]
+    assert unsupported("The coffee costs $3.", hotel) == [] and unsupported("It is room 12.", hotel) == []
 
 
 def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():
@@ -166,7 +172,7 @@ def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():
                     text='The stretch 0:00:00.0–0:02:00.0, with 1 speaker: S1 (10 s), in which S1 says: "Please keep '
                          'your tickets." (and 6 more lines), showing person (from 0:00:00.0).')
     corpus = Corpus.of([*entries, stretch])
-    assert [f.text for f in unsupported("The tickets cost $10.", corpus)] == ["10"]
+    assert [f.text for f in unsupported("The tickets cost $10.", corpus)] == ["10", "$10"]  # the number, and the price
     assert unsupported("The tickets are mentioned from 0:00:00.", corpus) == []
 
 
@@ -836,6 +842,40 @@ PHONE = [_said("Hello, Daniel. I'm at the train station in Boston.", 4.0, 8.0, "
 ])
 def test_a_name_no_line_gives_to_the_thing_asked_about_is_a_flaw(question, answer, entries, misnamed):
     assert a_name_no_line_gives_it(answer, question, entries) == misnamed
+
+
+def test_a_name_a_voice_gave_itself_is_not_the_name_of_a_role_no_line_names():
+    """fresh8: "What is the receptionist's name?" → "The receptionist's name is Daniel Patel." beside the
+    guest's "My name is Daniel Patel." (fresh6 likewise: "Marco", the caller). No line says who the
+    receptionist is; even "this is Hannah speaking" at a clinic is the line to quote, not a fact."""
+    hotel = [_said("Good evening. I have a booking for two nights. My name is Daniel Patel.", 0.5, 5.5, "S1"),
+             _said("Welcome, Mr Patel. You are in room twelve, on the fourth floor.", 6.0, 10.5, "S2")]
+    asked = "What is the receptionist's name?"
+    assert a_name_no_line_gives_it("The receptionist's name is Daniel Patel.", asked, hotel) == "Daniel"
+    clinic = [_said("Good morning, Riverside Clinic, this is Hannah speaking.", 0.5, 4.0, "S1"),
+              _said("Hi, my name is Marco. I'd like to see a dentist this week.", 4.5, 9.0, "S2")]
+    assert a_name_no_line_gives_it("The receptionist's name is Marco.", asked, clinic) == "Marco"
+    assert a_name_no_line_gives_it("The video description does not say.", asked, clinic) is None
+    tour = [_said("Hello, I'm Oliver, your guide today.", 0.0, 3.0, "S1")]  # the line says it
+    assert a_name_no_line_gives_it("The guide is Oliver.", "What is the guide's name?", tour) is None
+
+
+def test_a_what_time_question_answered_with_no_time_is_a_flaw():
+    """fresh8: "What time does the library open?" → "The library opens next Monday after repairs."."""
+    asked = "What time does the library open?"
+    assert a_time_of_day_question_answered_without_one("The library opens next Monday after repairs.", asked)
+    for answer in ("It opens at seven thirty.", "At 7:30.", "Tonight.", "At six in the evening.",
+                   "The video description does not say."):
+        assert not a_time_of_day_question_answered_without_one(answer, asked), answer
+    assert not a_time_of_day_question_answered_without_one("On Monday.", "When does the library open?")
+    assert not a_time_of_day_question_answered_without_one("At 0:00:12.", "What time in the video is it said?")
+
+
+def test_a_voice_label_given_as_a_name_in_french_spanish_or_german_is_a_flaw():
+    """fresh8: "Comment s'appelle le chat perdu ?" → 'The chat perdu est appelé "S1".'."""
+    for answer in ('The chat perdu est appelé "S1".', "El gato se llama S1.", "Die Katze heißt S2."):
+        assert names_a_voice_label(answer), answer
+    assert not names_a_voice_label("Le chat s'appelle Pepper.") and not names_a_voice_label("S1 dit : « Bonjour. »")
 
 
 def test_a_voice_label_given_as_what_something_is_called_is_a_flaw():

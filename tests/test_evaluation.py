@@ -79,6 +79,13 @@ def test_longer_keywords_take_a_plural_ending():
     assert q.is_right("For newspapers.") and q.is_right("The cat's bowl.") and not q.is_right("Two cats.")
 
 
+def test_a_number_keyword_takes_an_ordinal_ending():
+    """fresh8: "Which floor is the room on?" → "The room on the 4th floor." (accepted: fourth, four, 4)."""
+    q = Question(type="spoken_fact", split="dev", q="Which floor?", accept=["fourth", "4"])
+    assert q.is_right("The room on the 4th floor.") and q.is_right("Floor 4.")
+    assert not q.is_right("The 14th floor.") and not q.is_right("The 4a floor.")
+
+
 def test_counts_accept_a_bare_number_but_not_one_inside_another():
     q = Question(type="count", split="dev", q="How many cats?", accept=["one", "1"], reject=["2 "])
     assert q.is_right("1") and q.is_right("There is 1 cat.") and q.is_right("One.")

@@ -418,6 +418,7 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
                              'dentist this week."', data=SpeechData(speaker="S2", transcript="Hi, my name is Marco. "
                                                                     "I'd like to see a dentist this week."))])
     assert review("Who wants to see a dentist?", "S2 wants to.", clinic).text.startswith("Marco, going by")
+    assert review("Who says it?", "Sam says it.", evidence).action == "keep"  # a follow-up: nothing to look for
     # a third person binds no voice; who someone is, and a line saying only part of it, are the model's
     assert review("Who loves the island?", "S2 loves it.", evidence).action == "keep"
     assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?") is None

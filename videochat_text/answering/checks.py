@@ -635,6 +635,8 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
     model. The name is only as right as the voice labels (0.87 of speech time on the QA set's
     conversations), which is why both lines are quoted."""
     wanted = stems(question.asked) | ({question.thing} if question.thing else set())
+    if not wanted:
+        return Review("keep")  # "Who says it?" (a follow-up): nothing to look for; any "I" would do
     lines = evidence.said_near(None)
     for k, line in enumerate(lines):
         said = line.transcript or _unquoted(line.text)

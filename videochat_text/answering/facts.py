@@ -179,6 +179,7 @@ def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
     facts += [Fact("kind", word) for word in dict.fromkeys(_kinds_stated(text))]
     facts += [Fact("age", m.group()) for m in _AGE.finditer(text)]
     facts += [Fact("quantity", m.group()) for m in _QUANTITY.finditer(text) if not _AGE.match(text, m.start())]
+    facts += [Fact("quantity", m.group()) for m in _MONEY.finditer(text)]
     return facts
 
 
@@ -193,9 +194,14 @@ _QUANTITY = re.compile(r"\b(?:\d+(?:[.,]\d+)?|(?:" + "|".join(sorted(NUMBER_WORD
 not support "1 year" because some entry says "1 person"; "2 minutes into the video" is a moment."""
 
 
+_MONEY = re.compile(r"([$€£])\s?(\d+(?:[.,]\d+)?)")
+""""$12", "€5": a price. fresh8: "How much does the room cost?" → "The room costs $12." beside "room twelve"."""
+_CURRENCY = {"$": "dollar", "€": "euro", "£": "pound"}
+
+
 def quantities_in(text: str) -> set[tuple[float, str]]:
-    """The (value, unit) pairs ``text`` states: "two years" → {(2.0, "year")}."""
-    found = set()
+    """The (value, unit) pairs ``text`` states: "two years" → {(2.0, "year")}, "$3" → {(3.0, "dollar")}."""
+    found = {(float(m.group(2).replace(",", ".")), _CURRENCY[m.group(1)]) for m in _MONEY.finditer(text)}
     for m in _QUANTITY.finditer(text):
         *number, unit = re.split(r"[\s-]+", m.group().lower())
         unit = _UNIT[unit if unit in _UNIT else unit[:-1]]

@@ -65,8 +65,12 @@ def contradicts_itself(answer: str) -> bool:
 
 
 _LABEL_AS_NAME = re.compile(
-    r"\b(?:name\s+is|name['’]s|names?\s+are|(?:is|are)\s+(?:called|named)|called\s+is)\s+[\"'“‘«]?S\d+\b", re.I)
-""""The cat's name is S1.": S1, S2… are the labels the speech module gives to voices (seen with SmolLM2)."""
+    r"\b(?:name\s+is|name['’]s|names?\s+are|(?:is|are)\s+(?:called|named)|called\s+is"
+    r"|(?:s['’])?appel(?:le|é|ée|és|ées)|se\s+llama|llamad[oa]|heißt|hei(?:ss|ß)en|nom\s+est|nombre\s+es)"
+    r"\s+[\"'“‘«„]?\s?S\d+\b", re.I)
+""""The cat's name is S1.": S1, S2… are the labels the speech module gives to voices (seen with SmolLM2);
+and in French, Spanish or German (fresh8: "Comment s'appelle le chat perdu ?" → 'The chat perdu est appelé
+"S1".')."""
 
 
 _ONLY_LABELS = re.compile(r"^\W*S\d+(?:\W+(?:(?:and|y|et|und|或|和)\W+)?S\d+)*\W*$")
@@ -206,6 +210,22 @@ def a_video_time_for_a_time_of_day(answer: str, asked: str) -> bool:
         return False
     rest = stems(without_moments(answer))
     return not _VALUES["time"](rest)
+
+
+_PART_OF_DAY = re.compile(r"\b(?:noon|midday|midnight|morning|afternoon|evening|night|tonight|o['’]?clock|dawn|dusk"
+                         r"|sunrise|sunset|[ap]\.?m\b)", re.I)
+
+
+def a_time_of_day_question_answered_without_one(answer: str, asked: str) -> bool:
+    """Whether a "what time…?" about the world got an answer that gives no time and does not say the video
+    does not tell: fresh8's "What time does the library open?" → "The library opens next Monday after
+    repairs." (a day, and no "does not say" for the time it was asked). A moment of the video is
+    `a_video_time_for_a_time_of_day`'s."""
+    if not _ASKS_A_TIME_OF_DAY.match(asked) or _ABOUT_THE_VIDEO.search(asked) or says_not_told(answer):
+        return False
+    if moments_named(answer):
+        return False
+    return not _VALUES["time"](stems(answer)) and not _PART_OF_DAY.search(answer)
 
 
 _DAYS = frozenset(day.lower() for day in WEEKDAYS) | {"today", "tomorrow", "tonight"}
@@ -401,7 +421,10 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     name), "What was the name of the mission?" → "June". A line where a voice names itself ("…call me
     Jo") is about whoever speaks ("the person Marco is calling"). The question's own names ("Marco")
     are not what it asks about; when no line holds a word of what it asks about ("Marco's friend"),
-    lines cannot be told apart by it, and the answer is left to the other checks.
+    lines cannot be told apart by it, and the answer is left to the other checks — unless it asks
+    about someone by what they do and the answer gives a name a voice gave itself: "What is the
+    receptionist's name?" → "Daniel Patel" beside the guest's "My name is Daniel Patel" (fresh8;
+    fresh6: "Marco", the caller), when no line says who the receptionist is.
 
     Args:
         asked: the question in English; entries: the timeline's entries.
@@ -414,9 +437,13 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     anyone = bool(_word_stems(asked_for) & _ANYONE)
     role = bool(_A_ROLE.search(asked_for))
     lines = [(e, stems(e.transcript or e.text)) for e in entries]
-    if not anyone and not any(words & about for _, words in lines):
-        return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
     asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}
+    if not anyone and not any(words & about for _, words in lines):
+        if role:  # "the receptionist", said by no line: a voice's own name does not make it the receptionist
+            introduced = {n for e, _ in lines for n in INTRODUCES.findall(e.transcript or e.text)}
+            return next((f.text for f in facts_in(answer) if f.kind == "name" and f.text in introduced
+                         and f.text.lower() not in asked_words), None)
+        return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
     for name in dict.fromkeys(f.text for f in facts_in(answer) if f.kind == "name"):
         if name.lower() in asked_words:
             continue

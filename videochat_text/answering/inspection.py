@@ -13,8 +13,10 @@ from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
 from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_reports,
-                    a_name_question_answered_without_one, a_line_given_to_another_voice, a_line_quoted_at_another_time, a_name_no_line_gives_it,
-                    a_place_name_no_entry_holds, a_video_time_for_a_time_of_day, a_voice_given_what_it_said_of_another,
+                    a_name_question_answered_without_one, a_line_given_to_another_voice, a_line_quoted_at_another_time,
+                    a_name_no_line_gives_it,
+                    a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
+                    a_video_time_for_a_time_of_day, a_voice_given_what_it_said_of_another,
                     an_attribute_of_something_else, another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video,
                     not_told_though_said, repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
@@ -103,6 +105,9 @@ class Inspector:
             return "it answers with lines holding no word of the question, while another line holds them all"
         if a_video_time_for_a_time_of_day(text, asked.search_as):
             return "it answers a time of day with a moment of the video"
+        if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (
+                whole or not says_nothing_new(text, asked.question)):
+            return "it is asked for a time of day and gives none"
         misdated = a_line_quoted_at_another_time(text, self._prepared.entries)
         if misdated:
             return f"it quotes {misdated!r} at a time it was not said"
