@@ -16,7 +16,7 @@ from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
-from videochat_text.answering.flaws import (a_detail_no_line_states, a_label_for_what_no_module_reports,
+from videochat_text.answering.flaws import (a_detail_no_line_states, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
@@ -153,6 +153,11 @@ def test_a_number_is_supported_with_its_unit_only_by_an_entry_giving_it_that_uni
                       "A person is seen 1 minute into the video."):
         assert unsupported(supported, corpus) == [], supported
     assert [f.kind for f in unsupported("The delay is 20 years.", corpus)] == ["quantity"]  # 20, not in years
+    # a clock time on the hour is the hour said: fresh8's "…starts at 7:00…" beside "from 7 to 10"
+    breakfast = Corpus.of([Event(start=14.0, end=18.0, module="speech",
+                                 text='"Yes, breakfast is from 7 to 10 in the garden restaurant."')])
+    assert unsupported("Breakfast starts at 7:00.", breakfast) == []
+    assert [f.text for f in unsupported("Breakfast starts at 7:30.", breakfast)] == ["7:30"]
     # a price: fresh8's "How much does the room cost?" → "The room costs $12." beside "room twelve"
     hotel = Corpus.of([Event(start=6.0, end=10.0, module="speech", text='"You are in room twelve."'),
                        Event(start=11.0, end=13.0, module="speech", text='"The coffee costs three dollars."')])
@@ -858,6 +863,22 @@ def test_a_name_a_voice_gave_itself_is_not_the_name_of_a_role_no_line_names():
     assert a_name_no_line_gives_it("The video description does not say.", asked, clinic) is None
     tour = [_said("Hello, I'm Oliver, your guide today.", 0.0, 3.0, "S1")]  # the line says it
     assert a_name_no_line_gives_it("The guide is Oliver.", "What is the guide's name?", tour) is None
+
+
+def test_of_lines_naming_what_is_asked_the_one_holding_the_time_asked_for_is_quoted_first(fake_chat):
+    """fresh8: "What time does breakfast start?" quoted "Is breakfast included?" (earlier, one word of the
+    question each) before "breakfast is from 7 to 10"."""
+    assert holds_the_value_asked("What time does breakfast start?", "Yes, breakfast is from 7 to 10.")
+    assert not holds_the_value_asked("What time does breakfast start?", "Is breakfast included?")
+    assert not holds_the_value_asked("Where is breakfast?", "Yes, breakfast is from 7 to 10.")
+    said = [("Is breakfast included?", 12.0), ("Yes, breakfast is from seven to ten in the garden.", 14.0)]
+    events = [Event(start=t, end=t + 2, module="speech", text=f'S1: "{words}"',
+                    data=SpeechData(speaker="S1", transcript=words)) for words, t in said]
+    description = Description(video=VideoInfo(path="hotel.mp4", duration=18.0, fps=25.0, width=64, height=48),
+                              events=events)
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("Breakfast starts at noon.", "At noon.")).ask(
+        description, "What time does breakfast start?")
+    assert answer.path == "extractive" and "from seven to ten" in answer.text
 
 
 def test_a_what_time_question_answered_with_no_time_is_a_flaw():

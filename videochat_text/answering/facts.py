@@ -279,7 +279,11 @@ class Corpus:
             (seconds,) = clock_times(fact.text) or [None]
             if seconds is not None and any(abs(seconds - t) <= slack_s for t in self.times):
                 return True  # a moment of the video
-            return numbers_in(fact.text.replace(":", " ")) <= self.numbers  # a time of day said ("7:30")
+            # a time of day said ("7:30" as "seven thirty"); ":00" is the hour said alone ("from 7 to 10" holds
+            # "7:00": fresh8's "What time does breakfast start?" → "…at 7:00…" had been withheld)
+            hour, *minutes = fact.text.split(":")
+            said = numbers_in(hour) | (numbers_in(" ".join(minutes)) - {0.0})
+            return said <= self.numbers
         return bool(numbers_in(fact.text) & self.numbers)
 
 

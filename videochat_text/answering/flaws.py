@@ -242,6 +242,14 @@ _VALUES = {
 }
 """Whether a moment's words (`stems`) hold a value of the kind asked for: a number or "noon" for a time,
 a weekday for a day, a number for a year."""
+def holds_the_value_asked(asked: str, text: str) -> bool:
+    """Whether ``text`` holds a value of the kind a "what time/day/year…?" question asks for (False for
+    any other question): of two lines naming breakfast, "breakfast is from 7 to 10" answers "What time
+    does breakfast start?" and "Is breakfast included?" does not."""
+    kind = _ASKS_A_VALUE.match(asked)
+    return bool(kind) and _VALUES[kind.group(1).lower()](stems(text))
+
+
 _ASKS_A_VALUE = re.compile(r"^\W*(?:(?:and|so)\W+)?(?:at\s+|on\s+|in\s+)?(?:what|which)\s+(time|day|year)\b", re.I)
 
 

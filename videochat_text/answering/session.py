@@ -46,7 +46,7 @@ from .answer import Answer
 from .checks import Review, Sighting, answer_times, introductions, label_for, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import clock
-from .flaws import says_nothing_new, stems, voice_labels_only
+from .flaws import holds_the_value_asked, says_nothing_new, stems, voice_labels_only
 from .inspection import Asked, Inspector
 from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, keeps_specifics, needs_translation, phrase,
                        question_language, translated)
@@ -455,8 +455,10 @@ class ChatSession:
         entries = self._context.prepared.entries
         nearest = self._context.nearest(turn.search_as, k)
         asked = stems(turn.search_as)  # "bike" finds "bicycle", "works" finds "work"
-        overlap = sorted(((len(asked & stems(e.text)), -i) for i, e in enumerate(entries)), reverse=True)
-        lexical = [-i for n, i in overlap if n > 0]
+        # as many words of the question: a line holding the time, day or year asked for first (fresh8)
+        overlap = sorted(((len(asked & stems(e.text)), holds_the_value_asked(turn.search_as, e.transcript or e.text),
+                           -i) for i, e in enumerate(entries)), reverse=True)  # (a label's "S1" is no number)
+        lexical = [-i for n, _, i in overlap if n > 0]
         order = list(dict.fromkeys([*lexical[:k], *nearest]))
         return [entries[i] for i in order[:k]]
 
