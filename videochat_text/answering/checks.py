@@ -596,11 +596,7 @@ def _review_introductions(answer: str, evidence: Evidence, language: str) -> Rev
     transcript says who introduced themselves; the voice labels do not: fresh7's book club was answered
     "1" beside "tells 2 voices apart", where three people had said their names and two of them had
     been given one label. With no such line, the voices told apart are given as for "How many talk?"."""
-    named: dict[str, Event] = {}
-    for line in evidence.said_near(None):
-        for name in INTRODUCES.findall(line.transcript or _unquoted(line.text)):
-            if name.lower() not in COMMON_CAPITALIZED and name not in _NOT_NAMES:
-                named.setdefault(name, line)
+    named = _names_given(evidence.said_near(None))
     if not named:
         return _review_voices(answer, evidence, language)
     if numbers_in(answer) == {float(len(named))}:
@@ -608,6 +604,16 @@ def _review_introductions(answer: str, evidence: Evidence, language: str) -> Rev
     count = f"{len(named)} {'people say' if len(named) > 1 else 'person says'}"
     said = phrase("introduced", language, n=str(len(named)), count=count, names=", ".join(named))
     return Review("withhold", f"{said} {_quoted(list(dict.fromkeys(named.values()))[:MAX_QUOTED], language)}")
+
+
+def _names_given(lines: Iterable[Event]) -> dict[str, Event]:
+    """The names voices give themselves in ``lines`` ("I'm Grace"), each with the first line giving it."""
+    named: dict[str, Event] = {}
+    for line in lines:
+        for name in INTRODUCES.findall(line.transcript or _unquoted(line.text)):
+            if name.lower() not in COMMON_CAPITALIZED and name not in _NOT_NAMES:
+                named.setdefault(name, line)
+    return named
 
 
 _NOT_NAMES = frozenset(WEEKDAYS + MONTHS)
@@ -675,12 +681,7 @@ def _introduced_before(lines: list[Event], k: int, before: str) -> tuple[str, Ev
     own = INTRODUCES.findall(before)
     if own:
         return own[-1], lines[k]
-    named: dict[str, Event] = {}
-    for line in lines:
-        if line.speaker == lines[k].speaker:
-            for name in INTRODUCES.findall(line.transcript or _unquoted(line.text)):
-                if name.lower() not in COMMON_CAPITALIZED and name not in _NOT_NAMES:
-                    named.setdefault(name, line)
+    named = _names_given([line for line in lines if line.speaker == lines[k].speaker])
     return next(iter(named.items())) if len(named) == 1 else None
 
 
