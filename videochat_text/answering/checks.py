@@ -55,13 +55,25 @@ EXACTLY: Mapping[str, str] = dict.fromkeys(
 """Words that mean exactly what a label says: a detected person *is* someone, so a "no" to "Was
 anyone shown?" while a person was detected is withheld like a "no" to the label itself."""
 
+ROLES = frozenset(
+    "astronaut doctor nurse dentist teacher student pupil policeman policewoman officer firefighter fireman chef "
+    "waiter waitress pilot farmer soldier athlete dancer singer musician actor actress photographer cameraman "
+    "tourist customer shopkeeper cashier mechanic receptionist guard priest nun scientist engineer clown lifeguard "
+    "businessman businesswoman worker cyclist pedestrian passenger runner swimmer surfer skier skateboarder driver "
+    "rider guest host presenter narrator reporter journalist mother father mom mum dad parent grandmother "
+    "grandfather husband wife son daughter brother sister friend neighbour neighbor".split())
+"""What a person is or does, which no detector tells from how a person looks: "When does the
+astronaut appear?" on a clip whose detector reported a person is answered with the person,
+never with "the astronaut" (QA test half: it was answered "does not say" beside the person seen)."""
+
 NARROWER: Mapping[str, str] = {
     **dict.fromkeys("man men woman women lady ladies guy guys child children kid kids boy boys girl girls baby "
                     "babies toddler teenager teenagers adult adults".split(), "person"),
+    **dict.fromkeys(ROLES, "person"),
     "mug": "cup", "mugs": "cup", "kitten": "cat", "kittens": "cat", "kitty": "cat", "puppy": "dog", "puppies": "dog",
 }
-"""Words for a narrower kind of thing than a label: a detected "person" is no evidence of a woman
-or a child, a "cup" none of a mug. Never answered yes or no from the label."""
+"""Words for a narrower kind of thing than a label: a detected "person" is no evidence of a woman,
+a child or an astronaut, a "cup" none of a mug. Never answered yes or no from the label."""
 
 _NARROW_FORMS = {many: one for one, many in (("man", "men"), ("woman", "women"), ("lady", "ladies"), ("guy", "guys"),
                                              ("child", "children"), ("kid", "kids"), ("boy", "boys"),
@@ -74,6 +86,9 @@ _NARROW_FORMS |= {one: many for many, one in list(_NARROW_FORMS.items())}
 _KINDS = {"person": {"en": "men, women or children", "zh": "男人、女人和儿童", "es": "hombres, mujeres y niños",
                      "fr": "les hommes, les femmes et les enfants", "de": "Männern, Frauen und Kindern"}}
 """What a label does not tell apart, per language (others: "coffee cups and other cups", in English)."""
+_ROLE_KINDS = {"zh": "人的职业或身份", "es": "las profesiones ni los papeles de las personas",
+               "fr": "les métiers ou les rôles des personnes", "de": "Berufen oder Rollen von Personen"}
+"""What a person detector does not tell apart when a role was asked of (English: "astronauts and other people")."""
 
 AMBIGUOUS = frozenset({"mouse", "remote", "tie", "keyboard", "bat", "glove", "kite", "orange", "apple", "mice",
                        "bow", "plant", "bench", "tv"})
@@ -431,8 +446,8 @@ def _narrowed(question: Question, evidence: Evidence) -> Question:
     detected for 7 s; a label of several words ("dining table") is the label itself."""
     if question.relation != "exact" or " " not in question.thing or question.thing in evidence.vocabulary:
         return question
-    label, relation = label_for(question.thing.rsplit(" ", 1)[1])
-    if relation == "narrower" or label not in evidence.vocabulary:
+    label, _ = label_for(question.thing.rsplit(" ", 1)[1])  # "a police officer": narrower than "officer", a person
+    if label not in evidence.vocabulary:
         return question
     return replace(question, thing=label, relation="narrower",
                    words=tuple(w for w in question.words if " " in w) or question.words)
@@ -490,13 +505,14 @@ def _review_when(question: Question, answer: str, evidence: Evidence, seen: list
 
 def _review_narrower(question: Question, answer: str, evidence: Evidence, language: str) -> Review:
     """"Are there any women?": only a caption or a spoken line naming women is evidence of them."""
-    named = evidence.find(question)
-    if named or evidence.mentions(question):
+    named, mentioned = evidence.find(question), evidence.mentions(question)
+    if named or mentioned:  # a caption or a line names it: when it is named is the evidence of when
+        if question.kind == "when":
+            return _review_when(question, answer, evidence, named, language, [] if named else mentioned)
         return Review("keep", sightings=named)
     seen = evidence.of_label(question.thing)
     if seen:
-        kinds = _KINDS.get(question.thing, {}).get(language) or (
-            _KINDS.get(question.thing, {}).get("en") or f"{_plural(question.asked)} and other {_plural(question.thing)}")
+        kinds = _kinds(question, language)
         sentence = _seen_sentence(question.thing, seen, language).rstrip(".。") + phrase("cannot_tell", language,
                                                                                            kinds=kinds)
     else:
@@ -504,6 +520,15 @@ def _review_narrower(question: Question, answer: str, evidence: Evidence, langua
     if answer_polarity(answer) is None and not clock_times(answer):
         return Review("attach", sentence, seen)  # "the description does not say": the findings beside it
     return Review("replace", sentence, seen)
+
+
+def _kinds(question: Question, language: str) -> str:
+    """What the label does not tell apart, in ``language``: "men, women or children" for a person asked
+    of as a woman, "astronauts and other people" for one asked of as an astronaut."""
+    if question.thing == "person" and singular(question.asked.rsplit(" ", 1)[-1]) in ROLES:
+        return _ROLE_KINDS.get(language) or f"{_plural(question.asked)} and other people"
+    kinds = _KINDS.get(question.thing, {})
+    return kinds.get(language) or kinds.get("en") or f"{_plural(question.asked)} and other {_plural(question.thing)}"
 
 
 def _seen_sentence(thing: str, seen: list[Sighting], language: str, *, yes: bool = False,
