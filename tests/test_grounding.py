@@ -438,7 +438,7 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
     assert review("Who says it?", "Sam says it.", evidence).action == "keep"  # a follow-up: nothing to look for
     # a third person binds no voice; who someone is, and a line saying only part of it, are the model's
     assert review("Who loves the island?", "S2 loves it.", evidence).action == "keep"
-    assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?") is None
+    assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?").kind == "relative"
     assert parse_question("Who is visiting Nina?").kind == "who"
     assert review("Who moved in downstairs?", "Omar.", evidence).action == "keep"
     # no voices told apart: nothing to go by
@@ -448,6 +448,42 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
     assert review("¿Quién creció en Cardiff?", "Omar.", evidence, "es") is None  # (reviewed in English)
     es = review("Who grew up in Cardiff?", "Omar.", evidence, "es")
     assert es.text.startswith("Lucy, según las etiquetas de voz: ")
+
+
+def _conversation(said: list[tuple[str, float, str]]) -> Evidence:
+    return Evidence([Event(start=t, end=t + 3, module="speech", text=f'{who}: "{words}"',
+                           data=SpeechData(speaker=who, transcript=words)) for who, t, words in said])
+
+
+def test_whose_relative_someone_is_is_read_from_the_voice_that_says_my():
+    """QA test half: "Who is Priya's brother?" was answered "does not say" beside Priya's "And I'm Priya."
+    The voice saying "Priya is my sister" is labelled S2, which also says "I'm Tom" and — espeak voices
+    of one pitch share a label — "And I'm Priya": Priya does not call herself her sister, so it is Tom."""
+    merged = _conversation([("S1", 0.5, "Hello everyone, my name is Anna."),
+                            ("S2", 3.5, "Nice to meet you, Anna. I'm Tom, and I come from Glasgow."),
+                            ("S2", 14.5, "And I'm Priya. Tom and I both work at the hospital."),
+                            ("S2", 20.0, "Priya is my sister, actually.")])
+    found = review("Who is Priya's brother?", "The video description does not say exactly.", merged)
+    assert (found.action, found.text) == (
+        "withhold", 'Tom, going by the voice labels: At 0:00:03.5 S2 says: "Nice to meet you, Anna. I\'m Tom, and I '
+                    'come from Glasgow." At 0:00:20.0 S2 says: "Priya is my sister, actually."')
+    assert review("Who is Priya's brother?", "Tom is her brother.", merged).action == "keep"
+    assert review("What is the name of Tom's sister?", "Anna.", merged).text.startswith("Priya, going by")
+    assert review("Who is Tom's sister?", "Priya.", merged).action == "keep"
+    assert review("Who is Priya's mother?", "Anna.", merged).action == "keep"  # no line says who her mother is
+    assert review("Who is Anna's brother?", "Tom.", merged).action == "keep"
+    # the relation the other way round: "my daughter Mia" said by Ruth makes Ruth Mia's mother
+    family = _conversation([("S1", 0.5, "I'm Ruth, and this is my daughter Mia."), ("S2", 4.0, "Hi, I'm Ben.")])
+    assert review("Who is Mia's mother?", "Ben.", family).text.startswith("Ruth, going by")
+    assert review("Who is Mia's father?", "Ruth.", family).action == "keep"  # (a parent: the sex is the user's word)
+    assert review("Who is Ruth's daughter?", "Ben.", family).text.startswith("Mia, going by")
+    assert review("Who is Ruth's son?", "She has none.", family).action == "keep"  # a daughter is no son
+    # a label with two names and nothing to tell them apart names nobody; no voice labels, nobody
+    two = _conversation([("S1", 0.5, "I'm Sam."), ("S1", 3.0, "I'm Omar."), ("S1", 6.0, "Lucy is my sister.")])
+    assert review("Who is Lucy's brother?", "Nobody says.", two).action == "keep"
+    unlabelled = Evidence([Event(start=0, end=3, module="speech", text='"I\'m Sam. Lucy is my sister."',
+                                 data=SpeechData(transcript="I'm Sam. Lucy is my sister."))])
+    assert review("Who is Lucy's brother?", "Nobody says.", unlabelled).action == "keep"
 
 
 def test_when_no_module_reports_the_thing_the_moments_naming_it_are_attached():

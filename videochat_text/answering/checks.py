@@ -33,6 +33,7 @@ from ..detections import singular as _singular
 from ..timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
 from .citations import content_words, says_not_told
 from .facts import COMMON_CAPITALIZED, numbers_in
+from .kinship import AskedRelative, asked_relative, converse, relatives_said, same_sex
 from .language import MONTHS, WEEKDAYS, phrase
 from .questions import is_compound
 
@@ -169,8 +170,8 @@ Relation = Literal["exact", "same", "narrower"]
 @dataclass(frozen=True)
 class Question:
     """A question the timeline answers: ``kind`` is ``presence``, ``when``, ``said_at``, ``said``
-    (anywhere), ``voices`` (how many talk) or ``who`` (did what a voice says it did: ``asked`` is
-    what was done, ``thing`` the noun after "whose")."""
+    (anywhere), ``voices`` (how many talk), ``who`` (did what a voice says it did: ``asked`` is
+    what was done, ``thing`` the noun after "whose") or ``relative`` (whose brother, mother, …)."""
 
     kind: str
     thing: str = ""
@@ -187,6 +188,8 @@ class Question:
     relation: Relation = "exact"
     """How the asked word stands to the label: the label itself, a word for the same thing (or a
     broader one), or a narrower kind of it (a woman is a person; a person need not be a woman)."""
+    relative: AskedRelative | None = None
+    """``relative``: whose relative is asked for, and which ("Who is Priya's brother?")."""
 
 
 def parse_question(question: str) -> Question | None:
@@ -203,6 +206,9 @@ def parse_question(question: str) -> Question | None:
         return Question("said")
     if _VOICES.match(text):
         return Question("voices", asked="introductions" if "introduce" in text else "")
+    relative = asked_relative(text)
+    if relative:
+        return Question("relative", relative=relative)
     who = _WHO_DID.match(text)
     if who and not _WHO_IS.match(text):
         return Question("who", thing=who.group("whose") or "", asked=who.group("did"))
@@ -426,6 +432,8 @@ def review(question: str, answer: str, evidence: Evidence, language: str = "en")
         return _review_said(answer, evidence, language)
     if parsed.kind == "who":
         return _review_who(parsed, answer, evidence, language)
+    if parsed.kind == "relative":
+        return _review_relative(parsed, answer, evidence, language)
     if parsed.kind == "voices":
         if parsed.asked == "introductions":
             return _review_introductions(answer, evidence, language)
@@ -690,6 +698,38 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
     return Review("keep")
 
 
+def _review_relative(question: Question, answer: str, evidence: Evidence, language: str) -> Review:
+    """"Who is Priya's brother?" where a voice says "Priya is my sister" and the same voice label says
+    "I'm Tom" (its only name besides Priya's, who is not speaking of herself): unless the answer names
+    Tom, it is withheld and the lines quoted with the name, as the voice labels have it; "Who is Tom's
+    sister?" the other way round. The QA test half's "Who is Priya's brother?" was answered "does not
+    say" beside "And I'm Priya." — the label that says it is Tom's, and Priya's too (espeak voices of
+    one pitch share a label), which is why a name the line gives to someone else is not the speaker's."""
+    asked = question.relative
+    lines = evidence.said_near(None)
+    for k, line in enumerate(lines):
+        said = line.transcript or _unquoted(line.text)
+        if line.speaker is None or asked is None:
+            continue
+        for relative in relatives_said(said):
+            speaker = _introduced_before(lines, k, said[:said.find(relative.name)], others={relative.name})
+            if speaker is None:
+                continue
+            name, introduced = speaker
+            if relative.name.lower() == asked.person and converse(relative.family) == asked.family:
+                found = name  # "Priya is my sister", said by Tom: Tom is Priya's sibling
+            elif name.lower() == asked.person and relative.family == asked.family \
+                    and same_sex(relative.word, asked.word):
+                found = relative.name  # said by Tom: Tom's sister is Priya (a daughter is no son)
+            else:
+                continue
+            if re.search(rf"\b{re.escape(found)}\b", answer, re.I):
+                return Review("keep")
+            quoted = _quoted(sorted(dict.fromkeys([introduced, line]), key=lambda e: e.start), language)
+            return Review("withhold", phrase("who_by_voice", language, name=found, quotes=quoted))
+    return Review("keep")
+
+
 def _all_said(wanted: set[str], said: set[str]) -> bool:
     """Whether every stem wanted is among those said, give or take an ending the crude stems keep
     ("teache" for "teaches" against "teach")."""
@@ -698,15 +738,18 @@ def _all_said(wanted: set[str], said: set[str]) -> bool:
     return all(any(same(w, s) for s in said) for w in wanted)
 
 
-def _introduced_before(lines: list[Event], k: int, before: str) -> tuple[str, Event] | None:
+def _introduced_before(lines: list[Event], k: int, before: str, others: Iterable[str] = ()) -> tuple[str, Event] | None:
     """The name the voice of line ``k`` gave itself, and the line where it did: in that line before the
-    words (``before``), else in another line of that label, when the label gave itself one name only.
-    A label that gave itself two names is two people given one label (fresh4: "I'm Lucy." and "And I'm
-    Omar." both S2, and then Sam's "My daughter…" S2 too): it names nobody."""
+    words (``before``), else in another line of that label, when the label gave itself one name only
+    besides ``others`` (names the line gives to someone else). A label that gave itself two names is
+    two people given one label (fresh4: "I'm Lucy." and "And I'm Omar." both S2, and then Sam's "My
+    daughter…" S2 too): it names nobody."""
     own = INTRODUCES.findall(before)
     if own:
         return own[-1], lines[k]
     named = _names_given([line for line in lines if line.speaker == lines[k].speaker])
+    for other in others:
+        named.pop(other, None)
     return next(iter(named.items())) if len(named) == 1 else None
 
 
