@@ -20,7 +20,7 @@ from videochat_text.answering.flaws import (a_detail_no_line_states, holds_the_v
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
-                                           a_video_time_for_a_time_of_day,
+                                           a_value_said_of_something_else, a_video_time_for_a_time_of_day,
                                            a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
@@ -688,6 +688,42 @@ def test_an_answer_from_lines_without_the_questions_words_while_one_line_has_the
     assert not another_line_says_it('S1: "Chicago, my brother lives there."', asked, moments)
     # no line holds every word of the question: a reply read with its question is the answer
     assert not another_line_says_it("Marco's friend lives in Toronto.", "Where does Marco's friend live now?", moments)
+
+
+TOUR = [_said("Our guide today is called Oliver,", 20.1, 22.1, "S1"),
+        _said("the museum open at hide in the morning,", 35.1, 37.4, "S1"),  # (Whisper tiny.en's words)
+        _said("the library closes at seven thirty to hide.", 80.3, 83.0, "S1"),
+        _said("The old bridge was painted green last summer,", 110.2, 112.8, "S1")]
+
+
+def test_a_one_word_answer_from_a_line_without_the_questions_words_is_a_flaw_when_another_has_them():
+    """Asked as a new user would on the QA set's city tour: "Who painted the bridge?" → "Oliver" (the
+    guide's name) beside "The old bridge was painted green last summer."."""
+    moments = moment_words(TOUR)
+    assert another_line_says_it("Oliver", "Who painted the bridge?", moments)
+    assert not another_line_says_it("Oliver", "Who is the guide?", moments)
+    assert not another_line_says_it("Green.", "What colour was the bridge painted?", moments)
+    # a voice that says it all may be named by its own introduction (the who-rule quotes both lines)
+    talk = moment_words([_said("Hi, I'm Sam.", 0.5, 2.0, "S1"), _said("And I'm Omar.", 10.0, 11.0, "S3"),
+                         _said("I teach music at the school on King Street.", 13.0, 16.0, "S3")])
+    assert not another_line_says_it("Omar", "Who teaches music?", talk)
+
+
+def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_about_the_thing_asked():
+    """Asked as a new user would on the QA set's city tour: "What time does the museum close?" → "The museum
+    closes at seven thirty to hide." — the library's closing time; the museum's line gives none."""
+    moments, said = moment_words(TOUR), [e.transcript for e in TOUR]
+    asked = "What time does the museum close?"
+    assert a_value_said_of_something_else("The museum closes at seven thirty to hide.", asked, moments, said) == "museum"
+    assert a_value_said_of_something_else("The library closes at seven thirty.", "What time does the library close?",
+                                          moments, said) is None
+    assert a_value_said_of_something_else("The museum opens at hide in the morning.", "When does the museum open?",
+                                          moments, said) is None
+    # a line that may refer back ("it") may be about the thing asked: a conversation's "I can repair it by Friday"
+    shop = [_said("My laptop stopped working last week.", 2.4, 4.6, "S1"),
+            _said("I can repair it by Friday.", 14.0, 15.7, "S2")]
+    assert a_value_said_of_something_else("The laptop will be ready on Friday.", "When will the laptop be ready?",
+                                          moment_words(shop), [e.transcript for e in shop]) is None
 
 
 def test_a_sentence_quoted_as_one_voices_that_another_voice_said_is_a_flaw():

@@ -31,7 +31,7 @@ from typing import Iterable, Literal, Mapping
 
 from ..detections import singular as _singular
 from ..timeline import Description, Event, clock_times, format_timestamp, seconds_mentioned
-from .citations import content_words, says_not_told
+from .citations import content_words, says_not_told, stem
 from .facts import COMMON_CAPITALIZED, numbers_in
 from .kinship import AskedRelative, asked_relative, converse, relatives_said, same_sex
 from .language import MONTHS, WEEKDAYS, phrase
@@ -158,7 +158,7 @@ def stems(text: str) -> set[str]:
     everyday words for a label as the label ("bike" as "bicycle": "Where should I lock my bike?" is
     about "Please lock your bicycle near the bakery.")."""
     words = {_ONE_WORD_LABELS.get(w, w) for w in content_words(text)}
-    return {re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words}
+    return {stem(w) for w in words}
 
 
 _ONE_WORD_LABELS = {word: label for word, label in SAME_AS.items() if " " not in word + label}

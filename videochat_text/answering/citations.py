@@ -74,6 +74,11 @@ def content_words(text: str) -> set[str]:
     return words | {f"#{n:g}" for n in numbers_in(text)}
 
 
+def stem(word: str) -> str:
+    """A content word cut to a crude stem, so "calling" and "call", "works" and "work" are one word."""
+    return re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word
+
+
 def citation(entry: Event, video: str | None = None) -> Citation:
     return Citation(start=entry.start, end=entry.end, module=entry.module, text=entry.text,
                     event_ids=entry.ids, video=video)
@@ -97,18 +102,20 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     at_moments = [_starting_nearest(entries, t) for t in moments_named(answer)]
     from_answer = content_words(without_moments(answer)) - content_words(question)  # what the answer adds
     asked = content_words(question)
+    asked_stems = {stem(w) for w in asked}  # "Where did Daniel call from?" rests on "I'm calling from Chicago."
     evidence = list(dict.fromkeys(evidence))
     rank = {i: n for n, i in enumerate(nearest)}
     scored = []
     for i, entry in enumerate(entries):
         words = content_words(entry.text)
         added = len(from_answer & words) + sum(1 for named in at_moments if i in named)
-        score = 3.0 * added + 1.0 * len(asked & words) + (4.0 if i in evidence else 0.0)
+        matched = len(asked_stems & {stem(w) for w in words})
+        score = 3.0 * added + 1.0 * matched + (4.0 if i in evidence else 0.0)
         if i in rank:
             score += 1.5 / (1 + rank[i])
         if entry.module == SUMMARY_MODULE:
             score *= 0.5  # a window's summary restates entries: cite the entry itself first
-        if added or i in evidence or (not same_language and asked & words):  # the answer must rest on it
+        if added or i in evidence or (not same_language and matched):  # the answer must rest on it
             scored.append((score, i))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     best = scored[0][0] if scored else 0.0

@@ -260,11 +260,47 @@ def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> 
     question = _word_stems(asked)
     if len(question) < 2 or says_not_told(answer) or _CJK.search(answer):
         return False
-    if not any(question <= moment.words for moment in moments):
+    holding = [moment for moment in moments if question <= moment.words]
+    if not holding:
         return False
     added = _word_stems(answer) - question
-    sources = [moment for moment in moments if len(added & moment.words) >= 2]
-    return bool(sources) and not any(moment.words & question for moment in sources)
+    # A one- or two-word answer ("Oliver") rests on one word: "Who painted the bridge?" → "Oliver" (the
+    # guide's name) beside "The old bridge was painted green last summer." A line of a voice that says
+    # it all is that voice's ("And I'm Omar." before "I teach music…"): the name may be the speaker's.
+    enough = 1 if len(added) <= 2 else 2
+    speaking = {moment.speaker for moment in moments if moment.speaker}
+    voices = {moment.speaker for moment in holding if moment.speaker} if len(speaking) > 1 else set()
+    sources = [moment for moment in moments if len(added & moment.words) >= enough]
+    return bool(sources) and not any(moment.words & question or moment.speaker in voices for moment in sources)
+
+
+_REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|here|I|me|my|"
+                          r"we|us|our|you|your)\b|['’](?:m|re|ve|ll|d)\b", re.I)
+"""Words by which a line may be about something it does not name ("I can fix it by Thursday")."""
+_VALUE_WORDS = frozenset("time day date year month week price cost much many long old far often".split())
+
+
+def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Moment],
+                                   said: Sequence[str]) -> str | None:
+    """The thing asked about (a word of the question the answer repeats, and some line holds) when
+    what the answer adds comes only from lines that neither name it nor could refer to it: "What time
+    does the museum close?" → "The museum closes at seven thirty." from "the library closes at seven
+    thirty" while another line is about the museum. ``said``: each moment's text, for its pronouns."""
+    question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK
+    if not question or says_not_told(answer) or _CJK.search(answer):
+        return None
+    added = _word_stems(answer) - _word_stems(asked) - _ANSWER_TALK
+    held = [len(added & moment.words) for moment in moments]
+    most = max(held, default=0)
+    sources = [i for i, n in enumerate(held) if n and n == most]  # the line(s) the answer is taken from
+    if not sources or any(_REFERS_BACK.search(said[i]) for i in sources):
+        return None
+    repeated = question & _word_stems(answer)
+    for word in sorted(repeated):
+        elsewhere = any(word in moment.words for i, moment in enumerate(moments) if i not in sources)
+        if elsewhere and not any(word in moments[i].words for i in sources):
+            return word
+    return None
 
 
 _SENTENCE = re.compile(r"(?:[^.!?;\n]|[.!?;](?!\s|$))+[.!?;]?")

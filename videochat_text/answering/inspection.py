@@ -16,7 +16,8 @@ from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_
                     a_name_question_answered_without_one, a_line_given_to_another_voice, a_line_quoted_at_another_time,
                     a_name_no_line_gives_it,
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
-                    a_video_time_for_a_time_of_day, a_voice_given_what_it_said_of_another,
+                    a_value_said_of_something_else, a_video_time_for_a_time_of_day,
+                    a_voice_given_what_it_said_of_another,
                     an_attribute_of_something_else, another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video,
                     not_told_though_said, repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
@@ -103,6 +104,9 @@ class Inspector:
             return "it answers with a moment unrelated to the question"
         if another_line_says_it(text, asked.search_as, self._moments):
             return "it answers with lines holding no word of the question, while another line holds them all"
+        borrowed = a_value_said_of_something_else(text, asked.search_as, self._moments, self._moment_texts)
+        if borrowed:
+            return f"it says of the {borrowed} what a line says of something else"
         if a_video_time_for_a_time_of_day(text, asked.search_as):
             return "it answers a time of day with a moment of the video"
         if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (
@@ -188,3 +192,4 @@ class Inspector:
         self._attributed = [(set(found), stems(e.text)) for e in entries for found in [attributes_in(e.text)] if found]
         self._moment_entries = [i for i, e in enumerate(entries) if roles.get(e.module) in ("heard", "read")]
         self._moments = moment_words([entries[i] for i in self._moment_entries])
+        self._moment_texts = [entries[i].transcript or entries[i].text for i in self._moment_entries]
