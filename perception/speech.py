@@ -142,6 +142,22 @@ class SpeechModule(PerceptionModule):
 
 
 _SENTENCE_END = (".", "?", "!")
+TITLES = frozenset("mr mrs ms dr prof st mt jr sr capt sgt lt col gen rev".split())
+"""Words Whisper writes with a full stop that never end a sentence: "Dr." before "Patel is free on
+Wednesday…" had made a sentence of its own, and the chat model answered "Who works at the clinic?" with it."""
+TITLE_PAUSE_S = 1.0
+"""A sentence ending in a title is finished by the next when it starts less than this later ("…Clinic,
+Mrs." | "Hannah speaking.", 0.2 s apart in two Whisper segments)."""
+
+
+def _ends_sentence(word: str) -> bool:
+    word = word.strip()
+    return word.endswith(_SENTENCE_END) and not _ends_with_title(word)
+
+
+def _ends_with_title(text: str) -> bool:
+    last = text.strip().rsplit(None, 1)[-1] if text.strip() else ""
+    return last.endswith(".") and last[:-1].lower() in TITLES
 PAUSE_ENDS_SENTENCE_S = 2.0
 """Seconds of silence between two words that end a sentence (speakers pause well under this mid-sentence)."""
 
@@ -167,7 +183,7 @@ def split_sentences(segment: dict[str, Any]) -> list[dict[str, Any]]:
             sentences.append(current)
             current = []
         current.append(word)
-        if str(word["word"]).strip().endswith(_SENTENCE_END):
+        if _ends_sentence(str(word["word"])):
             sentences.append(current)
             current = []
     if current:
@@ -195,8 +211,9 @@ def join_cut_sentences(sentences: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for sentence in sentences:
         before = joined[-1] if joined else None
         if (before is not None and before.get("words") and sentence.get("words")
-                and not str(before["text"]).strip().endswith(_SENTENCE_END)
-                and float(sentence["start"]) - float(before["end"]) < JOIN_PAUSE_S):
+                and not _ends_sentence(str(before["text"]))
+                and float(sentence["start"]) - float(before["end"]) < (
+                    TITLE_PAUSE_S if _ends_with_title(str(before["text"])) else JOIN_PAUSE_S)):
             joined[-1] = {**before, "end": sentence["end"], "text": f'{before["text"]}{sentence["text"]}',
                           "words": [*before["words"], *sentence["words"]],
                           # the less sure of the two: what the guards and answers see of it

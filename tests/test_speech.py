@@ -60,6 +60,20 @@ def test_a_long_pause_ends_a_sentence_without_a_full_stop():
                                                                           (50.0, "the van came at three")]
 
 
+def test_a_title_with_a_full_stop_does_not_end_a_sentence():
+    """"Dr." | "Patel is free on Wednesday…" were two events, and "Who works at the clinic?" was answered
+    "Dr."; "…Clinic, Mrs." | "Hannah speaking." came in two Whisper segments 0.2 s apart."""
+    from videochat_text.perception.speech import events_from_segments
+
+    segment = {"start": 9.8, "end": 13.3, "text": " Dr. Patel is free. Come at two.", "words": [
+        {"word": w, "start": 9.8 + i * 0.4, "end": 10.1 + i * 0.4} for i, w in
+        enumerate([" Dr.", " Patel", " is", " free.", " Come", " at", " two."])]}
+    assert [p["text"].strip() for p in split_sentences(segment)] == ["Dr. Patel is free.", "Come at two."]
+    events = events_from_segments([_segment("Good morning, Riverside Clinic, Mrs.", 0.1), _segment("Hannah speaking.", 2.4),
+                                   _segment("Thanks.", 6.0)], duration=10.0, language="en")
+    assert [e.transcript for e in events] == ["Good morning, Riverside Clinic, Mrs. Hannah speaking.", "Thanks."]
+
+
 def _segment(text, start, step=0.3, logprob=-0.3):
     words = [{"word": f" {w}", "start": round(start + i * step, 2), "end": round(start + (i + 1) * step, 2)}
              for i, w in enumerate(text.split())]
