@@ -21,6 +21,7 @@ from videochat_text.answering.flaws import (a_detail_no_line_states, holds_the_v
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_value_said_of_something_else, a_video_time_for_a_time_of_day,
+                                           a_voice_label_no_line_of_it_supports, the_opposite_of_what_a_line_says,
                                            a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
@@ -690,7 +691,7 @@ def test_an_answer_from_lines_without_the_questions_words_while_one_line_has_the
     assert not another_line_says_it("Marco's friend lives in Toronto.", "Where does Marco's friend live now?", moments)
 
 
-TOUR = [_said("Our guide today is called Oliver,", 20.1, 22.1, "S1"),
+TOUR_HEARD = [_said("Our guide today is called Oliver,", 20.1, 22.1, "S1"),
         _said("the museum open at hide in the morning,", 35.1, 37.4, "S1"),  # (Whisper tiny.en's words)
         _said("the library closes at seven thirty to hide.", 80.3, 83.0, "S1"),
         _said("The old bridge was painted green last summer,", 110.2, 112.8, "S1")]
@@ -699,7 +700,7 @@ TOUR = [_said("Our guide today is called Oliver,", 20.1, 22.1, "S1"),
 def test_a_one_word_answer_from_a_line_without_the_questions_words_is_a_flaw_when_another_has_them():
     """Asked as a new user would on the QA set's city tour: "Who painted the bridge?" → "Oliver" (the
     guide's name) beside "The old bridge was painted green last summer."."""
-    moments = moment_words(TOUR)
+    moments = moment_words(TOUR_HEARD)
     assert another_line_says_it("Oliver", "Who painted the bridge?", moments)
     assert not another_line_says_it("Oliver", "Who is the guide?", moments)
     assert not another_line_says_it("Green.", "What colour was the bridge painted?", moments)
@@ -712,7 +713,7 @@ def test_a_one_word_answer_from_a_line_without_the_questions_words_is_a_flaw_whe
 def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_about_the_thing_asked():
     """Asked as a new user would on the QA set's city tour: "What time does the museum close?" → "The museum
     closes at seven thirty to hide." — the library's closing time; the museum's line gives none."""
-    moments, said = moment_words(TOUR), [e.transcript for e in TOUR]
+    moments, said = moment_words(TOUR_HEARD), [e.transcript for e in TOUR_HEARD]
     asked = "What time does the museum close?"
     assert a_value_said_of_something_else("The museum closes at seven thirty to hide.", asked, moments, said) == "museum"
     assert a_value_said_of_something_else("The library closes at seven thirty.", "What time does the library close?",
@@ -724,6 +725,37 @@ def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_abou
             _said("I can repair it by Friday.", 14.0, 15.7, "S2")]
     assert a_value_said_of_something_else("The laptop will be ready on Friday.", "When will the laptop be ready?",
                                           moment_words(shop), [e.transcript for e in shop]) is None
+
+
+MARKET_HEARD = [_said("The market opens every Sunday at 8.", 0.1, 2.6, "S1"),  # (Whisper tiny.en's words)
+                _said("Our neighbors can't sleep under the fruit stall.", 5.7, 8.5, "S1"),
+                _said("Grandpa rides his motorcycle to the market.", 10.7, 13.2, "S1")]
+
+
+def test_an_answer_that_turns_a_line_round_is_a_flaw():
+    """Asked as a new user would on the QA set's market: "When does the market close?" → "The market
+    closes every Sunday at 8." from "The market opens every Sunday at 8."."""
+    moments, said = moment_words(MARKET_HEARD), [e.transcript for e in MARKET_HEARD]
+    assert the_opposite_of_what_a_line_says("The market closes every Sunday at 8.", "When does the market close?",
+                                            moments, said) == "close"
+    assert the_opposite_of_what_a_line_says("The market opens every Sunday at 8.", "When does the market open?",
+                                            moments, said) is None
+    assert the_opposite_of_what_a_line_says("The video description does not say when it closes.",
+                                            "When does the market close?", moments, said) is None
+    both = [_said("The train leaves at nine and arrives at ten.", 1.0, 4.0, "S1")]
+    assert the_opposite_of_what_a_line_says("It arrives at ten.", "When does the train arrive?", moment_words(both),
+                                            [e.transcript for e in both]) is None
+
+
+def test_a_voice_label_given_as_who_is_a_flaw_unless_a_line_of_that_voice_says_it():
+    """Asked as a new user would on the QA set's market (one narrator): "Who owns the cat?" → "The cat is
+    owned by S1."; a voice whose own line says it may be the answer ("We rent a boat at 10." → S1)."""
+    moments = moment_words(MARKET_HEARD)
+    assert a_voice_label_no_line_of_it_supports("The cat is owned by S1.", "Who owns the cat?", moments) == "S1"
+    assert a_voice_label_no_line_of_it_supports("S1 rides it to the market.", "Who rides the motorcycle?", moments) is None
+    assert a_voice_label_no_line_of_it_supports('S1 says: "Grandpa rides his motorcycle to the market."',
+                                                "Who owns the cat?", moments) is None  # the voice of a quote
+    assert a_voice_label_no_line_of_it_supports("S1.", "Who speaks first?", moments) is None  # about the voices
 
 
 def test_a_sentence_quoted_as_one_voices_that_another_voice_said_is_a_flaw():

@@ -274,6 +274,71 @@ def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> 
     return bool(sources) and not any(moment.words & question or moment.speaker in voices for moment in sources)
 
 
+_WHO_ASKED = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whom|whose)\b", re.I)
+_LABEL_NOT_QUOTED = re.compile(r"\bS(\d+)\b(?!\s*(?:says?|said|asks?|asked|replies|replied|answers?|answered)\b|\s*:)")
+
+
+def a_voice_label_no_line_of_it_supports(answer: str, asked: str, moments: Sequence[Moment]) -> str | None:
+    """A voice label (``S1``) given as who did or owns something when no line of that voice holds
+    the question's words: "Who owns the cat?" → "The cat is owned by S1." about a narration whose one
+    voice never says whose the cat is ("Our neighbour's cat sleeps under the fruit stall"). A label
+    quoted as the voice of a line ("S1 says: …") is not looked at. The label, or None."""
+    if not _WHO_ASKED.match(asked) or _ABOUT_VOICES.search(asked):
+        return None
+    wanted = _word_stems(asked)
+    if not wanted:
+        return None
+    for number in dict.fromkeys(_LABEL_NOT_QUOTED.findall(answer)):
+        label = f"S{number}"
+        own = [moment for moment in moments if moment.speaker == label]
+        if own and not any(wanted <= _tolerant(moment.words, wanted) for moment in own):
+            return label
+    return None
+
+
+def _tolerant(said: set[str], wanted: set[str]) -> set[str]:
+    """``said`` with each wanted word it holds give or take an ending ("teache" for "teach")."""
+    return said | {w for w in wanted for x in said
+                   if min(len(w), len(x)) >= 4 and abs(len(w) - len(x)) <= 2 and (w.startswith(x) or x.startswith(w))}
+
+
+_OPPOSITES = {a: b for pair in ("open close", "opens closes", "opened closed", "opening closing", "arrive leave",
+                                "arrives leaves", "arrived left", "start end", "starts ends", "started ended",
+                                "begin end", "begins ends", "buy sell", "buys sells", "bought sold", "before after",
+                                "come go", "comes goes", "early late", "first last", "win lose", "won lost")
+              for a, b in [pair.split(), pair.split()[::-1]]}
+"""Words a line may say where the answer says the other: "The market opens every Sunday at 8." is no
+answer to "When does the market close?" ("The market closes every Sunday at 8.")."""
+
+
+def the_opposite_of_what_a_line_says(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str]) -> str | None:
+    """A word of the question the answer repeats ("close") where the line the answer is taken from says
+    its opposite ("opens") and not the word: the answer turned the line round. The word, or None."""
+    if says_not_told(answer) or _CJK.search(answer):
+        return None
+    asked_words = set(re.findall(r"[a-z]+", asked.lower()))
+    answer_words = set(re.findall(r"[a-z]+", answer.lower()))
+    added = _word_stems(answer) - _word_stems(asked) - _ANSWER_TALK
+    held = [len(added & moment.words) for moment in moments]
+    most = max(held, default=0)
+    sources = [set(re.findall(r"[a-z]+", said[i].lower())) for i, n in enumerate(held) if n and n == most]
+    for word in sorted(asked_words):
+        forms = _forms(word)
+        if not forms & answer_words or not forms & _OPPOSITES.keys():
+            continue
+        opposites = {o for f in forms & _OPPOSITES.keys() for o in _forms(_OPPOSITES[f])}
+        if sources and all(source & opposites and not source & forms for source in sources):
+            return word
+    return None
+
+
+def _forms(word: str) -> set[str]:
+    """A word and its forms with the endings `_OPPOSITES` lists (close, closes, closed, closing)."""
+    root = re.sub(r"(?:es|s|ed|d|ing)$", "", word) if len(word) > 3 else word
+    forms = {word, root, root + "s", root + "es", root + "ed", root + "d", root + "ing", root + "e"}
+    return forms | {root[:-1] + "ing"} if root.endswith("e") else forms
+
+
 _REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|here|I|me|my|"
                           r"we|us|our|you|your)\b|['’](?:m|re|ve|ll|d)\b", re.I)
 """Words by which a line may be about something it does not name ("I can fix it by Thursday")."""

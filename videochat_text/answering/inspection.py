@@ -17,6 +17,7 @@ from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_
                     a_name_no_line_gives_it,
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
+                    a_voice_label_no_line_of_it_supports, the_opposite_of_what_a_line_says,
                     a_voice_given_what_it_said_of_another,
                     an_attribute_of_something_else, another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video,
@@ -104,6 +105,12 @@ class Inspector:
             return "it answers with a moment unrelated to the question"
         if another_line_says_it(text, asked.search_as, self._moments):
             return "it answers with lines holding no word of the question, while another line holds them all"
+        turned = the_opposite_of_what_a_line_says(text, asked.search_as, self._moments, self._moment_texts)
+        if turned:
+            return f"it says {turned!r} where the line it is taken from says the opposite"
+        label = a_voice_label_no_line_of_it_supports(text, asked.search_as, self._moments)
+        if label:
+            return f"it gives {label} as who, and no line of {label} says it"
         borrowed = a_value_said_of_something_else(text, asked.search_as, self._moments, self._moment_texts)
         if borrowed:
             return f"it says of the {borrowed} what a line says of something else"
