@@ -689,6 +689,12 @@ def test_an_answer_from_lines_without_the_questions_words_while_one_line_has_the
     assert not another_line_says_it('S1: "Chicago, my brother lives there."', asked, moments)
     # no line holds every word of the question: a reply read with its question is the answer
     assert not another_line_says_it("Marco's friend lives in Toronto.", "Where does Marco's friend live now?", moments)
+    # half of them is enough: QA test half, "Who bakes bread every morning?" → the bakery line, beside
+    # Whisper's "my mother makes rent here every morning"
+    bakery = moment_words([_said("please lock your bicycle near the bakery", 0.2, 3.6, "S1"),
+                           _said("my mother makes rent here every morning", 8.3, 10.9, "S1")])
+    assert another_line_says_it('S1: "please lock your bicycle near the bakery"', "Who bakes bread every morning?", bakery)
+    assert not another_line_says_it("Near the bakery.", "Where should I lock my bike?", bakery)
 
 
 TOUR_HEARD = [_said("Our guide today is called Oliver,", 20.1, 22.1, "S1"),

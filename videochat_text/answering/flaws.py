@@ -255,12 +255,16 @@ _ASKS_A_VALUE = re.compile(r"^\W*(?:(?:and|so)\W+)?(?:at\s+|on\s+|in\s+)?(?:what
 
 def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> bool:
     """Whether the answer is taken from lines holding no word of the question while another line
-    holds every one of them (two or more): "Who lives in Chicago?" → "S2: "Really? And tell him the
-    people they call me Joe."", beside "Chicago, my brother lives there." (a reply, one turn away)."""
+    holds every one of them, or half of them (two or more): "Who lives in Chicago?" → "S2: "Really?
+    And tell him the people they call me Joe."", beside "Chicago, my brother lives there." (a reply,
+    one turn away)."""
     question = _word_stems(asked)
     if len(question) < 2 or says_not_told(answer) or _CJK.search(answer):
         return False
-    holding = [moment for moment in moments if question <= moment.words]
+    # a line holding every word of the question, or at least half of them (two or more): "Who bakes
+    # bread every morning?" → the bakery line, beside Whisper's "my mother makes rent here every morning"
+    enough_of_it = max(2, (len(question) + 1) // 2)
+    holding = [moment for moment in moments if len(question & moment.words) >= enough_of_it]
     if not holding:
         return False
     added = _word_stems(answer) - question
