@@ -939,6 +939,19 @@ def test_a_name_a_voice_gave_itself_is_not_the_name_of_a_role_no_line_names():
     assert a_name_no_line_gives_it("The guide is Oliver.", "What is the guide's name?", tour) is None
 
 
+def test_someone_a_voice_wants_to_see_is_not_that_voice():
+    """Asked as a new user would on fresh6's clinic (read in session 7): "Who is the dentist?" → "The
+    dentist is Marco." beside "Hi, my name is Marco." + "I'd like to see an dentist this week." (Whisper
+    split them in two lines of one turn). "Who is the X?" asks for a name like "What is the X's name?"."""
+    clinic = [_said("Hi, my name is Marco.", 4.8, 6.2, "S2"), _said("I'd like to see an dentist this week.", 6.7, 9.0, "S2"),
+              _said("Dr. Patel is free on Wednesday at half past two.", 9.8, 13.3, "S1")]
+    assert a_name_no_line_gives_it("The dentist is Marco.", "Who is the dentist?", clinic) == "Marco"
+    teacher = [_said("And I'm Omar.", 10.3, 11.0, "S3"), _said("I teach music at the school on King Street.", 11.4, 14.0, "S3")]
+    assert a_name_no_line_gives_it("Omar.", "Who is the music teacher?", teacher) is None  # what he does
+    assert a_name_no_line_gives_it("The guide is Oliver.", "Who is the guide?",
+                                   [_said("Our guide today is called Oliver,", 20.1, 22.1, "S1")]) is None
+
+
 def test_of_lines_naming_what_is_asked_the_one_holding_the_time_asked_for_is_quoted_first(fake_chat):
     """fresh8: "What time does breakfast start?" quoted "Is breakfast included?" (earlier, one word of the
     question each) before "breakfast is from 7 to 10"."""

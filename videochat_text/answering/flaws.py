@@ -508,6 +508,7 @@ _ASKS_A_NAME = [re.compile(pattern, re.I) for pattern in (
     _NAMED + r"the\s+(?:first\s+|last\s+|full\s+)?names?\s+of\s+(?P<x>[^?]+)",  # "What is the name of the hotel?"
     _NAMED + r"(?P<x>[^?]+?)\s+called\b",  # "What is the rocket called?"
     r"what\s+do(?:es)?\s+[^?]+?\s+call\s+(?P<x>[^?]+)",  # "What do people in Chicago call Marco's friend?"
+    r"^\W*who(?:\s+is|['’]s|\s+was)\s+(?P<x>the\s+[a-z]+(?:\s+[a-z]+)?)\W*$",  # "Who is the dentist?"
 )]
 
 
@@ -614,16 +615,22 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
 
 def _own_turn_words(lines: Sequence[tuple[Event, set[str]]], i: int) -> set[str]:
     """The words of line ``i`` and of the lines after it the same voice says before another voice speaks:
-    what a voice that names itself says of itself."""
-    event, words = lines[i]
-    turn = set(words)
-    for later, later_words in lines[i + 1:]:
+    what a voice that names itself says of itself — not someone it wants, sees or needs ("I'd like to
+    see a dentist" does not make the caller the dentist: fresh6's clinic, "Who is the dentist?" → "Marco")."""
+    event, _ = lines[i]
+    turn = [event]
+    for later, _ in lines[i + 1:]:
         if later.module != event.module:
             continue
         if event.speaker is None or later.speaker != event.speaker:
             break
-        turn |= later_words
-    return turn
+        turn.append(later)
+    return stems(" ".join(_SOMEONE_WANTED.sub(" ", e.transcript or e.text) for e in turn))
+
+
+_SOMEONE_WANTED = re.compile(r"\b(?:see|seeing|visit|visiting|meet|meeting|call|calling|need|needs|want|wants|find|book|"
+                             r"ask\s+for|look(?:ing)?\s+for|wait(?:ing)?\s+for)\s+(?:a|an|the|my|your|our|some)\s+\w+", re.I)
+"""Someone a voice wants, sees or needs: no word of what that voice is or does."""
 
 
 NAME_REACH_WORDS = 5
