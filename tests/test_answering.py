@@ -748,6 +748,13 @@ def test_an_answer_that_turns_a_line_round_is_a_flaw():
                                             moments, said) is None
     assert the_opposite_of_what_a_line_says("The video description does not say when it closes.",
                                             "When does the market close?", moments, said) is None
+    # the opposite of what was asked: "When does the cafe open?" → "The cafe … closing at 6 to 9." (the station)
+    cafe = [_said("The cafe near the main entrance closing at 6 to 9.", 12.7, 16.0, "S1")]
+    assert the_opposite_of_what_a_line_says("The cafe near the main entrance closing at 6 to 9.",
+                                            "When does the cafe open?", moment_words(cafe),
+                                            [e.transcript for e in cafe]) == "open"
+    assert the_opposite_of_what_a_line_says("It opens at 9 and closes at 6.", "When does the cafe open?",
+                                            moment_words(cafe), [e.transcript for e in cafe]) is None
     both = [_said("The train leaves at nine and arrives at ten.", 1.0, 4.0, "S1")]
     assert the_opposite_of_what_a_line_says("It arrives at ten.", "When does the train arrive?", moment_words(both),
                                             [e.transcript for e in both]) is None

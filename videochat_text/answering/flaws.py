@@ -306,11 +306,15 @@ def _tolerant(said: set[str], wanted: set[str]) -> set[str]:
                    if min(len(w), len(x)) >= 4 and abs(len(w) - len(x)) <= 2 and (w.startswith(x) or x.startswith(w))}
 
 
-_OPPOSITES = {a: b for pair in ("open close", "opens closes", "opened closed", "opening closing", "arrive leave",
-                                "arrives leaves", "arrived left", "start end", "starts ends", "started ended",
-                                "begin end", "begins ends", "buy sell", "buys sells", "bought sold", "before after",
-                                "come go", "comes goes", "early late", "first last", "win lose", "won lost")
-              for a, b in [pair.split(), pair.split()[::-1]]}
+_OPPOSITE_PAIRS = ("open close", "opens closes", "opened closed", "opening closing", "arrive leave", "arrives leaves",
+                   "arrived left", "start end", "starts ends", "started ended", "start finish", "starts finishes",
+                   "begin end", "begins ends", "buy sell", "buys sells", "bought sold", "before after", "come go",
+                   "comes goes", "early late", "first last", "win lose", "won lost")
+_OPPOSITES: dict[str, set[str]] = {}
+for _pair in _OPPOSITE_PAIRS:
+    _one, _other = _pair.split()
+    _OPPOSITES.setdefault(_one, set()).add(_other)
+    _OPPOSITES.setdefault(_other, set()).add(_one)
 """Words a line may say where the answer says the other: "The market opens every Sunday at 8." is no
 answer to "When does the market close?" ("The market closes every Sunday at 8.")."""
 
@@ -328,9 +332,14 @@ def the_opposite_of_what_a_line_says(answer: str, asked: str, moments: Sequence[
     sources = [set(re.findall(r"[a-z]+", said[i].lower())) for i, n in enumerate(held) if n and n == most]
     for word in sorted(asked_words):
         forms = _forms(word)
-        if not forms & answer_words or not forms & _OPPOSITES.keys():
+        if not forms & _OPPOSITES.keys():
             continue
-        opposites = {o for f in forms & _OPPOSITES.keys() for o in _forms(_OPPOSITES[f])}
+        opposites = {o for f in forms & _OPPOSITES.keys() for other in _OPPOSITES[f] for o in _forms(other)}
+        if not forms & answer_words:
+            # "When does the cafe open?" → "The cafe … closing at 6": the opposite of what was asked
+            if word in _ACTIONS and opposites & answer_words:
+                return word
+            continue
         if sources and all(source & opposites and not source & forms for source in sources):
             return word
     return None
@@ -341,6 +350,11 @@ def _forms(word: str) -> set[str]:
     root = re.sub(r"(?:es|s|ed|d|ing)$", "", word) if len(word) > 3 else word
     forms = {word, root, root + "s", root + "es", root + "ed", root + "d", root + "ing", root + "e"}
     return forms | {root[:-1] + "ing"} if root.endswith("e") else forms
+
+
+_ACTIONS = frozenset(w for root in "open close arrive leave start end begin finish buy sell".split() for w in _forms(root))
+"""Opposites an answer may not give for what was asked (not "before"/"after", "first"/"last": any
+answer may use them)."""
 
 
 _REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|here|I|me|my|"
