@@ -481,6 +481,7 @@ BAKERY = ['S1: "Please lock your bicycle near the bakery."', 'S1: "The red deliv
     ("What color is the motorcycle?", "The motorcycle is red.", "red"),  # QA test half, after its run
     ("When you see the motorcycle, what color is the cup?", "The cup is red.", "red"),  # QA dev half
     ("What color is the motorcycle?", "Red.", "Red"),  # the thing is the question's, the word as written
+    ("What colour is the camera?", "The camera is red.", "red"),  # a word answers also use of the video
     ("What is the person wearing?", "A green jacket.", "green"),
     ("What color is the van?", "The van is red.", None),
     ("¿De qué color es la furgoneta?", "La furgoneta es roja.", None),  # bound through the question's English

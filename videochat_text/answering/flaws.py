@@ -436,11 +436,12 @@ def an_attribute_of_something_else(answer: str, asked: str, entries: Sequence[tu
     """
     if says_not_told(answer):
         return None
-    question = _word_stems(asked) - _ANSWER_TALK_STEMS - _GENERIC_STEMS
+    talk = _ANSWER_TALK_STEMS - _THINGS_TOO
+    question = _word_stems(asked) - talk - _GENERIC_STEMS
     for sentence in _SENTENCE.findall(answer) or [answer]:
         stated = attributes_in(sentence)
         attribute_words = {w for word in stated.values() for w in _word_stems(word)}
-        things = (_word_stems(sentence) - attribute_words - _ANSWER_TALK_STEMS - _GENERIC_STEMS) | question
+        things = (_word_stems(sentence) - attribute_words - talk - _GENERIC_STEMS) | question
         for concept, word in stated.items():
             holders = [words for concepts, words in entries if concept in concepts]
             if holders and things and not any(things & words for words in holders):
@@ -448,6 +449,9 @@ def an_attribute_of_something_else(answer: str, asked: str, entries: Sequence[tu
     return None
 
 
+_THINGS_TOO = frozenset(stems("camera screen picture image frame"))
+"""Words answers use of the video ("on camera") that are also things with a colour ("What colour is the
+camera?" → "The camera is red." beside "This motorcycle is red": the garage, asked as a new user)."""
 _ASKS_FOR_A_THING = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what|which|where)\b", re.I)
 _POSITIONS = frozenset("left right center centre top bottom middle".split())
 _GENERIC = frozenset("""animal vehicle object thing item food furniture pet creature device kind type sort appear
