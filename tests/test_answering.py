@@ -22,6 +22,7 @@ from videochat_text.answering.flaws import (a_detail_no_line_states, holds_the_v
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_value_said_of_something_else, a_video_time_for_a_time_of_day,
                                            a_voice_label_no_line_of_it_supports, the_opposite_of_what_a_line_says,
+                                           a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
                                            a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
@@ -770,6 +771,27 @@ def test_a_voice_label_given_as_who_is_a_flaw_unless_a_line_of_that_voice_says_i
     assert a_voice_label_no_line_of_it_supports('S1 says: "Grandpa rides his motorcycle to the market."',
                                                 "Who owns the cat?", moments) is None  # the voice of a quote
     assert a_voice_label_no_line_of_it_supports("S1.", "Who speaks first?", moments) is None  # about the voices
+
+
+@pytest.mark.parametrize(("answer", "name"), [
+    ('Jo is the person who says "See you on Monday, Joe."', "Jo"),  # the call, asked "Who is Jo?" as a new user
+    ('Maria says "Hi Maria, it\'s Daniel."', "Maria"),
+    ('Maria says: "Hello Daniel!"', None),
+    ('Jo says "the people there call me Jo."', None),
+    ("Jo lives in Toronto.", None),
+])
+def test_a_line_said_to_someone_is_not_said_by_them(answer, name):
+    assert a_line_given_to_whom_it_addresses(answer) == name
+
+
+def test_two_names_two_voices_gave_themselves_are_not_one_person():
+    """The call, asked "Who is Jo?" as a new user: retried, "Jo is Marco." — S1 said "Hi, this is Marco.",
+    S2 "…the people there call me Jo."."""
+    call = [_said("Hi, this is Marco.", 0.2, 1.8, "S1"), _said("Then tell him the people there call me Joe.", 13.0, 16.0, "S2")]
+    assert two_voices_said_to_be_one("Jo is Marco.", call) == "Jo is Marco"
+    assert two_voices_said_to_be_one("Jo is the person Marco calls.", call) is None
+    one_voice = [_said("I'm Tom.", 0.0, 1.0, "S2"), _said("And I'm Priya.", 5.0, 6.0, "S2")]  # (two people, one label)
+    assert two_voices_said_to_be_one("Tom is Priya.", one_voice) is None
 
 
 def test_a_sentence_quoted_as_one_voices_that_another_voice_said_is_a_flaw():

@@ -793,6 +793,43 @@ def a_voice_given_what_it_said_of_another(answer: str, entries: Sequence[Event])
     return None
 
 
+_SAYS_QUOTE = re.compile(r"\b([A-Z][a-z]+)\b[^\"“.!?]{0,40}?\b(?:says?|said|asks?|asked|replies|replied)\b\W{0,3}[\"“]([^\"”]+)[\"”]")
+
+
+def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
+    """A name the answer has say a line that speaks to that name, or None: "Who is Jo?" → "Jo is the
+    person who says "See you on Monday, Joe."" (the call, asked as a new user) — a line ending ", Jo."
+    or opening "Hi Jo," is said to Jo, not by Jo. Whisper's spelling of the name may differ by a letter."""
+    for name, quote in _SAYS_QUOTE.findall(answer):
+        spoken_to = re.findall(r",\s*([A-Z][a-z]+)\W*$|^\W*(?:hi|hello|hey|thanks|thank\s+you|welcome|dear)\W+([A-Z][a-z]+)",
+                               quote.strip(), re.I)
+        for called in (n for pair in spoken_to for n in pair if n):
+            if called.lower() == name.lower() or difflib.SequenceMatcher(None, called.lower(), name.lower()).ratio() >= 0.8:
+                return name
+    return None
+
+
+def two_voices_said_to_be_one(answer: str, entries: Sequence[Event]) -> str | None:
+    """"X is Y" where X and Y are names two different voices gave themselves, or None: "Who is Jo?" →
+    "Jo is Marco." (the call, asked as a new user: Marco's "Hi, this is Marco." is S1, "…call me Jo" S2)."""
+    voices: dict[str, set[str]] = {}
+    for event in entries:
+        if event.speaker and event.transcript:
+            for name in INTRODUCES.findall(event.transcript):
+                voices.setdefault(name.lower(), set()).add(event.speaker)
+    for one, other in re.findall(r"\b([A-Z][a-z]+)\s+(?:is|was)\s+(?:also\s+)?([A-Z][a-z]+)\b", answer):
+        a, b = _voices_of(one, voices), _voices_of(other, voices)
+        if len(a) == 1 and len(b) == 1 and a != b:
+            return f"{one} is {other}"
+    return None
+
+
+def _voices_of(name: str, voices: Mapping[str, set[str]]) -> set[str]:
+    """The voices that gave themselves ``name``, as Whisper may spell it ("Jo" asked, "Joe" heard)."""
+    return {v for said, labels in voices.items()
+            if difflib.SequenceMatcher(None, said, name.lower()).ratio() >= 0.8 for v in labels}
+
+
 _PLACE_NAME = re.compile(
     r"\b((?:[A-Z][a-z]+\s+)+(?:Street|Road|Avenue|Lane|Drive|Square|Place|Way|Park|Bridge|Station|Airport|Clinic|"
     r"Hospital|School|University|College|Hotel|Cafe|Café|Restaurant|Market|Museum|Library|Church|Lake|River|Beach))\b")

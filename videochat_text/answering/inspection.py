@@ -18,6 +18,7 @@ from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
                     a_voice_label_no_line_of_it_supports, the_opposite_of_what_a_line_says,
+                    a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
                     a_voice_given_what_it_said_of_another,
                     an_attribute_of_something_else, another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video,
@@ -125,6 +126,12 @@ class Inspector:
         misattributed = a_line_given_to_another_voice(text, self._prepared.entries)
         if misattributed:
             return f"it quotes {misattributed!r} as said by a voice that did not say it"
+        merged = two_voices_said_to_be_one(text, self._prepared.entries)
+        if merged:
+            return f"it says {merged!r}, names two voices gave themselves"
+        addressed = a_line_given_to_whom_it_addresses(text)
+        if addressed:
+            return f"it has {addressed} say a line said to {addressed}"
         doer = a_voice_given_what_it_said_of_another(text, self._prepared.entries)
         if doer:
             return f"it has {doer} do what {doer} said someone else does"
