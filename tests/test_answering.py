@@ -757,6 +757,9 @@ def test_an_answer_that_turns_a_line_round_is_a_flaw():
                                             [e.transcript for e in cafe]) == "open"
     assert the_opposite_of_what_a_line_says("It opens at 9 and closes at 6.", "When does the cafe open?",
                                             moment_words(cafe), [e.transcript for e in cafe]) is None
+    lake = [_said("Are you coming to the lake on Saturday?", 2.5, 4.6, "S1")]  # one trip seen from either end
+    assert the_opposite_of_what_a_line_says("Paul is going to the lake on Saturday.", "Where is Paul going on Saturday?",
+                                            moment_words(lake), [e.transcript for e in lake]) is None
     both = [_said("The train leaves at nine and arrives at ten.", 1.0, 4.0, "S1")]
     assert the_opposite_of_what_a_line_says("It arrives at ten.", "When does the train arrive?", moment_words(both),
                                             [e.transcript for e in both]) is None

@@ -308,15 +308,17 @@ def _tolerant(said: set[str], wanted: set[str]) -> set[str]:
 
 _OPPOSITE_PAIRS = ("open close", "opens closes", "opened closed", "opening closing", "arrive leave", "arrives leaves",
                    "arrived left", "start end", "starts ends", "started ended", "start finish", "starts finishes",
-                   "begin end", "begins ends", "buy sell", "buys sells", "bought sold", "before after", "come go",
-                   "comes goes", "early late", "first last", "win lose", "won lost")
+                   "begin end", "begins ends", "buy sell", "buys sells", "bought sold", "before after",
+                   "early late", "win lose", "won lost")
 _OPPOSITES: dict[str, set[str]] = {}
 for _pair in _OPPOSITE_PAIRS:
     _one, _other = _pair.split()
     _OPPOSITES.setdefault(_one, set()).add(_other)
     _OPPOSITES.setdefault(_other, set()).add(_one)
 """Words a line may say where the answer says the other: "The market opens every Sunday at 8." is no
-answer to "When does the market close?" ("The market closes every Sunday at 8.")."""
+answer to "When does the market close?" ("The market closes every Sunday at 8."). Not "come" and "go"
+(one trip seen from either end: "Are you coming to the lake?" → "Paul is going to the lake", fresh5),
+nor "first" and "last"."""
 
 
 def the_opposite_of_what_a_line_says(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str]) -> str | None:
