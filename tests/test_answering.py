@@ -880,6 +880,9 @@ def test_a_place_name_no_entry_holds_whole_is_a_flaw():
     assert a_place_name_no_entry_holds("The school is on King Street.", asked, lines) is None
     assert a_place_name_no_entry_holds("The Riverside Clinic.", "What is the clinic called?", lines) is None
     assert a_place_name_no_entry_holds("On Elm Road.", "Is it on Elm Road?", lines) is None  # the question's
+    # fresh9, read after its final run: "What is the name of the bike shop?", which no line gives
+    assert a_place_name_no_entry_holds('The bike shop is called "School Bike Shop".', "What is the name of the bike shop?",
+                                       lines + [_said("I ride it to school every day.", 20.4, 23.7, "S1")]) == "School Bike Shop"
 
 
 def test_a_quotation_is_given_whole_never_cut_at_a_sentence_end_inside_it(described, fake_chat):
@@ -972,6 +975,15 @@ def test_a_name_a_voice_gave_itself_is_not_the_name_of_a_role_no_line_names():
     assert a_name_no_line_gives_it("The guide is Oliver.", "What is the guide's name?", tour) is None
 
 
+def test_a_name_a_voice_gave_itself_is_not_the_name_of_someone_by_trade():
+    """fresh9, read after its final run: "What was the fisherman's name?" → "The fisherman's name was Helen."
+    beside the guide's "My name is Helen…" and Whisper's "…by fishermen from Cork"."""
+    museum = [_said("My name is Helen and I will be your guide.", 2.9, 5.6, "S1"),
+              _said("This boat was built in 1890 by fishermen from Cork.", 6.3, 9.8, "S1")]
+    assert a_name_no_line_gives_it("The fisherman's name was Helen.", "What was the fisherman's name?", museum) == "Helen"
+    assert a_name_no_line_gives_it("The guide is Helen.", "What is the guide's name?", museum) is None
+
+
 def test_someone_a_voice_wants_to_see_is_not_that_voice():
     """Asked as a new user would on fresh6's clinic (read in session 7): "Who is the dentist?" → "The
     dentist is Marco." beside "Hi, my name is Marco." + "I'd like to see an dentist this week." (Whisper
@@ -1008,6 +1020,9 @@ def test_a_what_time_question_answered_with_no_time_is_a_flaw():
     for answer in ("It opens at seven thirty.", "At 7:30.", "Tonight.", "At six in the evening.",
                    "The video description does not say."):
         assert not a_time_of_day_question_answered_without_one(answer, asked), answer
+    # a year is no time of day (fresh9, read after its final run: "The museum opens at 1890.")
+    assert a_time_of_day_question_answered_without_one("The museum opens at 1890.", "What time does the museum open?")
+    assert not a_time_of_day_question_answered_without_one("It opened at nine in 2024.", "What time does it open?")
     assert not a_time_of_day_question_answered_without_one("On Monday.", "When does the library open?")
     assert not a_time_of_day_question_answered_without_one("At 0:00:12.", "What time in the video is it said?")
 

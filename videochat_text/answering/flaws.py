@@ -225,7 +225,14 @@ def a_time_of_day_question_answered_without_one(answer: str, asked: str) -> bool
         return False
     if moments_named(answer):
         return False
-    return not _VALUES["time"](stems(answer)) and not _PART_OF_DAY.search(answer)
+    # a year is no time of day: fresh9's "What time does the museum open?" → "The museum opens at 1890."
+    only_years = bool(_YEAR.search(answer)) and not _A_CLOCK_NUMBER.search(_YEAR.sub(" ", answer))
+    return (only_years or not _VALUES["time"](stems(answer))) and not _PART_OF_DAY.search(answer)
+
+
+_YEAR = re.compile(r"(?<![\d:.])1\d{3}(?![\d:.]\d)|(?<![\d:.])20\d{2}(?![\d:.]\d)")
+_A_CLOCK_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midnight)\b",
+                             re.I)
 
 
 _DAYS = frozenset(day.lower() for day in WEEKDAYS) | {"today", "tomorrow", "tonight"}
@@ -540,8 +547,10 @@ def _name_asked_for(asked: str) -> str | None:
 _NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
 """Words every naming line may hold ("my name is", "is called"; "nam" is `stems` of "named", "names"):
 they bind a name to nothing."""
-_A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)[a-z]{3,}(?:er|or|ist|ian)s?\b", re.I)
-"""Someone named by what they do ("the music teacher", "the driver"; not a relative, not a place)."""
+_A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)(?:[a-z]{3,}(?:er|or|ist|ian)s?|"
+                     r"[a-z]{3,}(?:man|men|woman|women))\b", re.I)
+"""Someone named by what they do ("the music teacher", "the driver", "the fisherman"; not a relative,
+not a place)."""
 _ANYONE = frozenset("person people speaker narrator caller voice someone somebody man woman guy host presenter".split())
 """Words for whoever speaks, which a line where a voice names itself ("call me Jo") is about."""
 
@@ -622,6 +631,8 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
     said = event.transcript or event.text
     if name in INTRODUCES.findall(said) and (anyone or role and _own_turn_words(lines, i) & about):
         return True  # "And I'm Omar." + "I teach music…" (the same voice's turn): the music teacher
+    if name in INTRODUCES.findall(said) and stems(" ".join(_I_AM.findall(said))) & about:
+        return True  # "My name is Helen and I will be your guide." (fresh9: "the guide" was 6 words away)
     for sentence in _SENTENCE.findall(said):
         words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
         for k, word in enumerate(words):
@@ -631,6 +642,11 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
             if stems(" ".join(near)) & about:
                 return True
     return False
+
+
+_I_AM = re.compile(r"\bI(?:['’]m|\s+am|\s+will\s+be|['’]ll\s+be|\s+work\s+as)\s+(?:your|the|a|an|our)\s+((?:\w+\s+)?\w+)",
+                   re.I)
+"""What a voice says it is ("I will be your guide", "I'm the new teacher")."""
 
 
 def _own_turn_words(lines: Sequence[tuple[Event, set[str]]], i: int) -> set[str]:
@@ -834,8 +850,11 @@ def _voices_of(name: str, voices: Mapping[str, set[str]]) -> set[str]:
 
 _PLACE_NAME = re.compile(
     r"\b((?:[A-Z][a-z]+\s+)+(?:Street|Road|Avenue|Lane|Drive|Square|Place|Way|Park|Bridge|Station|Airport|Clinic|"
-    r"Hospital|School|University|College|Hotel|Cafe|Café|Restaurant|Market|Museum|Library|Church|Lake|River|Beach))\b")
-"""A place named in capitalised words ending in a kind of place: "Riverside Street", "King Street"."""
+    r"Hospital|School|University|College|Hotel|Cafe|Café|Restaurant|Market|Museum|Library|Church|Lake|River|Beach|"
+    r"Shop|Store|Bakery|Gallery|Theatre|Theater|Cinema|Centre|Center|Mall|Studio|Garage|Pub|Bar|Hall|Harbour|Harbor|"
+    r"Zoo|Garden|Gardens))\b")
+"""A place named in capitalised words ending in a kind of place: "Riverside Street", "King Street", "School Bike
+Shop" (fresh9: "What is the name of the bike shop?", no line names one)."""
 
 
 def a_place_name_no_entry_holds(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
