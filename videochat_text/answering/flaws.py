@@ -335,7 +335,7 @@ def the_opposite_of_what_a_line_says(answer: str, asked: str, moments: Sequence[
         return None
     asked_words = set(re.findall(r"[a-z]+", asked.lower()))
     answer_words = set(re.findall(r"[a-z]+", answer.lower()))
-    added = _word_stems(answer) - _word_stems(asked) - _ANSWER_TALK
+    added = stems(answer) - stems(asked) - _ANSWER_TALK  # numbers too: "opens at 4.30" from the cafe's line
     held = [len(added & moment.words) for moment in moments]
     most = max(held, default=0)
     sources = [set(re.findall(r"[a-z]+", said[i].lower())) for i, n in enumerate(held) if n and n == most]
@@ -381,7 +381,7 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK
     if not question or says_not_told(answer) or _CJK.search(answer):
         return None
-    added = _word_stems(answer) - _word_stems(asked) - _ANSWER_TALK
+    added = stems(answer) - stems(asked) - _ANSWER_TALK  # numbers too: "opens at 4.30" from the cafe's line
     held = [len(added & moment.words) for moment in moments]
     most = max(held, default=0)
     sources = [i for i, n in enumerate(held) if n and n == most]  # the line(s) the answer is taken from
