@@ -734,6 +734,10 @@ def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_abou
                                                                           12.2, 15.6, "S1")]
     assert a_value_said_of_something_else("The museum opens at 4.30.", "What time does the museum open?",
                                           moment_words(museum), [e.transcript for e in museum]) == "museum"
+    # each sentence from its own line: the cat's name, then the coffee's price (an OpenAI-compatible server's answer)
+    pets = [_said("My cat is called Whiskers.", 0.5, 2.5, "S1"), _said("The coffee costs three dollars.", 5.5, 7.5, "S1")]
+    assert a_value_said_of_something_else("The cat is called Whiskers. The coffee costs three dollars.",
+                                          "What is the cat's name?", moment_words(pets), [e.transcript for e in pets]) is None
     # a line that may refer back ("it") may be about the thing asked: a conversation's "I can repair it by Friday"
     shop = [_said("My laptop stopped working last week.", 2.4, 4.6, "S1"),
             _said("I can repair it by Friday.", 14.0, 15.7, "S2")]

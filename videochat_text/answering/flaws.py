@@ -334,23 +334,23 @@ def the_opposite_of_what_a_line_says(answer: str, asked: str, moments: Sequence[
     if says_not_told(answer) or _CJK.search(answer):
         return None
     asked_words = set(re.findall(r"[a-z]+", asked.lower()))
-    answer_words = set(re.findall(r"[a-z]+", answer.lower()))
-    added = stems(answer) - stems(asked) - _ANSWER_TALK  # numbers too: "opens at 4.30" from the cafe's line
-    held = [len(added & moment.words) for moment in moments]
-    most = max(held, default=0)
-    sources = [set(re.findall(r"[a-z]+", said[i].lower())) for i, n in enumerate(held) if n and n == most]
+    whole = set(re.findall(r"[a-z]+", answer.lower()))
     for word in sorted(asked_words):
         forms = _forms(word)
         if not forms & _OPPOSITES.keys():
             continue
         opposites = {o for f in forms & _OPPOSITES.keys() for other in _OPPOSITES[f] for o in _forms(other)}
-        if not forms & answer_words:
+        if not forms & whole:
             # "When does the cafe open?" → "The cafe … closing at 6": the opposite of what was asked
-            if word in _ACTIONS and opposites & answer_words:
+            if word in _ACTIONS and opposites & whole:
                 return word
             continue
-        if sources and all(source & opposites and not source & forms for source in sources):
-            return word
+        for sentence in _SENTENCE.findall(answer) or [answer]:  # each from its own line
+            if not forms & set(re.findall(r"[a-z]+", sentence.lower())):
+                continue
+            sources = [set(re.findall(r"[a-z]+", said[i].lower())) for i in _taken_from(sentence, asked, moments)]
+            if sources and all(source & opposites and not source & forms for source in sources):
+                return word
     return None
 
 
@@ -381,18 +381,26 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK
     if not question or says_not_told(answer) or _CJK.search(answer):
         return None
-    added = stems(answer) - stems(asked) - _ANSWER_TALK  # numbers too: "opens at 4.30" from the cafe's line
+    # sentence by sentence: "The cat is called Whiskers. The coffee costs three dollars." takes each
+    # from its own line, and the second does not say the coffee's price is the cat's
+    for sentence in _SENTENCE.findall(answer) or [answer]:
+        sources = _taken_from(sentence, asked, moments)
+        if not sources or any(_REFERS_BACK.search(said[i]) for i in sources):
+            continue
+        for word in sorted(question & _word_stems(sentence)):
+            elsewhere = any(word in moment.words for i, moment in enumerate(moments) if i not in sources)
+            if elsewhere and not any(word in moments[i].words for i in sources):
+                return word
+    return None
+
+
+def _taken_from(answer: str, asked: str, moments: Sequence[Moment]) -> list[int]:
+    """The moments holding the most of what ``answer`` adds to the question (numbers too: "opens at 4.30"
+    from the cafe's line), none when it adds nothing a moment holds."""
+    added = stems(answer) - stems(asked) - _ANSWER_TALK
     held = [len(added & moment.words) for moment in moments]
     most = max(held, default=0)
-    sources = [i for i, n in enumerate(held) if n and n == most]  # the line(s) the answer is taken from
-    if not sources or any(_REFERS_BACK.search(said[i]) for i in sources):
-        return None
-    repeated = question & _word_stems(answer)
-    for word in sorted(repeated):
-        elsewhere = any(word in moment.words for i, moment in enumerate(moments) if i not in sources)
-        if elsewhere and not any(word in moments[i].words for i in sources):
-            return word
-    return None
+    return [i for i, n in enumerate(held) if n and n == most]
 
 
 _SENTENCE = re.compile(r"(?:[^.!?;\n]|[.!?;](?!\s|$))+[.!?;]?")
