@@ -142,6 +142,8 @@ class SpeechModule(PerceptionModule):
 
 
 _SENTENCE_END = (".", "?", "!")
+PAUSE_ENDS_SENTENCE_S = 2.0
+"""Seconds of silence between two words that end a sentence (speakers pause well under this mid-sentence)."""
 TITLES = frozenset("mr mrs ms dr prof st mt jr sr capt sgt lt col gen rev".split())
 """Words Whisper writes with a full stop that never end a sentence: "Dr." before "Patel is free on
 Wednesday…" had made a sentence of its own, and the chat model answered "Who works at the clinic?" with it."""
@@ -158,8 +160,6 @@ def _ends_sentence(word: str) -> bool:
 def _ends_with_title(text: str) -> bool:
     last = text.strip().rsplit(None, 1)[-1] if text.strip() else ""
     return last.endswith(".") and last[:-1].lower() in TITLES
-PAUSE_ENDS_SENTENCE_S = 2.0
-"""Seconds of silence between two words that end a sentence (speakers pause well under this mid-sentence)."""
 
 
 def _text(transcript: Transcript) -> str:

@@ -685,7 +685,7 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
             first_person = (re.search(rf"\bmy\s+{re.escape(question.thing)}\b", sentence, re.I) if question.thing
                             else _SAYS_I.search(sentence))
             meant = _WOULD_LIKE.sub(" want", sentence)  # "I'd like to see a dentist": who wants to
-            if not first_person or not _all_said(wanted, stems(meant) | {question.thing}):
+            if not first_person or not all_said(wanted, stems(meant) | {question.thing}):
                 continue
             named = _introduced_before(lines, k, said[:said.find(sentence)])
             if named is None:
@@ -730,7 +730,7 @@ def _review_relative(question: Question, answer: str, evidence: Evidence, langua
     return Review("keep")
 
 
-def _all_said(wanted: set[str], said: set[str]) -> bool:
+def all_said(wanted: set[str], said: set[str]) -> bool:
     """Whether every stem wanted is among those said, give or take an ending the crude stems keep
     ("teache" for "teaches" against "teach")."""
     def same(w: str, s: str) -> bool:

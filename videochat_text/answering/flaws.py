@@ -21,7 +21,7 @@ from typing import Mapping, NamedTuple, Sequence
 
 from ..detections import singular
 from ..timeline import Event
-from .checks import INTRODUCES, stems
+from .checks import INTRODUCES, all_said, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in
 from .language import WEEKDAYS
@@ -302,15 +302,9 @@ def a_voice_label_no_line_of_it_supports(answer: str, asked: str, moments: Seque
     for number in dict.fromkeys(_LABEL_NOT_QUOTED.findall(answer)):
         label = f"S{number}"
         own = [moment for moment in moments if moment.speaker == label]
-        if own and not any(wanted <= _tolerant(moment.words, wanted) for moment in own):
+        if own and not any(all_said(wanted, moment.words) for moment in own):
             return label
     return None
-
-
-def _tolerant(said: set[str], wanted: set[str]) -> set[str]:
-    """``said`` with each wanted word it holds give or take an ending ("teache" for "teach")."""
-    return said | {w for w in wanted for x in said
-                   if min(len(w), len(x)) >= 4 and abs(len(w) - len(x)) <= 2 and (w.startswith(x) or x.startswith(w))}
 
 
 _OPPOSITE_PAIRS = ("open close", "opens closes", "opened closed", "opening closing", "arrive leave", "arrives leaves",
@@ -637,10 +631,11 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
     or about someone by what they do (``role``) and its own turn says it ("I'm Omar. I teach music")."""
     event, _ = lines[i]
     said = event.transcript or event.text
-    if name in INTRODUCES.findall(said) and (anyone or role and _own_turn_words(lines, i) & about):
-        return True  # "And I'm Omar." + "I teach music…" (the same voice's turn): the music teacher
-    if name in INTRODUCES.findall(said) and stems(" ".join(_I_AM.findall(said))) & about:
-        return True  # "My name is Helen and I will be your guide." (fresh9: "the guide" was 6 words away)
+    if name in INTRODUCES.findall(said):
+        if anyone or role and _own_turn_words(lines, i) & about:
+            return True  # "And I'm Omar." + "I teach music…" (the same voice's turn): the music teacher
+        if stems(" ".join(_I_AM.findall(said))) & about:
+            return True  # "My name is Helen and I will be your guide." (fresh9: "the guide" was 6 words away)
     for sentence in _SENTENCE.findall(said):
         words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
         for k, word in enumerate(words):
@@ -829,10 +824,14 @@ def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
     for name, quote in _SAYS_QUOTE.findall(answer):
         spoken_to = re.findall(r",\s*([A-Z][a-z]+)\W*$|^\W*(?:hi|hello|hey|thanks|thank\s+you|welcome|dear)\W+([A-Z][a-z]+)",
                                quote.strip(), re.I)
-        for called in (n for pair in spoken_to for n in pair if n):
-            if called.lower() == name.lower() or difflib.SequenceMatcher(None, called.lower(), name.lower()).ratio() >= 0.8:
-                return name
+        if any(_same_name(called, name) for pair in spoken_to for called in pair if called):
+            return name
     return None
+
+
+def _same_name(one: str, other: str) -> bool:
+    """Whether two spellings are one name, as Whisper may write it ("Joe" for the asked "Jo")."""
+    return difflib.SequenceMatcher(None, one.lower(), other.lower()).ratio() >= 0.8
 
 
 def two_voices_said_to_be_one(answer: str, entries: Sequence[Event]) -> str | None:
@@ -852,8 +851,7 @@ def two_voices_said_to_be_one(answer: str, entries: Sequence[Event]) -> str | No
 
 def _voices_of(name: str, voices: Mapping[str, set[str]]) -> set[str]:
     """The voices that gave themselves ``name``, as Whisper may spell it ("Jo" asked, "Joe" heard)."""
-    return {v for said, labels in voices.items()
-            if difflib.SequenceMatcher(None, said, name.lower()).ratio() >= 0.8 for v in labels}
+    return {v for said, labels in voices.items() if _same_name(said, name) for v in labels}
 
 
 _PLACE_NAME = re.compile(
