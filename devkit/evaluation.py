@@ -40,9 +40,11 @@ CLIP_RECIPE_VERSION = 2
 QuestionType = Literal["spoken_fact", "object_presence", "count", "when", "at_time", "when_said", "not_in_video",
                        "follow_up", "two_turn"]
 Language = Literal["en", "zh", "es", "fr", "de"]
-Split = Literal["dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9"]
-SPLITS: tuple[Split, ...] = ("dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9")
-"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh9 (2026-12-03; fresh4 to fresh9 on
+Split = Literal["dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
+              "fresh10"]
+SPLITS: tuple[Split, ...] = ("dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
+                         "fresh10")
+"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh10 (2026-12-03; fresh4 to fresh10 on
 clips of their own): written before any answer to them was read, asked once when that session's changes were done
 (the test half's answers have been read across sessions: a fresh set shows what a user meets)."""
 
