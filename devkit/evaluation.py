@@ -21,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, get_args
 
 import numpy as np
 import yaml
@@ -41,10 +41,9 @@ QuestionType = Literal["spoken_fact", "object_presence", "count", "when", "at_ti
                        "follow_up", "two_turn"]
 Language = Literal["en", "zh", "es", "fr", "de"]
 Split = Literal["dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
-              "fresh10"]
-SPLITS: tuple[Split, ...] = ("dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
-                         "fresh10")
-"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh10 (2026-12-03; fresh4 to fresh10 on
+              "fresh10", "fresh11"]
+SPLITS: tuple[Split, ...] = get_args(Split)
+"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh11 (2026-12-03; fresh4 to fresh11 on
 clips of their own): written before any answer to them was read, asked once when that session's changes were done
 (the test half's answers have been read across sessions: a fresh set shows what a user meets)."""
 
