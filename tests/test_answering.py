@@ -122,6 +122,29 @@ def test_questions_in_chinese_and_spanish_are_searched_in_english_and_answered_i
     assert question_language("Is there a cat in the video?") == "en"
 
 
+def test_a_question_in_another_language_told_nothing_is_asked_again_in_english(described, fake_chat):
+    """fresh9: the 0.5B answered "Was kostet die Reparatur?" with "Die Video-Deskriptur hat nicht sagen." and its
+    English translation with the price: an answer saying the description does not tell is asked again in English,
+    and the second answer, which tells, is given translated back."""
+    model = fake_chat("How much does the coffee cost?", "Die Videobeschreibung sagt das nicht.",
+                      "The coffee costs three dollars.", "Der Kaffee kostet drei Dollar.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "Wie viel kostet der Kaffee?")
+    assert "Wie viel kostet der Kaffee?" in model.seen[0][-1].content  # first asked as the user asked it
+    assert "How much does the coffee cost?" in model.seen[1][-1].content and "Wie viel" not in model.seen[1][-1].content
+    assert answer.text == "Der Kaffee kostet drei Dollar." and "three dollars" in answer.citations[0].text
+    # an answer that tells is not asked again
+    told = fake_chat("How much does the coffee cost?", "Der Kaffee kostet drei Dollar.")
+    assert VideoChat(NO_CACHE, chat_model=told).ask(described, "Wie viel kostet der Kaffee?").text \
+        == "Der Kaffee kostet drei Dollar." and len(told.seen) == 1
+
+
+def test_an_english_answer_whose_translation_loses_its_number_stays_english(described, fake_chat):
+    model = fake_chat("How much does the coffee cost?", "Die Videobeschreibung sagt das nicht.",
+                      "The coffee costs 3 dollars.", "Der Kaffee kostet Dollar.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "Wie viel kostet der Kaffee?")
+    assert answer.text == "The coffee costs 3 dollars."
+
+
 def test_a_when_question_in_chinese_gets_the_time_in_chinese(described, fake_chat):
     model = fake_chat("When is the coffee price mentioned in the video?")
     answer = VideoChat(NO_CACHE, chat_model=model).ask(described, "视频中什么时候提到咖啡的价格？")
