@@ -4,7 +4,9 @@ attach what the modules found, withhold what no entry holds, and never claim mor
 import pytest
 
 from videochat_text import Detection, Event, VideoChat
-from videochat_text.answering.checks import Evidence, answer_polarity, answer_times, check_answer, parse_question, review
+from videochat_text.answering.checks import (Evidence, addressed_names, answer_polarity, answer_times, check_answer,
+                                           parse_question, review)
+from videochat_text.answering.flaws import a_line_given_to_whom_it_addresses
 from videochat_text.answering.questions import split_question
 from videochat_text.answering.when import parse_when
 from videochat_text.payloads import ObjectsData, SpeechData
@@ -453,6 +455,29 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
 def _conversation(said: list[tuple[str, float, str]]) -> Evidence:
     return Evidence([Event(start=t, end=t + 3, module="speech", text=f'{who}: "{words}"',
                            data=SpeechData(speaker=who, transcript=words)) for who, t, words in said])
+
+
+def test_a_voice_that_never_names_itself_is_named_by_what_the_other_voice_calls_it():
+    """People in a conversation call each other by name more often than they introduce themselves: in a
+    conversation of two voices, "Ben, did you…" said by one names the other; with three, who is spoken to
+    is not in the words."""
+    garden = _conversation([("S1", 0.5, "Ben, did you water the roses?"),
+                            ("S2", 4.0, "Not yet, Clara. I'll water the roses after lunch."),
+                            ("S1", 9.0, "Thanks. My brother is coming at four.")])
+    found = review("Who will water the roses?", "Clara will.", garden)
+    assert (found.action, found.text) == (
+        "withhold", 'Ben, going by the voice labels: At 0:00:00.5 S1 says: "Ben, did you water the roses?" '
+                    'At 0:00:04.0 S2 says: "Not yet, Clara. I\'ll water the roses after lunch."')
+    assert review("Whose brother is coming at four?", "Ben's.", garden).text.startswith("Clara, going by")
+    assert review("Whose brother is coming at four?", "Clara's brother.", garden).action == "keep"
+    three = _conversation([*[(w, t, s) for w, t, s in [("S1", 0.5, "Ben, did you water the roses?"),
+                                                       ("S2", 4.0, "Not yet. I'll water the roses after lunch.")]],
+                           ("S3", 9.0, "I'm Mo. Shall I help?")])
+    assert review("Who will water the roses?", "Mo.", three).action == "keep"
+    assert addressed_names("Sorry, Anna, I haven't.") == ["Anna"] and addressed_names("Thanks, Tom.") == ["Tom"]
+    for not_spoken_to in ("I live in Paris, France.", "Yes, they were.", "Mum, where is it?", "See you on Monday."):
+        assert addressed_names(not_spoken_to) == [], not_spoken_to
+    assert a_line_given_to_whom_it_addresses('Ben is the one who says "Ben, did you water the roses?"') == "Ben"
 
 
 def test_whose_relative_someone_is_is_read_from_the_voice_that_says_my():

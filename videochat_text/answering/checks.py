@@ -750,7 +750,50 @@ def _introduced_before(lines: list[Event], k: int, before: str, others: Iterable
     named = _names_given([line for line in lines if line.speaker == lines[k].speaker])
     for other in others:
         named.pop(other, None)
+    if not named:  # never said who they are: what the one other voice calls them
+        named = {name: line for name, line in _names_called(lines, lines[k].speaker).items() if name not in others}
     return next(iter(named.items())) if len(named) == 1 else None
+
+
+def _names_called(lines: list[Event], speaker: str | None) -> dict[str, Event]:
+    """The names the other voice of a two-voice conversation calls ``speaker`` by ("Tom, have you seen
+    my keys?", "Sorry Anna, I haven't."), each with the first line calling it, less the names that voice
+    gave itself. With three voices or more, who is spoken to is not in the words, so nobody is named."""
+    voices = {line.speaker for line in lines if line.speaker}
+    if speaker is None or len(voices) != 2:
+        return {}
+    other = [line for line in lines if line.speaker not in (speaker, None)]
+    own = _names_given(other)
+    called: dict[str, Event] = {}
+    for line in other:
+        for name in addressed_names(line.transcript or _unquoted(line.text)):
+            if name not in own:
+                called.setdefault(name, line)
+    return called
+
+
+_GREETING = r"(?i:hi|hello|hey|morning|good\s+(?:morning|evening|afternoon)|thanks|thank\s+you|sorry|welcome|dear|oh|yes|no|okay|ok|well)"
+_ADDRESS = re.compile(rf"(?:^|[.!?]\s+)(?:{_GREETING}\W+)?([A-Z][a-z]+)(?=,)"
+                      rf"|(?<=,)\s*([A-Z][a-z]+)\s*[.!?]|^\W*{_GREETING}\W+([A-Z][a-z]+)\b")
+"""A name someone is spoken to by: opening a sentence before a comma, after a greeting or not ("Tom, have
+you…", "Sorry Anna, I…"), closing one after a comma ("See you on Monday, Jo."), or after a greeting."""
+_NOT_ADDRESSED = frozenset({"oh", "right", "great", "fine", "morning", "mum", "mom", "dad", "mother", "father", "sir",
+                            "madam", "guys", "everyone", "everybody", "darling", "honey", "love", "friends", "folks"})
+
+
+def addressed_names(said: str) -> list[str]:
+    """The names ``said`` speaks to ("Sorry, Anna, I haven't." → ["Anna"]): said to them, not by them. A name
+    closing a sentence after another capitalised word is a place's ("I live in Paris, France.")."""
+    said = said.strip()
+    found = []
+    for match in _ADDRESS.finditer(said):
+        name = next(n for n in match.groups() if n)
+        before = re.search(r"\b([A-Z][a-z]+),\s*$", said[:match.start(2)]) if match.group(2) else None
+        if before and before.group(1).lower() not in COMMON_CAPITALIZED and before.group(1) not in _NOT_NAMES:
+            continue
+        if name.lower() not in COMMON_CAPITALIZED and name.lower() not in _NOT_ADDRESSED and name not in _NOT_NAMES:
+            found.append(name)
+    return found
 
 
 INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|this\s+is|it['’]s|call\s+me)\s+([A-Z][a-z]+)")

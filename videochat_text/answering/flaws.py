@@ -21,7 +21,7 @@ from typing import Mapping, NamedTuple, Sequence
 
 from ..detections import singular
 from ..timeline import Event
-from .checks import INTRODUCES, all_said, stems
+from .checks import INTRODUCES, addressed_names, all_said, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in
 from .language import WEEKDAYS
@@ -822,9 +822,7 @@ def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
     person who says "See you on Monday, Joe."" (the call, asked as a new user) — a line ending ", Jo."
     or opening "Hi Jo," is said to Jo, not by Jo. Whisper's spelling of the name may differ by a letter."""
     for name, quote in _SAYS_QUOTE.findall(answer):
-        spoken_to = re.findall(r",\s*([A-Z][a-z]+)\W*$|^\W*(?:hi|hello|hey|thanks|thank\s+you|welcome|dear)\W+([A-Z][a-z]+)",
-                               quote.strip(), re.I)
-        if any(_same_name(called, name) for pair in spoken_to for called in pair if called):
+        if any(_same_name(called, name) for called in addressed_names(quote)):
             return name
     return None
 
