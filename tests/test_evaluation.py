@@ -153,6 +153,14 @@ def test_an_address_no_entry_holds_whole_is_invented_though_each_word_is_known()
     assert clinic.invented("It is the Riverside Clinic.", asked) == []
 
 
+def test_a_pronoun_opening_a_french_or_spanish_answer_is_no_name():
+    """"Où dois-je attacher mon vélo ?" → "Vous devez attacher votre vélo à la boulangerie." was scored invented
+    ("name Vous"): the scorer knew French articles as openers, not its pronouns."""
+    assert Grounds.of(TOUR).invented("Vous devez attacher votre vélo.") == []
+    assert Grounds.of(TOUR).invented("Usted puede verlo.") == []
+    assert Grounds.of(TOUR).invented("Vous devez appeler Bob.") == ["name Bob"]
+
+
 def test_the_video_length_and_size_are_no_grounds_for_a_number():
     described = TOUR.model_copy(update={"summary": Summary(text="A 12-second video showing Whiskers.", source="merge")})
     assert Grounds.of(described).invented("Whiskers is 12 years old.") == ["number 12"]
