@@ -16,7 +16,7 @@ from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
-from videochat_text.answering.flaws import (a_detail_no_line_states, holds_the_value_asked, a_label_for_what_no_module_reports,
+from videochat_text.answering.flaws import (a_count_no_line_gives, a_detail_no_line_states, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
@@ -572,14 +572,36 @@ def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_
     ("What animal is shown?", "A cat.", False),  # the label answers it
     ("Where is the cat?", "The cat is on the couch, on the left.", False),
     ("What does the cat like?", "Milk.", False),
+    # asked as a new user on read clips (session 10): a line says what is on the second floor; "contains" puts
+    # labels in a relation no module reports
+    ("What is on the second floor?", "The second floor is showing a dining table.", True),
+    ("What is on the second floor?", "The cafe.", False),
+    ("What is in the red bag?", "The red bag contains a cat and a cup.", True),
+    ("What is in the red bag?", "A cup and a cat.", True),
 ])
 def test_a_label_given_for_a_relation_no_module_reports_is_a_flaw(question, answer, flawed):
-    lines = ["The coffee costs three dollars.", "This is my cat. She likes milk.", "This is the astronaut Eileen Collins."]
+    lines = ["The coffee costs three dollars.", "This is my cat. She likes milk.", "This is the astronaut Eileen Collins.",
+             "The cafe on the second floor closes at four thirty."]
     described = stems('1 person (center), 1 cup (center), 1 dining table (center), 1 cat (left), 1 couch (left) '
                       + " ".join(lines))
     labels = {"person", "cup", "dining table", "cat", "couch"}
     moments = moment_words([_said(line, 2.0 * n, 2.0 * n + 1.5) for n, line in enumerate(lines)])
     assert a_label_for_what_no_module_reports(answer, question, labels, described, moments) is flawed
+
+
+def test_a_count_no_line_speaking_of_it_gives_is_a_flaw():
+    """Asked as a new user on a read clip (session 10): "How many nights is he staying?" → "1" beside "I have a
+    booking for two nights." — the "1" of "1 person (center)" made it look supported."""
+    lines = ["I have a booking for two nights.", "Volunteers will plant fifty trees by the river.", "My two cats sleep."]
+    moments = moment_words([_said(line, 2.0 * n, 2.0 * n + 1.5) for n, line in enumerate(lines)])
+    labels = {"person", "cat"}
+    assert a_count_no_line_gives("1", "How many nights is he staying?", moments, lines, labels) == "1 nights"
+    assert a_count_no_line_gives("Two nights.", "How many nights is he staying?", moments, lines, labels) is None
+    assert a_count_no_line_gives("5", "How many trees will they plant?", moments, lines, labels) == "5 trees"
+    assert a_count_no_line_gives("50 trees.", "How many trees will they plant?", moments, lines, labels) is None
+    # a detector's label, the voices told apart, and what no line speaks of are other checks'
+    for question in ("How many cats are there?", "How many people are talking?", "How many apples are there?"):
+        assert a_count_no_line_gives("3", question, moments, lines, labels) is None, question
 
 
 WEATHER = "What does the speaker say about the weather?"

@@ -23,7 +23,7 @@ from ..detections import singular
 from ..timeline import Event
 from .checks import INTRODUCES, addressed_names, all_said, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
-from .facts import attributes_in, facts_in
+from .facts import attributes_in, facts_in, numbers_in
 from .language import WEEKDAYS
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
@@ -487,10 +487,44 @@ def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str]
         return False
     question = _word_stems(asked)
     unknown = question - described - _GENERIC_STEMS
+    # or a line says it: "What is on the second floor?" → "The second floor is showing a dining table."
+    # beside "The cafe on the second floor closes at four thirty."
+    said = len(question) >= 2 and any(question <= moment.words for moment in moments)
     naming = {w for moment in moments if moment.words & question for w in moment.words}
-    added = _word_stems(answer) - question - naming
+    added = _word_stems(answer) - question - naming - _HOLDING_STEMS
     label_words = {_stem(w) for label in labels for w in label.split()} | _POSITIONS
-    return bool(unknown) and bool(added) and added <= label_words
+    return (bool(unknown) or said) and bool(added) and added <= label_words
+
+
+_HOLDING = frozenset("contain contains containing hold holds holding include includes including carry carries inside "
+                     "show shows showing".split())
+"""Words that put labels in a relation the labels do not report ("The red bag contains a horse and a cat.")."""
+
+
+_HOW_MANY = re.compile(r"^\W*(?:(?:and|so)\W+)?how\s+many\s+([a-z]+)\b", re.I)
+_COUNTED_BY_OTHERS = frozenset("people persons person voices speakers times".split())
+"""Counts the answer checks give from the voices told apart, or that no line states ("how many times…")."""
+
+
+def a_count_no_line_gives(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str],
+                          labels: set[str]) -> str | None:
+    """A "how many X?" about something lines speak of (not a detector's label) answered with a number that
+    no line speaking of X gives, or None: "How many nights is he staying?" → "1" beside "I have a booking for
+    two nights." (the "1" of "1 person (center)" made it look supported). The count as "N X"."""
+    asked_for = _HOW_MANY.match(asked)
+    if not asked_for or says_not_told(answer) or _CJK.search(answer):
+        return None
+    noun = asked_for.group(1).lower()
+    thing = _stem(noun)
+    if noun in _COUNTED_BY_OTHERS or thing in {_stem(w) for label in labels for w in label.split()}:
+        return None
+    speaking_of = [i for i, moment in enumerate(moments) if thing in moment.words]
+    stated = numbers_in(without_moments(answer))
+    if not speaking_of or not stated:
+        return None
+    given = {n for i in speaking_of for n in numbers_in(said[i])}
+    missing = sorted(stated - given)
+    return f"{missing[0]:g} {noun}" if missing else None
 
 
 _DETAILS: dict[str, tuple[str, str]] = {
@@ -885,6 +919,7 @@ def _normal(text: str) -> str:
 
 
 _GENERIC_STEMS = frozenset(_stem(g) for g in _GENERIC)
+_HOLDING_STEMS = frozenset(w for h in _HOLDING for w in _word_stems(h))
 """`_GENERIC` as `stems` gives them (made once, after `stems` is defined)."""
 _ANSWER_TALK_STEMS = frozenset(_ANSWER_TALK) | {w for talk in _ANSWER_TALK for w in _word_stems(talk)}
 """(Each word as it is — "video" is a stop word, but "videos" is cut to it — and every stem of it: `_stem` of

@@ -12,7 +12,7 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_detail_no_line_states, a_label_for_what_no_module_reports,
+from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_label_for_what_no_module_reports,
                     a_name_question_answered_without_one, a_line_given_to_another_voice, a_line_quoted_at_another_time,
                     a_name_no_line_gives_it,
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
@@ -140,6 +140,9 @@ class Inspector:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
         if a_label_for_what_no_module_reports(text, asked.search_as, self._labels, self._described, self._moments):
             return "it gives a detector's label for something no module reports"
+        count = a_count_no_line_gives(text, asked.search_as, self._moments, self._moment_texts, self._labels)
+        if count:
+            return f"it gives {count!r}, a count no line speaking of them gives"
         misnamed = a_name_no_line_gives_it(text, asked.search_as, self._prepared.entries)
         if misnamed:
             return f"it gives the name {misnamed!r}, which no line gives to what the question asks about"
