@@ -5,7 +5,7 @@ import pytest
 
 from videochat_text import Detection, Event, VideoChat
 from videochat_text.answering.checks import (Evidence, addressed_names, answer_polarity, answer_times, check_answer,
-                                           parse_question, review)
+                                           introduced_names, introductions, parse_question, review)
 from videochat_text.answering.flaws import a_line_given_to_whom_it_addresses
 from videochat_text.answering.questions import split_question
 from videochat_text.answering.when import parse_when
@@ -478,6 +478,18 @@ def test_a_voice_that_never_names_itself_is_named_by_what_the_other_voice_calls_
     for not_spoken_to in ("I live in Paris, France.", "Yes, they were.", "Mum, where is it?", "See you on Monday."):
         assert addressed_names(not_spoken_to) == [], not_spoken_to
     assert a_line_given_to_whom_it_addresses('Ben is the one who says "Ben, did you water the roses?"') == "Ben"
+
+
+def test_the_phone_s_name_speaking_is_a_name_given():
+    """fresh6's receptionist, asked "Who answers the phone?" as a new user: "S1", and nothing beside it, though
+    S1 said "Good morning, Riverside Clinic, Mrs. Hannah speaking." (Whisper's "Mrs." for "this is")."""
+    assert introduced_names("Good morning, Riverside Clinic, Mrs. Hannah speaking.") == ["Hannah"]
+    assert introduced_names("Hello, Hannah speaking, how can I help?") == ["Hannah"]
+    for nobody in ("Good morning, Riverside Clinic speaking.", "Public speaking is hard.", "Hannah is speaking now."):
+        assert introduced_names(nobody) == [], nobody
+    clinic = _conversation([("S1", 0.1, "Good morning, Riverside Clinic, Mrs. Hannah speaking."),
+                            ("S2", 4.7, "Hi, my name is Marco.")])
+    assert introductions(["S1"], clinic) == 'At 0:00:00.1 S1 says: "Good morning, Riverside Clinic, Mrs. Hannah speaking."'
 
 
 def test_whose_relative_someone_is_is_read_from_the_voice_that_says_my():

@@ -643,7 +643,7 @@ def _names_given(lines: Iterable[Event]) -> dict[str, Event]:
     """The names voices give themselves in ``lines`` ("I'm Grace"), each with the first line giving it."""
     named: dict[str, Event] = {}
     for line in lines:
-        for name in INTRODUCES.findall(line.transcript or _unquoted(line.text)):
+        for name in introduced_names(line.transcript or _unquoted(line.text)):
             if name.lower() not in COMMON_CAPITALIZED and name not in _NOT_NAMES:
                 named.setdefault(name, line)
     return named
@@ -744,7 +744,7 @@ def _introduced_before(lines: list[Event], k: int, before: str, others: Iterable
     besides ``others`` (names the line gives to someone else). A label that gave itself two names is
     two people given one label (fresh4: "I'm Lucy." and "And I'm Omar." both S2, and then Sam's "My
     daughter…" S2 too): it names nobody."""
-    own = INTRODUCES.findall(before)
+    own = introduced_names(before)
     if own:
         return own[-1], lines[k]
     named = _names_given([line for line in lines if line.speaker == lines[k].speaker])
@@ -799,6 +799,15 @@ def addressed_names(said: str) -> list[str]:
 INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|this\s+is|it['’]s|call\s+me)\s+([A-Z][a-z]+)")
 """"my name is Anna", "I'm Tom", "this is Marco": a speaker saying who they are (the name capitalised,
 and captured)."""
+_SPEAKING = re.compile(r"(?:^|[,.!?]\s*|\b(?:Mr|Mrs|Ms|Dr)\.?\s+)([A-Z][a-z]+)\s+speaking\s*(?:[.,!?]|$)")
+"""The phone's "Hannah speaking", "Mrs. Hannah speaking" (not "Riverside Clinic speaking": a name opens it)."""
+
+
+def introduced_names(said: str) -> list[str]:
+    """The names a speaker gives themselves in ``said``, in order: "I'm Tom", "this is Marco", "Hannah
+    speaking" (fresh6's receptionist, asked "Who answers the phone?" as a new user: "S1")."""
+    found = [(m.start(1), m.group(1)) for pattern in (INTRODUCES, _SPEAKING) for m in pattern.finditer(said)]
+    return [name for _, name in sorted(found)]
 
 
 def introductions(labels: Iterable[str], evidence: Evidence, language: str = "en") -> str:
@@ -809,7 +818,7 @@ def introductions(labels: Iterable[str], evidence: Evidence, language: str = "en
     lines = []
     for line in evidence.said_near(None):
         said = line.transcript or _unquoted(line.text)
-        if line.speaker in wanted and INTRODUCES.search(said):
+        if line.speaker in wanted and introduced_names(said):
             lines.append(line)
             wanted.discard(line.speaker)
     return _quoted(lines, language) if lines else ""

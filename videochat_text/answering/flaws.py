@@ -21,7 +21,7 @@ from typing import Mapping, NamedTuple, Sequence
 
 from ..detections import singular
 from ..timeline import Event
-from .checks import INTRODUCES, addressed_names, all_said, stems
+from .checks import addressed_names, all_said, introduced_names, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in, numbers_in
 from .language import WEEKDAYS
@@ -619,7 +619,7 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}
     if not anyone and not any(words & about for _, words in lines):
         if role:  # "the receptionist", said by no line: a voice's own name does not make it the receptionist
-            introduced = {n for e, _ in lines for n in INTRODUCES.findall(e.transcript or e.text)}
+            introduced = {n for e, _ in lines for n in introduced_names(e.transcript or e.text)}
             return next((f.text for f in facts_in(answer) if f.kind == "name" and f.text in introduced
                          and f.text.lower() not in asked_words), None)
         return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
@@ -665,7 +665,7 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
     or about someone by what they do (``role``) and its own turn says it ("I'm Omar. I teach music")."""
     event, _ = lines[i]
     said = event.transcript or event.text
-    if name in INTRODUCES.findall(said):
+    if name in introduced_names(said):
         if anyone or role and _own_turn_words(lines, i) & about:
             return True  # "And I'm Omar." + "I teach music…" (the same voice's turn): the music teacher
         if stems(" ".join(_I_AM.findall(said))) & about:
@@ -872,7 +872,7 @@ def two_voices_said_to_be_one(answer: str, entries: Sequence[Event]) -> str | No
     voices: dict[str, set[str]] = {}
     for event in entries:
         if event.speaker and event.transcript:
-            for name in INTRODUCES.findall(event.transcript):
+            for name in introduced_names(event.transcript):
                 voices.setdefault(name.lower(), set()).add(event.speaker)
     for one, other in re.findall(r"\b([A-Z][a-z]+)\s+(?:is|was)\s+(?:also\s+)?([A-Z][a-z]+)\b", answer):
         a, b = _voices_of(one, voices), _voices_of(other, voices)
