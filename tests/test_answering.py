@@ -21,7 +21,8 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_detail_no_l
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_value_said_of_something_else, a_video_time_for_a_time_of_day,
-                                           a_voice_label_no_line_of_it_supports, the_opposite_of_what_a_line_says,
+                                           a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer,
+                                           the_opposite_of_what_a_line_says,
                                            a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
                                            a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
@@ -602,6 +603,20 @@ def test_a_count_no_line_speaking_of_it_gives_is_a_flaw():
     # a detector's label, the voices told apart, and what no line speaks of are other checks'
     for question in ("How many cats are there?", "How many people are talking?", "How many apples are there?"):
         assert a_count_no_line_gives("3", question, moments, lines, labels) is None, question
+
+
+@pytest.mark.parametrize("question, answer, flawed", [
+    ("Who is calling Nina?", "Nina is calling Felix.", "Nina"),  # fresh5
+    ("Who invites Nina?", "Nina invites Felix.", "Nina"),  # asked as a new user on the same clip (session 10)
+    ("Who met Anna at the station?", "Anna met Tom there.", "Anna"),
+    ("Who is calling Nina?", "Paul is calling Nina.", None),
+    ("Who invites Nina?", "Nina is invited by Paul.", None),  # the one done to, said so
+    ("Who is Nina?", "Nina is Paul's friend.", None),
+    ("Who called Nina's mother?", "Nina's mother was called by Paul.", None),
+    ("Who invites Nina?", "The video description does not say.", None),
+])
+def test_the_one_a_who_question_asks_about_given_as_the_doer_is_a_flaw(question, answer, flawed):
+    assert the_one_done_to_as_the_doer(answer, question) == flawed
 
 
 WEATHER = "What does the speaker say about the weather?"

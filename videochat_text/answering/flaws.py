@@ -851,6 +851,25 @@ def a_voice_given_what_it_said_of_another(answer: str, entries: Sequence[Event])
 _SAYS_QUOTE = re.compile(r"\b([A-Z][a-z]+)\b[^\"“.!?]{0,40}?\b(?:says?|said|asks?|asked|replies|replied)\b\W{0,3}[\"“]([^\"”]+)[\"”]")
 
 
+_WHO_DOES_TO = re.compile(r"^\W*(?i:(?:and|so|then)\W+)?(?i:who)\s+(?:(?:is|was|will|would|did|does|has|had|can)\s+)?"
+                          r"(?P<verb>[a-z]+)\s+(?P<name>[A-Z][a-z]+)\b(?!['’]s)")
+_BEING = frozenset("is was are were be been".split())
+
+
+def the_one_done_to_as_the_doer(answer: str, asked: str) -> str | None:
+    """The name a "who <does something to> <name>?" question asks about, when the answer makes that name the
+    doer: "Who is calling Nina?" → "Nina is calling Felix." (fresh5), "Who invites Nina?" → "Nina invites
+    Felix." (asked as a new user, session 10); or None. "Who is Nina?" and "Who called Nina's mother?" are
+    not such questions."""
+    asked_about = _WHO_DOES_TO.match(asked)
+    if not asked_about or asked_about["verb"] in _BEING or says_not_told(answer):
+        return None
+    name = asked_about["name"]
+    doer = re.match(rf"\W*{re.escape(name)}\b(?!['’]s)\s+(?:is\s+|was\s+|will\s+|did\s+)?[a-z]+", answer)
+    done_to = re.match(rf"\W*{re.escape(name)}\s+(?:is|was|will\s+be|has\s+been)\s+\w+\s+by\b", answer)  # passive
+    return name if doer and not done_to else None
+
+
 def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
     """A name the answer has say a line that speaks to that name, or None: "Who is Jo?" → "Jo is the
     person who says "See you on Monday, Joe."" (the call, asked as a new user) — a line ending ", Jo."

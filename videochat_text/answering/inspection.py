@@ -17,7 +17,7 @@ from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_la
                     a_name_no_line_gives_it,
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
-                    a_voice_label_no_line_of_it_supports, the_opposite_of_what_a_line_says,
+                    a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer, the_opposite_of_what_a_line_says,
                     a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
                     a_voice_given_what_it_said_of_another,
                     an_attribute_of_something_else, another_line_says_it,
@@ -129,6 +129,9 @@ class Inspector:
         merged = two_voices_said_to_be_one(text, self._prepared.entries)
         if merged:
             return f"it says {merged!r}, names two voices gave themselves"
+        done_to = the_one_done_to_as_the_doer(text, asked.search_as)
+        if done_to:
+            return f"it makes {done_to}, whom the question asks about, the one who does it"
         addressed = a_line_given_to_whom_it_addresses(text)
         if addressed:
             return f"it has {addressed} say a line said to {addressed}"
