@@ -16,7 +16,8 @@ from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
-from videochat_text.answering.flaws import (a_count_no_line_gives, a_detail_no_line_states, holds_the_value_asked, a_label_for_what_no_module_reports,
+from videochat_text.answering.flaws import (a_count_no_line_gives, a_detail_no_line_states, a_when_answered_without_a_time,
+                                           a_yes_a_line_puts_elsewhere, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
@@ -617,6 +618,32 @@ def test_a_count_no_line_speaking_of_it_gives_is_a_flaw():
 ])
 def test_the_one_a_who_question_asks_about_given_as_the_doer_is_a_flaw(question, answer, flawed):
     assert the_one_done_to_as_the_doer(answer, question) == flawed
+
+
+def test_a_when_answered_without_saying_when_is_a_flaw():
+    """Asked as a new user on a read clip (session 10): "When should Sam bring his daughter?" → "When Sam brings
+    his daughter to learn the piano." beside "Bring her on Thursday afternoon."."""
+    asked = "When should Sam bring his daughter?"
+    assert a_when_answered_without_a_time("When Sam brings his daughter to learn the piano.", asked)
+    for answer in ("On Thursday afternoon.", "The video description does not say.", "When it rains.", "Last month.",
+                   "At 0:00:18 S3 says: \"Bring her on Thursday afternoon.\"", "After school."):
+        assert not a_when_answered_without_a_time(answer, asked), answer
+    assert not a_when_answered_without_a_time("Sam brings his daughter.", "Who brings his daughter?")
+    # the line to quote in its place: of the lines sharing a word with the question, one that says when
+    assert holds_the_value_asked(asked, "Bring her on Thursday afternoon.")
+    assert not holds_the_value_asked(asked, "Hi, I'm Sam.") and not holds_the_value_asked("Who is Sam?", "At noon.")
+
+
+def test_a_yes_where_the_lines_put_it_elsewhere_is_a_flaw():
+    """Asked as a new user on a read clip (session 10): "Does Anna live in Lisbon?" → "Yes, Anna lives in
+    Lisbon." beside "I was born in Lisbon, but these days I live in Berlin."."""
+    said = ["I was born in Lisbon, but these days I live in Berlin.", "No, I moved to Toronto last spring."]
+    assert a_yes_a_line_puts_elsewhere("Yes, Anna lives in Lisbon.", "Does Anna live in Lisbon?", said) == "live in Berlin"
+    assert a_yes_a_line_puts_elsewhere("Yes.", "Did Jo move to Madrid?", said) == "moved to Toronto"
+    assert a_yes_a_line_puts_elsewhere("Yes.", "Does Anna live in Berlin?", said) is None
+    assert a_yes_a_line_puts_elsewhere("Yes, she was.", "Was Anna born in Lisbon?", said) is None
+    assert a_yes_a_line_puts_elsewhere("No, she lives in Berlin.", "Does Anna live in Lisbon?", said) is None
+    assert a_yes_a_line_puts_elsewhere("Yes.", "Does Anna work in Lisbon?", said) is None  # no line says where
 
 
 WEATHER = "What does the speaker say about the weather?"

@@ -230,6 +230,25 @@ def a_time_of_day_question_answered_without_one(answer: str, asked: str) -> bool
     return (only_years or not _VALUES["time"](stems(answer))) and not _PART_OF_DAY.search(answer)
 
 
+_ASKS_WHEN = re.compile(r"^\W*(?:(?:and|so|then)\W+)?when\b", re.I)
+_WHEN_VALUE = (r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|morning|"
+               r"afternoon|evening|night|tonight|today|tomorrow|yesterday|week|weekend|month|year|spring|summer|autumn|"
+               r"winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
+               r"july|august|september|october|november|december|o['’]?clock|[ap]\.?m\.?)\b")
+_WHEN_WORDS = re.compile(_WHEN_VALUE + r"|\b(?:ago|later|soon|now|before|after|since|until|till|during|while|once|"
+                         r"every|daily|always|never|first|last|next|start|beginning|end|fall|rains?|raining)\b", re.I)
+"""Words that say when: a number, a day, a part of the day, a season, before/after something, "when it rains"."""
+
+
+def a_when_answered_without_a_time(answer: str, asked: str) -> bool:
+    """Whether a "when…?" got an answer that says nothing of when and not that the description does not tell:
+    "When should Sam bring his daughter?" → "When Sam brings his daughter to learn the piano." beside "Bring
+    her on Thursday afternoon." (asked as a new user on a read clip, session 10)."""
+    if not _ASKS_WHEN.match(asked) or says_not_told(answer) or moments_named(answer):
+        return False
+    return not _WHEN_WORDS.search(answer)
+
+
 _YEAR = re.compile(r"(?<![\d:.])1\d{3}(?![\d:.]\d)|(?<![\d:.])20\d{2}(?![\d:.]\d)")
 _A_CLOCK_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midnight)\b",
                              re.I)
@@ -250,11 +269,13 @@ _VALUES = {
 """Whether a moment's words (`stems`) hold a value of the kind asked for: a number or "noon" for a time,
 a weekday for a day, a number for a year."""
 def holds_the_value_asked(asked: str, text: str) -> bool:
-    """Whether ``text`` holds a value of the kind a "what time/day/year…?" question asks for (False for
-    any other question): of two lines naming breakfast, "breakfast is from 7 to 10" answers "What time
-    does breakfast start?" and "Is breakfast included?" does not."""
+    """Whether ``text`` holds a value of the kind a "what time/day/year…?" question asks for, or a "when…?"
+    (a day, a time, a part of the day; False for any other question): of two lines naming breakfast,
+    "breakfast is from 7 to 10" answers "What time does breakfast start?" and "Is breakfast included?" does not."""
     kind = _ASKS_A_VALUE.match(asked)
-    return bool(kind) and _VALUES[kind.group(1).lower()](stems(text))
+    if kind is None:  # "When should Sam bring his daughter?": of the lines naming her, "Bring her on Thursday…"
+        return bool(_ASKS_WHEN.match(asked)) and bool(re.search(_WHEN_VALUE, text, re.I))
+    return _VALUES[kind.group(1).lower()](stems(text))
 
 
 _ASKS_A_VALUE = re.compile(r"^\W*(?:(?:and|so)\W+)?(?:at\s+|on\s+|in\s+)?(?:what|which)\s+(time|day|year)\b", re.I)
@@ -868,6 +889,27 @@ def the_one_done_to_as_the_doer(answer: str, asked: str) -> str | None:
     doer = re.match(rf"\W*{re.escape(name)}\b(?!['’]s)\s+(?:is\s+|was\s+|will\s+|did\s+)?[a-z]+", answer)
     done_to = re.match(rf"\W*{re.escape(name)}\s+(?:is|was|will\s+be|has\s+been)\s+\w+\s+by\b", answer)  # passive
     return name if doer and not done_to else None
+
+
+_YES = re.compile(r"^\W*yes\b", re.I)
+_DOES_WHERE = re.compile(r"\b([a-z]+)\s+(in|at|to|from)\s+([A-Z][a-z]+)")
+"""A verb and the place it is put in: "live in Berlin", "moved to Toronto"."""
+
+
+def a_yes_a_line_puts_elsewhere(answer: str, asked: str, said: Sequence[str]) -> str | None:
+    """A "yes" to "does X <verb> in <place>?" when the lines that use that verb with "in" put it in another
+    place and none in the one asked about, or None: "Does Anna live in Lisbon?" → "Yes, Anna lives in Lisbon."
+    beside "I was born in Lisbon, but these days I live in Berlin." (asked as a new user on a read clip,
+    session 10). What the line says, as "live in Berlin"."""
+    if not _YES.match(answer):
+        return None
+    for verb, preposition, place in _DOES_WHERE.findall(asked):
+        wanted = _forms(verb)  # "live" and "lives", "move" and "moved"
+        found = [(p, f"{v} {pre} {p}") for text in said for v, pre, p in _DOES_WHERE.findall(text)
+                 if _forms(v) & wanted and pre == preposition]
+        if found and all(p != place for p, _ in found):
+            return found[0][1]
+    return None
 
 
 def a_line_given_to_whom_it_addresses(answer: str) -> str | None:

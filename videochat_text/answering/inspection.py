@@ -12,7 +12,7 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_label_for_what_no_module_reports,
+from .flaws import (Moment, a_count_no_line_gives, a_when_answered_without_a_time, a_yes_a_line_puts_elsewhere, a_detail_no_line_states, a_label_for_what_no_module_reports,
                     a_name_question_answered_without_one, a_line_given_to_another_voice, a_line_quoted_at_another_time,
                     a_name_no_line_gives_it,
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
@@ -120,6 +120,9 @@ class Inspector:
         if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (
                 whole or not says_nothing_new(text, asked.question)):
             return "it is asked for a time of day and gives none"
+        if asked.language == "en" and a_when_answered_without_a_time(text, asked.question) and (
+                whole or not says_nothing_new(text, asked.question)):
+            return "it is asked when and does not say"
         misdated = a_line_quoted_at_another_time(text, self._prepared.entries)
         if misdated:
             return f"it quotes {misdated!r} at a time it was not said"
@@ -129,6 +132,9 @@ class Inspector:
         merged = two_voices_said_to_be_one(text, self._prepared.entries)
         if merged:
             return f"it says {merged!r}, names two voices gave themselves"
+        elsewhere = a_yes_a_line_puts_elsewhere(text, asked.search_as, self._moment_texts)
+        if elsewhere:
+            return f"it says yes where a line says {elsewhere!r}"
         done_to = the_one_done_to_as_the_doer(text, asked.search_as)
         if done_to:
             return f"it makes {done_to}, whom the question asks about, the one who does it"
