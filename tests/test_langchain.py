@@ -71,7 +71,8 @@ def test_loader_gives_one_video_timeline_in_time_order(library):
 
 @pytest.mark.slow
 def test_the_readme_chain_answers_from_the_right_video_on_the_local_model(library):
-    """examples/langchain_chain.py (the README's and the docs' example) on Qwen2.5-Coder-0.5B."""
+    """examples/langchain_chain.py (the README's and the docs' example) on the embedded default, Qwen2.5-Coder-1.5B
+    (which, told only "Name the video.", answered with the name alone)."""
     library, _, _ = library
     spec = importlib.util.spec_from_file_location("langchain_chain", ROOT / "examples" / "langchain_chain.py")
     example = importlib.util.module_from_spec(spec)
