@@ -16,7 +16,7 @@ from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
-from videochat_text.answering.flaws import (a_count_no_line_gives, a_detail_no_line_states, a_when_answered_without_a_time,
+from videochat_text.answering.flaws import (a_count_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
                                            a_yes_a_line_puts_elsewhere, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
@@ -646,6 +646,29 @@ def test_a_yes_where_the_lines_put_it_elsewhere_is_a_flaw():
     assert a_yes_a_line_puts_elsewhere("Yes.", "Does Anna work in Lisbon?", said) is None  # no line says where
 
 
+def test_flaws_read_in_the_unseen_clips_answers_after_their_final_run():
+    """Session 10's fresh10/fresh11 answers, read after their final run: "come back" answered with the time the
+    coach leaves, the picture's "looks drawn" note given as a reason, a person given for a thing, a Chinese
+    question given back with its name in Latin letters."""
+    lines = ["The coach leaves the school gate at half past eight.", "Morning, I'm Ruth from number 12.",
+             "Of course, I'm Daniel,"]
+    moments = moment_words([_said(line, 2.0 * n, 2.0 * n + 1.5) for n, line in enumerate(lines)])
+    back = "What time does the coach come back?"
+    assert the_opposite_of_what_a_line_says("The coach leaves the school gate at half past eight.", back, moments,
+                                            lines) == "return"
+    assert the_opposite_of_what_a_line_says("The coach comes back at half past eight.", back, moments, lines) == "return"
+    assert the_opposite_of_what_a_line_says("The coach leaves at half past eight.", "When does the coach leave?",
+                                            moments, lines) is None
+    assert the_look_note_as_an_answer("It spills over because the picture looks drawn or animated, not filmed.",
+                                      "Why does the water spill over?")
+    assert not the_look_note_as_an_answer("The picture looks drawn or animated.", "Is this a cartoon?")
+    assert a_person_for_a_thing("Daniel", "What does Ruth want to borrow?", lines) == "Daniel"
+    assert a_person_for_a_thing("A ladder.", "What does Ruth want to borrow?", lines) is None
+    assert a_person_for_a_thing("Daniel", "What is the neighbour's name?", lines) is None
+    assert a_person_for_a_thing("Daniel", "Who lends the ladder?", lines) is None
+    assert repeats_question("Tom要去哪里找？", "汤姆要去哪里找？") and not repeats_question("汤姆要去厨房找。", "汤姆要去哪里找？")
+
+
 WEATHER = "What does the speaker say about the weather?"
 
 
@@ -969,6 +992,23 @@ def test_a_streamed_answer_to_a_name_question_that_gives_no_name_is_not_shown(fa
     text = "".join(stream)
     assert text.startswith("The video description does not say exactly") and heard in text
     assert stream.whole().path == "extractive"
+
+
+def test_the_note_that_a_picture_looks_drawn_is_not_quoted_as_the_nearest_answer(fake_chat):
+    """fresh5's "谁来看望妮娜？" ended in "视频显示：the picture looks drawn or animated…", the nearest entry quoted:
+    that note tells how a shot looks, and answers only a question about that."""
+    from videochat_text.payloads import DrawnPictureData
+    note = "the picture looks drawn or animated, not filmed: object labels may be wrong"
+    events = [Event(start=0.0, end=8.0, module="objects", text=note,
+                    data=DrawnPictureData(flat_share=0.6, area=(0.0, 0.0, 64.0, 48.0))),
+              Event(start=1.0, end=3.0, module="speech", text='S1: "Hey Nina, it\'s Paul."',
+                    data=SpeechData(speaker="S1", transcript="Hey Nina, it's Paul."))]
+    description = Description(video=VideoInfo(path="weekend.mp4", duration=9.0, fps=25.0, width=64, height=48),
+                              events=events)
+    for question in ("Who was wrong?", "Is the video drawn?"):  # (the note's own words: "… may be wrong")
+        model = fake_chat(question, question)  # the question given back, twice: the nearest entry is quoted
+        answer = VideoChat(NO_CACHE, chat_model=model).ask(description, question)
+        assert answer.path == "extractive" and (note in answer.text) == (question == "Is the video drawn?"), answer.text
 
 
 def test_a_place_name_no_entry_holds_whole_is_a_flaw():

@@ -51,9 +51,11 @@ def repeats_question(answer: str, question: str) -> bool:
         return True
     if f" {a} " in f" {q} " and 2 * len(a.split()) >= len(q.split()):
         return True  # most of it, word for word: "And after that?" → "after that"
-    if _CJK.search(answer):
-        return False  # word sets say nothing for unsegmented text; the ratio above covers it
     asks = answer.rstrip().endswith(("?", "？"))
+    if _CJK.search(answer):  # word sets say nothing for unsegmented text: its characters, asked back
+        # ("Tom要去哪里找？" for "汤姆要去哪里找？": the name in other letters; fresh10, read after its final run)
+        said = set(_CJK.findall(answer))
+        return asks and len(said) >= 3 and said <= set(_CJK.findall(question))
     return asks and content_words(answer) <= content_words(question)
 
 
@@ -331,7 +333,7 @@ def a_voice_label_no_line_of_it_supports(answer: str, asked: str, moments: Seque
 _OPPOSITE_PAIRS = ("open close", "opens closes", "opened closed", "opening closing", "arrive leave", "arrives leaves",
                    "arrived left", "start end", "starts ends", "started ended", "start finish", "starts finishes",
                    "begin end", "begins ends", "buy sell", "buys sells", "bought sold", "before after",
-                   "early late", "win lose", "won lost")
+                   "early late", "win lose", "won lost", "return leave", "returns leaves", "returned left")
 _OPPOSITES: dict[str, set[str]] = {}
 for _pair in _OPPOSITE_PAIRS:
     _one, _other = _pair.split()
@@ -343,11 +345,24 @@ answer to "When does the market close?" ("The market closes every Sunday at 8.")
 nor "first" and "last"."""
 
 
+_BACK = re.compile(r"\b(come|comes|coming|came|get|gets|getting|got|go|goes|going|went)\s+back\b", re.I)
+_RETURN_FORMS = {"come": "return", "comes": "returns", "coming": "returning", "came": "returned", "get": "return",
+                 "gets": "returns", "getting": "returning", "got": "returned", "go": "return", "goes": "returns",
+                 "going": "returning", "went": "returned"}
+
+
+def _returning(match: re.Match[str]) -> str:
+    """"comes back" as "returns": one word, the opposite of "leaves" (fresh10: "What time does the coach come
+    back?" → "The coach leaves the school gate at half past eight.", read after its final run)."""
+    return _RETURN_FORMS[match.group(1).lower()]
+
+
 def the_opposite_of_what_a_line_says(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str]) -> str | None:
     """A word of the question the answer repeats ("close") where the line the answer is taken from says
     its opposite ("opens") and not the word: the answer turned the line round. The word, or None."""
     if says_not_told(answer) or _CJK.search(answer):
         return None
+    asked, answer = _BACK.sub(_returning, asked), _BACK.sub(_returning, answer)
     asked_words = set(re.findall(r"[a-z]+", asked.lower()))
     whole = set(re.findall(r"[a-z]+", answer.lower()))
     for word in sorted(asked_words):
@@ -376,7 +391,7 @@ def _forms(word: str) -> set[str]:
     return forms | {root[:-1] + "ing"} if root.endswith("e") else forms
 
 
-_ACTIONS = frozenset(w for root in "open close arrive leave start end begin finish buy sell".split() for w in _forms(root))
+_ACTIONS = frozenset(w for root in "open close arrive leave start end begin finish buy sell return".split() for w in _forms(root))
 """Opposites an answer may not give for what was asked (not "before"/"after", "first"/"last": any
 answer may use them)."""
 
@@ -910,6 +925,40 @@ def a_yes_a_line_puts_elsewhere(answer: str, asked: str, said: Sequence[str]) ->
         if found and all(p != place for p, _ in found):
             return found[0][1]
     return None
+
+
+_ABOUT_THE_LOOK = re.compile(r"\b(?:drawn|draw\w*|animat\w*|cartoon\w*|film\w*|real|look\w*|style|photo\w*|picture\w*|"
+                             r"paint\w*|illustrat\w*|fake|labels?)\b", re.I)
+_THE_LOOK_NOTE = re.compile(r"\b(?:looks?|looking)\s+drawn\s+or\s+animated\b|\bdrawn\s+or\s+animated\b", re.I)
+
+
+def asks_about_the_look(asked: str) -> bool:
+    """Whether a question is about how the picture looks (drawn, animated, filmed, real…)."""
+    return bool(_ABOUT_THE_LOOK.search(asked))
+
+
+def the_look_note_as_an_answer(answer: str, asked: str) -> bool:
+    """Whether the answer gives the objects module's note that a picture looks drawn or animated as the answer
+    to a question not about how it looks: "Why does the water spill over?" → "…because the picture looks drawn
+    or animated, not filmed." (fresh11, read after its final run; the QA set's older clips had it too:
+    "Comment s'appelle le chat perdu ?" → "…appelé "la photo semble dessinée ou animée…"")."""
+    return bool(_THE_LOOK_NOTE.search(answer)) and not asks_about_the_look(asked)
+
+
+_ASKS_WHAT = re.compile(r"^\W*(?:(?:and|so|then)\W+)?what\b(?!.*\b(?:name|names|called|call|calls)\b)", re.I)
+
+
+def a_person_for_a_thing(answer: str, asked: str, said: Sequence[str]) -> str | None:
+    """The name of someone in the video given as the whole answer to a "what…?" that asks for a thing, or None:
+    "What does Ruth want to borrow?" → "Daniel" (the neighbour: fresh11, read after its final run). A name is
+    one a voice gives itself or calls another by; "What is her name?" and "What do they call him?" ask for one."""
+    if not _ASKS_WHAT.match(asked):
+        return None
+    word = answer.strip().strip(".!\"'").strip()
+    if not re.fullmatch(r"[A-Z][a-z]+", word):
+        return None
+    people = {n for text in said for n in [*introduced_names(text), *addressed_names(text)]}
+    return word if any(_same_name(word, person) for person in people) else None
 
 
 def a_line_given_to_whom_it_addresses(answer: str) -> str | None:

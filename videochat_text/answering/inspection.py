@@ -12,12 +12,12 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_count_no_line_gives, a_when_answered_without_a_time, a_yes_a_line_puts_elsewhere, a_detail_no_line_states, a_label_for_what_no_module_reports,
+from .flaws import (Moment, a_count_no_line_gives, a_person_for_a_thing, a_when_answered_without_a_time, a_yes_a_line_puts_elsewhere, a_detail_no_line_states, a_label_for_what_no_module_reports,
                     a_name_question_answered_without_one, a_line_given_to_another_voice, a_line_quoted_at_another_time,
                     a_name_no_line_gives_it,
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
-                    a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer, the_opposite_of_what_a_line_says,
+                    a_voice_label_no_line_of_it_supports, the_look_note_as_an_answer, the_one_done_to_as_the_doer, the_opposite_of_what_a_line_says,
                     a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
                     a_voice_given_what_it_said_of_another,
                     an_attribute_of_something_else, another_line_says_it,
@@ -135,6 +135,11 @@ class Inspector:
         elsewhere = a_yes_a_line_puts_elsewhere(text, asked.search_as, self._moment_texts)
         if elsewhere:
             return f"it says yes where a line says {elsewhere!r}"
+        person = a_person_for_a_thing(text, asked.search_as, self._moment_texts)
+        if person:
+            return f"it gives {person}, someone in the video, for a thing"
+        if the_look_note_as_an_answer(text, asked.search_as):
+            return "it gives the note that the picture looks drawn or animated as an answer"
         done_to = the_one_done_to_as_the_doer(text, asked.search_as)
         if done_to:
             return f"it makes {done_to}, whom the question asks about, the one who does it"

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..errors import ChatModelError, QuestionError
 from ..prompt import Templates, TokenCounter, chat_prompt, defang, estimate_tokens, strict_prompt
+from ..payloads import DrawnPictureData
 from ..timeline import SUMMARY_MODULE, Description, Event
 from . import citations as cite
 from . import scaffolding
@@ -48,7 +49,7 @@ from .answer import Answer
 from .checks import Review, Sighting, answer_times, introductions, label_for, parse_question, review, sightings_for
 from .context import ContextSelector
 from .facts import clock
-from .flaws import holds_the_value_asked, says_nothing_new, stems, voice_labels_only
+from .flaws import asks_about_the_look, holds_the_value_asked, says_nothing_new, stems, voice_labels_only
 from .inspection import Asked, Inspector
 from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, keeps_specifics, needs_translation, phrase,
                        question_language, translated)
@@ -476,6 +477,8 @@ class ChatSession:
         """The closest entry quoted with its time, saying the description does not say exactly."""
         # A stretch's summary restates its entries ("…called Oliver," (and 6 more lines)): quote an entry.
         found = self._best_entries(turn, QUOTE_CANDIDATES)
+        if not asks_about_the_look(turn.search_as):  # the note that a picture looks drawn is no answer to "Who…?"
+            found = [e for e in found if not isinstance(e.data, DrawnPictureData)]
         best = [e for e in found if e.module != SUMMARY_MODULE][:1] or found[:1]
         if not best:
             text = kept or phrase("not_told", turn.language)
