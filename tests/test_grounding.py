@@ -470,9 +470,8 @@ def test_a_voice_that_never_names_itself_is_named_by_what_the_other_voice_calls_
                     'At 0:00:04.0 S2 says: "Not yet, Clara. I\'ll water the roses after lunch."')
     assert review("Whose brother is coming at four?", "Ben's.", garden).text.startswith("Clara, going by")
     assert review("Whose brother is coming at four?", "Clara's brother.", garden).action == "keep"
-    three = _conversation([*[(w, t, s) for w, t, s in [("S1", 0.5, "Ben, did you water the roses?"),
-                                                       ("S2", 4.0, "Not yet. I'll water the roses after lunch.")]],
-                           ("S3", 9.0, "I'm Mo. Shall I help?")])
+    three = _conversation([("S1", 0.5, "Ben, did you water the roses?"),
+                           ("S2", 4.0, "Not yet. I'll water the roses after lunch."), ("S3", 9.0, "I'm Mo. Shall I help?")])
     assert review("Who will water the roses?", "Mo.", three).action == "keep"
     assert addressed_names("Sorry, Anna, I haven't.") == ["Anna"] and addressed_names("Thanks, Tom.") == ["Tom"]
     for not_spoken_to in ("I live in Paris, France.", "Yes, they were.", "Mum, where is it?", "See you on Monday."):
