@@ -772,7 +772,8 @@ def _names_called(lines: list[Event], speaker: str | None) -> dict[str, Event]:
     return called
 
 
-_GREETING = r"(?i:hi|hello|hey|morning|good\s+(?:morning|evening|afternoon)|thanks|thank\s+you|sorry|welcome|dear|oh|yes|no|okay|ok|well)"
+_GREETING = (r"(?i:hi|hello|hey|morning|good\s+(?:morning|evening|afternoon)|thanks|thank\s+you|sorry|welcome|dear|oh|"
+             r"yes|no|okay|ok|well)")
 _ADDRESS = re.compile(rf"(?:^|[.!?]\s+)(?:{_GREETING}\W+)?([A-Z][a-z]+)(?=,)"
                       rf"|(?<=,)\s*([A-Z][a-z]+)\s*[.!?]|^\W*{_GREETING}\W+([A-Z][a-z]+)\b")
 """A name someone is spoken to by: opening a sentence before a comma, after a greeting or not ("Tom, have

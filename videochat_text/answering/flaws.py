@@ -24,7 +24,7 @@ from ..timeline import Event
 from .checks import addressed_names, all_said, introduced_names, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in, numbers_in
-from .language import WEEKDAYS
+from .language import MONTHS, WEEKDAYS
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -53,7 +53,7 @@ def repeats_question(answer: str, question: str) -> bool:
         return True  # most of it, word for word: "And after that?" → "after that"
     asks = answer.rstrip().endswith(("?", "？"))
     if _CJK.search(answer):  # word sets say nothing for unsegmented text: its characters, asked back
-        # ("Tom要去哪里找？" for "汤姆要去哪里找？": the name in other letters; fresh10, read after its final run)
+        # ("Tom要去哪里找？" for "汤姆要去哪里找？": the name in other letters; fresh10, read after its run)
         said = set(_CJK.findall(answer))
         return asks and len(said) >= 3 and said <= set(_CJK.findall(question))
     return asks and content_words(answer) <= content_words(question)
@@ -235,8 +235,7 @@ def a_time_of_day_question_answered_without_one(answer: str, asked: str) -> bool
 _ASKS_WHEN = re.compile(r"^\W*(?:(?:and|so|then)\W+)?when\b", re.I)
 _WHEN_VALUE = (r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|morning|"
                r"afternoon|evening|night|tonight|today|tomorrow|yesterday|week|weekend|month|year|spring|summer|autumn|"
-               r"winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|"
-               r"july|august|september|october|november|december|o['’]?clock|[ap]\.?m\.?)\b")
+               rf"winter|{'|'.join(w.lower() for w in (*WEEKDAYS, *MONTHS))}|o['’]?clock|[ap]\.?m\.?)\b")
 _WHEN_WORDS = re.compile(_WHEN_VALUE + r"|\b(?:ago|later|soon|now|before|after|since|until|till|during|while|once|"
                          r"every|daily|always|never|first|last|next|start|beginning|end|fall|rains?|raining)\b", re.I)
 """Words that say when: a number, a day, a part of the day, a season, before/after something, "when it rains"."""
@@ -391,7 +390,8 @@ def _forms(word: str) -> set[str]:
     return forms | {root[:-1] + "ing"} if root.endswith("e") else forms
 
 
-_ACTIONS = frozenset(w for root in "open close arrive leave start end begin finish buy sell return".split() for w in _forms(root))
+_ACTIONS = frozenset(w for root in "open close arrive leave start end begin finish buy sell return".split()
+                     for w in _forms(root))
 """Opposites an answer may not give for what was asked (not "before"/"after", "first"/"last": any
 answer may use them)."""
 
@@ -528,8 +528,13 @@ def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str]
     said = len(question) >= 2 and any(question <= moment.words for moment in moments)
     naming = {w for moment in moments if moment.words & question for w in moment.words}
     added = _word_stems(answer) - question - naming - _HOLDING_STEMS
-    label_words = {_stem(w) for label in labels for w in label.split()} | _POSITIONS
+    label_words = _label_stems(labels) | _POSITIONS
     return (bool(unknown) or said) and bool(added) and added <= label_words
+
+
+def _label_stems(labels: set[str]) -> set[str]:
+    """Each word of the detectors' labels, stemmed as `stems` stems a question's words."""
+    return {_stem(w) for label in labels for w in label.split()}
 
 
 _HOLDING = frozenset("contain contains containing hold holds holding include includes including carry carries inside "
@@ -552,7 +557,7 @@ def a_count_no_line_gives(answer: str, asked: str, moments: Sequence[Moment], sa
         return None
     noun = asked_for.group(1).lower()
     thing = _stem(noun)
-    if noun in _COUNTED_BY_OTHERS or thing in {_stem(w) for label in labels for w in label.split()}:
+    if noun in _COUNTED_BY_OTHERS or thing in _label_stems(labels):
         return None
     speaking_of = [i for i, moment in enumerate(moments) if thing in moment.words]
     stated = numbers_in(without_moments(answer))
@@ -1029,8 +1034,8 @@ def _normal(text: str) -> str:
 
 
 _GENERIC_STEMS = frozenset(_stem(g) for g in _GENERIC)
-_HOLDING_STEMS = frozenset(w for h in _HOLDING for w in _word_stems(h))
 """`_GENERIC` as `stems` gives them (made once, after `stems` is defined)."""
+_HOLDING_STEMS = frozenset(w for h in _HOLDING for w in _word_stems(h))
 _ANSWER_TALK_STEMS = frozenset(_ANSWER_TALK) | {w for talk in _ANSWER_TALK for w in _word_stems(talk)}
 """(Each word as it is — "video" is a stop word, but "videos" is cut to it — and every stem of it: `_stem` of
 "three" may be its number, #3.)"""
