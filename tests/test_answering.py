@@ -659,6 +659,9 @@ def test_flaws_read_in_the_unseen_clips_answers_after_their_final_run():
     assert the_opposite_of_what_a_line_says("The coach comes back at half past eight.", back, moments, lines) == "return"
     assert the_opposite_of_what_a_line_says("The coach leaves at half past eight.", "When does the coach leave?",
                                             moments, lines) is None
+    both = ["The coach leaves at eight and comes back at five."]  # the line read as the answer is: "returns"
+    assert the_opposite_of_what_a_line_says("The coach comes back at five.", back, moment_words(
+        [_said(both[0], 0, 3)]), both) is None
     assert the_look_note_as_an_answer("It spills over because the picture looks drawn or animated, not filmed.",
                                       "Why does the water spill over?")
     assert not the_look_note_as_an_answer("The picture looks drawn or animated.", "Is this a cartoon?")

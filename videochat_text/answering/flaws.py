@@ -377,7 +377,8 @@ def the_opposite_of_what_a_line_says(answer: str, asked: str, moments: Sequence[
         for sentence in _SENTENCE.findall(answer) or [answer]:  # each from its own line
             if not forms & set(re.findall(r"[a-z]+", sentence.lower())):
                 continue
-            sources = [set(re.findall(r"[a-z]+", said[i].lower())) for i in _taken_from(sentence, asked, moments)]
+            sources = [set(re.findall(r"[a-z]+", _BACK.sub(_returning, said[i]).lower()))  # read as the answer is
+                       for i in _taken_from(sentence, asked, moments)]
             if sources and all(source & opposites and not source & forms for source in sources):
                 return word
     return None
