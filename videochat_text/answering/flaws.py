@@ -250,6 +250,55 @@ def a_when_answered_without_a_time(answer: str, asked: str) -> bool:
     return not _WHEN_WORDS.search(answer)
 
 
+_MEASURES: dict[str, tuple[str, str]] = {
+    # the measure: (how a question asks for it, words that give one besides a number)
+    "an age": (r"how\s+old\b", r"years?\s+old|teen\w*|twenties|thirties|forties|fifties|sixties|seventies|eighties|"
+                               r"nineties|baby|newborn|infant|elderly|grown\W?up|adult|young|older|younger|same\s+age"),
+    "a price": (r"how\s+much\s+(?:does|did|do|will|would|is|are|was|were)\b|what\s+(?:does|did|do|will|would)\b[^?]*"
+                r"\bcost\b|(?:what|how\s+much)(?:\s+is|['’]s|\s+was|\s+are)\s+the\s+(?:\w+\s+)?(?:price|fare|fee|rent)\b",
+                r"free|nothing|[$€£¥]|dollars?|euros?|pounds?|cents?|pence|quid|bucks?|yuan|francs?|half|double|"
+                r"same|more|less|cheap\w*|expensive"),
+    "a distance": (r"how\s+far\b", r"miles?|kilomet\w+|km|met(?:er|re)s?|feet|foot|yards?|blocks?|minutes?|hours?|"
+                                  r"walk\w*|drive|next\s+door|near\w*|close|corner|across|opposite|beside|behind"),
+    "a length of time": (r"how\s+long\s+(?:does|did|do|will|would|is|was|are|were|has|have|had|can|could|should)\b",
+                         r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|overnight|all\s+day|"
+                         r"until|till|moment|while|ages|forever|short|miles?|kilomet\w+|met(?:er|re)s?|feet"),
+    "a speed": (r"how\s+fast\b", r"km/h|mph|kilomet\w+|miles?|met(?:er|re)s?|knots?|per\s+(?:hour|second)|an\s+hour|"
+                                r"slow\w*|faster|top\s+speed|speed\s+limit"),
+}
+"""Amounts people ask for ("How old is Priya?", "How much does the room cost?"), each with the words an
+answer giving one may hold instead of a number ("free", "a few minutes", "next door")."""
+_ASKS_MEASURE = {measure: re.compile(rf"^\W*(?:(?:and|so|then)\W+)?[^?]*?(?:{asked})", re.I)
+                 for measure, (asked, _) in _MEASURES.items()}
+_COUNTED_NOT_PAID = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:nights?|days?|weeks?|"
+                               r"hours?|minutes?|people|persons?|guests?|rooms?|beds?|times?|stops?|floors?)\b", re.I)
+_GIVES_MEASURE = {measure: re.compile(rf"(?:{given})(?!\w)", re.I) for measure, (_, given) in _MEASURES.items()}
+
+
+def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
+    """The measure an English "how old / how much … cost / how far / how long / how fast…?" asks for, when
+    the answer gives no number and no word for one and does not say the description does not tell, or None.
+
+    Asked for amounts the video never gives, the models gave whatever the nearest line held: "How old
+    is Priya?" → "Priya is my sister, actually.", "How much does the room cost?" → "The room costs 2
+    nights." (a number, not a price), "How fast can the motorcycle go?" → "The motorcycle can go very
+    fast." (the question given back). An answer without the kind of value asked is not an answer."""
+    if says_not_told(answer):
+        return None
+    for measure, question in _ASKS_MEASURE.items():
+        if not question.match(asked):
+            continue
+        given = without_moments(answer)
+        if _GIVES_MEASURE[measure].search(given):
+            return None
+        if measure == "a price":  # "2 nights" is a number and no price
+            given = _COUNTED_NOT_PAID.sub(" ", given)
+        if numbers_in(given):
+            return None  # "She is 30.", "Two hours.", "Twelve."
+        return measure
+    return None
+
+
 _YEAR = re.compile(r"(?<![\d:.])1\d{3}(?![\d:.]\d)|(?<![\d:.])20\d{2}(?![\d:.]\d)")
 _A_CLOCK_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midnight)\b",
                              re.I)
@@ -615,6 +664,7 @@ _ASKS_A_NAME = [re.compile(pattern, re.I) for pattern in (
     r"what\s+do(?:es)?\s+[^?]+?\s+call\s+(?P<x>[^?]+)",  # "What do people in Chicago call Marco's friend?"
     r"^\W*who(?:\s+is|['’]s|\s+was)\s+(?P<x>the\s+[a-z]+(?:\s+[a-z]+)?)\W*$",  # "Who is the dentist?"
 )]
+_ASKS_WHO_SOMEONE_IS = _ASKS_A_NAME[-1]
 
 
 def _name_asked_for(asked: str) -> str | None:
@@ -653,6 +703,7 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     asked_for = _name_asked_for(asked)
     if asked_for is None or says_not_told(answer):
         return None
+    who = bool(_ASKS_WHO_SOMEONE_IS.search(asked))
     named = {w for name in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked) for w in stems(name)}
     about = _word_stems(asked) - named - _NAMING_WORDS - _ANSWER_TALK_STEMS - _GENERIC_STEMS
     anyone = bool(_word_stems(asked_for) & _ANYONE)
@@ -666,8 +717,8 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
                          and f.text.lower() not in asked_words), None)
         return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
     for name in dict.fromkeys(f.text for f in facts_in(answer) if f.kind == "name"):
-        if name.lower() in asked_words:
-            continue
+        if name.lower() in asked_words or who and re.search(rf"\b(?:from|in|at|near|into)\s+{re.escape(name)}\b", answer):
+            continue  # "Who is the guest?" → "An astronaut from Houston.": a place said of them, not their name
         holding = [i for i, (e, _) in enumerate(lines) if re.search(rf"\b{re.escape(name)}\b", e.text, re.I)]
         if not holding:
             continue  # a name in no entry: `facts.unsupported` says so
@@ -690,6 +741,8 @@ def a_name_question_answered_without_one(answer: str, asked: str) -> bool:
     ("whiskers."). English answers only: how other languages capitalise and name differs."""
     if _name_asked_for(asked) is None or says_not_told(answer) or len(answer.split()) <= 3:
         return False
+    if _ASKS_WHO_SOMEONE_IS.search(asked):
+        return False  # "Who is the guest?" → "An astronaut from Houston.": who they are, where no name is given
     if _GIVES_A_NAME.search(answer) or _QUOTED_WORD.search(answer):
         return False
     asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}

@@ -14,6 +14,7 @@ from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
 from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_label_for_what_no_module_reports,
                     a_line_given_to_another_voice, a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
+                    a_measure_asked_and_not_given,
                     a_name_no_line_gives_it, a_name_question_answered_without_one, a_person_for_a_thing,
                     a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
@@ -123,6 +124,9 @@ class Inspector:
         if asked.language == "en" and a_when_answered_without_a_time(text, asked.question) and (
                 whole or not says_nothing_new(text, asked.question)):
             return "it is asked when and does not say"
+        measure = a_measure_asked_and_not_given(text, asked.question) if asked.language == "en" else None
+        if measure:
+            return f"it is asked for {measure} and gives none"
         misdated = a_line_quoted_at_another_time(text, self._prepared.entries)
         if misdated:
             return f"it quotes {misdated!r} at a time it was not said"
