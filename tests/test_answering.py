@@ -1120,6 +1120,8 @@ INTRODUCTIONS = [_said("Nice to meet you, Anna. I'm Tom, and I come from Glasgow
 FLATMATES = [_said("Hi, I'm Sam.", 0.2, 2.0, "S1"), _said("And I'm Omar.", 10.3, 10.8, "S2"),
              _said("I teach music at the school on King Street.", 11.4, 14.0, "S2"),
              _said("Music? My daughter wants to learn the piano.", 14.6, 17.4, "S1")]
+TRIP = [_said("Good morning everyone. Tomorrow our class visits the science centre.", 0.5, 5.5),
+        _said("The coach leaves the school gate at half past eight.", 6.0, 11.0)]
 PHONE = [_said("Hello, Daniel. I'm at the train station in Boston.", 4.0, 8.0, "S3"),
          _said("Can you meet Professor Brown at the museum on Saturday?", 9.0, 12.0, "S2"),
          _said("Sure. I will bring my sister Julia at noon.", 13.0, 16.0, "S3")]
@@ -1132,6 +1134,8 @@ PHONE = [_said("Hello, Daniel. I'm at the train station in Boston.", 4.0, 8.0, "
     ("What is Marco's brother's name?", "Marco's brother's name is Joe.", CALL, "Joe"),  # the other voice's own
     ("What's the name of the hospital?", "The hospital is Priya.", INTRODUCTIONS, "Priya"),  # another sentence
     ("What is the name of the train station?", "The train station in Boston.", PHONE, "Boston"),  # "in Boston"
+    ("What is the name of the school?", "The school is called the science centre.", TRIP, "science"),  # fresh10
+    ("What is the cat called?", "The cat is called whiskers.", PETS, None),  # as Whisper may write it
     ("What is the cat's name?", "Whiskers", PETS, None),
     ("What is the name of Tom's sister?", "Tom's sister is Priya.", INTRODUCTIONS, None),  # "Priya is my sister"
     ("What is the name of Maria's sister?", "Maria's sister is Julia.", PHONE, None),  # "my sister Julia"

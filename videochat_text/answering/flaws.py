@@ -716,7 +716,8 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
             return next((f.text for f in facts_in(answer) if f.kind == "name" and f.text in introduced
                          and f.text.lower() not in asked_words), None)
         return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
-    for name in dict.fromkeys(f.text for f in facts_in(answer) if f.kind == "name"):
+    given = [f.text for f in facts_in(answer) if f.kind == "name"] + _UNCAPITALISED_NAME.findall(answer)
+    for name in dict.fromkeys(given):
         if name.lower() in asked_words or who and re.search(rf"\b(?:from|in|at|near|into)\s+{re.escape(name)}\b", answer):
             continue  # "Who is the guest?" → "An astronaut from Houston.": a place said of them, not their name
         holding = [i for i, (e, _) in enumerate(lines) if re.search(rf"\b{re.escape(name)}\b", e.text, re.I)]
@@ -727,6 +728,9 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     return None
 
 
+_UNCAPITALISED_NAME = re.compile(r"\b(?:called|named|name\s+is|name\s+was)\s+(?:the\s+|a\s+|an\s+)?([a-z]{3,})\b")
+"""The first word of a name written in lower case: "The school is called the science centre." (fresh10, beside
+"Tomorrow our class visits the science centre."; the school's name is never given)."""
 _GIVES_A_NAME = re.compile(r"\b(?:called|named|name\s+is|name\s+was|name['’]s|known\s+as|goes\s+by)\s+\W*\w", re.I)
 _QUOTED_WORD = re.compile(r'["“„«\'‘]\s*\w[^"”“„«»\'’]{0,40}["”“»\'’]')
 
