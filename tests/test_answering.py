@@ -17,7 +17,7 @@ from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_count_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
-                                           a_measure_asked_and_not_given,
+                                           a_measure_asked_and_not_given, a_where_answered_with_a_number,
                                            a_yes_a_line_puts_elsewhere, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
@@ -669,6 +669,18 @@ def test_a_when_answered_without_saying_when_is_a_flaw():
 ])
 def test_an_answer_without_the_amount_asked_for_is_a_flaw(question, answer, measure):
     assert a_measure_asked_and_not_given(answer, question) == measure
+
+
+def test_a_where_answered_with_only_a_number_is_a_flaw():
+    """fresh10, read after its final run: "Where is Anna going by train?" → "Anna is going by train to six."
+    beside "I need them before my train at six."; it fired on no other answer of the saved runs."""
+    asked = "Where is Anna going by train?"
+    assert a_where_answered_with_a_number("Anna is going by train to six.", asked)
+    assert a_where_answered_with_a_number("At six.", asked)
+    for answer in ("At platform 4.", "To room twelve.", "To Berlin.", "In the kitchen.",
+                   "The video description does not say.", 'At 0:00:12 S1 says: "I need them before my train at six."'):
+        assert not a_where_answered_with_a_number(answer, asked), answer
+    assert not a_where_answered_with_a_number("At six.", "When does Anna's train leave?")
 
 
 def test_a_place_said_of_whom_a_question_asks_about_is_not_a_name_given():

@@ -250,12 +250,29 @@ def a_when_answered_without_a_time(answer: str, asked: str) -> bool:
     return not _WHEN_WORDS.search(answer)
 
 
+_ASKS_WHERE = re.compile(r"^\W*(?:(?:and|so|then)\W+)?where\b", re.I)
+_A_WHEN_WORD = re.compile(_WHEN_VALUE, re.I)
+
+
+def a_where_answered_with_a_number(answer: str, asked: str) -> bool:
+    """Whether a "where…?" got an answer whose only addition to the question is a number or a time:
+    "Where is Anna going by train?" → "Anna is going by train to six." beside "I need them before my
+    train at six." (fresh10, read after its final run). A place is words, not a number alone ("Platform
+    4" and "room twelve" hold one)."""
+    if not _ASKS_WHERE.match(asked) or says_not_told(answer):
+        return False
+    added = stems(without_moments(answer)) - stems(asked)
+    return bool(added) and any(w.startswith("#") for w in added) and all(
+        w.startswith("#") or _A_WHEN_WORD.fullmatch(w) for w in added)
+
+
 _MEASURES: dict[str, tuple[str, str]] = {
     # the measure: (how a question asks for it, words that give one besides a number)
     "an age": (r"how\s+old\b", r"years?\s+old|teen\w*|twenties|thirties|forties|fifties|sixties|seventies|eighties|"
                                r"nineties|baby|newborn|infant|elderly|grown\W?up|adult|young|older|younger|same\s+age"),
     "a price": (r"how\s+much\s+(?:does|did|do|will|would|is|are|was|were)\b|what\s+(?:does|did|do|will|would)\b[^?]*"
-                r"\bcost\b|(?:what|how\s+much)(?:\s+is|['’]s|\s+was|\s+are)\s+the\s+(?:\w+\s+)?(?:price|fare|fee|rent)\b",
+                r"\bcost\b|(?:what|how\s+much)(?:\s+is|['’]s|\s+was|\s+are)\s+the\s+(?:\w+\s+)?"
+                r"(?:price|fare|fee|rent)\b",
                 r"free|nothing|[$€£¥]|dollars?|euros?|pounds?|cents?|pence|quid|bucks?|yuan|francs?|half|double|"
                 r"same|more|less|cheap\w*|expensive"),
     "a distance": (r"how\s+far\b", r"miles?|kilomet\w+|km|met(?:er|re)s?|feet|foot|yards?|blocks?|minutes?|hours?|"
@@ -718,7 +735,8 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
         return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
     given = [f.text for f in facts_in(answer) if f.kind == "name"] + _UNCAPITALISED_NAME.findall(answer)
     for name in dict.fromkeys(given):
-        if name.lower() in asked_words or who and re.search(rf"\b(?:from|in|at|near|into)\s+{re.escape(name)}\b", answer):
+        placed = who and re.search(rf"\b(?:from|in|at|near|into)\s+{re.escape(name)}\b", answer)
+        if name.lower() in asked_words or placed:
             continue  # "Who is the guest?" → "An astronaut from Houston.": a place said of them, not their name
         holding = [i for i, (e, _) in enumerate(lines) if re.search(rf"\b{re.escape(name)}\b", e.text, re.I)]
         if not holding:
