@@ -461,7 +461,7 @@ def _prompt_tokens(session: Any, question: str, count: Callable[[str], int]) -> 
 
 
 def _scored(clip: str, question: Question, text: str, grounds: Grounds, **measured: Any) -> Result:
-    invented = grounds.invented(text, question.asked)
+    invented = grounds.invented(text, question.asked, question.lang)
     return Result(clip, question, text, question.is_right(text, bool(invented)), invented=invented, **measured)
 
 

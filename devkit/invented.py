@@ -69,8 +69,11 @@ _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-Þ](?:(?![\u3040-\u30ff\u3
 _WORD = re.compile(r"[^\W\d_]+")
 _ADDRESS = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s+(?:Street|Road|Avenue|Lane|Square)\b")
 """An address: capitalised words ending in a kind of street ("Riverside Street", "Elm Road")."""
-_GERMAN = re.compile(r"\b(?:der|die|das|den|dem|ist|sind|und|nicht|ein|eine|sagt|um|wird|bei)\b")
-"""A German answer (its nouns are capitalised: no name check)."""
+_GERMAN = re.compile(r"\b(?:der|die|das|den|dem|ist|sind|und|nicht|ein|eine|sagt|um|wird|bei|hat|am|im)\b", re.I)
+"""A German answer (its nouns are capitalised: no name check), when the question's language is not given:
+"Die Apfel kosten…" opens with a capital."""
+_ELIDED = re.compile(r"^(?:[CDJLMNST]|Qu)['’](?=[a-zà-ÿ])")
+"""A French article or pronoun run into the next word ("L'astronaute", "D'accord", "C'est")."""
 
 COMMON_CAPITALISED = frozenset("""
 a an the this that these those there here it its it's i i'm i'd i'll i've me my we our you your he his she her they their them
@@ -240,8 +243,9 @@ class Grounds:
     def near_entry(self, t: float) -> bool:
         return any(start - NEAR_S <= t <= end + NEAR_S for start, end in self.spans)
 
-    def invented(self, answer: str, asked: Iterable[str] = ()) -> list[str]:
-        """The specific facts in ``answer`` that neither the description nor the question holds."""
+    def invented(self, answer: str, asked: Iterable[str] = (), language: str | None = None) -> list[str]:
+        """The specific facts in ``answer`` that neither the description nor the question holds
+        (``language``: the question's, when known: a German answer's capitals are nouns)."""
         said = Grounds(numbers=set(self.numbers), words=set(self.words), spans=self.spans,
                        attributes=set(self.attributes), text=self.text)
         asked_times: set[float] = set()
@@ -266,8 +270,10 @@ class Grounds:
         for address in _ADDRESS.findall(answer):  # "Riverside Street": each word known, the address not
             if address.lower() not in said.text:
                 facts.append(f"name {address}")
-        german = _GERMAN.search(answer) is not None
+        german = language == "de" or language is None and _GERMAN.search(answer) is not None
         for name in ([] if german else _CAPITALISED.findall(answer)):
+            if _ELIDED.match(name):
+                continue  # "L'astronaute": an article run into a common noun ("L'Ordinateur" is still checked)
             word = name.strip("'’-").lower()
             if word in COMMON_CAPITALISED or re.sub(r"['’]s$", "", word) in said.words | COMMON_CAPITALISED:
                 continue

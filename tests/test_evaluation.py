@@ -143,6 +143,17 @@ def test_invented_facts_are_numbers_times_and_names_that_no_entry_holds(answer, 
     assert Grounds.of(TOUR).invented(answer, ["What does the horse do?"]) == invented
 
 
+def test_capitals_of_german_nouns_and_french_elisions_are_no_invented_names():
+    """Session 11's runs: "Doktor Patel hat Zeit am Mittag.", "Die Apfel kosten…" and "L'astronaute est…" were
+    scored as inventing the names Mittag, Apfel and L'astronaute."""
+    grounds = Grounds.of(TOUR)
+    assert grounds.invented("Der Pferd hat Zeit am Mittag.", [], "de") == []
+    assert grounds.invented("Die Apfel kosten drei.", []) == []  # German without the question's language
+    assert grounds.invented("L'astronaute arrive à trois heures.", [], "fr") == []
+    assert grounds.invented("L'astronaute s'appelle Sheila.", [], "fr") == ["name Sheila"]
+    assert grounds.invented("Sheila arrives at three.", [], "en") == ["name Sheila"]
+
+
 def test_an_address_no_entry_holds_whole_is_invented_though_each_word_is_known():
     """fresh6: "What street is the clinic on?" → "The clinic is on Riverside Street." beside "Riverside
     Clinic": "Riverside" is a line's, "street" the question's, the address nobody's."""
