@@ -89,7 +89,7 @@ first second third last next one two three four five six seven eight nine ten bo
 mr mrs ms dr st
 el la los las un una unos unas sí si en de del al hay es está están se lo que qué cuándo dónde quién cómo cuál
 según video vídeo durante después antes también pero porque por para con sin sobre
-le les l' une des du au aux ce cette il elle ils elles oui non à où quand qui quoi pas je tu nous vous on
+le les l' une des du au aux ce cette il elle ils elles oui non à où quand qui quoi pas je tu nous vous on dans sur sous avec pour chez vers selon pendant après avant aussi mais parce
 yo tú usted ustedes nosotros ellos ellas
 der die das den dem des ein eine einen einem ja nein wo wann wer was wie bei im am um
 """.split())

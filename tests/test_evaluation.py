@@ -151,6 +151,7 @@ def test_capitals_of_german_nouns_and_french_elisions_are_no_invented_names():
     assert grounds.invented("Die Apfel kosten drei.", []) == []  # German without the question's language
     assert grounds.invented("L'astronaute arrive à trois heures.", [], "fr") == []
     assert grounds.invented("L'astronaute s'appelle Sheila.", [], "fr") == ["name Sheila"]
+    assert grounds.invented("Dans la ferme.", [], "fr") == []  # a French opener (the test half: "Dans la bakery.")
     assert grounds.invented("Sheila arrives at three.", [], "en") == ["name Sheila"]
 
 
