@@ -18,6 +18,7 @@ from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_count_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
                                            a_measure_asked_and_not_given, a_where_answered_with_a_number,
+                                           a_who_answered_with_no_one,
                                            a_yes_a_line_puts_elsewhere, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
@@ -35,7 +36,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_person_for_
                                            unrelated_sources, words_by_video, words_no_entry_holds)
 from videochat_text.answering.language import PHRASES, keeps_specifics, question_language
 from videochat_text.answering.scaffolding import strip
-from videochat_text.answering.checks import answer_times
+from videochat_text.answering.checks import answer_times, introduced_names
 from videochat_text.answering.questions import with_time_resolved
 from videochat_text.answering.session import STRICT_ENTRIES
 from videochat_text.answering.when import parse_when
@@ -681,6 +682,31 @@ def test_a_where_answered_with_only_a_number_is_a_flaw():
                    "The video description does not say.", 'At 0:00:12 S1 says: "I need them before my train at six."'):
         assert not a_where_answered_with_a_number(answer, asked), answer
     assert not a_where_answered_with_a_number("At six.", "When does Anna's train leave?")
+
+
+def test_a_who_answered_with_no_one_is_a_flaw():
+    """fresh13, read after its final run: "Whose car is in bay seven?" → "The car in bay seven is the blue one."."""
+    assert a_who_answered_with_no_one("The car in bay seven is the blue one.", "Whose car is in bay seven?")
+    assert a_who_answered_with_no_one("The umbrella was left at the front desk.", "Who left the umbrella?")
+    for answer in ("Lucas Moreno.", "It is Lucas's car.", "S1's.", "His.", "The customer's car.", "The agent.",
+                   "The video description does not say.", "Someone left it.", "Daniel", "The music teacher."):
+        assert not a_who_answered_with_no_one(answer, "Whose car is in bay seven?"), answer
+    assert not a_who_answered_with_no_one("The blue one.", "Which car is in bay seven?")
+
+
+def test_desk_introductions_roles_and_details_people_ask_for():
+    """fresh13, read after its final run: "The name is Lucas Moreno." is a voice naming itself; "the agent" is
+    someone named by what they do; a brand no line states; "six books" is no price."""
+    assert introduced_names("The name is Lucas Moreno.") == ["Lucas"]
+    desk = [_said("Hi, I booked a small car. The name is Lucas Moreno.", 0.5, 5.0, "S1"),
+            _said("Welcome. Your car is the blue one in bay seven.", 6.0, 11.0, "S2")]
+    assert a_name_no_line_gives_it("Lucas Moreno", "What is the agent's name?", desk) == "Lucas"
+    assert a_detail_no_line_states("The car is blue.", "What brand is the car?", desk) == "brand"
+    fiat = desk + [_said("It's a Fiat, the make you asked for.", 12, 14, "S2")]
+    assert a_detail_no_line_states("A Fiat.", "What brand is the car?", fiat) is None
+    assert a_measure_asked_and_not_given("The membership cost is six books for three weeks.",
+                                         "How much does membership cost?") == "a price"
+    assert a_measure_asked_and_not_given("Ten pounds for two nights.", "How much does the room cost?") is None
 
 
 def test_a_place_said_of_whom_a_question_asks_about_is_not_a_name_given():

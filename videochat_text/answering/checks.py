@@ -797,9 +797,10 @@ def addressed_names(said: str) -> list[str]:
     return found
 
 
-INTRODUCES = re.compile(r"\b(?i:my\s+name\s+is|my\s+name['’]s|i['’]m|i\s+am|this\s+is|it['’]s|call\s+me)\s+([A-Z][a-z]+)")
-""""my name is Anna", "I'm Tom", "this is Marco": a speaker saying who they are (the name capitalised,
-and captured)."""
+INTRODUCES = re.compile(r"\b(?i:(?:my|the)\s+name\s+is|(?:my|the)\s+name['’]s|i['’]m|i\s+am|this\s+is|it['’]s|"
+                        r"call\s+me)\s+([A-Z][a-z]+)")
+""""my name is Anna", "the name is Lucas Moreno" (at a desk), "I'm Tom", "this is Marco": a speaker saying who
+they are (the name capitalised, and captured)."""
 _SPEAKING = re.compile(r"(?:^|[,.!?]\s*|\b(?:Mr|Mrs|Ms|Dr)\.?\s+)([A-Z][a-z]+)\s+speaking\s*(?:[.,!?]|$)")
 """The phone's "Hannah speaking", "Mrs. Hannah speaking" (not "Riverside Clinic speaking": a name opens it)."""
 

@@ -266,6 +266,26 @@ def a_where_answered_with_a_number(answer: str, asked: str) -> bool:
         w.startswith("#") or _A_WHEN_WORD.fullmatch(w) for w in added)
 
 
+_SOMEONE = re.compile(r"\b(?:S\d+|I|me|my|mine|you|your|he|him|his|she|her|hers|they|them|their|we|us|our|"
+                      r"person|people|speaker|narrator|caller|voice|someone|somebody|everyone|nobody|no\s+one|man|men|"
+                      r"woman|women|guy|host|presenter|family|friends?|neighbou?rs?|customers?|brother|mother|father|"
+                      r"sister|daughter|son|husband|wife|parents?|children|child|kids?|boss|team)\b", re.I)
+
+
+def a_who_answered_with_no_one(answer: str, asked: str) -> bool:
+    """Whether an English "who/whose…?" got an answer that names no one, labels no voice and speaks of no
+    person: "Whose car is in bay seven?" → "The car in bay seven is the blue one." (fresh13, read after its
+    final run). A name is a capitalised word after the answer's first, or its first when it is no opener."""
+    if not _WHO_ASKED.match(asked) or says_not_told(answer) or _CJK.search(answer):
+        return False
+    said = without_moments(answer)
+    if _SOMEONE.search(said) or _A_ROLE.search(said):
+        return False
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", said)
+    capitals = [w for k, w in enumerate(words) if w[0].isupper() and (k or w.lower() not in _SENTENCE_OPENERS)]
+    return bool(words) and not capitals
+
+
 _MEASURES: dict[str, tuple[str, str]] = {
     # the measure: (how a question asks for it, words that give one besides a number)
     "an age": (r"how\s+old\b", r"years?\s+old|teen\w*|twenties|thirties|forties|fifties|sixties|seventies|eighties|"
@@ -287,8 +307,11 @@ _MEASURES: dict[str, tuple[str, str]] = {
 answer giving one may hold instead of a number ("free", "a few minutes", "next door")."""
 _ASKS_MEASURE = {measure: re.compile(rf"^\W*(?:(?:and|so|then)\W+)?[^?]*?(?:{asked})", re.I)
                  for measure, (asked, _) in _MEASURES.items()}
-_COUNTED_NOT_PAID = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:nights?|days?|weeks?|"
-                               r"hours?|minutes?|people|persons?|guests?|rooms?|beds?|times?|stops?|floors?)\b", re.I)
+_COUNTED_NOT_PAID = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?!(?:dollars?|euros?|pounds?|cents?|"
+    r"pence|quid|bucks?|yuan|francs?|a|an|each|per|for|and|or|to|fifty|thirty|twenty|ninety|at|in|on)\b)[a-z]+", re.I)
+"""A number counting things, not money: "2 nights", "six books for three weeks" (fresh13, read after its final run:
+"How much does membership cost?")."""
 _GIVES_MEASURE = {measure: re.compile(rf"(?:{given})(?!\w)", re.I) for measure, (_, given) in _MEASURES.items()}
 
 
@@ -645,6 +668,7 @@ _DETAILS: dict[str, tuple[str, str]] = {
     "home address": (r"(?:home\s+|street\s+)?address", r"address|street|road|avenue|lane"),
     "birthday": (r"birthday|date\s+of\s+birth", r"birthday|born|birth"),
     "salary": (r"salary|wage|income|how\s+much\s+does\s+\w+\s+earn", r"salary|wages?|income|earn\w*|paid|pay"),
+    "brand": (r"brand|make\s+of|manufacturer", r"brand|make|model|manufactur\w*"),
 }
 """Personal details people ask for ("What is the guide's surname?", "What is Jo's job?"), each with the
 words a line stating it would hold."""
@@ -693,9 +717,10 @@ _NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
 """Words every naming line may hold ("my name is", "is called"; "nam" is `stems` of "named", "names"):
 they bind a name to nothing."""
 _A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)(?:[a-z]{3,}(?:er|or|ist|ian)s?|"
-                     r"[a-z]{3,}(?:man|men|woman|women))\b", re.I)
-"""Someone named by what they do ("the music teacher", "the driver", "the fisherman"; not a relative,
-not a place)."""
+                     r"[a-z]{3,}(?:man|men|woman|women)|(?:agent|assistant|attendant|clerk|nurse|chef|guide|host|"
+                     r"pilot|student|patient|client|guest|vet|mechanic)s?)\b", re.I)
+"""Someone named by what they do ("the music teacher", "the driver", "the fisherman", "the agent"; not a
+relative, not a place)."""
 _ANYONE = frozenset("person people speaker narrator caller voice someone somebody man woman guy host presenter".split())
 """Words for whoever speaks, which a line where a voice names itself ("call me Jo") is about."""
 
