@@ -21,8 +21,8 @@ class SpeechSettings(ModuleSettings):
     model: str | None = None
     """faster-whisper: a CTranslate2 model folder, or ``packaged-base`` (multilingual Whisper
     base from PyPI packages; detects the language), or None / ``packaged-tiny.en`` (the packaged
-    English tiny.en; chosen by `benchmarks/speech_default.py`: 3.5x less CPU; base makes fewer word
-    errors on the QA clips, 0.08 against 0.13, yet answered the QA set no better: docs/answers.md);
+    English tiny.en; chosen by `benchmarks/speech_default.py`: 4x less CPU; base makes fewer word
+    errors on the QA clips, 0.09 against 0.14, yet answered the QA set no better: docs/answers.md);
     openai-whisper: a checkpoint path or model name cached in ~/.cache/whisper."""
     language: str | None = None
     """ISO code such as ``en``: forces it; None lets a multilingual model detect it."""
