@@ -118,6 +118,8 @@ def says_nothing_new(answer: str, question: str) -> bool:
     photographer works for a newspaper."; "Who is Priya's brother?" → "Priya's brother is Priya.")."""
     if not _ASKS_FOR_SOMETHING.match(question) or says_not_told(answer) or _CJK.search(answer + question):
         return False
+    if voice_labels_only(answer):  # "S1" names a voice (its digit is no "one" of the question); see names_a_voice_label
+        return False
     said = stems(answer)
     return bool(said) and said <= stems(question)
 
@@ -250,20 +252,22 @@ def a_when_answered_without_a_time(answer: str, asked: str) -> bool:
     return not _WHEN_WORDS.search(answer)
 
 
-_ASKS_WHERE = re.compile(r"^\W*(?:(?:and|so|then)\W+)?where\b", re.I)
+_ASKS_WHERE = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:where\b|(?:which|what)\s+(?:city|town|village|country|"
+                         r"place|street|region|state|island|address)\b|in\s+(?:which|what)\s+(?:city|town|country)\b)", re.I)
 _A_WHEN_WORD = re.compile(_WHEN_VALUE, re.I)
 
 
-def a_where_answered_with_a_number(answer: str, asked: str) -> bool:
-    """Whether a "where…?" got an answer whose only addition to the question is a number or a time:
-    "Where is Anna going by train?" → "Anna is going by train to six." beside "I need them before my
-    train at six." (fresh10, read after its final run). A place is words, not a number alone ("Platform
-    4" and "room twelve" hold one)."""
+def a_where_answered_with_a_time(answer: str, asked: str) -> bool:
+    """Whether a "where…?" ("which city…?") got an answer whose only addition to the question is a
+    number, a day or a time: "Where is Anna going by train?" → "Anna is going by train to six." beside
+    "I need them before my train at six." (fresh10), "Which city is the forecast for?" → "The forecast is
+    for Saturday." (fresh14; both read after their final runs). A place is words, not a number or a day
+    ("Platform 4" and "room twelve" hold one)."""
     if not _ASKS_WHERE.match(asked) or says_not_told(answer):
         return False
-    added = stems(without_moments(answer)) - stems(asked)
-    return bool(added) and any(w.startswith("#") for w in added) and all(
-        w.startswith("#") or _A_WHEN_WORD.fullmatch(w) for w in added)
+    place = stems(asked)
+    added = [w for w in content_words(without_moments(answer)) if not stems(w) <= place]
+    return bool(added) and all(w.startswith("#") or _A_WHEN_WORD.fullmatch(w) for w in added)
 
 
 _SOMEONE = re.compile(r"\b(?:S\d+|I|me|my|mine|you|your|he|him|his|she|her|hers|they|them|their|we|us|our|"
@@ -498,7 +502,7 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     what the answer adds comes only from lines that neither name it nor could refer to it: "What time
     does the museum close?" → "The museum closes at seven thirty." from "the library closes at seven
     thirty" while another line is about the museum. ``said``: each moment's text, for its pronouns."""
-    question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK
+    question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK - _word_stems(" ".join(_DONE.findall(asked)))
     if not question or says_not_told(answer) or _CJK.search(answer):
         return None
     # sentence by sentence: "The cat is called Whiskers. The coffee costs three dollars." takes each
@@ -512,6 +516,13 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
             if elsewhere and not any(word in moments[i].words for i in sources):
                 return word
     return None
+
+
+_DONE = re.compile(r"\b(?:does|do|did|will|can|could|would|should)\s+(?:(?:the|a|an|this|that|his|her|their|its|my|your|our)"
+                   r"\s+)?(?:\w+['’]s\s+)?\w+\s+(\w+)", re.I)
+"""What a "does/will … ?" question asks its thing to do ("Where does the wind *come* from?"): no thing of its own, so
+a line saying the value in other words ("strong winds from the north") is still about the thing (fresh14, read after
+its run: "The wind comes from the north." was withheld because "the sun comes out" holds "come")."""
 
 
 def _taken_from(answer: str, asked: str, moments: Sequence[Moment]) -> list[int]:

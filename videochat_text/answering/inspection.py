@@ -18,7 +18,7 @@ from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_la
                     a_person_for_a_thing, a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
                     a_voice_given_what_it_said_of_another, a_voice_label_no_line_of_it_supports,
-                    a_when_answered_without_a_time, a_where_answered_with_a_number, a_who_answered_with_no_one,
+                    a_when_answered_without_a_time, a_where_answered_with_a_time, a_who_answered_with_no_one,
                     a_yes_a_line_puts_elsewhere, an_attribute_of_something_else, another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, the_look_note_as_an_answer,
@@ -125,8 +125,8 @@ class Inspector:
             return "it is asked when and does not say"
         if asked.language == "en" and a_who_answered_with_no_one(text, asked.question):
             return "it is asked who and names no one"
-        if asked.language == "en" and a_where_answered_with_a_number(text, asked.question):
-            return "it is asked where and gives only a number"
+        if asked.language == "en" and a_where_answered_with_a_time(text, asked.question):
+            return "it is asked where and gives only a number or a time"
         measure = a_measure_asked_and_not_given(text, asked.question) if asked.language == "en" else None
         if measure:
             return f"it is asked for {measure} and gives none"
