@@ -374,6 +374,28 @@ def test_how_many_people_talk_gets_the_voices_the_speech_module_told_apart_in_pl
     assert review("How many people are talking?", "2", Evidence([])).action == "keep"  # no voices told apart: no rule
 
 
+def test_how_many_people_talk_counts_the_names_people_give_when_the_labels_joined_their_voices():
+    """Two voices of one pitch got one label (four of the QA set's two-voice clips): "How many people are
+    talking?" → "One person." rests on the label; the two names the transcript gives are the count."""
+    said = [("S1", 0.5, "Good morning. My name is Felix and I have a booking."),
+            ("S1", 5.0, "Welcome, Felix. I'm Nora, I will show you the room."), ("S1", 10.0, "Thanks, Nora.")]
+    events = [Event(start=t, end=t + 4, module="speech", text=f'{who}: "{words}"',
+                    data=SpeechData(speaker=who, transcript=words)) for who, t, words in said]
+    evidence = Evidence(events)
+    for answer in ("One person is talking.", "Only one speaker.", "Several."):
+        found = review("How many people are talking?", answer, evidence)
+        assert found.action == "withhold"
+        assert found.text.startswith("2 people say who they are: Felix, Nora. At 0:00:00.5 S1 says:")
+        assert found.text.endswith("The speech module tells 1 voice apart: S1.")
+        assert "0:00:10" not in found.text  # "Thanks, Nora." names her; it is not her line
+    assert review("How many people are talking?", "Two people are talking.", evidence).action == "keep"
+    # as many labels as names (or more): the labels stand, as before
+    told_apart = Evidence([e.model_copy(update={"data": e.data.model_copy(update={"speaker": f"S{n % 2 + 1}"})})
+                           for n, e in enumerate(events)])
+    assert review("How many people are talking?", "2", told_apart).action == "keep"
+    assert review("How many people are talking?", "1", told_apart).text == "The speech module tells 2 voices apart: S1, S2."
+
+
 def test_how_many_people_introduce_themselves_is_answered_with_the_names_they_give_not_the_voice_labels():
     """fresh7's book club: three people say their names, two of them were given one label, and the
     model said "1": the names the transcript gives are the count, each line quoted."""
