@@ -27,6 +27,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_person_for_
                                            a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer,
                                            the_opposite_of_what_a_line_says,
                                            a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
+                                           a_doer_the_line_speaks_to,
                                            a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
@@ -1009,6 +1010,31 @@ def test_a_voice_label_given_as_who_is_a_flaw_unless_a_line_of_that_voice_says_i
 ])
 def test_a_line_said_to_someone_is_not_said_by_them(answer, name):
     assert a_line_given_to_whom_it_addresses(answer) == name
+
+
+def test_the_one_a_line_speaks_to_is_not_the_doer_of_what_its_speaker_says():
+    """fresh15's ticket counter (read after its run; both voices had one label): "Who wants to pay by card?" →
+    "Emma wants to pay by card." beside "Thanks, Emma. Can I pay by card?"."""
+    said = ["Of course, the first train leaves at 7:15 from platform 2.", "My name is Victor and I booked a space for "
+            "my bicycle by phone.", "Yes, I have it here, I'm Emma, I took your call.", "Thanks, Emma. Can I pay by card?"]
+    moments = moment_words([_said(text, 5.0 * n, 5.0 * n + 4, "S1") for n, text in enumerate(said)])
+    asked = "Who wants to pay by card?"
+    assert a_doer_the_line_speaks_to("Emma wants to pay by card.", asked, moments, said) == "Emma"
+    assert a_doer_the_line_speaks_to("Emma.", asked, moments, said) == "Emma"
+    assert a_doer_the_line_speaks_to("Victor wants to pay by card.", asked, moments, said) is None
+    assert a_doer_the_line_speaks_to("The video description does not say.", asked, moments, said) is None
+    assert a_doer_the_line_speaks_to("Emma is the clerk.", "Who is Emma?", moments, said) is None  # who she is
+    # a line quoted as the answer, opening with a place (the QA set's call: "Who lives in Chicago?")
+    chicago = ["Chicago, my brother lives there."]
+    assert a_doer_the_line_speaks_to("Chicago, my brother lives there.", "Who lives in Chicago?",
+                                     moment_words([_said(chicago[0], 0.0, 2.0, "S2")]), chicago) is None
+    # asked to do it ("Emma, can you …"), or the name's own line: she may be the one
+    asking = ["Emma, can you pay by card?"]
+    assert a_doer_the_line_speaks_to("Emma pays by card.", "Who pays by card?",
+                                     moment_words([_said(asking[0], 0.0, 2.0, "S1")]), asking) is None
+    own = ["Thanks, Emma. I'm Emma too, and I pay by card."]
+    assert a_doer_the_line_speaks_to("Emma pays by card.", "Who pays by card?",
+                                     moment_words([_said(own[0], 0.0, 2.0, "S1")]), own) is None
 
 
 def test_two_names_two_voices_gave_themselves_are_not_one_person():

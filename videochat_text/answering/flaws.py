@@ -1088,6 +1088,34 @@ def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
     return None
 
 
+_FIRST_PERSON = re.compile(r"\b(?:I|I['’](?:m|ll|ve|d)|me|my|mine|we|us|our)\b")
+_SECOND_PERSON = re.compile(r"\byou\b", re.I)
+_WHO_IS_NAMED = re.compile(r"^\W*who\s+(?:is|are|was|were)\s+[A-Z]", re.I)
+
+
+def a_doer_the_line_speaks_to(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str]) -> str | None:
+    """The name a "who …?" answer gives as the doer when every line holding the question says it of the
+    speaker ("I") to that name, or None: "Who wants to pay by card?" → "Emma wants to pay by card."
+    beside "Thanks, Emma. Can I pay by card?" (fresh15, read after its run: the two voices shared one label,
+    so no voice rule could tell). "Emma, can you pay by card?" is said to Emma about her: not looked at."""
+    if not _WHO_ASKED.match(asked) or _WHO_IS_NAMED.match(asked) or says_not_told(answer):
+        return None
+    first = re.match(r"\W*([A-Z][a-z]+)(?:\s+[a-z]|\W*$)", answer)  # "Emma wants…", "Emma." (not "Chicago, my…")
+    if not first or first.group(1).lower() in _NOT_DOERS:
+        return None
+    name, question = first.group(1), _word_stems(asked)
+    enough = max(2, (len(question) + 1) // 2)
+    holding = [text for moment, text in zip(moments, said) if len(question & moment.words) >= enough]
+    if not holding or any(_same_name(given, name) for text in holding for given in introduced_names(text)):
+        return None
+    spoken_to = all(any(_same_name(called, name) for called in addressed_names(text))
+                    and _FIRST_PERSON.search(text) and not _SECOND_PERSON.search(text) for text in holding)
+    return name if spoken_to else None
+
+
+_NOT_DOERS = frozenset("the a an it this that there they he she we i yes no nobody someone somebody everyone".split())
+
+
 def _same_name(one: str, other: str) -> bool:
     """Whether two spellings are one name, as Whisper may write it ("Joe" for the asked "Jo")."""
     return difflib.SequenceMatcher(None, one.lower(), other.lower()).ratio() >= 0.8

@@ -12,8 +12,9 @@ from ..timeline import Description
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_label_for_what_no_module_reports,
-                    a_line_given_to_another_voice, a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
+from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_doer_the_line_speaks_to,
+                    a_label_for_what_no_module_reports, a_line_given_to_another_voice,
+                    a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
                     a_measure_asked_and_not_given, a_name_no_line_gives_it, a_name_question_answered_without_one,
                     a_person_for_a_thing, a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
@@ -153,6 +154,9 @@ class Inspector:
         addressed = a_line_given_to_whom_it_addresses(text)
         if addressed:
             return f"it has {addressed} say a line said to {addressed}"
+        spoken_to = a_doer_the_line_speaks_to(text, asked.search_as, self._moments, self._moment_texts)
+        if spoken_to:
+            return f"it has {spoken_to} do what the line holding it says to {spoken_to}"
         doer = a_voice_given_what_it_said_of_another(text, self._prepared.entries)
         if doer:
             return f"it has {doer} do what {doer} said someone else does"
