@@ -27,7 +27,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_person_for_
                                            a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer,
                                            the_opposite_of_what_a_line_says,
                                            a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
-                                           a_doer_the_line_speaks_to,
+                                           a_doer_the_line_speaks_to, an_amount_of_what_no_entry_mentions,
                                            a_voice_given_what_it_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
@@ -596,6 +596,21 @@ def test_a_label_given_for_a_relation_no_module_reports_is_a_flaw(question, answ
     assert a_label_for_what_no_module_reports(answer, question, labels, described, moments) is flawed
 
 
+def test_an_amount_of_a_thing_no_entry_mentions_is_a_flaw():
+    """fresh15's cooking show (read after its run): "How much sugar goes in?" → "200 grams", the flour's."""
+    described = stems("1 cup (center) You need three eggs, 200 grams of flour and one lemon. Bake it for 40 minutes.")
+    assert an_amount_of_what_no_entry_mentions("200 grams", "How much sugar goes in?", described) == "sugar"
+    assert an_amount_of_what_no_entry_mentions("Three.", "How many apples are there?", described) == "apples"
+    assert an_amount_of_what_no_entry_mentions("200 grams.", "How much flour goes in?", described) is None
+    assert an_amount_of_what_no_entry_mentions("3 eggs", "How many eggs do you need?", described) is None
+    assert an_amount_of_what_no_entry_mentions("Two cups.", "How many cups are there?", described) is None  # a label
+    assert an_amount_of_what_no_entry_mentions("The video description does not say.", "How much sugar goes in?",
+                                               described) is None
+    for question in ("How much is it altogether?", "How much money does she spend?", "How many people are talking?",
+                     "How much time does it take?"):
+        assert an_amount_of_what_no_entry_mentions("40", question, described) is None, question
+
+
 def test_a_count_no_line_speaking_of_it_gives_is_a_flaw():
     """Asked as a new user on a read clip (session 10): "How many nights is he staying?" → "1" beside "I have a
     booking for two nights." — the "1" of "1 person (center)" made it look supported."""
@@ -1076,6 +1091,9 @@ def test_a_time_of_day_answered_with_a_moment_of_the_video_is_a_flaw():
     assert not a_video_time_for_a_time_of_day("At eleven (said at 0:00:07).", asked)
     assert not a_video_time_for_a_time_of_day("The video description does not say.", asked)
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "What time is the horse shown?")  # the video's clock
+    assert not a_video_time_for_a_time_of_day("At 0:00:04.", "What time does the video show the cat?")
+    # "the show" is a programme, not the video showing (fresh15, read after its run)
+    assert a_video_time_for_a_time_of_day("The show starts at 0:00:24.0.", "What time does the show start?")
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "At what time does the speaker mention the ferry?")
 
 

@@ -20,7 +20,8 @@ from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_do
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
                     a_voice_given_what_it_said_of_another, a_voice_label_no_line_of_it_supports,
                     a_when_answered_without_a_time, a_where_answered_with_a_time, a_who_answered_with_no_one,
-                    a_yes_a_line_puts_elsewhere, an_attribute_of_something_else, another_line_says_it,
+                    a_yes_a_line_puts_elsewhere, an_amount_of_what_no_entry_mentions, an_attribute_of_something_else,
+                    another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, the_look_note_as_an_answer,
                     the_one_done_to_as_the_doer, the_opposite_of_what_a_line_says, two_voices_said_to_be_one,
@@ -168,6 +169,9 @@ class Inspector:
         count = a_count_no_line_gives(text, asked.search_as, self._moments, self._moment_texts, self._labels)
         if count:
             return f"it gives {count!r}, a count no line speaking of them gives"
+        amount_of = an_amount_of_what_no_entry_mentions(text, asked.search_as, self._described)
+        if amount_of:
+            return f"it gives an amount of {amount_of}, which no entry mentions"
         misnamed = a_name_no_line_gives_it(text, asked.search_as, self._prepared.entries)
         if misnamed:
             return f"it gives the name {misnamed!r}, which no line gives to what the question asks about"
