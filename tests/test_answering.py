@@ -535,9 +535,13 @@ def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_say
                     data=SpeechData(speaker=who, transcript=words)) for i, (who, words) in enumerate(said)]
     description = Description(video=VideoInfo(path="call.mp4", duration=9.0, fps=25.0, width=64, height=48),
                               events=events)
-    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who mentions Berlin?")
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who speaks first?")
     assert answer.text == 'S1. At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."' and answer.path == "checked"
     assert any("Anna" in c.text for c in answer.citations)
+    # who mentions something: the voice of the one line holding it, named as it named itself (`checks._review_who_said`)
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who mentions Berlin?")
+    assert answer.text == ('Anna, going by the voice labels: At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."'
+                           ' At 0:00:06.0 S1 says: "I was born in Lisbon, but these days I live in Berlin."')
     # a line saying all of it in the first person: the name that voice gave itself (`checks._review_who`)
     answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1")).ask(description, "Who said they were born in Lisbon?")
     assert answer.text == ('Anna, going by the voice labels: At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."'

@@ -501,6 +501,27 @@ def test_a_voice_that_never_names_itself_is_named_by_what_the_other_voice_calls_
     assert a_line_given_to_whom_it_addresses('Ben is the one who says "Ben, did you water the roses?"') == "Ben"
 
 
+def test_who_asks_about_something_is_the_voice_whose_question_holds_it():
+    """fresh16's vet (read after its run), and fresh8's hotel and fresh13's rental desk before it: "Who asks
+    about the blanket?" → "does not say" beside S1's "Should I bring his blanket?" and S1's "Hello, I'm Laura."."""
+    vet = _conversation([("S1", 0.2, "Hello, I'm Laura."), ("S1", 2.4, "My dog Biscuit has not eaten since Monday."),
+                         ("S2", 6.4, "Hi Laura, I'm Dr. Hassan."), ("S1", 21.7, "Thank you, doctor. Should I bring his "
+                                                                        "blanket?"), ("S2", 26.1, "Yes, bring the blanket.")])
+    found = review("Who asks about the blanket?", "The video description does not say.", vet)
+    assert (found.action, found.text) == (
+        "withhold", 'Laura, going by the voice labels: At 0:00:00.2 S1 says: "Hello, I\'m Laura." '
+                    'At 0:00:21.7 S1 says: "Thank you, doctor. Should I bring his blanket?"')
+    assert review("Who asks about the blanket?", "Laura asks about it.", vet).action == "keep"
+    # "mentions": any line holding it; two voices holding it: the model's
+    assert review("Who mentioned the blanket?", "S1.", vet).action == "keep"
+    assert review("Who mentions Monday?", "S2.", vet).text.startswith("Laura, going by the voice labels:")
+    # a voice that never said who it is names nobody; a statement is not asking
+    unnamed = _conversation([("S1", 0.5, "Should I bring the blanket?"), ("S2", 3.0, "Yes, please.")])
+    assert review("Who asks about the blanket?", "S1.", unnamed).action == "keep"
+    told = _conversation([("S1", 0.5, "I'm Laura."), ("S1", 2.0, "I will bring the blanket."), ("S2", 4.0, "Good.")])
+    assert review("Who asks about the blanket?", "Nobody.", told).action == "keep"
+
+
 def test_the_phone_s_name_speaking_is_a_name_given():
     """fresh6's receptionist, asked "Who answers the phone?" as a new user: "S1", and nothing beside it, though
     S1 said "Good morning, Riverside Clinic, Mrs. Hannah speaking." (Whisper's "Mrs." for "this is")."""

@@ -697,6 +697,9 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
     if not wanted:
         return Review("keep")  # "Who says it?" (a follow-up): nothing to look for; any "I" would do
     lines = evidence.said_near(None)
+    act = None if question.thing else _SPEECH_ACT.match(question.asked)
+    if act:
+        return _review_who_said(act, answer, lines, language)
     for k, line in enumerate(lines):
         said = line.transcript or _unquoted(line.text)
         if line.speaker is None:
@@ -716,6 +719,32 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
             quoted = _quoted(sorted(dict.fromkeys([introduced, line]), key=lambda e: e.start), language)
             return Review("withhold", phrase("who_by_voice", language, name=name, quotes=quoted))
     return Review("keep")
+
+
+_SPEECH_ACT = re.compile(r"^(?P<act>asks?|asked|mentions?|mentioned|talks?\s+about|talked\s+about)\s+(?:about\s+)?"
+                         r"(?P<topic>.+)$", re.I)
+""""Who asks about the blanket?", "Who mentioned the airport?": the voice of the line, whatever its person."""
+
+
+def _review_who_said(act: re.Match[str], answer: str, lines: list[Event], language: str) -> Review:
+    """"Who asks about the blanket?" where one voice's sentences alone hold the topic (for "asks", in a
+    question: "Should I bring his blanket?") and that voice said who it is ("Hello, I'm Laura."): unless the
+    answer names her, it is withheld and the two lines quoted with the name, as for `_review_who`. Asked in
+    fresh8, fresh13 and fresh16 (read after their runs), each answered "S1 asks…" or "does not say"."""
+    topic = stems(act["topic"])
+    asking = act["act"].lower().startswith("ask")
+    found = [(k, sentence) for k, line in enumerate(lines) if line.speaker
+             for sentence in re.split(r"(?<=[.!?])\s+", line.transcript or _unquoted(line.text))
+             if topic and all_said(topic, stems(sentence)) and (not asking or sentence.rstrip().endswith("?"))]
+    if not found or len({lines[k].speaker for k, _ in found}) > 1:
+        return Review("keep")  # nobody, or more than one voice: the model's
+    k, sentence = found[0]
+    said = lines[k].transcript or _unquoted(lines[k].text)
+    named = _introduced_before(lines, k, said[:said.find(sentence)])
+    if named is None or re.search(rf"\b{re.escape(named[0])}\b", answer, re.I):
+        return Review("keep")
+    quoted = _quoted(sorted(dict.fromkeys([named[1], lines[k]]), key=lambda e: e.start), language)
+    return Review("withhold", phrase("who_by_voice", language, name=named[0], quotes=quoted))
 
 
 def _review_relative(question: Question, answer: str, evidence: Evidence, language: str) -> Review:
