@@ -386,10 +386,7 @@ def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> 
     question = _word_stems(asked)
     if len(question) < 2 or says_not_told(answer) or _CJK.search(answer):
         return False
-    # a line holding every word of the question, or at least half of them (two or more): "Who bakes
-    # bread every morning?" → the bakery line, beside Whisper's "my mother makes rent here every morning"
-    enough_of_it = max(2, (len(question) + 1) // 2)
-    holding = [moment for moment in moments if len(question & moment.words) >= enough_of_it]
+    holding = [moments[i] for i in _holding_the_question(question, moments)]
     if not holding:
         return False
     added = _word_stems(answer) - question
@@ -401,6 +398,13 @@ def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> 
     voices = {moment.speaker for moment in holding if moment.speaker} if len(speaking) > 1 else set()
     sources = [moment for moment in moments if len(added & moment.words) >= enough]
     return bool(sources) and not any(moment.words & question or moment.speaker in voices for moment in sources)
+
+
+def _holding_the_question(question: set[str], moments: Sequence[Moment]) -> list[int]:
+    """The moments holding every word of the question, or at least half of them (two or more): "Who bakes
+    bread every morning?" → the bakery line, beside Whisper's "my mother makes rent here every morning"."""
+    enough = max(2, (len(question) + 1) // 2)
+    return [i for i, moment in enumerate(moments) if len(question & moment.words) >= enough]
 
 
 _WHO_ASKED = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whom|whose)\b", re.I)
@@ -1113,6 +1117,7 @@ def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
 _FIRST_PERSON = re.compile(r"\b(?:I|I['’](?:m|ll|ve|d)|me|my|mine|we|us|our)\b")
 _SECOND_PERSON = re.compile(r"\byou\b", re.I)
 _WHO_IS_NAMED = re.compile(r"^\W*who\s+(?:is|are|was|were)\s+[A-Z]", re.I)
+_NOT_DOERS = frozenset("the a an it this that there they he she we i yes no nobody someone somebody everyone".split())
 
 
 def a_doer_the_line_speaks_to(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str]) -> str | None:
@@ -1125,17 +1130,13 @@ def a_doer_the_line_speaks_to(answer: str, asked: str, moments: Sequence[Moment]
     first = re.match(r"\W*([A-Z][a-z]+)(?:\s+[a-z]|\W*$)", answer)  # "Emma wants…", "Emma." (not "Chicago, my…")
     if not first or first.group(1).lower() in _NOT_DOERS:
         return None
-    name, question = first.group(1), _word_stems(asked)
-    enough = max(2, (len(question) + 1) // 2)
-    holding = [text for moment, text in zip(moments, said) if len(question & moment.words) >= enough]
+    name = first.group(1)
+    holding = [said[i] for i in _holding_the_question(_word_stems(asked), moments)]
     if not holding or any(_same_name(given, name) for text in holding for given in introduced_names(text)):
         return None
     spoken_to = all(any(_same_name(called, name) for called in addressed_names(text))
                     and _FIRST_PERSON.search(text) and not _SECOND_PERSON.search(text) for text in holding)
     return name if spoken_to else None
-
-
-_NOT_DOERS = frozenset("the a an it this that there they he she we i yes no nobody someone somebody everyone".split())
 
 
 def _same_name(one: str, other: str) -> bool:
