@@ -1116,7 +1116,9 @@ def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
 
 _FIRST_PERSON = re.compile(r"\b(?:I|I['’](?:m|ll|ve|d)|me|my|mine|we|us|our)\b")
 _SECOND_PERSON = re.compile(r"\byou\b", re.I)
-_WHO_IS_NAMED = re.compile(r"^\W*who\s+(?:is|are|was|were)\s+[A-Z]", re.I)
+_WHO_IS_ASKED = re.compile(r"^\W*who\s+(?:is|are|was|were)\s+[a-z]", re.I)
+"""Any "who is/are/was/were …?" ("Who is Emma?", "Who is paying by card?"): left to the other checks. (Written as
+"[A-Z]" under re.I at first, which read as "a name follows" and matched every letter: what it does is said here.)"""
 _NOT_DOERS = frozenset("the a an it this that there they he she we i yes no nobody someone somebody everyone".split())
 
 
@@ -1125,7 +1127,7 @@ def a_doer_the_line_speaks_to(answer: str, asked: str, moments: Sequence[Moment]
     speaker ("I") to that name, or None: "Who wants to pay by card?" → "Emma wants to pay by card."
     beside "Thanks, Emma. Can I pay by card?" (fresh15, read after its run: the two voices shared one label,
     so no voice rule could tell). "Emma, can you pay by card?" is said to Emma about her: not looked at."""
-    if not _WHO_ASKED.match(asked) or _WHO_IS_NAMED.match(asked) or says_not_told(answer):
+    if not _WHO_ASKED.match(asked) or _WHO_IS_ASKED.match(asked) or says_not_told(answer):
         return None
     first = re.match(r"\W*([A-Z][a-z]+)(?:\s+[a-z]|\W*$)", answer)  # "Emma wants…", "Emma." (not "Chicago, my…")
     if not first or first.group(1).lower() in _NOT_DOERS:
