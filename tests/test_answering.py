@@ -1333,3 +1333,22 @@ def test_a_voice_label_given_as_what_something_is_called_is_a_flaw():
     assert names_a_voice_label("The person studying in Leeds is S3.", "What is the name of the person studying in Leeds?")
     assert not names_a_voice_label("The person studying in Leeds is S3.", "Who studies in Leeds?")  # who spoke: a label
     assert not names_a_voice_label("It is S2 says: \"I'm Lucy.\"", "What is her name?")
+
+
+def test_a_count_of_people_talking_the_names_given_confirm_is_shown_with_them(fake_chat):
+    """fresh17 (read after its first run): a home owner and a plumber given one voice label, each saying
+    their name; the model's "2" was taken for a number no entry holds (the transcript says no "two"),
+    asked again, and ended in "does not say exactly … 1 person (center)". The count the names confirm
+    is a fact the check found, and the names stand beside it."""
+    said = [("Hi, I'm Grace. The pipe under my sink is leaking.", 0.5),
+            ("Hello Grace, my name is Omar. I brought a new valve.", 6.0), ("Thanks, Omar.", 11.0)]
+    events = [Event(start=t, end=t + 4, module="speech", text=f'S1: "{words}"',
+                    data=SpeechData(speaker="S1", transcript=words)) for words, t in said]
+    description = Description(video=VideoInfo(path="leak.mp4", duration=15.0, fps=25.0, width=64, height=48),
+                              events=events)
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("2", "2")).ask(description, "How many people are talking?")
+    assert answer.path == "checked" and answer.text.startswith("2. 2 people say who they are: Grace, Omar.")
+    assert answer.text.endswith("The speech module tells 1 voice apart: S1.")
+    # a count the names do not confirm is still not shown
+    three = VideoChat(NO_CACHE, chat_model=fake_chat("3", "3")).ask(description, "How many people are talking?")
+    assert not three.text.startswith("3") and three.text.startswith("2 people say who they are")

@@ -388,10 +388,13 @@ def test_how_many_people_talk_counts_the_names_people_give_when_the_labels_joine
         assert found.text.startswith("2 people say who they are: Felix, Nora. At 0:00:00.5 S1 says:")
         assert found.text.endswith("The speech module tells 1 voice apart: S1.")
         assert "0:00:10" not in found.text  # "Thanks, Nora." names her; it is not her line
-    assert review("How many people are talking?", "Two people are talking.", evidence).action == "keep"
+    kept = review("How many people are talking?", "Two people are talking.", evidence)
+    assert kept.action == "attach" and kept.confirmed == "2 names given"  # the names and lines beside it
+    assert kept.text.startswith("2 people say who they are: Felix, Nora.")
     # as many labels as names (or more): the labels stand, as before
     told_apart = Evidence([e.model_copy(update={"data": e.data.model_copy(update={"speaker": f"S{n % 2 + 1}"})})
                            for n, e in enumerate(events)])
+    assert review("How many people are talking?", "2", told_apart).confirmed == "2 voices"
     assert review("How many people are talking?", "2", told_apart).action == "keep"
     assert review("How many people are talking?", "1", told_apart).text == "The speech module tells 2 voices apart: S1, S2."
 

@@ -408,6 +408,9 @@ class Review:
     findings)."""
     sightings: list[Sighting] = field(default_factory=list)
     """Where the thing was seen: the entries to cite."""
+    confirmed: str = ""
+    """``keep``: what the check found the modules' evidence to say as the answer does ("2 voices"), which
+    the fact check (`inspection`) then takes as given: a count of voices is in no entry's words."""
 
     @property
     def needs_model_again(self) -> bool:
@@ -625,8 +628,10 @@ def _review_voices(answer: str, evidence: Evidence, language: str) -> Review:
     named = _names_given(lines)
     if voices and len(named) > len(voices):
         return _review_names_given(answer, named, voices, language)
-    if not voices or stated == {float(len(voices))}:
+    if not voices:
         return Review("keep")
+    if stated == {float(len(voices))}:
+        return Review("keep", confirmed=f"{len(voices)} voices")
     return Review("withhold" if stated else "attach", _voices_told(voices, language))
 
 
@@ -637,13 +642,16 @@ def _voices_told(voices: list[str], language: str) -> str:
 
 def _review_names_given(answer: str, named: dict[str, Event], voices: list[str], language: str) -> Review:
     """An answer giving another count than the names voices give themselves: the names, their lines
-    quoted (and, when the labels told fewer voices apart, those labels) in its place."""
-    if numbers_in(answer) == {float(len(named))}:
-        return Review("keep")
+    quoted (and, when the labels told fewer voices apart, those labels) in its place. An answer giving
+    that count is kept; when the labels told fewer voices apart, with the names and lines beside it, so
+    a "2" beside one voice label shows what it rests on."""
     count = f"{len(named)} {'people say' if len(named) > 1 else 'person says'}"
     said = phrase("introduced", language, n=str(len(named)), count=count, names=", ".join(named))
     quoted = _quoted(list(dict.fromkeys(named.values()))[:MAX_QUOTED], language)
     labels = f" {_voices_told(voices, language)}" if voices else ""  # (callers pass fewer labels than names)
+    if numbers_in(answer) == {float(len(named))}:
+        return Review("attach" if voices else "keep", f"{said} {quoted}{labels}" if voices else "",
+                      confirmed=f"{len(named)} names given")
     return Review("withhold", f"{said} {quoted}{labels}")
 
 

@@ -42,6 +42,9 @@ class Asked:
     language: str
     earlier: list[tuple[str, str]] = field(default_factory=list)
     """The conversation's recent (question, answer) turns."""
+    confirmed: str = ""
+    """What an answer check found the modules to say as the answer does (`checks.Review.confirmed`):
+    facts taken as given, like the question's own."""
 
     @property
     def asked_before(self) -> str:
@@ -206,7 +209,7 @@ class Inspector:
         if self._corpus is None:
             d = self._description
             self._corpus = Corpus.of(self._prepared.entries, about=[d.header(), d.summary.text if d.summary else ""])
-        question_facts = Corpus.of([], [asked.question, asked.search_as, asked.asked_before])
+        question_facts = Corpus.of([], [asked.question, asked.search_as, asked.asked_before, asked.confirmed])
         names = asked.language in NAMES_CAPITALISED
         missing = [f for f in unsupported(text, self._corpus, names=names, openers_are_names=asked.language == "en")
                    if f.kind in ("attribute", "kind", "age") or not question_facts.supports(f)]

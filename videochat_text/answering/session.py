@@ -416,13 +416,14 @@ class ChatSession:
             # none…"): asked again, the model gave less ("does not say") and took 7–10 s on a user's
             # fourth question in one chat (the retry's prompt shares no prefix with the chat's).
             return self._cited(turn, found.text, "extractive", found.sightings, check=False)
-        flawed = not text or found.action == "withhold" or self._flaw(turn, text)
+        flawed = not text or found.action == "withhold" or self._flaw(turn, text, confirmed=found.confirmed)
         if not flawed:
             return self._with_evidence(turn, text, "model", found)
         turn.on_stage("retrying")
         retried = self._retry(turn)
         again = review(turn.search_as, retried, evidence, turn.language) or Review("keep") if retried else None
-        if retried and again is not None and again.action in ("keep", "attach") and not self._flaw(turn, retried):
+        if (retried and again is not None and again.action in ("keep", "attach")
+                and not self._flaw(turn, retried, confirmed=again.confirmed)):
             return self._with_evidence(turn, retried, "retried", again)
         for withheld in (found, again):  # what the modules found, in place of what no entry holds
             if withheld is not None and withheld.text and withheld.action in ("withhold", "replace", "keep"):
@@ -436,7 +437,8 @@ class ChatSession:
             return self._cited(turn, f"{said} {found.text}", "checked", found.sightings, check=False)
         return self._cited(turn, text, path, found.sightings)
 
-    def _flaw(self, turn: _Turn, text: str, *, whole: bool = True, translated_back: bool = False) -> str | None:
+    def _flaw(self, turn: _Turn, text: str, *, whole: bool = True, translated_back: bool = False,
+              confirmed: str = "") -> str | None:
         """Why ``text`` must not be shown as it is (None: it may); see `Inspector.flaw`. The model's English
         answer to a question it was asked in English is looked at as an answer to that question (the checks
         that read English words apply); an answer in the user's language, against the question as asked."""
@@ -444,9 +446,9 @@ class ChatSession:
         recent = history[-2 * self.history_turns:] if self.history_turns else []
         earlier = [(str(q.content), str(a.content)) for q, a in zip(recent[::2], recent[1::2])]
         if turn.in_english and not translated_back and question_language(text) == "en":
-            asked = Asked(turn.search_as, turn.search_as, "en", earlier)
+            asked = Asked(turn.search_as, turn.search_as, "en", earlier, confirmed)
         else:
-            asked = Asked(turn.question, turn.search_as, turn.language, earlier)
+            asked = Asked(turn.question, turn.search_as, turn.language, earlier, confirmed)
         why = self._inspector.flaw(text, asked, whole=whole)
         if why:
             log.info("answer %r not shown as it is: %s", text, why)
