@@ -16,7 +16,7 @@ from videochat_text import VideoChat
 from videochat_text.answering.citations import choose, says_not_told
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
-from videochat_text.answering.flaws import (a_count_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
+from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
                                            a_measure_asked_and_not_given, a_where_answered_with_a_time,
                                            a_who_answered_with_no_one,
                                            a_yes_a_line_puts_elsewhere, holds_the_value_asked, a_label_for_what_no_module_reports,
@@ -1352,3 +1352,38 @@ def test_a_count_of_people_talking_the_names_given_confirm_is_shown_with_them(fa
     # a count the names do not confirm is still not shown
     three = VideoChat(NO_CACHE, chat_model=fake_chat("3", "3")).ask(description, "How many people are talking?")
     assert not three.text.startswith("3") and three.text.startswith("2 people say who they are")
+
+
+def test_a_why_answered_with_a_reason_no_line_gives_is_a_flaw(described, fake_chat):
+    """fresh17, read after its first run: "Why did Grace move the plates?" → "…because she needed space for
+    the new valve." beside "The water got into the cupboard, so I moved the plates to the table."; "Why is
+    the shower slow?" → "The shower is slow because it is very slow." — no line says why."""
+    lines = [_said("Hi, I'm Grace. The water got into the cupboard, so I moved the plates to the table.", 0.5, 6.0),
+             _said("Can you also look at the shower upstairs? It is very slow.", 7.0, 11.0),
+             _said("Please wear a swimming cap, because long hair blocks the filters.", 12.0, 16.0),
+             _said("The library on Mill Road reopens next Monday after repairs.", 17.0, 21.0)]
+    moments = moment_words(lines)
+    plates = "Why did Grace move the plates?"
+    assert a_reason_no_line_gives("Grace moved the plates to the table because she needed space for the new valve.",
+                                  plates, moments) == "need, new, space, valve"
+    assert a_reason_no_line_gives("The shower is slow because it is very slow.", "Why is the shower slow?",
+                                  moments) == "the question's own words"
+    assert a_reason_no_line_gives("How come it is slow? Because it is slow.", "How come the shower is slow?",
+                                  moments) == "the question's own words"
+    for answer, asked in [
+            ("Because the water got into the cupboard.", plates),
+            ("She moved them since water got into the cupboard.", plates),
+            # one word of its own is the model's wording, not a reason
+            ("Swimmers should wear a cap to protect their hair from blocking the filters.", "Why should swimmers wear a cap?"),
+            ("It was closed for repairs.", "Why was the library closed?"),  # a reason told without "because"
+            ("The video description does not say why.", "Why is the shower slow?"),
+            ("The shower is slow because it is very slow.", "What is slow?"),  # not a why
+            ("因为水进了柜子。", plates)]:
+        assert a_reason_no_line_gives(answer, asked, moments) is None, answer
+    # in a chat: not shown; the line nearest the question is quoted in its place
+    events = [e.model_copy(update={"id": n}) for n, e in enumerate(lines)]
+    description = Description(video=VideoInfo(path="leak.mp4", duration=22.0, fps=25.0, width=64, height=48),
+                              events=events)
+    invented = "Grace moved the plates because she needed space for the new valve."
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat(invented, invented)).ask(description, plates)
+    assert "space" not in answer.text and "so I moved the plates to the table" in answer.text

@@ -400,6 +400,37 @@ def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> 
     return bool(sources) and not any(moment.words & question or moment.speaker in voices for moment in sources)
 
 
+_WHY = re.compile(r"^\W*(?:(?:and|so|but)\W+)?(?:why|how\s+come|for\s+what\s+reason)\b", re.I)
+_REASON_TALK = frozenset("because since so as due reason cause order therefore very really".split())
+"""Words any reason may be told in, whatever it is."""
+
+
+def a_reason_no_line_gives(answer: str, asked: str, moments: Sequence[Moment]) -> str | None:
+    """What a "why…?" answer gives as the reason when no line said it, or None: the question's own words
+    ("Why is the shower slow?" → "The shower is slow because it is very slow.") or words most of which
+    no one line holds together ("Why did Grace move the plates?" → "…because she needed space for the
+    new valve." beside "The water got into the cupboard, so I moved the plates to the table." — fresh17,
+    read after its first run). A reason is the riskiest thing a small model adds: nothing in the words
+    of an answer shows it was made up. Two words of what the answer adds to the question, or more than
+    half of them, that no spoken or read line holds make it a reason no line gives; one such word is
+    the model's wording ("…a cap to protect their hair from blocking the filters" beside "…because long
+    hair blocks the filters"). A reason a line gives in other words than "because" ("…reopens next
+    Monday after repairs", "A bird built a nest in my gutter and the water spills over") is held.
+
+    Args:
+        asked: the question in English; moments: what was said or read (`moment_words`).
+    """
+    if not _WHY.match(asked) or says_not_told(answer) or _CJK.search(answer):
+        return None
+    question = _word_stems(asked)
+    added = {w for w in _word_stems(answer) - question - _REASON_TALK - _ANSWER_TALK_STEMS
+             if not any(w.startswith(q) or q.startswith(w) for q in question)}  # "moved" ("mov"), "move"
+    if not added:
+        return "the question's own words"
+    unsaid = added - {w for moment in moments for w in moment.words}
+    return ", ".join(sorted(unsaid)) if len(unsaid) >= 2 or 2 * len(unsaid) > len(added) else None
+
+
 def _holding_the_question(question: set[str], moments: Sequence[Moment]) -> list[int]:
     """The moments holding every word of the question, or at least half of them (two or more): "Who bakes
     bread every morning?" → the bakery line, beside Whisper's "my mother makes rent here every morning"."""

@@ -16,7 +16,7 @@ from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_do
                     a_label_for_what_no_module_reports, a_line_given_to_another_voice,
                     a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
                     a_measure_asked_and_not_given, a_name_no_line_gives_it, a_name_question_answered_without_one,
-                    a_person_for_a_thing, a_place_name_no_entry_holds, a_time_of_day_question_answered_without_one,
+                    a_person_for_a_thing, a_place_name_no_entry_holds, a_reason_no_line_gives, a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
                     a_voice_given_what_it_said_of_another, a_voice_label_no_line_of_it_supports,
                     a_when_answered_without_a_time, a_where_answered_with_a_time, a_who_answered_with_no_one,
@@ -111,6 +111,9 @@ class Inspector:
             return "it answers with a moment unrelated to the question"
         if another_line_says_it(text, asked.search_as, self._moments):
             return "it answers with lines holding no word of the question, while another line holds them all"
+        reason = a_reason_no_line_gives(text, asked.search_as, self._moments) if asked.language == "en" else None
+        if reason:
+            return f"it gives a reason no line gives ({reason})"
         turned = the_opposite_of_what_a_line_says(text, asked.search_as, self._moments, self._moment_texts)
         if turned:
             return f"it says {turned!r} where the line it is taken from says the opposite"
