@@ -669,6 +669,10 @@ def test_a_when_answered_without_saying_when_is_a_flaw():
     ("How long does the ferry take?", "The ferry takes the tourists.", "a length of time"),
     ("What does the ticket cost?", "The ticket is for the museum.", "a price"),
     ("What is the price of the bike?", "The bike is red.", "a price"),
+    # fresh17, read after its first run: a time of day is no size
+    ("How deep is the pool?", "The pool opens at half past six and closes at high in the evening.", "a size"),
+    ("How tall is the tower?", "The tower is seen at 0:00:05.", "a size"),
+    ("How heavy is the box?", "The box is on the table.", "a size"),
     # answers that give one, or say that the video does not
     ("How old is Priya?", "She is 30.", None),
     ("How old is the dog?", "The dog is two years old.", None),
@@ -682,6 +686,10 @@ def test_a_when_answered_without_saying_when_is_a_flaw():
     ("How long does the ferry take?", "Forty minutes.", None),
     ("How long will they stay?", "Until Sunday.", None),
     ("How fast can the motorcycle go?", "Up to 120 km/h.", None),
+    ("How deep is the pool?", "Two metres.", None),
+    ("How deep is the pool?", "It is quite shallow.", None),
+    ("How tall is the tower?", "About 300 feet.", None),
+    ("How big is the flat?", "Two.", None),
     ("How old is Priya?", "The video description does not say how old Priya is.", None),
     ("How old is Priya?", 'The video description does not say; the closest it has: At 0:00:04 S1 says: "Priya is my '
                           'sister."', None),

@@ -307,6 +307,10 @@ _MEASURES: dict[str, tuple[str, str]] = {
     "a length of time": (r"how\s+long\s+(?:does|did|do|will|would|is|was|are|were|has|have|had|can|could|should)\b",
                          r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|overnight|all\s+day|"
                          r"until|till|moment|while|ages|forever|short|miles?|kilomet\w+|met(?:er|re)s?|feet"),
+    "a size": (r"how\s+(?:deep|tall|high|wide|big|large|heavy|thick)\b",
+               r"met(?:er|re)s?|cm|centimet\w+|millimet\w+|mm|km|kilomet\w+|feet|foot|inch\w*|yards?|miles?|kilos?|"
+               r"kg|grams?|tons?|tonnes?|pounds?|lbs?|stor(?:ey|ie|y)s?|floors?|shallow|huge|tiny|small|big|large|"
+               r"tall|short|deep|heavy|light"),
     "a speed": (r"how\s+fast\b", r"km/h|mph|kilomet\w+|miles?|met(?:er|re)s?|knots?|per\s+(?:hour|second)|an\s+hour|"
                                 r"slow\w*|faster|top\s+speed|speed\s+limit"),
 }
@@ -322,14 +326,21 @@ _COUNTED_NOT_PAID = re.compile(
 _GIVES_MEASURE = {measure: re.compile(rf"(?:{given})(?!\w)", re.I) for measure, (_, given) in _MEASURES.items()}
 
 
+_A_TIME_OF_DAY = re.compile(r"\b(?:at|from|until|till|by|before|after)\s+(?:half\s+past\s+|(?:a\s+)?quarter\s+(?:past|to)\s+)?"
+                            r"[\w:.]+(?:\s+o['’]clock|\s*[ap]\.?m\.?)?", re.I)
+"""A time of day in an answer ("at half past six", "until 9 pm"): its number is no size."""
+
+
 def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
-    """The measure an English "how old / how much … cost / how far / how long / how fast…?" asks for, when
+    """The measure an English "how old / how much … cost / how far / how long / how deep / how fast…?" asks for, when
     the answer gives no number and no word for one and does not say the description does not tell, or None.
 
     Asked for amounts the video never gives, the models gave whatever the nearest line held: "How old
     is Priya?" → "Priya is my sister, actually.", "How much does the room cost?" → "The room costs 2
     nights." (a number, not a price), "How fast can the motorcycle go?" → "The motorcycle can go very
-    fast." (the question given back). An answer without the kind of value asked is not an answer."""
+    fast." (the question given back), "How deep is the pool?" → "The pool opens at half past six…" (fresh17,
+    read after its first run: a time of day is no size). An answer without the kind of value asked is not an
+    answer."""
     if says_not_told(answer):
         return None
     for measure, question in _ASKS_MEASURE.items():
@@ -340,6 +351,8 @@ def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
             return None
         if measure == "a price":  # "2 nights" is a number and no price
             given = _COUNTED_NOT_PAID.sub(" ", given)
+        if measure == "a size":  # "opens at half past six" is a time and no size
+            given = _A_TIME_OF_DAY.sub(" ", given)
         if numbers_in(given):
             return None  # "She is 30.", "Two hours.", "Twelve."
         return measure
