@@ -981,6 +981,16 @@ def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_abou
                _said("Sunday brings heavy rain and strong winds from the north.", 16.5, 21.0, "S1")]
     assert a_value_said_of_something_else("The wind comes from the north.", "Where does the wind come from?",
                                           moment_words(weather), [e.transcript for e in weather]) is None
+    # a bare value, the one thing asked of in no word of it (fresh17, read after its first run)
+    pool = [_said("Lessons for beginners are on Tuesday and Thursday.", 16.0, 19.5, "S1"),
+            _said("Lockers cost 1 pound and you get a coin back.", 20.5, 23.6, "S1"),
+            _said("The flight time today is two hours and ten minutes.", 24.0, 27.0, "S1")]
+    pool_moments, pool_said = moment_words(pool), [e.transcript for e in pool]
+    assert a_value_said_of_something_else("1 pound", "How much is a lesson?", pool_moments, pool_said) == "lesson"
+    assert a_value_said_of_something_else("One pound.", "How much is a locker?", pool_moments, pool_said) is None
+    assert a_value_said_of_something_else("2 hours and 10 minutes", "How long is the flight?", pool_moments,
+                                          pool_said) is None  # the line holding the value names the flight
+    assert a_value_said_of_something_else("1 pound", "How much is a towel?", pool_moments, pool_said) is None  # no line of it
 
 
 MARKET_HEARD = [_said("The market opens every Sunday at 8.", 0.1, 2.6, "S1"),  # (Whisper tiny.en's words)

@@ -552,7 +552,10 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     """The thing asked about (a word of the question the answer repeats, and some line holds) when
     what the answer adds comes only from lines that neither name it nor could refer to it: "What time
     does the museum close?" → "The museum closes at seven thirty." from "the library closes at seven
-    thirty" while another line is about the museum. ``said``: each moment's text, for its pronouns."""
+    thirty" while another line is about the museum. ``said``: each moment's text, for its pronouns. A bare
+    value ("1 pound" for "How much is a lesson?") is of the one thing asked about: it is said of something
+    else when every line it comes from gives it to another thing it names ("Lockers cost 1 pound…") and
+    another line is about the thing."""
     question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK - _word_stems(" ".join(_DONE.findall(asked)))
     if not question or says_not_told(answer) or _CJK.search(answer):
         return None
@@ -560,13 +563,41 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     # from its own line, and the second does not say the coffee's price is the cat's
     for sentence in _SENTENCE.findall(answer) or [answer]:
         sources = _taken_from(sentence, asked, moments)
-        if not sources or any(_REFERS_BACK.search(said[i]) for i in sources):
+        if not sources:
+            continue
+        if not question & _word_stems(answer) and len(question) == 1 and _asks_a_value(asked):
+            thing = next(iter(question))  # a bare value ("1 pound"): of the one thing asked about
+            values = numbers_in(without_moments(sentence))
+            if any(thing in moment.words for moment in moments) and all(
+                    thing not in moments[i].words and _another_things_value(said[i], thing, values) for i in sources):
+                return thing
+            continue
+        if any(_REFERS_BACK.search(said[i]) for i in sources):
             continue
         for word in sorted(question & _word_stems(sentence)):
             elsewhere = any(word in moment.words for i, moment in enumerate(moments) if i not in sources)
             if elsewhere and not any(word in moments[i].words for i in sources):
                 return word
     return None
+
+
+def _asks_a_value(asked: str) -> bool:
+    return any(question.match(asked) for question in _ASKS_MEASURE.values())
+
+
+_SUBJECT_AND_VALUE = re.compile(r"\b([a-z]{3,})\s+(?:costs?|cost|is|are|was|were)\s+([^.,;!?]*)", re.I)
+
+
+def _another_things_value(line: str, thing: str, values: set[float]) -> bool:
+    """Whether ``line`` gives one of ``values`` to a thing it names other than ``thing``: "Lockers cost one
+    pound…" gives 1 to the lockers, not to "a lesson" (fresh17, read after its first run: "How much is a
+    lesson?" → "1 pound", beside "Lessons for beginners are on Tuesday and Thursday.")."""
+    for match in _SUBJECT_AND_VALUE.finditer(line):
+        subject = stems(match.group(1))
+        if values and numbers_in(match.group(2)) & values and subject and thing not in subject \
+                and not _REFERS_BACK.fullmatch(match.group(1)):
+            return True
+    return False
 
 
 _DONE = re.compile(r"\b(?:does|do|did|will|can|could|would|should)\s+(?:(?:the|a|an|this|that|his|her|their|its|my|your|our)"
