@@ -1284,6 +1284,13 @@ def test_a_name_a_voice_gave_itself_is_not_the_name_of_a_role_no_line_names():
     assert a_name_no_line_gives_it("The video description does not say.", asked, clinic) is None
     tour = [_said("Hello, I'm Oliver, your guide today.", 0.0, 3.0, "S1")]  # the line says it
     assert a_name_no_line_gives_it("The guide is Oliver.", "What is the guide's name?", tour) is None
+    # the rest of the role spoken of, the role itself in no line (fresh17, read after its first run)
+    pool = [_said("Good morning, and welcome to the swimming pool.", 0.5, 3.5, "S1"),
+            _said("I am Marcus, your coach today.", 3.6, 5.5, "S1")]
+    assert a_name_no_line_gives_it("Marcus", "Who is the pool manager?", pool) == "Marcus"
+    assert a_name_no_line_gives_it("Marcus", "Who is the swimming coach?", pool) is None
+    music = [_said("And I'm Omar.", 10.0, 11.0, "S3"), _said("I teach music at the school.", 13.0, 16.0, "S3")]
+    assert a_name_no_line_gives_it("Omar", "What is the name of the music teacher?", music) is None  # "I teach"
 
 
 def test_a_name_a_voice_gave_itself_is_not_the_name_of_someone_by_trade():

@@ -849,7 +849,9 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     lines cannot be told apart by it, and the answer is left to the other checks — unless it asks
     about someone by what they do and the answer gives a name a voice gave itself: "What is the
     receptionist's name?" → "Daniel Patel" beside the guest's "My name is Daniel Patel" (fresh8;
-    fresh6: "Marco", the caller), when no line says who the receptionist is.
+    fresh6: "Marco", the caller), when no line says who the receptionist is — though lines speak of the
+    rest of it ("Who is the pool manager?" → "Marcus" beside "I am Marcus, your coach today." and
+    "…welcome to the swimming pool."; fresh17, read after its first run).
 
     Args:
         asked: the question in English; entries: the timeline's entries.
@@ -861,10 +863,14 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     named = {w for name in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked) for w in stems(name)}
     about = _word_stems(asked) - named - _NAMING_WORDS - _ANSWER_TALK_STEMS - _GENERIC_STEMS
     anyone = bool(_word_stems(asked_for) & _ANYONE)
-    role = bool(_A_ROLE.search(asked_for))
+    role = _A_ROLE.search(asked_for)
     lines = [(e, stems(e.transcript or e.text)) for e in entries]
     asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}
-    if not anyone and not any(words & about for _, words in lines):
+    # "the pool manager" where lines speak of the pool and none of a manager: no line says who the manager is
+    # ("the music teacher" beside "I teach music": a line saying what they do says it)
+    role_unsaid = bool(role) and not any(w.startswith(r) or r.startswith(w) for _, words in lines for w in words
+                                         for r in stems(role.group()) if min(len(w), len(r)) >= 4)
+    if not anyone and (role_unsaid or not any(words & about for _, words in lines)):
         if role:  # "the receptionist", said by no line: a voice's own name does not make it the receptionist
             introduced = {n for e, _ in lines for n in introduced_names(e.transcript or e.text)}
             return next((f.text for f in facts_in(answer) if f.kind == "name" and f.text in introduced
@@ -878,7 +884,7 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
         holding = [i for i, (e, _) in enumerate(lines) if re.search(rf"\b{re.escape(name)}\b", e.text, re.I)]
         if not holding:
             continue  # a name in no entry: `facts.unsupported` says so
-        if not any(_names_it(lines, i, name, about, anyone, role) for i in holding):
+        if not any(_names_it(lines, i, name, about, anyone, bool(role)) for i in holding):
             return name
     return None
 
