@@ -991,6 +991,11 @@ def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_abou
     assert a_value_said_of_something_else("2 hours and 10 minutes", "How long is the flight?", pool_moments,
                                           pool_said) is None  # the line holding the value names the flight
     assert a_value_said_of_something_else("1 pound", "How much is a towel?", pool_moments, pool_said) is None  # no line of it
+    # a thing of two words, the line naming it by one ("Wann öffnet das Schwimmbad?", in English)
+    opens = [_said("Good morning, and welcome to the swimming pool.", 0.5, 3.5, "S1"),
+             _said("The pool opens at half past six, and closes at nine in the evening.", 6.0, 10.0, "S1")]
+    assert a_value_said_of_something_else("The swimming pool opens at half past six.", "When does the swimming pool open?",
+                                          moment_words(opens), [e.transcript for e in opens]) is None
 
 
 MARKET_HEARD = [_said("The market opens every Sunday at 8.", 0.1, 2.6, "S1"),  # (Whisper tiny.en's words)

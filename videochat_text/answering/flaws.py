@@ -574,9 +574,11 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
             continue
         if any(_REFERS_BACK.search(said[i]) for i in sources):
             continue
+        if any(question & moments[i].words for i in sources):
+            continue  # "the swimming pool" asked, "The pool opens at half past six" the line: of the pool
         for word in sorted(question & _word_stems(sentence)):
             elsewhere = any(word in moment.words for i, moment in enumerate(moments) if i not in sources)
-            if elsewhere and not any(word in moments[i].words for i in sources):
+            if elsewhere:
                 return word
     return None
 
