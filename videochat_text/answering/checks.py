@@ -409,8 +409,9 @@ class Review:
     sightings: list[Sighting] = field(default_factory=list)
     """Where the thing was seen: the entries to cite."""
     confirmed: str = ""
-    """``keep``: what the check found the modules' evidence to say as the answer does ("2 voices"), which
-    the fact check (`inspection`) then takes as given: a count of voices is in no entry's words."""
+    """``keep`` or ``attach``: what the check found the modules' evidence to say as the answer does
+    ("2 voices"), which the fact check (`inspection`) then takes as given: a count of voices is in no
+    entry's words."""
 
     @property
     def needs_model_again(self) -> bool:

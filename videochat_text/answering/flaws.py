@@ -587,7 +587,7 @@ def _asks_a_value(asked: str) -> bool:
     return any(question.match(asked) for question in _ASKS_MEASURE.values())
 
 
-_SUBJECT_AND_VALUE = re.compile(r"\b([a-z]{3,})\s+(?:costs?|cost|is|are|was|were)\s+([^.,;!?]*)", re.I)
+_SUBJECT_AND_VALUE = re.compile(r"\b([a-z]{3,})\s+(?:costs?|is|are|was|were)\s+([^.,;!?]*)", re.I)
 
 
 def _another_things_value(line: str, thing: str, values: set[float]) -> bool:
