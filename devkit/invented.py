@@ -59,6 +59,8 @@ _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted({*_ONES, *_TENS, *_SCALES},
 _CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
                "八": 8, "九": 9}
 _CJK_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+_CJK_WEEKDAY = re.compile(r"(?:星期|周|礼拜)[一二三四五六日天]")
+"""A weekday ("星期二", Tuesday): its character is no number (fresh17's "初学者的课程在星期几？" → "星期二和星期四")."""
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _MIN_SEC = re.compile(
     r"\b(\d+)\s*-?\s*(?:min(?:ute)?s?|minutos?|分钟?)\s*(?:(?:and|y|,)\s*)?(?:(\d+)\s*-?\s*(?:s|secs?|seconds?|segundos?|秒))?",
@@ -143,7 +145,7 @@ def number_facts(text: str) -> list[tuple[str, list[Reading]]]:
         facts.append((match, readings))
     for match in _RUN.finditer(text):
         facts.append((match.group(0), _run_readings(_words_of(match.group(0)))))
-    facts += [(m, [frozenset({float(_cjk_value(m))})]) for m in _CJK_NUMBER.findall(text)]
+    facts += [(m, [frozenset({float(_cjk_value(m))})]) for m in _CJK_NUMBER.findall(_CJK_WEEKDAY.sub(" ", text))]
     return facts
 
 

@@ -159,6 +159,14 @@ def test_capitals_of_german_nouns_and_french_elisions_are_no_invented_names():
     assert grounds.invented("Sheila arrives at three.", [], "en") == ["name Sheila"]
 
 
+def test_a_chinese_weekday_is_no_number():
+    """fresh17: "初学者的课程在星期几？" → "星期二和星期四" (Tuesday and Thursday) was scored as inventing 2 and 4."""
+    grounds = Grounds.of(TOUR)
+    assert grounds.invented("星期二和星期四", [], "zh") == []
+    assert grounds.invented("周三", [], "zh") == []
+    assert grounds.invented("十二个人", [], "zh") == ["number 十二"]  # a number said in Chinese still counts
+
+
 def test_an_address_no_entry_holds_whole_is_invented_though_each_word_is_known():
     """fresh6: "What street is the clinic on?" → "The clinic is on Riverside Street." beside "Riverside
     Clinic": "Riverside" is a line's, "street" the question's, the address nobody's."""
