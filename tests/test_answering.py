@@ -1041,6 +1041,14 @@ def test_a_voice_label_given_as_who_is_a_flaw_unless_a_line_of_that_voice_says_i
     assert a_voice_label_no_line_of_it_supports('S1 says: "Grandpa rides his motorcycle to the market."',
                                                 "Who owns the cat?", moments) is None  # the voice of a quote
     assert a_voice_label_no_line_of_it_supports("S1.", "Who speaks first?", moments) is None  # about the voices
+    # the who of a question's second part (a new user's first try, session 14)
+    cake = moment_words([_said("Of course, I'm Pablo.", 5.0, 6.5, "S2"), _said("It will cost 80 pounds.", 18.8, 20.0, "S2"),
+                         _said("I'll pick it up at noon.", 22.0, 24.0, "S1")])
+    compound = "When will she pick it up, and who will bake it?"
+    assert a_voice_label_no_line_of_it_supports("She will pick it up at noon. S1 will bake it.", compound, cake) == "S1"
+    assert a_voice_label_no_line_of_it_supports("At noon. S1 picks it up.", "When will she pick it up, and who picks it up?",
+                                                cake) is None  # S1's own line says it
+    assert a_voice_label_no_line_of_it_supports("At noon. S1 will bake it.", "When will she pick it up?", cake) is None
 
 
 @pytest.mark.parametrize(("answer", "name"), [

@@ -452,6 +452,8 @@ def _holding_the_question(question: set[str], moments: Sequence[Moment]) -> list
 
 
 _WHO_ASKED = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whom|whose)\b", re.I)
+_WHO_PART = re.compile(r"(?:^\W*|,\s*|\band\s+)(?:(?:and|so|then)\W+)?(?:who|whom|whose)\b[^?]*", re.I)
+"""A question, or its part after "and" or a comma, asking who ("…, and who will bake it?")."""
 _LABEL_NOT_QUOTED = re.compile(r"\bS(\d+)\b(?!\s*(?:says?|said|asks?|asked|replies|replied|answers?|answered)\b|\s*:)")
 
 
@@ -459,10 +461,13 @@ def a_voice_label_no_line_of_it_supports(answer: str, asked: str, moments: Seque
     """A voice label (``S1``) given as who did or owns something when no line of that voice holds
     the question's words: "Who owns the cat?" → "The cat is owned by S1." about a narration whose one
     voice never says whose the cat is ("Our neighbour's cat sleeps under the fruit stall"). A label
-    quoted as the voice of a line ("S1 says: …") is not looked at. The label, or None."""
-    if not _WHO_ASKED.match(asked) or _ABOUT_VOICES.search(asked):
+    quoted as the voice of a line ("S1 says: …") is not looked at. A question's second part asks it too:
+    "When will she pick it up, and who will bake it?" → "She will pick it up at noon. S1 will bake it." (a
+    new user's first try, session 14: no line says who bakes). The label, or None."""
+    part = _WHO_PART.search(asked)
+    if part is None or _ABOUT_VOICES.search(asked):
         return None
-    wanted = _word_stems(asked)
+    wanted = _word_stems(part.group())
     if not wanted:
         return None
     for number in dict.fromkeys(_LABEL_NOT_QUOTED.findall(answer)):
