@@ -218,6 +218,22 @@ def test_citations_prefer_what_the_answer_adds_and_stay_few():
     assert len(choose(entries, "What about apples?", "Apples are mentioned often, apples.")) <= 5
 
 
+def test_an_answer_in_another_language_cites_the_entry_giving_its_weekday_or_number():
+    """fresh17's "Seit wann tropft das Rohr?" → "Seit Sonntag" (its translation, "When does the pipe break?",
+    shares no word with Whisper's line) and the dev half's "…arrive à trois heures." were given with no citation."""
+    entries = [_said("Hi, I'm Grace, my kitchen sink has been leaking since Sunday.", 0.2, 5.0, "S1"),
+               _said("The delivery van arrived at three o'clock.", 6.0, 9.0, "S1"),
+               _said("See you next Monday.", 10.0, 11.0, "S2"),
+               Event(start=12.0, end=13.0, module="objects", text="1 person (center)")]
+    assert choose(entries, "Seit wann tropft das Rohr? When does the pipe break?", "Seit Sonntag",
+                  same_language=False) == [0]
+    assert choose(entries, "À quelle heure arrive la camionnette ? At what time does the truck come?",
+                  "Elle arrive à trois heures.", same_language=False) == [1]
+    assert choose(entries, "¿Qué día se verán? What day will they meet?", "El próximo lunes.", same_language=False) == [2]
+    assert choose(entries, "他们哪天见面？ What day will they meet?", "星期一。", same_language=False) == [2]
+    assert choose(entries, "Qu'a-t-il ? What does he have?", "Un vélo neuf.", same_language=False) == []  # "un" is "a"
+
+
 def test_cli_ask_prints_sources_and_json(speech_clip, tmp_path):
     from typer.testing import CliRunner
     import yaml
