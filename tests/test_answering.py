@@ -218,6 +218,21 @@ def test_citations_prefer_what_the_answer_adds_and_stay_few():
     assert len(choose(entries, "What about apples?", "Apples are mentioned often, apples.")) <= 5
 
 
+def test_a_name_answering_who_cites_the_line_saying_what_was_done_too():
+    """fresh11 (read): "Who has a son?" → "Daniel" had cited "Of course, I'm Daniel," only; the name rests as
+    much on "…my son needs it to paint the garage." (fresh6's dentist, fresh9's bike, fresh14's meat alike)."""
+    entries = [_said("Morning! I'm Ruth from number twelve. Could I borrow your ladder?", 0.5, 5.0, "S1"),
+               _said("Of course, I'm Daniel,", 5.5, 7.0, "S2"),
+               _said("Take it until Sunday, my son needs it to paint the garage.", 15.5, 19.0, "S2")]
+    assert choose(entries, "Who has a son?", "Daniel") == [1, 2]
+    assert choose(entries, "Who has a son?", "The video description does not say.") == []
+    # the names in the question are no deed: "Who is visiting Ruth?" → "Daniel" cites no line only naming Ruth
+    assert choose(entries, "Who is visiting Ruth?", "Daniel") == [1]
+    # a longer answer rests on its own words; a question not asking who is left as it was
+    assert choose(entries, "Who has a son?", "Daniel, whose son will paint the garage on Sunday.") == [2]
+    assert choose(entries, "What does the son paint?", "Daniel") == [1]
+
+
 def test_an_answer_in_another_language_cites_the_entry_giving_its_weekday_or_number():
     """fresh17's "Seit wann tropft das Rohr?" → "Seit Sonntag" (its translation, "When does the pipe break?",
     shares no word with Whisper's line) and the dev half's "…arrive à trois heures." were given with no citation."""

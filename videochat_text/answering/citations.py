@@ -140,7 +140,27 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
             scored.append((score, i))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     best = scored[0][0] if scored else 0.0
-    return [i for score, i in scored if score >= 0.34 * best][:limit]
+    chosen = [i for score, i in scored if score >= 0.34 * best][:limit]
+    deed = _line_of_the_deed(entries, question, from_answer) if chosen else None
+    return chosen if deed is None or deed in chosen else [*chosen[:limit - 1], deed]
+
+
+_WHO = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whose)\b", re.I)
+_NAME_IN_QUESTION = re.compile(r"(?<!^)\b[A-Z][a-z]+")
+
+
+def _line_of_the_deed(entries: Sequence[Event], question: str, from_answer: set[str]) -> int | None:
+    """For a "who…?" answered with a name (two words added at most), the spoken line holding the most
+    of what the question says was done (its words but the names in it), or None: the name rests on it as
+    much as on the line where the name is said. "Who has a son?" → "Daniel" had cited "Of course, I'm
+    Daniel," and not "…my son needs it to paint the garage." (fresh11; fresh6, fresh9 and fresh14 alike)."""
+    if not _WHO.match(question) or len(from_answer) > 2:
+        return None
+    names = {stem(w.lower()) for w in _NAME_IN_QUESTION.findall(question)}
+    deed = {stem(w) for w in content_words(question)} - names
+    held = [(len(deed & {stem(w) for w in content_words(e.text)}), -i) for i, e in enumerate(entries) if e.transcript]
+    most, i = max(held, default=(0, 0))
+    return -i if most else None
 
 
 _VIDEO_POSITION = re.compile(r"(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?![\d:])")
