@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 from ..timeline import SUMMARY_MODULE, Event, clock_times
 from .answer import Citation
 from .facts import numbers_in
+from .language import WEEKDAYS
 
 MAX_CITATIONS = 5
 
@@ -64,7 +65,7 @@ def is_content_word(word: str) -> bool:
     return len(word) >= 3 and word not in _STOP
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAYS = tuple(day.lower() for day in WEEKDAYS)
 _NUMBERS = ("- deux trois quatre cinq six sept huit - dix onze douze",  # ("un" is also "a", "neuf" "new")
             "- zwei drei vier fünf sechs sieben acht neun zehn elf zwölf")
 _IN_ENGLISH = {
@@ -126,11 +127,16 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     asked_stems = {stem(w) for w in asked}  # "Where did Daniel call from?" rests on "I'm calling from Chicago."
     evidence = list(dict.fromkeys(evidence))
     rank = {i: n for n, i in enumerate(nearest)}
+    deed = _deed_asked(question, asked_stems, from_answer)
+    deed_line, deed_held = None, 0
     scored = []
     for i, entry in enumerate(entries):
         words = content_words(entry.text)
         added = len(from_answer & words) + sum(1 for named in at_moments if i in named)
-        matched = len(asked_stems & {stem(w) for w in words})
+        entry_stems = {stem(w) for w in words}
+        matched = len(asked_stems & entry_stems)
+        if deed and entry.transcript and len(deed & entry_stems) > deed_held:
+            deed_line, deed_held = i, len(deed & entry_stems)
         score = 3.0 * added + 1.0 * matched + (4.0 if i in evidence else 0.0)
         if i in rank:
             score += 1.5 / (1 + rank[i])
@@ -141,26 +147,21 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     best = scored[0][0] if scored else 0.0
     chosen = [i for score, i in scored if score >= 0.34 * best][:limit]
-    deed = _line_of_the_deed(entries, question, from_answer) if chosen else None
-    return chosen if deed is None or deed in chosen else [*chosen[:limit - 1], deed]
+    return chosen if not chosen or deed_line is None or deed_line in chosen else [*chosen[:limit - 1], deed_line]
 
 
 _WHO = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whose)\b", re.I)
 _NAME_IN_QUESTION = re.compile(r"(?<!^)\b[A-Z][a-z]+")
 
 
-def _line_of_the_deed(entries: Sequence[Event], question: str, from_answer: set[str]) -> int | None:
-    """For a "who…?" answered with a name (two words added at most), the spoken line holding the most
-    of what the question says was done (its words but the names in it), or None: the name rests on it as
-    much as on the line where the name is said. "Who has a son?" → "Daniel" had cited "Of course, I'm
+def _deed_asked(question: str, asked_stems: set[str], from_answer: set[str]) -> set[str]:
+    """For a "who…?" answered with a name (two words added at most), what the question says was done: its
+    words but the names in it (empty otherwise). The name rests on the spoken line holding the most of them
+    as much as on the line where the name is said: "Who has a son?" → "Daniel" had cited "Of course, I'm
     Daniel," and not "…my son needs it to paint the garage." (fresh11; fresh6, fresh9 and fresh14 alike)."""
     if not _WHO.match(question) or len(from_answer) > 2:
-        return None
-    names = {stem(w.lower()) for w in _NAME_IN_QUESTION.findall(question)}
-    deed = {stem(w) for w in content_words(question)} - names
-    held = [(len(deed & {stem(w) for w in content_words(e.text)}), -i) for i, e in enumerate(entries) if e.transcript]
-    most, i = max(held, default=(0, 0))
-    return -i if most else None
+        return set()
+    return asked_stems - {stem(w.lower()) for w in _NAME_IN_QUESTION.findall(question)}
 
 
 _VIDEO_POSITION = re.compile(r"(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?![\d:])")
