@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 from ..timeline import SUMMARY_MODULE, Event, clock_times
 from .answer import Citation
 from .facts import numbers_in
+from .kinship import family_words
 from .language import WEEKDAYS
 
 MAX_CITATIONS = 5
@@ -127,7 +128,7 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     asked_stems = {stem(w) for w in asked}  # "Where did Daniel call from?" rests on "I'm calling from Chicago."
     evidence = list(dict.fromkeys(evidence))
     rank = {i: n for n, i in enumerate(nearest)}
-    deed = _deed_asked(question, asked_stems, from_answer)
+    deed = _deed_asked(question, asked, from_answer)
     deed_line, deed_held = None, 0
     scored = []
     for i, entry in enumerate(entries):
@@ -135,8 +136,9 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
         added = len(from_answer & words) + sum(1 for named in at_moments if i in named)
         entry_stems = {stem(w) for w in words}
         matched = len(asked_stems & entry_stems)
-        if deed and entry.transcript and len(deed & entry_stems) > deed_held:
-            deed_line, deed_held = i, len(deed & entry_stems)
+        held = sum(deed.get(w, 0) for w in entry_stems) if entry.transcript else 0
+        if held > deed_held:
+            deed_line, deed_held = i, held
         score = 3.0 * added + 1.0 * matched + (4.0 if i in evidence else 0.0)
         if i in rank:
             score += 1.5 / (1 + rank[i])
@@ -151,17 +153,26 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
 
 
 _WHO = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whose)\b", re.I)
+_NAME_OF = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what\s+is|what['’]s)\s+(?:the\s+name\s+of\b|.+['’]s\s+name\b"
+                      r"|.+\bcalled\b)", re.I)
 _NAME_IN_QUESTION = re.compile(r"(?<!^)\b[A-Z][a-z]+")
+_NAMING = frozenset(("name", "call"))  # stems: "called" is "call"
 
 
-def _deed_asked(question: str, asked_stems: set[str], from_answer: set[str]) -> set[str]:
-    """For a "who…?" answered with a name (two words added at most), what the question says was done: its
-    words but the names in it (empty otherwise). The name rests on the spoken line holding the most of them
-    as much as on the line where the name is said: "Who has a son?" → "Daniel" had cited "Of course, I'm
-    Daniel," and not "…my son needs it to paint the garage." (fresh11; fresh6, fresh9 and fresh14 alike)."""
-    if not _WHO.match(question) or len(from_answer) > 2:
-        return set()
-    return asked_stems - {stem(w.lower()) for w in _NAME_IN_QUESTION.findall(question)}
+def _deed_asked(question: str, asked: set[str], from_answer: set[str]) -> dict[str, int]:
+    """For a "who…?" or "what is the name of…?" answered with a name (two words added at most), what the
+    question says the one named did or is, as stems weighed: its words but the names in it and "name" (2),
+    and the words of a relation's family (1: "Who is Priya's brother?" is told by "Priya is my sister");
+    empty otherwise. The name rests on the spoken line holding the most of them as much as on the line
+    where the name is said: "Who has a son?" → "Daniel" had cited "Of course, I'm Daniel," and not "…my son
+    needs it to paint the garage." (fresh11; fresh6, fresh9 and fresh14 alike); "What is the name of the
+    music teacher?" → "Omar" only "And I'm Omar." (fresh5), not the line about teaching music."""
+    if not (_WHO.match(question) or _NAME_OF.match(question)) or len(from_answer) > 2:
+        return {}
+    deed = asked - content_words(" ".join(_NAME_IN_QUESTION.findall(question)))
+    weights = {stem(kin): 1 for word in deed for kin in family_words(word)}
+    weights.update({stem(word): 2 for word in deed})
+    return {word: weight for word, weight in weights.items() if word not in _NAMING}
 
 
 _VIDEO_POSITION = re.compile(r"(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?![\d:])")

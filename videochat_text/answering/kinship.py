@@ -110,3 +110,13 @@ def same_sex(word: str, other: str) -> bool:
     """Whether two relation words could name one person: not a sister for a brother, a daughter
     for a son ("parent", "friend" go with either)."""
     return not ({word, other} & _FEMALE and {word, other} & _MALE)
+
+
+def family_words(word: str) -> frozenset[str]:
+    """The words a line may say a relation with when ``word`` asks for it: its family's and the converse
+    family's ("Who is Priya's brother?" is told by "Priya is my sister", "Rosa's father" by "my daughter
+    Rosa"); a word naming no relation stands for itself."""
+    family = _FAMILY_OF.get(word)
+    if family is None:
+        return frozenset((word,))
+    return frozenset(FAMILIES[family].split()) | frozenset(FAMILIES[converse(family)].split())
