@@ -29,6 +29,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_l
                                            a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
                                            a_doer_the_line_speaks_to, an_amount_of_what_no_entry_mentions,
                                            a_voice_given_what_it_said_of_another,
+                                           a_name_given_what_its_voice_said_of_another,
                                            an_attribute_of_something_else,
                                            another_line_says_it,
                                            contradicts_itself, moment_words,
@@ -232,6 +233,26 @@ def test_a_name_answering_who_cites_the_line_saying_what_was_done_too():
     assert choose(entries, "Who has a son?", "Daniel, whose son will paint the garage on Sunday.") == [2]
     assert choose(entries, "What does the son paint?", "Daniel") == [1]
 
+
+
+def test_a_name_asked_for_by_role_or_relation_cites_the_line_saying_it():
+    """fresh5 (read): "What is the name of the music teacher?" → "Omar" had cited "And I'm Omar." only, not the
+    line about teaching music; a relative is said in the family's other word ("Priya is my sister" for her
+    brother) or the other way round ("my daughter Rosa" for her father)."""
+    entries = [_said("Hi, I'm Lucy.", 0.5, 1.5, "S1"),
+               _said("And I'm Omar.", 2.0, 3.0, "S2"),
+               _said("I teach music at the school on King Street.", 3.5, 6.0, "S2"),
+               _said("Priya is my sister, actually.", 7.0, 9.0, "S2"),
+               _said("My daughter Rosa wants to help on Saturday.", 10.0, 12.0, "S2"),
+               _said("My mother lives in Leeds.", 13.0, 14.0, "S1")]
+    assert choose(entries, "What is the name of the music teacher?", "Omar") == [1, 2]
+    assert choose(entries, "What's the music teacher called?", "Omar") == [1, 2]
+    assert choose(entries, "Who is Priya's brother?", "Priya's brother is Omar.") == [1, 3]
+    assert choose(entries, "Who is Rosa's father?", "Omar") == [1, 4]
+    # the exact word goes before its family: "Who has a daughter?" rests on "my daughter", not "my mother"
+    assert choose(entries, "Who has a daughter?", "Omar") == [1, 4]
+    # a question asking for no name is left as it was
+    assert choose(entries, "What does the music teacher teach?", "Omar") == [1]
 
 def test_an_answer_in_another_language_cites_the_entry_giving_its_weekday_or_number():
     """fresh17's "Seit wann tropft das Rohr?" → "Seit Sonntag" (its translation, "When does the pipe break?",
@@ -1149,6 +1170,31 @@ def test_a_voice_label_given_what_that_voice_said_someone_else_does_is_a_flaw():
     assert a_voice_given_what_it_said_of_another("Grandma loves the island.", ferry) is None
 
 
+def test_a_name_given_what_its_voice_said_of_another_is_a_flaw():
+    """fresh19 (read after its run): "Who planted the apple tree?" → "Felix planted the apple tree by the gate."
+    (and "Felix plantó el manzano." asked in Spanish) beside Felix's "My grandmother planted the apple tree by
+    the gate.": the name a voice gave itself is who spoke, not who the line says did it."""
+    garden = [_said("I'm Felix.", 7.1, 7.9, "S2"),
+              _said("My grandmother planted the apple tree by the gate.", 8.5, 11.2, "S2"),
+              _said("I grew up in Dublin, but now I live on Mill Lane.", 11.6, 16.3, "S1"),
+              _said("Hi, I'm Helen.", 0.2, 1.9, "S1")]
+    asked = "Who planted the apple tree?"
+    assert a_name_given_what_its_voice_said_of_another("Felix planted the apple tree by the gate.", asked,
+                                                       garden) == "Felix"
+    assert a_name_given_what_its_voice_said_of_another("Felix plantó el manzano.", asked, garden) == "Felix"
+    assert a_name_given_what_its_voice_said_of_another("Felix.", asked, garden) == "Felix"
+    assert a_name_given_what_its_voice_said_of_another("Marco.", "Who lives in Chicago?", CALL) == "Marco"
+    # the relative named, someone who said it of themselves, a name no voice gave itself, a "who is"
+    assert a_name_given_what_its_voice_said_of_another("Felix's grandmother planted it.", asked, garden) is None
+    assert a_name_given_what_its_voice_said_of_another("La abuela de Felix.", asked, garden) is None
+    assert a_name_given_what_its_voice_said_of_another("Helen lives on Mill Lane.", "Who lives on Mill Lane?",
+                                                       garden) is None
+    assert a_name_given_what_its_voice_said_of_another("Rosa planted it.", asked, garden) is None
+    assert a_name_given_what_its_voice_said_of_another("Felix is.", "Who is Helen's neighbour?", garden) is None
+    club = [_said("Welcome to the book club.", 0.1, 2.2, "S1"), _said("I'm Bryce, and tonight we're reading.", 2.8, 5.5, "S1")]
+    assert a_name_given_what_its_voice_said_of_another("Bryce", "Who welcomes everyone to the book club?", club) is None
+
+
 def test_a_time_of_day_answered_with_a_moment_of_the_video_is_a_flaw():
     """fresh6: "What time does the ferry leave?" → "The ferry leaves at 0:00:14.0" (Whisper had heard
     "the fairy leaves every lemon"): the video's clock is not the day's."""
@@ -1158,6 +1204,15 @@ def test_a_time_of_day_answered_with_a_moment_of_the_video_is_a_flaw():
     assert not a_video_time_for_a_time_of_day("The video description does not say.", asked)
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "What time is the horse shown?")  # the video's clock
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "What time does the video show the cat?")
+    # fresh19: "À quelle heure arrosent-ils le jardin ?", translated "When do they water the garden?" (a "when"
+    # may ask for either clock), answered "Ils font le jardin à 0:00:10.0.": the question as asked says which
+    french = "À quelle heure arrosent-ils le jardin ?"
+    assert a_video_time_for_a_time_of_day("Ils font le jardin à 0:00:10.0.", "When do they water the garden?", french)
+    assert a_video_time_for_a_time_of_day("They water the garden at 0:00:10.0.", "When do they water the garden?",
+                                          "花园几点浇水？")
+    assert not a_video_time_for_a_time_of_day("At 0:00:10.0.", "When do they water the garden?")
+    assert not a_video_time_for_a_time_of_day("À 0:00:10.", "At what time is the cat shown?",
+                                              "À quelle heure voit-on le chat ?")
     # "the show" is a programme, not the video showing (fresh15, read after its run)
     assert a_video_time_for_a_time_of_day("The show starts at 0:00:24.0.", "What time does the show start?")
     assert not a_video_time_for_a_time_of_day("At 0:00:04.", "At what time does the speaker mention the ferry?")

@@ -208,12 +208,20 @@ _ABOUT_THE_VIDEO = re.compile(r"\b(?:video|clip|shown|(?<!the\s)(?<!a\s)(?<!this
 the show start?" → "at 0:00:24.0": fresh15, read after its run)."""
 
 
-def a_video_time_for_a_time_of_day(answer: str, asked: str) -> bool:
+_ASKS_A_TIME_OF_DAY_ELSEWHERE = re.compile(
+    r"^\W*(?:à\s+quelle\s+heure|a\s+qué\s+hora|um\s+wie\s*viel\s+uhr|um\s+welche\s+uhrzeit)\b|几点", re.I)
+""""What time…?" in French, Spanish, German and Chinese ("wann", "什么时候" are "when": either clock)."""
+
+
+def a_video_time_for_a_time_of_day(answer: str, asked: str, as_asked: str = "") -> bool:
     """Whether a "what time…?" about the world is answered only with a moment of the video: "What time
     does the ferry leave?" → "The ferry leaves at 0:00:14.0" (fresh6; Whisper had heard "the fairy
     leaves every lemon"). The video's clock is not the day's; "What time is the horse shown?" asks for
-    the video's."""
-    if not _ASKS_A_TIME_OF_DAY.match(asked) or _ABOUT_THE_VIDEO.search(asked) or not moments_named(answer):
+    the video's. ``as_asked``: the question in the user's language when ``asked`` is its English
+    translation — "À quelle heure arrosent-ils le jardin ?" translated "When do they water…?" was answered
+    "Ils font le jardin à 0:00:10.0." (fresh19)."""
+    asks = _ASKS_A_TIME_OF_DAY.match(asked) or _ASKS_A_TIME_OF_DAY_ELSEWHERE.search(as_asked)
+    if not asks or _ABOUT_THE_VIDEO.search(asked) or not moments_named(answer):
         return False
     rest = stems(without_moments(answer))
     return not _VALUES["time"](rest)
@@ -1103,16 +1111,45 @@ def a_voice_given_what_it_said_of_another(answer: str, entries: Sequence[Event])
     voice holding the verb has someone other than "I" or "we" just before it ("My mother bakes bread"),
     so "S3 teaches music" beside S3's "I teach music at the school" stands."""
     for voice, verb in _VOICE_DOES.findall(answer):
-        stem = _stem(verb)
-        doers = []
-        for event in entries:
-            if event.speaker != voice or not event.transcript:
-                continue
-            words = re.findall(r"[a-z']+", event.transcript.lower().replace("’", "'"))
-            doers += [words[max(0, k - _SAID_OF):k] for k, word in enumerate(words) if _stem(word) == stem]
-        if doers and not any(_SELF & set(before) for before in doers):
+        if _said_of_another({voice}, _stem(verb), entries):
             return voice
     return None
+
+
+def _said_of_another(voices: set[str], verb: str, entries: Sequence[Event]) -> bool:
+    """Whether the voices say ``verb`` (a stem) in some line, each time with someone other than "I" or
+    "we" just before it ("My grandmother planted…"); a line opening with it is the speaker's own ("Welcome to
+    the book club." is the host welcoming: fresh7)."""
+    doers = []
+    for event in entries:
+        if event.speaker not in voices or not event.transcript:
+            continue
+        words = re.findall(r"[a-z']+", event.transcript.lower().replace("’", "'"))
+        doers += [words[max(0, k - _SAID_OF):k] for k, word in enumerate(words) if _stem(word) == verb]
+    return bool(doers) and not any(not before or _SELF & set(before) for before in doers)
+
+
+_WHO_DID = re.compile(r"^\W*(?:(?:and|so|then)\W+)?who\s+(?:(?:did|does|do|will|would|has|had|can|could)\s+)?"
+                      r"(?P<verb>[a-z]{3,})\b", re.I)
+_NAMED_FIRST = re.compile(r"\W*([A-Z][a-z]+)\b(?!['’]s)(?!\s+(?:de|du|von)\s)")
+
+
+def a_name_given_what_its_voice_said_of_another(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
+    """The name a "who <did>…?" answer opens with, when the voice that gave itself that name says the deed
+    only of someone else, or None: "Who planted the apple tree?" → "Felix planted the apple tree by the
+    gate." beside Felix's "My grandmother planted the apple tree by the gate." (fresh19, in English, Spanish
+    and French alike). The deed is the question's verb (the English question, so the answer may be in any
+    language); "Felix's grandmother…", "La abuela de Felix…" open with no doer named so."""
+    asked_for = _WHO_DID.match(asked)
+    named = _NAMED_FIRST.match(answer)
+    if not asked_for or not named or asked_for["verb"].lower() in _BEING or says_not_told(answer):
+        return None
+    name = named.group(1)
+    voices = {event.speaker for event in entries if event.speaker and event.transcript
+              and any(_same_name(given, name) for given in introduced_names(event.transcript))}
+    if len(voices) != 1:
+        return None
+    return name if _said_of_another(voices, _stem(asked_for["verb"].lower()), entries) else None
 
 
 _SAYS_QUOTE = re.compile(r"\b([A-Z][a-z]+)\b[^\"“.!?]{0,40}?\b(?:says?|said|asks?|asked|replies|replied)\b\W{0,3}[\"“]([^\"”]+)[\"”]")

@@ -15,7 +15,8 @@ from .facts import Corpus, attributes_in, unsupported
 from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_doer_the_line_speaks_to,
                     a_label_for_what_no_module_reports, a_line_given_to_another_voice,
                     a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
-                    a_measure_asked_and_not_given, a_name_no_line_gives_it, a_name_question_answered_without_one,
+                    a_measure_asked_and_not_given, a_name_given_what_its_voice_said_of_another,
+                    a_name_no_line_gives_it, a_name_question_answered_without_one,
                     a_person_for_a_thing, a_place_name_no_entry_holds, a_reason_no_line_gives,
                     a_time_of_day_question_answered_without_one,
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
@@ -46,6 +47,9 @@ class Asked:
     confirmed: str = ""
     """What an answer check found the modules to say as the answer does (`checks.Review.confirmed`):
     facts taken as given, like the question's own."""
+    as_asked: str = ""
+    """The question in the user's language when that is not English, also when the model is asked it in
+    English (then ``question`` is the translation)."""
 
     @property
     def asked_before(self) -> str:
@@ -124,7 +128,7 @@ class Inspector:
         borrowed = a_value_said_of_something_else(text, asked.search_as, self._moments, self._moment_texts)
         if borrowed:
             return f"it says of the {borrowed} what a line says of something else"
-        if a_video_time_for_a_time_of_day(text, asked.search_as):
+        if a_video_time_for_a_time_of_day(text, asked.search_as, asked.as_asked):
             return "it answers a time of day with a moment of the video"
         if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (
                 whole or not says_nothing_new(text, asked.question)):
@@ -165,7 +169,8 @@ class Inspector:
         spoken_to = a_doer_the_line_speaks_to(text, asked.search_as, self._moments, self._moment_texts)
         if spoken_to:
             return f"it has {spoken_to} do what the line holding it says to {spoken_to}"
-        doer = a_voice_given_what_it_said_of_another(text, self._prepared.entries)
+        doer = (a_voice_given_what_it_said_of_another(text, self._prepared.entries)
+                or a_name_given_what_its_voice_said_of_another(text, asked.search_as, self._prepared.entries))
         if doer:
             return f"it has {doer} do what {doer} said someone else does"
         unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []

@@ -445,10 +445,11 @@ class ChatSession:
         history = self.history if turn.earlier_turns is None else self.history[:turn.earlier_turns]
         recent = history[-2 * self.history_turns:] if self.history_turns else []
         earlier = [(str(q.content), str(a.content)) for q, a in zip(recent[::2], recent[1::2])]
+        as_asked = turn.question if turn.language != "en" else ""
         if turn.in_english and not translated_back and question_language(text) == "en":
-            asked = Asked(turn.search_as, turn.search_as, "en", earlier, confirmed)
+            asked = Asked(turn.search_as, turn.search_as, "en", earlier, confirmed, as_asked)
         else:
-            asked = Asked(turn.question, turn.search_as, turn.language, earlier, confirmed)
+            asked = Asked(turn.question, turn.search_as, turn.language, earlier, confirmed, as_asked)
         why = self._inspector.flaw(text, asked, whole=whole)
         if why:
             log.info("answer %r not shown as it is: %s", text, why)
