@@ -725,6 +725,11 @@ def test_a_when_answered_without_saying_when_is_a_flaw():
     ("How deep is the pool?", "The pool opens at half past six and closes at high in the evening.", "a size"),
     ("How tall is the tower?", "The tower is seen at 0:00:05.", "a size"),
     ("How heavy is the box?", "The box is on the table.", "a size"),
+    # fresh20, read after its first run: a price is no length of time, nor a distance
+    ("How long will the repair take?", "The repair will take 90 pounds.", "a length of time"),
+    ("How long does the trip take?", "£12", "a length of time"),
+    ("How far is the airport?", "Twenty euros by taxi.", "a distance"),
+    ("How long does the trip take?", "Forty minutes, and it costs 5 pounds.", None),
     # answers that give one, or say that the video does not
     ("How old is Priya?", "She is 30.", None),
     ("How old is the dog?", "The dog is two years old.", None),

@@ -142,7 +142,12 @@ def test_a_yes_to_a_thing_no_entry_names_is_withheld_with_what_the_modules_repor
     assert "every 1 s" in car.text and "No" not in car.text.split(":")[0]
     tree = review("Is there a tree?", "Yes, a tree.", EVIDENCE)  # nothing here knows trees
     assert (tree.action, tree.text) == ("withhold", "The video description does not say whether there is a tree.")
-    assert review("Is there a dog?", "Yes, a dog.", EVIDENCE).action == "keep"  # "I love my dog." names one
+    # a yes resting on words alone ("I love my dog.") for a thing the detector looks for and never saw: what each
+    # module found, not a "no" (fresh20: "Is a boat shown?" → "Yes, a boat is shown in the video.", no boat pictured)
+    dog = review("Is there a dog?", "Yes, a dog.", EVIDENCE)
+    assert dog.action == "withhold" and dog.text.startswith("The object detector reported no dog in the frames")
+    assert dog.text.endswith('a dog is only spoken of: At 0:00:02.0 (speech): "I love my dog."')
+    assert review("Is there a horse?", "Yes, a horse.", EVIDENCE).action == "keep"  # seen
 
 
 def test_a_no_is_never_turned_into_a_yes_or_claimed_by_a_rule():

@@ -482,6 +482,11 @@ def _review_presence(question: Question, answer: str, evidence: Evidence, seen: 
     mentioned = evidence.mentions(question)
     if said is True and not mentioned:  # "yes" to a thing no entry names
         return Review("withhold", _absent_sentence(question, evidence, language))
+    if said is True and evidence.knows(question):
+        # "yes" resting on words alone, for a thing the detector looks for and never saw: fresh20's "Is a boat
+        # shown?" → "Yes, a boat is shown in the video." beside the captain's "…at the back of the boat" (no
+        # boat in the pictures). What each module found, not "no": the detector samples, speech only speaks of it.
+        return Review("withhold", f"{_only_spoken_of(question, evidence, language)} {_mentioned(mentioned, language)}")
     if said is False and mentioned and not evidence.knows(question):
         # "no" to a thing no module could report while a line names it: "Does the video show a
         # rocket?" → "No, …" beside "The rocket launches on Friday." (QA test half; the photo is a rocket)
@@ -564,6 +569,13 @@ def _absent_sentence(question: Question, evidence: Evidence, language: str) -> s
         return phrase("not_detected", language, thing=_article(question.asked), label=question.asked,
                       modules="the object detector", every=f"{evidence.sample_every_s:g} s", others=others)
     return phrase("not_said", language, thing=_article(question.asked), label=question.asked)
+
+
+def _only_spoken_of(question: Question, evidence: Evidence, language: str) -> str:
+    sentence = phrase("only_mentioned", language, thing=_article(question.asked), label=question.asked,
+                      modules="the object detector", every=f"{evidence.sample_every_s:g} s",
+                      others=", ".join(evidence.labels) or "nothing")
+    return sentence[:1].upper() + sentence[1:]
 
 
 def check_answer(question: str, answer: str, evidence: Evidence, language: str = "en") -> str | None:

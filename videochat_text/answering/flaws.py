@@ -337,6 +337,9 @@ _GIVES_MEASURE = {measure: re.compile(rf"(?:{given})(?!\w)", re.I) for measure, 
 _A_TIME_OF_DAY = re.compile(r"\b(?:at|from|until|till|by|before|after)\s+(?:half\s+past\s+|(?:a\s+)?quarter\s+(?:past|to)\s+)?"
                             r"[\w:.]+(?:\s+o['’]clock|\s*[ap]\.?m\.?)?", re.I)
 """A time of day in an answer ("at half past six", "until 9 pm"): its number is no size."""
+_MONEY = re.compile(r"[$€£¥]\s?\d[\d,.]*|\b[\w.,]+\s+(?:dollars?|euros?|pounds?|cents?|pence|quid|bucks?|yuan|francs?)\b",
+                    re.I)
+"""An amount of money in an answer ("90 pounds", "£5", "ninety euros"): its number is no length of time."""
 
 
 def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
@@ -347,8 +350,9 @@ def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
     is Priya?" → "Priya is my sister, actually.", "How much does the room cost?" → "The room costs 2
     nights." (a number, not a price), "How fast can the motorcycle go?" → "The motorcycle can go very
     fast." (the question given back), "How deep is the pool?" → "The pool opens at half past six…" (fresh17,
-    read after its first run: a time of day is no size). An answer without the kind of value asked is not an
-    answer."""
+    read after its first run: a time of day is no size), "How long will the repair take?" → "The repair will
+    take 90 pounds." (fresh20: a price is no length of time). An answer without the kind of value asked is not
+    an answer."""
     if says_not_told(answer):
         return None
     for measure, question in _ASKS_MEASURE.items():
@@ -361,6 +365,8 @@ def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
             given = _COUNTED_NOT_PAID.sub(" ", given)
         if measure == "a size":  # "opens at half past six" is a time and no size
             given = _A_TIME_OF_DAY.sub(" ", given)
+        if measure in ("a length of time", "a distance"):  # "The repair will take 90 pounds." (fresh20)
+            given = _MONEY.sub(" ", given)
         if numbers_in(given):
             return None  # "She is 30.", "Two hours.", "Twelve."
         return measure

@@ -140,6 +140,16 @@ PHRASES = {
               "prises toutes les {every} (détecté : {others}).",
         "de": "Die Videobeschreibung erwähnt „{label}“ nicht: {modules} hat in den alle {every} entnommenen Bildern "
               "nichts davon erkannt (erkannt: {others})."},
+    "only_mentioned": {
+        "en": "{modules} reported no {label} in the frames sampled every {every} (it reported: {others}); {thing} is "
+              "only spoken of:",
+        "zh": "{modules} 在每 {every} 采样的画面中没有检测到“{label}”（检测到：{others}）；只是在话语中提到：",
+        "es": "{modules} no detectó «{label}» en los fotogramas muestreados cada {every} (detectó: {others}); solo se "
+              "habla de ello:",
+        "fr": "{modules} n'a pas détecté « {label} » dans les images prises toutes les {every} (détecté : {others}) ; "
+              "on en parle seulement :",
+        "de": "{modules} hat in den alle {every} entnommenen Bildern kein(e) „{label}“ erkannt (erkannt: {others}); "
+              "nur davon gesprochen wird:"},
     "not_said": {"en": "The video description does not say whether there is {thing}.",
                  "zh": "视频描述没有说明是否有“{label}”。", "es": "La descripción del vídeo no dice si hay «{label}».",
                  "fr": "La description de la vidéo ne dit pas s'il y a « {label} ».",
