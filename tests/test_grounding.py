@@ -468,6 +468,17 @@ def test_who_did_what_a_voice_says_it_did_is_the_name_that_voice_gave_itself():
                                                                     "I'd like to see a dentist this week."))])
     assert review("Who wants to see a dentist?", "S2 wants to.", clinic).text.startswith("Marco, going by")
     assert review("Who says it?", "Sam says it.", evidence).action == "keep"  # a follow-up: nothing to look for
+    # fresh21 (read after its runs): a name the question holds is "him" in the line
+    walks = Evidence([Event(start=t, end=t + 2, module="speech", text=f'{who}: "{words}"',
+                            data=SpeechData(speaker=who, transcript=words))
+                      for who, t, words in [("S1", 0.2, "Hello, I'm Mina. Can you walk my dog Max next week?"),
+                                            ("S2", 5.7, "Of course, I'm Arthur."),
+                                            ("S2", 21.4, "My son can take him to the park after school.")]])
+    son = review("Whose son can take Max to the park?", "The video description does not say.", walks)
+    assert son.action == "withhold" and son.text.startswith("Arthur, going by the voice labels:")
+    assert "take him to the park" in son.text
+    # a word of the question that is no name still has to be said: no line says the son takes him to the beach
+    assert review("Whose son can take Max to the beach?", "The video description does not say.", walks).action == "keep"
     # a third person binds no voice; who someone is, and a line saying only part of it, are the model's
     assert review("Who loves the island?", "S2 loves it.", evidence).action == "keep"
     assert parse_question("Who is Lucy?") is None and parse_question("Who is Priya's brother?").kind == "relative"

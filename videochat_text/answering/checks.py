@@ -701,6 +701,8 @@ _WHO_IS = re.compile(r"^who\s+(?:is|are|was|were)\s+(?!\w+ing\b)")
 """"Who is Julia?", "Who is Priya's brother?": who someone is, not who did something (the model's)."""
 _WOULD_LIKE = re.compile(r"(?:['’]d|\bwould)\s+(?:like|love)\b", re.I)
 _SAYS_I = re.compile(r"\bI(?:['’](?:m|ve|d|ll))?\b")
+_STANDS_FOR_SOMEONE = re.compile(r"\b(?:him|her|them|it)\b", re.I)
+_NAME_IN_LINE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 
 
 def _review_who(question: Question, answer: str, evidence: Evidence, language: str) -> Review:
@@ -721,6 +723,9 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
     act = None if question.thing else _SPEECH_ACT.match(question.asked)
     if act:
         return _review_who_said(act, answer, lines, language)
+    # a name the question holds may be "him" or "her" in the line: "Whose son can take Max to the park?" beside
+    # "My son can take him to the park after school." (fresh21, read after its runs)
+    names_asked = wanted & {w for line in lines for w in stems(" ".join(_NAME_IN_LINE.findall(line.transcript or "")))}
     for k, line in enumerate(lines):
         said = line.transcript or _unquoted(line.text)
         if line.speaker is None:
@@ -729,7 +734,9 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
             first_person = (re.search(rf"\bmy\s+{re.escape(question.thing)}\b", sentence, re.I) if question.thing
                             else _SAYS_I.search(sentence))
             meant = _WOULD_LIKE.sub(" want", sentence)  # "I'd like to see a dentist": who wants to
-            if not first_person or not all_said(wanted, stems(meant) | {question.thing}):
+            by_pronoun = names_asked and wanted - names_asked and _STANDS_FOR_SOMEONE.search(sentence)
+            needed = wanted - names_asked if by_pronoun else wanted
+            if not first_person or not all_said(needed, stems(meant) | {question.thing}):
                 continue
             named = _introduced_before(lines, k, said[:said.find(sentence)])
             if named is None:
