@@ -90,6 +90,8 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     splits = (*SPLITS, "all") if args.split == "all" else (args.split,)
+    asked = {result.question.split for result in report.results}
+    splits = tuple(split for split in splits if split == "all" or split in asked)  # a rescored run holds some
     if args.json:
         print(report.to_json(splits))
         return 0

@@ -279,6 +279,8 @@ class Grounds:
             word = name.strip("'’-").lower()
             if word in COMMON_CAPITALISED or re.sub(r"['’]s$", "", word) in said.words | COMMON_CAPITALISED:
                 continue
+            if "-" in word and word in said.text:
+                continue  # a hyphened word quoted from a line ("Hot-teed soul…", Whisper's): its parts are words
             facts.append(f"name {name}")
         return facts
 

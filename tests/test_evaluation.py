@@ -162,6 +162,14 @@ def test_capitals_of_german_nouns_and_french_elisions_are_no_invented_names():
     assert grounds.invented("Sheila arrives at three.", [], "en") == ["name Sheila"]
 
 
+def test_a_hyphened_word_quoted_from_a_line_is_no_invented_name():
+    """fresh20: three answers quoting Whisper's "Hot-teed soul that the mac on the boat." were scored as inventing
+    the name Hot-teed (the line's words are "hot" and "teed")."""
+    grounds = Grounds.of(_description((21.3, 24.0, "speech", 'S1: "Hot-teed soul that the mac on the boat."')))
+    assert grounds.invented('At 0:00:21 S1 says: "Hot-teed soul that the mac on the boat."', []) == []
+    assert grounds.invented("The boat is the Sea-Star.", []) == ["name Sea-Star"]
+
+
 def test_a_chinese_weekday_is_no_number():
     """fresh17: "初学者的课程在星期几？" → "星期二和星期四" (Tuesday and Thursday) was scored as inventing 2 and 4."""
     grounds = Grounds.of(TOUR)
