@@ -17,6 +17,7 @@ from .answer import Citation
 from .facts import numbers_in
 from .kinship import family_words
 from .language import WEEKDAYS
+from .questions import ASKS_WHO
 
 MAX_CITATIONS = 5
 
@@ -152,7 +153,6 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
     return chosen if not chosen or deed_line is None or deed_line in chosen else [*chosen[:limit - 1], deed_line]
 
 
-_WHO = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whose)\b", re.I)
 _NAME_OF = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what\s+is|what['’]s)\s+(?:the\s+name\s+of\b|.+['’]s\s+name\b"
                       r"|.+\bcalled\b)", re.I)
 _NAME_IN_QUESTION = re.compile(r"(?<!^)\b[A-Z][a-z]+")
@@ -167,7 +167,7 @@ def _deed_asked(question: str, asked: set[str], from_answer: set[str]) -> dict[s
     where the name is said: "Who has a son?" → "Daniel" had cited "Of course, I'm Daniel," and not "…my son
     needs it to paint the garage." (fresh11; fresh6, fresh9 and fresh14 alike); "What is the name of the
     music teacher?" → "Omar" only "And I'm Omar." (fresh5), not the line about teaching music."""
-    if not (_WHO.match(question) or _NAME_OF.match(question)) or len(from_answer) > 2:
+    if not (ASKS_WHO.match(question) or _NAME_OF.match(question)) or len(from_answer) > 2:
         return {}
     deed = asked - content_words(" ".join(_NAME_IN_QUESTION.findall(question)))
     weights = {stem(kin): 1 for word in deed for kin in family_words(word)}

@@ -25,6 +25,7 @@ from .checks import addressed_names, all_said, introduced_names, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in, numbers_in
 from .language import MONTHS, WEEKDAYS
+from .questions import ASKS_WHO
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -291,7 +292,7 @@ def a_who_answered_with_no_one(answer: str, asked: str) -> bool:
     """Whether an English "who/whose…?" got an answer that names no one, labels no voice and speaks of no
     person: "Whose car is in bay seven?" → "The car in bay seven is the blue one." (fresh13, read after its
     final run). A name is a capitalised word after the answer's first, or its first when it is no opener."""
-    if not _WHO_ASKED.match(asked) or says_not_told(answer) or _CJK.search(answer):
+    if not ASKS_WHO.match(asked) or says_not_told(answer) or _CJK.search(answer):
         return False
     said = without_moments(answer)
     if _SOMEONE.search(said) or _A_ROLE.search(said):
@@ -465,7 +466,6 @@ def _holding_the_question(question: set[str], moments: Sequence[Moment]) -> list
     return [i for i, moment in enumerate(moments) if len(question & moment.words) >= enough]
 
 
-_WHO_ASKED = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whom|whose)\b", re.I)
 _WHO_PART = re.compile(r"(?:^\W*|,\s*|\band\s+)(?:(?:and|so|then)\W+)?(?:who|whom|whose)\b[^?]*", re.I)
 """A question, or its part after "and" or a comma, asking who ("…, and who will bake it?")."""
 _LABEL_NOT_QUOTED = re.compile(r"\bS(\d+)\b(?!\s*(?:says?|said|asks?|asked|replies|replied|answers?|answered)\b|\s*:)")
@@ -1258,7 +1258,7 @@ def a_doer_the_line_speaks_to(answer: str, asked: str, moments: Sequence[Moment]
     speaker ("I") to that name, or None: "Who wants to pay by card?" → "Emma wants to pay by card."
     beside "Thanks, Emma. Can I pay by card?" (fresh15, read after its run: the two voices shared one label,
     so no voice rule could tell). "Emma, can you pay by card?" is said to Emma about her: not looked at."""
-    if not _WHO_ASKED.match(asked) or _WHO_IS_ASKED.match(asked) or says_not_told(answer):
+    if not ASKS_WHO.match(asked) or _WHO_IS_ASKED.match(asked) or says_not_told(answer):
         return None
     first = re.match(r"\W*([A-Z][a-z]+)(?:\s+[a-z]|\W*$)", answer)  # "Emma wants…", "Emma." (not "Chicago, my…")
     if not first or first.group(1).lower() in _NOT_DOERS:

@@ -15,6 +15,9 @@ from typing import Callable, Sequence
 from ..timeline import format_timestamp
 from .facts import numbers_in
 
+ASKS_WHO = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:who|whom|whose)\b", re.I)
+"""A question asking who ("Who has a son?", "And whose dog is it?"): a name answers it."""
+
 _WH = r"(?:what|why|who|whom|whose|where|which|how|when)"
 _AUX = r"(?:is|are|was|were|does|do|did|can|could|would|will|should|has|have|had)"
 _CLAUSE_BREAK = re.compile(rf"[,;:]\s*(?:(?:and|but|or|then|so)\s+)?(?:{_WH}|{_AUX})\b", re.I)
