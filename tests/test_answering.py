@@ -227,6 +227,11 @@ def test_a_name_answering_who_cites_the_line_saying_what_was_done_too():
                _said("Take it until Sunday, my son needs it to paint the garage.", 15.5, 19.0, "S2")]
     assert choose(entries, "Who has a son?", "Daniel") == [1, 2]
     assert choose(entries, "Who has a son?", "The video description does not say.") == []
+    # a "does not say" quoting a line cites that line, as the answer made from the timeline does (a model in a
+    # chat copies that wording: a new user's try, session 15); a line only partly quoted, or none, is not cited
+    nearest = 'The video description does not say. The moment nearest in meaning: At 0:00:15 S2 says: "{}"'
+    assert choose(entries, "Why does he need it?", nearest.format(entries[2].transcript)) == [2]
+    assert choose(entries, "Why does he need it?", nearest.format("Take it until Sunday")) == []
     # the names in the question are no deed: "Who is visiting Ruth?" → "Daniel" cites no line only naming Ruth
     assert choose(entries, "Who is visiting Ruth?", "Daniel") == [1]
     # a longer answer rests on its own words; a question not asking who is left as it was

@@ -4,7 +4,7 @@ An entry is cited when the answer's words, numbers and names come from it (most
 weight), when it matches the question, and when the answer checks found it as
 evidence. Entries nearest in meaning to the question and answer (the embedding
 index, when one is built) break ties. At most a handful, best first; an answer
-saying the description does not tell cites nothing.
+saying the description does not tell cites only a line it quotes.
 """
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ def choose(entries: Sequence[Event], question: str, answer: str, *, evidence: It
             may be cited even when no word of the answer is in them.
     """
     if says_not_told(answer):
-        return []
+        # "…does not say. The moment nearest in meaning: At 0:00:14 S1 says: "…"": the line quoted, as the
+        # answer made from the timeline cites it (a model in a chat copies that wording: a new user's try, session 15)
+        return [i for i, entry in enumerate(entries) if _quoted_whole(entry, answer)][:limit]
     # A moment of the video the answer names ("at 0:02:20.2") is where it rests; its digits are not
     # numbers the answer states (they matched every summary whose stretch starts at 0:02).
     at_moments = [_starting_nearest(entries, t) for t in moments_named(answer)]
@@ -173,6 +175,12 @@ def _deed_asked(question: str, asked: set[str], from_answer: set[str]) -> dict[s
     weights = {stem(kin): 1 for word in deed for kin in family_words(word)}
     weights.update({stem(word): 2 for word in deed})
     return {word: weight for word, weight in weights.items() if word not in _NAMING}
+
+
+def _quoted_whole(entry: Event, answer: str) -> bool:
+    """Whether ``answer`` quotes the whole of what the entry says (three words or more), as it was heard."""
+    said = (entry.transcript or "").strip()
+    return len(said.split()) >= 3 and re.search(r"[\"“«„]\s*" + re.escape(said), answer) is not None
 
 
 _VIDEO_POSITION = re.compile(r"(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?![\d:])")
