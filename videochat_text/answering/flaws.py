@@ -1151,8 +1151,7 @@ def a_name_given_what_its_voice_said_of_another(answer: str, asked: str, entries
     if not asked_for or not named or asked_for["verb"].lower() in _BEING or says_not_told(answer):
         return None
     name = named.group(1)
-    voices = {event.speaker for event in entries if event.speaker and event.transcript
-              and any(_same_name(given, name) for given in introduced_names(event.transcript))}
+    voices = _voices_of(name, _names_given(entries))
     if len(voices) != 1:
         return None
     return name if _said_of_another(voices, _stem(asked_for["verb"].lower()), entries) else None
@@ -1280,16 +1279,22 @@ def _same_name(one: str, other: str) -> bool:
 def two_voices_said_to_be_one(answer: str, entries: Sequence[Event]) -> str | None:
     """"X is Y" where X and Y are names two different voices gave themselves, or None: "Who is Jo?" →
     "Jo is Marco." (the call, asked as a new user: Marco's "Hi, this is Marco." is S1, "…call me Jo" S2)."""
-    voices: dict[str, set[str]] = {}
-    for event in entries:
-        if event.speaker and event.transcript:
-            for name in introduced_names(event.transcript):
-                voices.setdefault(name.lower(), set()).add(event.speaker)
+    voices = _names_given(entries)
     for one, other in re.findall(r"\b([A-Z][a-z]+)\s+(?:is|was)\s+(?:also\s+)?([A-Z][a-z]+)\b", answer):
         a, b = _voices_of(one, voices), _voices_of(other, voices)
         if len(a) == 1 and len(b) == 1 and a != b:
             return f"{one} is {other}"
     return None
+
+
+def _names_given(entries: Sequence[Event]) -> dict[str, set[str]]:
+    """The names voices gave themselves (lower-case), each with the voices that gave it."""
+    voices: dict[str, set[str]] = {}
+    for event in entries:
+        if event.speaker and event.transcript:
+            for name in introduced_names(event.transcript):
+                voices.setdefault(name.lower(), set()).add(event.speaker)
+    return voices
 
 
 def _voices_of(name: str, voices: Mapping[str, set[str]]) -> set[str]:
