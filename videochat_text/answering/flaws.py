@@ -295,7 +295,7 @@ def a_who_answered_with_no_one(answer: str, asked: str) -> bool:
     if not ASKS_WHO.match(asked) or says_not_told(answer) or _CJK.search(answer):
         return False
     said = without_moments(answer)
-    if _SOMEONE.search(said) or _A_ROLE.search(said):
+    if _SOMEONE.search(said) or A_ROLE.search(said):
         return False
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", said)
     capitals = [w for k, w in enumerate(words) if w[0].isupper() and (k or w.lower() not in _SENTENCE_OPENERS)]
@@ -849,7 +849,7 @@ def _name_asked_for(asked: str) -> str | None:
 _NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
 """Words every naming line may hold ("my name is", "is called"; "nam" is `stems` of "named", "names"):
 they bind a name to nothing."""
-_A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)(?:[a-z]{3,}(?:er|or|ist|ian)s?|"
+A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)(?:[a-z]{3,}(?:er|or|ist|ian)s?|"
                      r"[a-z]{3,}(?:man|men|woman|women)|(?:agent|assistant|attendant|clerk|nurse|chef|guide|host|"
                      r"pilot|student|patient|client|guest|vet|mechanic)s?)\b", re.I)
 """Someone named by what they do ("the music teacher", "the driver", "the fisherman", "the agent"; not a
@@ -884,7 +884,7 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
     named = {w for name in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked) for w in stems(name)}
     about = _word_stems(asked) - named - _NAMING_WORDS - _ANSWER_TALK_STEMS - _GENERIC_STEMS
     anyone = bool(_word_stems(asked_for) & _ANYONE)
-    role = _A_ROLE.search(asked_for)
+    role = A_ROLE.search(asked_for)
     lines = [(e, stems(e.transcript or e.text)) for e in entries]
     asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}
     # "the pool manager" where lines speak of the pool and none of a manager: no line says who the manager is
@@ -896,7 +896,9 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
             introduced = {n for e, _ in lines for n in introduced_names(e.transcript or e.text)}
             return next((f.text for f in facts_in(answer) if f.kind == "name" and f.text in introduced
                          and f.text.lower() not in asked_words), None)
-        return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
+        if _SOMEONE.search(asked_for) or re.search(r"\b[A-Z]", asked_for) or _A_PLACE_KIND.search(asked_for):
+            return None  # "Marco's friend": no line says "friend", so none can be told apart as about it
+        return _a_place_or_own_name(answer, asked_words, entries)
     given = [f.text for f in facts_in(answer) if f.kind == "name"] + _UNCAPITALISED_NAME.findall(answer)
     for name in dict.fromkeys(given):
         placed = who and re.search(rf"\b(?:from|in|at|near|into)\s+{re.escape(name)}\b", answer)
@@ -906,6 +908,27 @@ def a_name_no_line_gives_it(answer: str, asked: str, entries: Sequence[Event]) -
         if not holding:
             continue  # a name in no entry: `facts.unsupported` says so
         if not any(_names_it(lines, i, name, about, anyone, bool(role)) for i in holding):
+            return name
+    return None
+
+
+_A_PLACE_KIND = re.compile(r"\b(?:city|town|village|country|place|street|road|state|area|island|region|"
+                           r"neighbou?rhood|district)s?\b", re.I)
+_IN_A_PLACE = re.compile(r"(?<![Ww]elcome\s)\b(?:in|from|to|at|near)\s+([A-Z][a-z]+)\b(?!\s+[A-Z])")
+"""A one-word place ("in Leeds"); not "Welcome to Fit Town gym", a business named."""
+
+
+def _a_place_or_own_name(answer: str, asked_words: set[str], entries: Sequence[Event]) -> str | None:
+    """A name the answer gives to a thing no line speaks of, which every line holding it says as a place
+    ("I grew up in Leeds") or as someone's name ("I'm Leila", "Thanks Leila"): "What is the company called?" → "Leeds"
+    (fresh22, asked before its answers were read; no line speaks of a company). A name said otherwise ("Welcome
+    to Fit Town") may be the thing's, and is left alone."""
+    for name in dict.fromkeys(f.text for f in facts_in(answer) if f.kind == "name"):
+        if name.lower() in asked_words:
+            continue
+        holding = [e.transcript or e.text for e in entries if re.search(rf"\b{re.escape(name)}\b", e.text)]
+        if holding and all(name in _IN_A_PLACE.findall(text) or name in introduced_names(text)
+                           or name in addressed_names(text) for text in holding):
             return name
     return None
 
@@ -1231,7 +1254,7 @@ def a_person_for_a_thing(answer: str, asked: str, said: Sequence[str]) -> str | 
     if not re.fullmatch(r"[A-Z][a-z]+", word):
         return None
     people = {n for text in said for n in [*introduced_names(text), *addressed_names(text)]}
-    return word if any(_same_name(word, person) for person in people) else None
+    return word if any(same_name(word, person) for person in people) else None
 
 
 def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
@@ -1239,7 +1262,7 @@ def a_line_given_to_whom_it_addresses(answer: str) -> str | None:
     person who says "See you on Monday, Joe."" (the call, asked as a new user) — a line ending ", Jo."
     or opening "Hi Jo," is said to Jo, not by Jo. Whisper's spelling of the name may differ by a letter."""
     for name, quote in _SAYS_QUOTE.findall(answer):
-        if any(_same_name(called, name) for called in addressed_names(quote)):
+        if any(same_name(called, name) for called in addressed_names(quote)):
             return name
     return None
 
@@ -1264,14 +1287,14 @@ def a_doer_the_line_speaks_to(answer: str, asked: str, moments: Sequence[Moment]
         return None
     name = first.group(1)
     holding = [said[i] for i in _holding_the_question(_word_stems(asked), moments)]
-    if not holding or any(_same_name(given, name) for text in holding for given in introduced_names(text)):
+    if not holding or any(same_name(given, name) for text in holding for given in introduced_names(text)):
         return None
-    spoken_to = all(any(_same_name(called, name) for called in addressed_names(text))
+    spoken_to = all(any(same_name(called, name) for called in addressed_names(text))
                     and _FIRST_PERSON.search(text) and not _SECOND_PERSON.search(text) for text in holding)
     return name if spoken_to else None
 
 
-def _same_name(one: str, other: str) -> bool:
+def same_name(one: str, other: str) -> bool:
     """Whether two spellings are one name, as Whisper may write it ("Joe" for the asked "Jo")."""
     return difflib.SequenceMatcher(None, one.lower(), other.lower()).ratio() >= 0.8
 
@@ -1299,7 +1322,7 @@ def _names_given(entries: Sequence[Event]) -> dict[str, set[str]]:
 
 def _voices_of(name: str, voices: Mapping[str, set[str]]) -> set[str]:
     """The voices that gave themselves ``name``, as Whisper may spell it ("Jo" asked, "Joe" heard)."""
-    return {v for said, labels in voices.items() if _same_name(said, name) for v in labels}
+    return {v for said, labels in voices.items() if same_name(said, name) for v in labels}
 
 
 _PLACE_NAME = re.compile(

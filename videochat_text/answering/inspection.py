@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..timeline import Description
+from .attribution import a_job_another_name_has, a_place_of_another_time
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
@@ -173,6 +174,12 @@ class Inspector:
                 or a_name_given_what_its_voice_said_of_another(text, asked.search_as, self._prepared.entries))
         if doer:
             return f"it has {doer} do what {doer} said someone else does"
+        job = a_job_another_name_has(text, asked.search_as, self._prepared.entries)
+        if job:
+            return f"it gives the one asked about the job {job!r}, which the lines give someone else"
+        then = a_place_of_another_time(text, asked.search_as, self._prepared.entries)
+        if then:
+            return f"it gives {then!r}, which the lines tie to another time than the one asked about"
         unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []
         if unfounded:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"

@@ -1,0 +1,78 @@
+"""Answers that give the one asked about what the lines tie to someone else or to another time
+(`answering.attribution`), and a place or a voice's own name given as the name of a thing no line speaks of
+(`flaws.a_name_no_line_gives_it`). The lines are Whisper's, as the default modules heard the clips of fresh20
+and fresh22 (sets written before any answer to them existed); fake chat models script the answers."""
+
+from videochat_text import VideoChat
+from videochat_text.answering.attribution import a_job_another_name_has, a_place_of_another_time
+from videochat_text.answering.flaws import a_name_no_line_gives_it
+from videochat_text.payloads import SpeechData
+from videochat_text.timeline import Description, Event, VideoInfo
+
+NO_CACHE = {"cache": {"enabled": False}}
+
+
+def _said(words, start, speaker):
+    return Event(start=start, end=start + 2.5, module="speech", text=f'{speaker}: "{words}"',
+                 data=SpeechData(speaker=speaker, transcript=words))
+
+
+FIRST_DAY = [_said("Good morning, I'm Leila.", 0.1, "S1"), _said("Is this your first day here?", 2.6, "S1"),
+             _said("Yes, I'm Marcus, the new driver.", 5.5, "S2"), _said("I moved here from the last month.", 8.7, "S2"),
+             _said("Welcome, I grew up in Leeds too, but I live in York now.", 11.2, "S1"),
+             _said("My wife works in York at the hospital.", 16.6, "S2"),
+             _said("Thanks Leila, see you at one.", 27.3, "S2")]
+GARAGE = [_said("Good morning, I'm Nora.", 0.5, "S1"), _said("My car makes a strange noise when I brake.", 2.0, "S1"),
+          _said("Morning, Nora. I'm Owen, the mechanic. How long has it done that?", 6.0, "S2")]
+LAKE = [_said("Are you still coming to the lake on Saturday?", 2.6, "S1"),
+        _said("Is your sister who's still in Canada?", 18.0, "S2"),
+        _said("No, she came back in June.", 22.6, "S1"), _said("She lives in Bristol now.", 25.1, "S1")]
+
+
+def test_a_job_the_lines_give_another_name_is_not_the_one_asked_about():
+    assert a_job_another_name_has("Leila's job is a driver.", "What is Leila's job?", FIRST_DAY) == "driver"
+    assert a_job_another_name_has("Nora's job is a mechanic.", "What is Nora's job?", GARAGE) == "mechanic"
+    assert a_job_another_name_has("Leila is the new driver.", "Who is Leila?", FIRST_DAY) == "driver"
+    assert a_job_another_name_has("Leila works as a driver.", "What does Leila do?", FIRST_DAY) == "driver"
+    # whose it is, a role no line gives to anyone, and a "does not say" are left alone
+    assert a_job_another_name_has("Marcus is the new driver.", "What is Marcus's job?", FIRST_DAY) is None
+    assert a_job_another_name_has("Owen is a mechanic.", "Who is Owen?", GARAGE) is None
+    assert a_job_another_name_has("Leila is a teacher.", "What is Leila's job?", FIRST_DAY) is None
+    assert a_job_another_name_has("The video description does not say.", "What is Leila's job?", FIRST_DAY) is None
+    assert a_job_another_name_has("Leila is the new driver.", "Who is the new driver?", FIRST_DAY) is None
+    # a role said of nobody named where it is said
+    yard = [_said("The driver was late again today.", 1.0, "S1"), _said("I'm Leila.", 4.0, "S2")]
+    assert a_job_another_name_has("Leila is the driver.", "Who is Leila?", yard) is None
+
+
+def test_where_someone_is_now_is_not_where_the_lines_say_they_were_before():
+    asked_now, asked_before = "Where does Leila live now?", "Where did Ruth live before?"
+    assert a_place_of_another_time("Leila lives in Leeds.", asked_now, FIRST_DAY) == "Leeds"
+    assert a_place_of_another_time("Leila lives in York now.", asked_now, FIRST_DAY) is None
+    assert a_place_of_another_time("Ruth lived in Bristol now.", asked_before, LAKE) == "Bristol"
+    assert a_place_of_another_time("Ruth was in Canada.", asked_before, LAKE) is None
+    # asked where she grew up, the place tied to before is the answer; asked neither way, nothing is looked at
+    assert a_place_of_another_time("Leila grew up in Leeds.", "Where did Leila grow up?", FIRST_DAY) is None
+    assert a_place_of_another_time("In Leeds.", "Where does Marcus's wife work?", FIRST_DAY) is None
+    # no line puts anyone anywhere now: a place said once of before is left to the model
+    call = [_said("No, I moved to Toronto last spring.", 4.0, "S2"), _said("I'm originally from Chicago, though.", 6.0, "S2")]
+    assert a_place_of_another_time("Chicago", "Where does Jo live now?", call) is None
+
+
+def test_a_place_or_a_voices_own_name_is_no_name_of_a_thing_no_line_speaks_of():
+    assert a_name_no_line_gives_it("Leeds", "What is the company called?", FIRST_DAY) == "Leeds"
+    assert a_name_no_line_gives_it("The company is called Leila.", "What is the company called?", FIRST_DAY) == "Leila"
+    # a place asked for, someone asked for, and a name said otherwise than as a place or a voice's own
+    assert a_name_no_line_gives_it("York", "What is the town called?", FIRST_DAY) is None
+    assert a_name_no_line_gives_it("Leila", "What is the name of Marcus's colleague?", FIRST_DAY) is None
+    gym = [_said("Welcome to Fit Town gym.", 0.5, "S1"), _said("I'm Carla.", 3.0, "S1")]
+    assert a_name_no_line_gives_it("Fit Town", "What is the company called?", gym) is None
+
+
+def test_the_job_of_another_voice_is_withheld_and_the_lines_answer(fake_chat):
+    description = Description(video=VideoInfo(path="first_day.mp4", duration=30.0, fps=25.0, width=64, height=48),
+                              events=FIRST_DAY)
+    model = fake_chat("Leila's job is a driver.", "Leila is a driver.")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(description, "What is Leila's job?")
+    assert answer.path == "extractive" and "Leila's job is a driver" not in answer.text
+    assert "does not say" in answer.text
