@@ -4,7 +4,7 @@
 and fresh22 (sets written before any answer to them existed); fake chat models script the answers."""
 
 from videochat_text import VideoChat
-from videochat_text.answering.attribution import a_job_another_name_has, a_place_of_another_time
+from videochat_text.answering.attribution import a_job_another_name_has, something_of_another_time
 from videochat_text.answering.flaws import a_name_no_line_gives_it
 from videochat_text.payloads import SpeechData
 from videochat_text.timeline import Description, Event, VideoInfo
@@ -47,16 +47,35 @@ def test_a_job_the_lines_give_another_name_is_not_the_one_asked_about():
 
 def test_where_someone_is_now_is_not_where_the_lines_say_they_were_before():
     asked_now, asked_before = "Where does Leila live now?", "Where did Ruth live before?"
-    assert a_place_of_another_time("Leila lives in Leeds.", asked_now, FIRST_DAY) == "Leeds"
-    assert a_place_of_another_time("Leila lives in York now.", asked_now, FIRST_DAY) is None
-    assert a_place_of_another_time("Ruth lived in Bristol now.", asked_before, LAKE) == "Bristol"
-    assert a_place_of_another_time("Ruth was in Canada.", asked_before, LAKE) is None
+    assert something_of_another_time("Leila lives in Leeds.", asked_now, FIRST_DAY) == "Leeds"
+    assert something_of_another_time("Leila lives in York now.", asked_now, FIRST_DAY) is None
+    assert something_of_another_time("Ruth lived in Bristol now.", asked_before, LAKE) == "Bristol"
+    assert something_of_another_time("Ruth was in Canada.", asked_before, LAKE) is None
     # asked where she grew up, the place tied to before is the answer; asked neither way, nothing is looked at
-    assert a_place_of_another_time("Leila grew up in Leeds.", "Where did Leila grow up?", FIRST_DAY) is None
-    assert a_place_of_another_time("In Leeds.", "Where does Marcus's wife work?", FIRST_DAY) is None
-    # no line puts anyone anywhere now: a place said once of before is left to the model
-    call = [_said("No, I moved to Toronto last spring.", 4.0, "S2"), _said("I'm originally from Chicago, though.", 6.0, "S2")]
-    assert a_place_of_another_time("Chicago", "Where does Jo live now?", call) is None
+    assert something_of_another_time("Leila grew up in Leeds.", "Where did Leila grow up?", FIRST_DAY) is None
+    assert something_of_another_time("In Leeds.", "Where does Marcus's wife work?", FIRST_DAY) is None
+    # moving to a place is living there now; nothing said of now leaves a place said of before to the model
+    moved = [_said("I moved to Lisbon in May.", 1.0, "S1"), _said("I grew up in Porto, though.", 3.0, "S1")]
+    assert something_of_another_time("She lives in Porto.", "Where does she live now?", moved) == "Porto"
+    assert something_of_another_time("Lisbon.", "Where does she live now?", moved) is None
+    assert something_of_another_time("Porto", "Where does she live now?", moved[1:]) is None
+
+
+def test_a_reply_to_a_question_of_before_is_said_of_before():
+    """fresh23 (asked before it was read): "Where does Dana live now?" → "Dana lives now in Boston." beside
+    Callum's "Where did you live before?" and Dana's reply "In Boston, I'm a nurse…"; she had said "I just moved
+    in next door". And "Which animals used to live here?" → "Rabbits" beside "…but now you will mostly see
+    rabbits."."""
+    neighbours = [_said("Hello, I'm Dana, I just moved in next door.", 0.1, "S1"),
+                  _said("Welcome, I'm Carlin, where did you live before?", 5.3, "S2"),
+                  _said("In Boston, I'm a nurse, and I started at the city hospital on Monday.", 10.6, "S1")]
+    assert something_of_another_time("Dana lives now in Boston.", "Where does Dana live now?", neighbours) == "Boston"
+    assert something_of_another_time("In Boston.", "Where did Dana live before?", neighbours) is None
+    # the reply's later clauses are not of before; a statement ending in a question mark is asked, not said
+    assert something_of_another_time("At the city hospital.", "Where does Dana work now?", neighbours) is None
+    park = [_said("We used to have the appear, but now you will mostly see rabbits.", 22.1, "S1")]
+    assert something_of_another_time("Rabbits", "Which animals used to live here?", park) == "rabbit"
+    assert something_of_another_time("Rabbits", "Which animals will you mostly see now?", park) is None
 
 
 def test_a_place_or_a_voices_own_name_is_no_name_of_a_thing_no_line_speaks_of():
@@ -76,3 +95,43 @@ def test_the_job_of_another_voice_is_withheld_and_the_lines_answer(fake_chat):
     answer = VideoChat(NO_CACHE, chat_model=model).ask(description, "What is Leila's job?")
     assert answer.path == "extractive" and "Leila's job is a driver" not in answer.text
     assert "does not say" in answer.text
+
+
+NEIGHBOURS = [_said("Hello, I'm Dana, I just moved in next door.", 0.1, "S1"),
+              _said("Welcome, I'm Carlin, where did you live before?", 5.3, "S2"),
+              _said("In Boston, I'm a nurse, and I started at the city hospital on Monday.", 10.6, "S1"),
+              _said("I teach at the primary school, my husband in America.", 16.5, "S2"),
+              _said("Lovely, is the must stop far from here.", 22.9, "S1"),
+              _said("No, it's just past the charge.", 26.8, "S2")]
+
+
+def _neighbours_asked(fake_chat, question, *answers):
+    description = Description(video=VideoInfo(path="new_neighbours.mp4", duration=32.0, fps=25.0, width=64, height=48),
+                              events=NEIGHBOURS)
+    return VideoChat(NO_CACHE, chat_model=fake_chat(*answers)).ask(description, question)
+
+
+def test_what_the_one_asked_about_says_of_themselves_answers_for_them(fake_chat):
+    """fresh23 (asked before it was read): the model's right answers had been withheld — "What is Dana's job?" →
+    "Dana's job is a nurse." (no line held a word for a job), "Where will Dana work?" → "…at the city hospital."
+    (a moment unrelated to the question: no word of it), "Who is the nurse?" → "The nurse is Dana." (no line
+    gave the name to the nurse) — beside S1's "Hello, I'm Dana…" and S1's "…I'm a nurse, and I started at the
+    city hospital…"."""
+    job = _neighbours_asked(fake_chat, "What is Dana's job?", "Dana's job is a nurse.", "A nurse.")
+    assert job.path == "model" and job.text == "Dana's job is a nurse."
+    work = _neighbours_asked(fake_chat, "Where will Dana work?", "Dana will work as a nurse at the city hospital.", "x")
+    assert work.path == "model" and "city hospital" in work.text
+    nurse = _neighbours_asked(fake_chat, "Who is the nurse?", "The nurse is Dana.", "Dana.")
+    assert nurse.path == "model" and nurse.text == "The nurse is Dana."
+    # what another voice says is not the one asked about's: the job no line gives her is still withheld
+    teacher = _neighbours_asked(fake_chat, "What is Dana's job?", "Dana's job is a teacher.", "A teacher.")
+    assert teacher.path == "extractive"
+
+
+def test_a_name_the_voice_that_says_it_is_the_role_gave_itself_names_the_role():
+    asked = "Who is the nurse?"
+    assert a_name_no_line_gives_it("The nurse is Dana.", asked, NEIGHBOURS) is None
+    assert a_name_no_line_gives_it("The nurse is Carlin.", asked, NEIGHBOURS) == "Carlin"
+    # a label that gave itself two names is two people: it names neither
+    merged = NEIGHBOURS + [_said("And I'm Omar.", 31.0, "S1")]
+    assert a_name_no_line_gives_it("The nurse is Dana.", asked, merged) == "Dana"

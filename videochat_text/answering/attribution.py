@@ -5,18 +5,19 @@ Both were seen on clips written before any answer to them existed: "What is Nora
 mechanic." beside the other voice's "I'm Owen, the mechanic." (fresh20), "What is Leila's job?" → "Leila's job
 is a driver." beside "Yes, I'm Marcus, the new driver." (fresh22); "Where did Ruth live before?" → "Ruth lived
 in Bristol now." beside "She lives in Bristol now." (fresh22). The issue's own example is the second kind:
-where a speaker lives now against where she comes from. Each finder names what it found; `inspection` has the
+where a speaker lives now against where she comes from; fresh23 (asked before it was read) showed it in a
+question and its reply ("Where did you live before?" — "In Boston, …") and beside "I just moved in next door". Each finder names what it found; `inspection` has the
 answer asked again, then answered from the timeline.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from ..timeline import Event
-from .checks import introduced_names
-from .citations import says_not_told
+from .checks import introduced_names, stems
+from .citations import content_words, says_not_told
 from .flaws import A_ROLE, same_name
 from .language import MONTHS, WEEKDAYS
 
@@ -58,42 +59,73 @@ def a_job_another_name_has(answer: str, asked: str, entries: Sequence[Event]) ->
     return role
 
 
-_NOW = re.compile(r"\b(?:now|currently|these\s+days|nowadays|at\s+the\s+moment|today)\b", re.I)
+_NOW = re.compile(r"\b(?:now|currently|these\s+days|nowadays|at\s+the\s+moment|today|moved\s+(?:in|into|to)|just\s+moved)\b",
+                  re.I)
 _BEFORE = re.compile(r"\b(?:grew\s+up|grow\s+up|growing\s+up|originally|born|raised|used\s+to|before|previously|"
                      r"comes?\s+from|came\s+from|moved\s+(?:here\s+|there\s+|away\s+)?from|left|lived|was\s+living|"
                      r"childhood|at\s+first)\b", re.I)
 _ASKS_WHERE = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:where|which\s+(?:city|town|country|village|place|street|state))\b",
                          re.I)
-_PLACE = re.compile(r"\b(?:in|from|to|at|near)\s+([A-Z][a-z]+)\b")
+_ASKS_WHAT = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what|which)\b", re.I)
+_PLACE = re.compile(r"\b(?i:in|from|to|at|near)\s+([A-Z][a-z]+)\b")
 _CLAUSE_BREAK = re.compile(r",?\s+(?:but|and|so|though|although|while)\s+|[;:]\s*|(?<=[.!?])\s+")
 _NOT_PLACES = frozenset(MONTHS + WEEKDAYS)
 
 
-def a_place_of_another_time(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
-    """The place a "where… now?" answer gives when every clause of the lines holding it ties it to before
-    ("I grew up in Leeds", "originally from Chicago") and another clause puts someone in another place now
-    ("I live in York now"), or a "where… before?" answer gives a place only said of now; else None."""
-    if not _ASKS_WHERE.match(asked) or says_not_told(answer):
+class _Clause(NamedTuple):
+    said: str
+    now: bool
+    """Said of now ("I live in York now", "I just moved in next door"), and not of before."""
+    before: bool
+    """Said of before ("I grew up in Leeds"), or the first words of a reply to a question of before
+    ("Where did you live before?" — "In Boston, …")."""
+
+
+def something_of_another_time(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
+    """What an answer gives for now when every clause of the lines holding it is said of before, while
+    another is said of now — or for before when every clause holding it is said of now, while another is said
+    of before; or None. "Where does Dana live now?" → "Dana lives now in Boston." beside "Where did you live
+    before?" — "In Boston, …" and "I just moved in next door" (fresh23); "Which animals used to live here?" →
+    "Rabbits" beside "We used to have …, but now you will mostly see rabbits." (fresh23). For "where…?" what
+    is given is a place ("in Leeds"); for "what/which…?" any word the question does not hold."""
+    where = bool(_ASKS_WHERE.match(asked))
+    if not (where or _ASKS_WHAT.match(asked)) or says_not_told(answer):
         return None
     asks_now, asks_before = bool(_NOW.search(asked)), bool(_BEFORE.search(asked))
     if asks_now == asks_before:
         return None
-    clauses = [(clause, set(_PLACE.findall(clause)) - _NOT_PLACES) for event in entries
-               for clause in _CLAUSE_BREAK.split(event.transcript or "") if clause]
-    said_now = [(places, bool(_NOW.search(c)) and not _BEFORE.search(c)) for c, places in clauses if places]
-    for place in dict.fromkeys(re.findall(r"\b[A-Z][a-z]+\b", answer)):
-        if place in asked or place in _NOT_PLACES:
-            continue
-        times = [now for places, now in said_now if place in places]
-        others = [now for places, now in said_now if places - {place}]
-        if not times:
-            continue
-        if asks_now and not any(times) and all(_BEFORE.search(c) for c, places in clauses if place in places) \
-                and any(others):
-            return place
-        if asks_before and all(times) and any(not now for now in others):
-            return place
+    clauses = _clauses(entries)
+    # what is said of the other time: of now; of before, or a place said of no time ("still in Canada?")
+    if not any(c.now if asks_now else c.before or not c.now and _PLACE.search(c.said) for c in clauses):
+        return None  # nothing to mix up
+    asked_words = stems(asked)
+    given = ([w for w in dict.fromkeys(re.findall(r"\b[A-Z][a-z]+\b", answer)) if w not in asked and w not in _NOT_PLACES]
+             if where else [w for w in content_words(answer) if not w.startswith("#") and not stems(w) <= asked_words])
+    for thing in given:
+        holding = [c for c in clauses if (thing in _PLACE.findall(c.said) if where else stems(thing) <= stems(c.said))]
+        if holding and all(c.before and not c.now for c in holding) and asks_now:
+            return thing
+        if holding and all(c.now and not c.before for c in holding) and asks_before:
+            return thing
     return None
+
+
+def _clauses(entries: Sequence[Event]) -> list[_Clause]:
+    clauses: list[_Clause] = []
+    asked_of_before = False
+    speaker = None
+    for event in entries:
+        if not event.transcript:
+            continue
+        # a reply's first words answer the other voice's question of before ("Where did you live before?")
+        replying = asked_of_before and event.speaker != speaker
+        for k, said in enumerate(c for c in _CLAUSE_BREAK.split(event.transcript) if c and c.strip()):
+            before = bool(_BEFORE.search(said)) and not said.rstrip().endswith("?") or replying and k == 0
+            clauses.append(_Clause(said, bool(_NOW.search(said)) and not _BEFORE.search(said), before))
+        last = event.transcript.rstrip()
+        asked_of_before = last.endswith("?") and bool(_BEFORE.search(last.rsplit(".", 1)[-1]))
+        speaker = event.speaker
+    return clauses
 
 
 def _sentences(text: str) -> list[str]:

@@ -816,8 +816,10 @@ def a_detail_no_line_states(answer: str, asked: str, entries: Sequence[Event]) -
     A small model gives the nearest fact instead: "What is the guide's surname?" → "Oliver" beside
     "Our guide today is called Oliver."; "What is Jo's job?" → "Jo's job is to tell him the people
     they call him Joe.". Words cannot tell whose detail a line states, only whether any line states
-    one: a job said without a word for it ("I'm a nurse") is withheld too, and the line nearest the
-    question is quoted instead (`session`).
+    one; a job is also stated by someone saying what they are ("I'm a nurse", "I'm Marcus, the new
+    driver", "I teach at the primary school"): "What is Dana's job?" → "Dana's job is a nurse." had been
+    withheld beside Dana's "I'm a nurse" (fresh23, asked before it was read). Whose job a line gives is
+    `attribution.a_job_another_name_has`'s to tell.
 
     Args:
         asked: the question in English; entries: the timeline's entries.
@@ -825,9 +827,18 @@ def a_detail_no_line_states(answer: str, asked: str, entries: Sequence[Event]) -
     if not _ASKS_FOR_SOMETHING.match(asked) or says_not_told(answer):
         return None
     for detail, question in _ASKS_DETAIL.items():
-        if question.search(asked) and not any(_STATES_DETAIL[detail].search(e.text) for e in entries):
+        if question.search(asked) and not any(_STATES_DETAIL[detail].search(e.text)
+                                              or detail == "job" and _SAYS_WHAT_THEY_ARE.search(e.text) for e in entries):
             return detail
     return None
+
+
+_SAYS_WHAT_THEY_ARE = re.compile(
+    r"\b(?:I['’]m|I\s+am|[A-Z][a-z]+\s+is|[A-Z][a-z]+,)\s+(?:a|an|the|your|our)\s+(?:[a-z]+\s+)?"
+    r"(?!(?:water|other|number|order|letter|corner|summer|winter|dinner|after|member)s?\b)"
+    r"(?:[a-z]{3,}(?:er|or|ist|ian)|[a-z]{3,}(?:man|woman)|nurse|chef|guide|host|pilot|vet|mechanic|"
+    r"agent|assistant|attendant|clerk)\b|\bI\s+teach\b")
+"""Someone saying what they are: "I'm a nurse", "I'm Marcus, the new driver", "Owen is the mechanic", "I teach…"."""
 
 
 _NAMED = (r"(?:what|which)(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+")
@@ -974,6 +985,8 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
             return True  # "And I'm Omar." + "I teach music…" (the same voice's turn): the music teacher
         if stems(" ".join(_I_AM.findall(said))) & about:
             return True  # "My name is Helen and I will be your guide." (fresh9: "the guide" was 6 words away)
+        if role and _its_voice_says_it_is(lines, event.speaker, about):
+            return True  # "Hello, I'm Dana…" and, a turn later, "…I'm a nurse…" (fresh23: "Who is the nurse?")
     for sentence in _SENTENCE.findall(said):
         words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
         for k, word in enumerate(words):
@@ -988,6 +1001,16 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
 _I_AM = re.compile(r"\bI(?:['’]m|\s+am|\s+will\s+be|['’]ll\s+be|\s+work\s+as)\s+(?:your|the|a|an|our)\s+((?:\w+\s+)?\w+)",
                    re.I)
 """What a voice says it is ("I will be your guide", "I'm the new teacher")."""
+
+
+def _its_voice_says_it_is(lines: Sequence[tuple[Event, set[str]]], speaker: str | None, about: set[str]) -> bool:
+    """Whether the voice ``speaker``, which gave itself one name only, says in any of its lines that it is
+    what the question asks about ("I'm a nurse"). A label that gave itself two names is two people."""
+    if speaker is None:
+        return False
+    own = {n.lower() for e, _ in lines if e.speaker == speaker for n in introduced_names(e.transcript or e.text)}
+    return len(own) == 1 and any(e.speaker == speaker and stems(" ".join(_I_AM.findall(e.transcript or e.text))) & about
+                                 for e, _ in lines)
 
 
 def _own_turn_words(lines: Sequence[tuple[Event, set[str]]], i: int) -> set[str]:
@@ -1318,6 +1341,14 @@ def _names_given(entries: Sequence[Event]) -> dict[str, set[str]]:
             for name in introduced_names(event.transcript):
                 voices.setdefault(name.lower(), set()).add(event.speaker)
     return voices
+
+
+def voices_named_in(asked: str, entries: Sequence[Event]) -> set[str]:
+    """The voices that gave themselves a name the question holds, each a voice that gave itself no other
+    ("Where will Dana work?" → {"S1"} beside S1's "Hello, I'm Dana."): what they say is about them."""
+    given = _names_given(entries)
+    voices = {v for name in re.findall(r"\b[A-Z][a-z]+\b", asked) for v in _voices_of(name, given)}
+    return {v for v in voices if sum(v in labels for labels in given.values()) == 1}
 
 
 def _voices_of(name: str, voices: Mapping[str, set[str]]) -> set[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..timeline import Description
-from .attribution import a_job_another_name_has, a_place_of_another_time
+from .attribution import a_job_another_name_has, something_of_another_time
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
@@ -28,7 +28,7 @@ from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_do
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, the_look_note_as_an_answer,
                     the_one_done_to_as_the_doer, the_opposite_of_what_a_line_says, two_voices_said_to_be_one,
-                    unrelated_sources, words_by_video, words_no_entry_holds)
+                    unrelated_sources, voices_named_in, words_by_video, words_no_entry_holds)
 from .language import NAMES_CAPITALISED
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class Inspector:
         job = a_job_another_name_has(text, asked.search_as, self._prepared.entries)
         if job:
             return f"it gives the one asked about the job {job!r}, which the lines give someone else"
-        then = a_place_of_another_time(text, asked.search_as, self._prepared.entries)
+        then = something_of_another_time(text, asked.search_as, self._prepared.entries)
         if then:
             return f"it gives {then!r}, which the lines tie to another time than the one asked about"
         unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []
@@ -236,6 +236,11 @@ class Inspector:
     def _from_an_unrelated_moment(self, text: str, asked: Asked) -> bool:
         sources = unrelated_sources(text, asked.everything_asked, self._moments)
         if not sources:
+            return False
+        # what the one asked about says is about them: "Where will Dana work?" → "…at the city hospital." from
+        # the line of the voice that said "Hello, I'm Dana." (fresh23, asked before it was read)
+        speaking = voices_named_in(asked.search_as, self._prepared.entries)
+        if any(self._moments[i].speaker in speaking for i in sources):
             return False
         # On a short clip every moment is among the few nearest, so "near" says nothing there: at most
         # half of the moments count, and every moment the answer draws on must be one ("What does the
