@@ -196,6 +196,23 @@ def test_a_number_is_supported_with_its_unit_only_by_an_entry_giving_it_that_uni
     assert unsupported("The coffee costs $3.", hotel) == [] and unsupported("It is room 12.", hotel) == []
 
 
+def test_an_age_is_supported_only_by_a_line_that_speaks_of_an_age():
+    """fresh24 (asked before it was read): "How old is Raj's daughter?" → "Raj's daughter is 10 years old." beside
+    "I haven't seen you in 10 years", and "How old is Paolo?" → "Paolo is 3 weeks old." beside Whisper's "3 weeks
+    after we've been in the lobby" (a concert with "the old church"): "old", the unit and the number anywhere
+    had made the age look supported."""
+    said = [Event(start=5.3, end=10.0, module="speech", text='S1: "Hannah, I haven\'t seen you in 10 years."'),
+            Event(start=17.0, end=22.0, module="speech", text='S1: "We used to play in the old church."'),
+            Event(start=27.8, end=30.7, module="speech", text='S1: "3 weeks after we\'ve been in the lobby."')]
+    corpus = Corpus.of(said)
+    for answer in ("Raj's daughter is 10 years old.", "Paolo is 3 weeks old."):
+        assert "age" in [f.kind for f in unsupported(answer, corpus)], answer
+    aged = Corpus.of(said + [Event(start=31.0, end=33.0, module="speech", text='S2: "My girl is ten years old now."'),
+                             Event(start=34.0, end=36.0, module="speech", text='S2: "Paolo turns 3 weeks today."')])
+    assert "age" not in [f.kind for f in unsupported("Raj's daughter is 10 years old.", aged)]
+    assert "age" not in [f.kind for f in unsupported("Paolo is 3 weeks old.", aged)]
+
+
 def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():
     """A summary's speaking time ("S1 (7 s)") once made "The cat is 7 years old." look supported."""
     entries = [Event(start=0.0, end=2.8, module="speech", text='S1: "My cat is called Whiskers."')]

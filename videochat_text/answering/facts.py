@@ -214,6 +214,9 @@ _AGE = re.compile(r"\b(?:\d+|[a-z]+)[\s-]+(?:years?|months?|weeks?)[\s-]+old\b",
 the description does not make the cat one year old)."""
 
 
+_SPEAKS_OF_AGE = re.compile(r"\b(?:old|aged?|birthday|turn(?:s|ed)?)\b", re.I)
+
+
 _NEGATION = re.compile(r"\b(?:no|not|never|none|nor|cannot|pas|nicht|kein\w*|ningún|ninguna?|ni)\b|n['’]t\b", re.I)
 
 
@@ -238,6 +241,10 @@ class Corpus:
     """Entry start and end times, in seconds: an answer may name when something happens."""
     quantities: frozenset[tuple[float, str]] = frozenset()
     """Numbers with their units (`quantities_in`)."""
+    ages: frozenset[tuple[float, str]] = frozenset()
+    """The numbers with units of the lines that speak of an age ("three years old", "aged 12"): "How old is
+    Raj's daughter?" → "10 years old" beside "I haven't seen you in 10 years" (fresh24, asked before it was
+    read) is no age said; the words "old", "years" and "10" anywhere had made it look supported."""
 
     @classmethod
     def of(cls, entries: Iterable[Event], extra: Iterable[str] = (), *, about: Iterable[str] = ()) -> "Corpus":
@@ -259,8 +266,11 @@ class Corpus:
         # their parts must not make "7 years old" look supported.
         said = _CLOCK_TEXT.sub(" ", stated)
         times += tuple(clock_times(joined))
+        aged = [_CLOCK_TEXT.sub(" ", e.text) for e in entries if e.module != SUMMARY_MODULE and _SPEAKS_OF_AGE.search(e.text)]
+        aged += [text for text in extra if _SPEAKS_OF_AGE.search(text)]
         return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(said)),
-                   frozenset(attributes_in(joined)), times, frozenset(quantities_in(said)))
+                   frozenset(attributes_in(joined)), times, frozenset(quantities_in(said)),
+                   frozenset(q for text in aged for q in quantities_in(text)))
 
     def supports(self, fact: Fact, slack_s: float = 2.0) -> bool:
         if fact.kind == "attribute":
@@ -268,8 +278,7 @@ class Corpus:
         if fact.kind == "kind":
             return fact.text.lower() in self.words
         if fact.kind == "age":
-            unit = re.search(r"years?|months?|weeks?", fact.text.lower()).group().rstrip("s")
-            return "old" in self.words and bool({unit, f"{unit}s"} & self.words) and numbers_in(fact.text) <= self.numbers
+            return bool(quantities_in(fact.text) & self.ages)
         if fact.kind == "quantity":
             return bool(quantities_in(fact.text) & self.quantities)
         if fact.kind == "name":
