@@ -211,6 +211,10 @@ def test_an_age_is_supported_only_by_a_line_that_speaks_of_an_age():
                              Event(start=34.0, end=36.0, module="speech", text='S2: "Paolo turns 3 weeks today."')])
     assert "age" not in [f.kind for f in unsupported("Raj's daughter is 10 years old.", aged)]
     assert "age" not in [f.kind for f in unsupported("Paolo is 3 weeks old.", aged)]
+    # an age said without a number (fresh16: "He is a year old and he sleeps all day.")
+    biscuit = Corpus.of([Event(start=11.1, end=14.0, module="speech", text='S1: "He is a year old and he sleeps all day."')])
+    assert "age" not in [f.kind for f in unsupported("Biscuit is a year old.", biscuit)]
+    assert "age" in [f.kind for f in unsupported("Biscuit is a year old.", corpus)]
 
 
 def test_the_summarys_numbers_do_not_support_an_answer_but_its_words_do():

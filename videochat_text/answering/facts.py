@@ -242,6 +242,8 @@ class Corpus:
     quantities: frozenset[tuple[float, str]] = frozenset()
     """Numbers with their units (`quantities_in`)."""
     ages: frozenset[tuple[float, str]] = frozenset()
+    aged: tuple[str, ...] = ()
+    """Those lines in lower case: an age without a number ("a year old") is looked for in them as written."""
     """The numbers with units of the lines that speak of an age ("three years old", "aged 12"): "How old is
     Raj's daughter?" → "10 years old" beside "I haven't seen you in 10 years" (fresh24, asked before it was
     read) is no age said; the words "old", "years" and "10" anywhere had made it look supported."""
@@ -270,7 +272,7 @@ class Corpus:
         aged += [text for text in extra if _SPEAKS_OF_AGE.search(text)]
         return cls(frozenset(w.lower() for w in _WORD.findall(joined)), frozenset(numbers_in(said)),
                    frozenset(attributes_in(joined)), times, frozenset(quantities_in(said)),
-                   frozenset(q for text in aged for q in quantities_in(text)))
+                   frozenset(q for text in aged for q in quantities_in(text)), tuple(" ".join(t.lower().split()) for t in aged))
 
     def supports(self, fact: Fact, slack_s: float = 2.0) -> bool:
         if fact.kind == "attribute":
@@ -278,7 +280,8 @@ class Corpus:
         if fact.kind == "kind":
             return fact.text.lower() in self.words
         if fact.kind == "age":
-            return bool(quantities_in(fact.text) & self.ages)
+            said = " ".join(fact.text.lower().split())
+            return bool(quantities_in(fact.text) & self.ages) or any(said in text for text in self.aged)
         if fact.kind == "quantity":
             return bool(quantities_in(fact.text) & self.quantities)
         if fact.kind == "name":
