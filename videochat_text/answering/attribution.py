@@ -6,8 +6,8 @@ mechanic." beside the other voice's "I'm Owen, the mechanic." (fresh20), "What i
 is a driver." beside "Yes, I'm Marcus, the new driver." (fresh22); "Where did Ruth live before?" → "Ruth lived
 in Bristol now." beside "She lives in Bristol now." (fresh22). The issue's own example is the second kind:
 where a speaker lives now against where she comes from; fresh23 (asked before it was read) showed it in a
-question and its reply ("Where did you live before?" — "In Boston, …") and beside "I just moved in next door". Each finder names what it found; `inspection` has the
-answer asked again, then answered from the timeline.
+question and its reply ("Where did you live before?" — "In Boston, …") and beside "I just moved in next door".
+Each finder names what it found; `inspection` has the answer asked again, then answered from the timeline.
 """
 
 from __future__ import annotations
