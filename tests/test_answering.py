@@ -1542,3 +1542,16 @@ def test_a_why_answered_with_a_reason_no_line_gives_is_a_flaw(described, fake_ch
     invented = "Grace moved the plates because she needed space for the new valve."
     answer = VideoChat(NO_CACHE, chat_model=fake_chat(invented, invented)).ask(description, plates)
     assert "space" not in answer.text and "so I moved the plates to the table" in answer.text
+
+
+def test_a_retry_that_says_again_what_was_shown_is_not_added_to_it(fake_chat):
+    """Asked as a new user (session 16): "What day is the haircut?" → "Thursday. At 0:00:17.3 S1 says: …" — the
+    second sentence misdates the line it quotes, so only "Thursday." was shown and the model asked again; its
+    "Thursday" had been added: "Thursday. Thursday"."""
+    salon = [_said("Hi, Mia.", 5.2, 6.0, "S1"), _said("Can I book a haircut for Thursday?", 7.4, 9.8, "S1"),
+             _said("Five, please.", 15.5, 16.5, "S1"), _said("See you on Thursday.", 28.0, 29.5, "S1")]
+    description = Description(video=VideoInfo(path="salon.mp4", duration=32.0, fps=25.0, width=64, height=48),
+                              events=salon)
+    model = fake_chat('Thursday. At 0:00:17.3 S1 says: "Can I book a haircut for Thursday?"', "Thursday")
+    answer = VideoChat(NO_CACHE, chat_model=model).ask(description, "What day is the haircut?")
+    assert answer.text.count("Thursday") == 1, answer.text

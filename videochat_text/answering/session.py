@@ -473,7 +473,11 @@ class ChatSession:
         # A retry that only says the description does not tell gives less than the closest moment quoted
         # ("Où dois-je attacher mon vélo ?" → "…ne dit pas.", beside "please lock your bicycle near the bakery").
         if retried and not self._flaw(turn, retried) and not cite.says_not_told(retried):
-            return self._cited(turn, f"{kept} {retried}".strip(), "retried")
+            # a retry that only says again what was shown adds nothing: "What day is the haircut?" had come back
+            # as "Thursday. Thursday" (the second sentence of "Thursday. At 0:00:17.3 S1 says: …" misdated the
+            # line it quoted; asked as a new user, session 16)
+            repeated = kept and cite.content_words(retried) <= cite.content_words(kept)
+            return self._cited(turn, kept if repeated else f"{kept} {retried}".strip(), "retried")
         return self._extractive(turn, kept)
 
     def _extractive(self, turn: _Turn, kept: str) -> Answer:
