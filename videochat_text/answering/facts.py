@@ -242,11 +242,11 @@ class Corpus:
     quantities: frozenset[tuple[float, str]] = frozenset()
     """Numbers with their units (`quantities_in`)."""
     ages: frozenset[tuple[float, str]] = frozenset()
-    aged: tuple[str, ...] = ()
-    """Those lines in lower case: an age without a number ("a year old") is looked for in them as written."""
     """The numbers with units of the lines that speak of an age ("three years old", "aged 12"): "How old is
     Raj's daughter?" → "10 years old" beside "I haven't seen you in 10 years" (fresh24, asked before it was
     read) is no age said; the words "old", "years" and "10" anywhere had made it look supported."""
+    aged: tuple[str, ...] = ()
+    """Those lines in lower case: an age without a number ("a year old") is looked for in them as written."""
 
     @classmethod
     def of(cls, entries: Iterable[Event], extra: Iterable[str] = (), *, about: Iterable[str] = ()) -> "Corpus":

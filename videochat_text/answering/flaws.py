@@ -1006,11 +1006,10 @@ _I_AM = re.compile(r"\bI(?:['’]m|\s+am|\s+will\s+be|['’]ll\s+be|\s+work\s+as
 def _its_voice_says_it_is(lines: Sequence[tuple[Event, set[str]]], speaker: str | None, about: set[str]) -> bool:
     """Whether the voice ``speaker``, which gave itself one name only, says in any of its lines that it is
     what the question asks about ("I'm a nurse"). A label that gave itself two names is two people."""
-    if speaker is None:
+    if speaker is None or not _gave_one_name(speaker, _names_given([e for e, _ in lines])):
         return False
-    own = {n.lower() for e, _ in lines if e.speaker == speaker for n in introduced_names(e.transcript or e.text)}
-    return len(own) == 1 and any(e.speaker == speaker and stems(" ".join(_I_AM.findall(e.transcript or e.text))) & about
-                                 for e, _ in lines)
+    return any(e.speaker == speaker and stems(" ".join(_I_AM.findall(e.transcript or e.text))) & about
+               for e, _ in lines)
 
 
 def _own_turn_words(lines: Sequence[tuple[Event, set[str]]], i: int) -> set[str]:
@@ -1348,7 +1347,13 @@ def voices_named_in(asked: str, entries: Sequence[Event]) -> set[str]:
     ("Where will Dana work?" → {"S1"} beside S1's "Hello, I'm Dana."): what they say is about them."""
     given = _names_given(entries)
     voices = {v for name in re.findall(r"\b[A-Z][a-z]+\b", asked) for v in _voices_of(name, given)}
-    return {v for v in voices if sum(v in labels for labels in given.values()) == 1}
+    return {v for v in voices if _gave_one_name(v, given)}
+
+
+def _gave_one_name(voice: str, given: Mapping[str, set[str]]) -> bool:
+    """Whether ``voice`` gave itself exactly one of the names ``given`` (`_names_given`): a label that gave itself
+    two is two people given one label, and names neither."""
+    return sum(voice in labels for labels in given.values()) == 1
 
 
 def _voices_of(name: str, voices: Mapping[str, set[str]]) -> set[str]:
