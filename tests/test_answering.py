@@ -731,6 +731,11 @@ def test_a_when_answered_without_saying_when_is_a_flaw():
                    "At 0:00:18 S3 says: \"Bring her on Thursday afternoon.\"", "After school."):
         assert not a_when_answered_without_a_time(answer, asked), answer
     assert not a_when_answered_without_a_time("Sam brings his daughter.", "Who brings his daughter?")
+    # a price is no time (fresh25, beside "…15 pounds for each bike." and "…bring the bikes back by six.")
+    back = "When must the bikes be back?"
+    assert a_when_answered_without_a_time("The bikes must be back after 15 pounds for each bike.", back)
+    for answer in ("The bikes must be back by six.", "By 6 pm; it costs 15 pounds.", "At 3, after paying £15."):
+        assert not a_when_answered_without_a_time(answer, back), answer
     # the line to quote in its place: of the lines sharing a word with the question, one that says when
     assert holds_the_value_asked(asked, "Bring her on Thursday afternoon.")
     assert not holds_the_value_asked(asked, "Hi, I'm Sam.") and not holds_the_value_asked("Who is Sam?", "At noon.")

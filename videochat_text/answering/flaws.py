@@ -258,10 +258,12 @@ _WHEN_WORDS = re.compile(_WHEN_VALUE + r"|\b(?:ago|later|soon|now|before|after|s
 def a_when_answered_without_a_time(answer: str, asked: str) -> bool:
     """Whether a "when…?" got an answer that says nothing of when and not that the description does not tell:
     "When should Sam bring his daughter?" → "When Sam brings his daughter to learn the piano." beside "Bring
-    her on Thursday afternoon." (asked as a new user on a read clip, session 10)."""
+    her on Thursday afternoon." (asked as a new user on a read clip, session 10). A price is no time: "When must
+    the bikes be back?" → "The bikes must be back after 15 pounds for each bike." (fresh25, beside "…15 pounds for
+    each bike" and "…bring the bikes back by six")."""
     if not _ASKS_WHEN.match(asked) or says_not_told(answer) or moments_named(answer):
         return False
-    return not _WHEN_WORDS.search(answer)
+    return not _WHEN_WORDS.search(_A_PRICE_AS_A_TIME.sub(" ", answer))
 
 
 _ASKS_WHERE = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:where\b|(?:which|what)\s+(?:city|town|village|country|"
@@ -341,6 +343,8 @@ _A_TIME_OF_DAY = re.compile(r"\b(?:at|from|until|till|by|before|after)\s+(?:half
 _MONEY = re.compile(r"[$€£¥]\s?\d[\d,.]*|\b[\w.,]+\s+(?:dollars?|euros?|pounds?|cents?|pence|quid|bucks?|yuan|francs?)\b",
                     re.I)
 """An amount of money in an answer ("90 pounds", "£5", "ninety euros"): its number is no length of time."""
+_A_PRICE_AS_A_TIME = re.compile(rf"(?:\b(?:at|by|after|before|until|till|from|around|about)\s+)?(?:{_MONEY.pattern})", re.I)
+"""Money with the word that would make it a time ("after 15 pounds"): no time."""
 
 
 def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
