@@ -4,7 +4,8 @@
 and fresh22 (sets written before any answer to them existed); fake chat models script the answers."""
 
 from videochat_text import VideoChat
-from videochat_text.answering.attribution import a_job_another_name_has, something_of_another_time
+from videochat_text.answering.attribution import (a_job_another_name_has, something_of_another_time,
+                                                  what_another_voice_said_of_itself)
 from videochat_text.answering.flaws import a_name_no_line_gives_it
 from videochat_text.payloads import SpeechData
 from videochat_text.timeline import Description, Event, VideoInfo
@@ -135,3 +136,31 @@ def test_a_name_the_voice_that_says_it_is_the_role_gave_itself_names_the_role():
     # a label that gave itself two names is two people: it names neither
     merged = NEIGHBOURS + [_said("And I'm Omar.", 31.0, "S1")]
     assert a_name_no_line_gives_it("The nurse is Dana.", asked, merged) == "Dana"
+
+
+BIKE_HIRE = [_said("Hello, I'd like to hire two mics for the afternoon.", 0.2, "S1"), _said("My name is Tom.", 4.7, "S1"),
+             _said("Hi Tom, I'm Brace.", 6.1, "S2"), _said("Let's 15 pounds for each bike.", 8.1, "S3"),
+             _said("My wife Helen is coming to.", 11.1, "S1"),
+             _said("We used to cycle a lot when we lived in Oxford.", 13.6, "S1"),
+             _said("Oh, I started in Oxford.", 17.0, "S2"), _said("Now I live among the shop with my brother.", 19.3, "S2")]
+"""fresh25's bike hire as Whisper tiny.en heard it ("Grace" as "Brace", "above" as "among"), its labels as given."""
+
+
+def test_what_another_voice_says_of_itself_is_not_given_to_the_one_asked_about():
+    """fresh25 (read): "Where does Tom live now?" → "Tom lives among the shop with his brother now." beside the other
+    voice's "Now I live among the shop with my brother." — Tom's voice said "My name is Tom."."""
+    asked = "Where does Tom live now?"
+    assert what_another_voice_said_of_itself("Tom lives among the shop with his brother now.", asked, BIKE_HIRE) == "Tom"
+    # said of Brace, whose voice said it of itself; Tom's own line; what Tom's voice also says; told it is not said
+    assert what_another_voice_said_of_itself("Brace lives among the shop with her brother.", "Where does Brace live now?",
+                                             BIKE_HIRE) is None
+    assert what_another_voice_said_of_itself("Tom's wife is Helen.", "Who is Tom's wife?", BIKE_HIRE) is None
+    # about someone of Tom's, who may be the other voice (the held-out "Where does Marco's friend live now?")
+    assert what_another_voice_said_of_itself("Tom's friend lives among the shop.", "Where does Tom's friend live now?",
+                                             BIKE_HIRE) is None
+    assert what_another_voice_said_of_itself("Tom lived in Oxford.", "Where did Tom live before?", BIKE_HIRE) is None
+    assert what_another_voice_said_of_itself("The video description does not say where Tom lives.", asked,
+                                             BIKE_HIRE) is None
+    # a voice that gave itself no name may be Tom's, split off by the labels
+    unnamed = [e for e in BIKE_HIRE if e.speaker != "S2"] + [_said("Now I live among the shop with my brother.", 19.3, "S4")]
+    assert what_another_voice_said_of_itself("Tom lives among the shop with his brother now.", asked, unnamed) is None

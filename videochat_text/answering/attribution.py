@@ -18,7 +18,7 @@ from typing import NamedTuple, Sequence
 from ..timeline import Event
 from .checks import introduced_names, stems
 from .citations import content_words, says_not_told
-from .flaws import A_ROLE, same_name
+from .flaws import A_ROLE, named_voices, same_name
 from .language import MONTHS, WEEKDAYS
 
 _JOB_ASKED = re.compile(
@@ -126,6 +126,40 @@ def _clauses(entries: Sequence[Event]) -> list[_Clause]:
         asked_of_before = last.endswith("?") and bool(_BEFORE.search(last.rsplit(".", 1)[-1]))
         speaker = event.speaker
     return clauses
+
+
+_OF_ONESELF = re.compile(r"\b(?:I|I['’](?:m|ve|ll|d)|my|me|mine|myself)\b")
+"""A line a voice says of itself: "Now I live above the shop with my brother."."""
+_OPENS_WITH_NAME = re.compile(r"^\W*([A-Z][a-z]+)\b(?!['’])")
+"""An answer opening with the one it is about ("Tom lives…"); "Marco's friend lives…" is about the friend."""
+
+
+def what_another_voice_said_of_itself(answer: str, asked: str, entries: Sequence[Event]) -> str | None:
+    """The name an answer opens with when what it adds to the question is held only by lines another voice says
+    of itself ("I", "my"), a voice that gave itself another name — or None. "Where does Tom live now?" → "Tom lives
+    among the shop with his brother now." beside the other voice's "Now I live among the shop with my brother."
+    and Tom's voice's "My name is Tom." (fresh25). Any word of a line of the named voice's own leaves it alone,
+    and so does a voice whose name is not known from its own words (labels may split or merge voices)."""
+    opens = _OPENS_WITH_NAME.match(answer)
+    if not opens or says_not_told(answer) or opens.group(1) not in asked:
+        return None
+    person = opens.group(1)
+    named = named_voices(entries)
+    own = {voice for voice, name in named.items() if same_name(name, person)}
+    if len(own) != 1:
+        return None
+    asked_words = stems(asked)
+    added = [w for w in content_words(answer[opens.end():]) if not w.startswith("#") and not stems(w) <= asked_words]
+    if not added:
+        return None
+    for word in added:
+        holding = [e for e in entries if e.transcript and stems(word) <= stems(e.transcript)]
+        if not holding or any(e.speaker in own for e in holding):
+            return None
+        for event in holding:
+            if event.speaker not in named or not _OF_ONESELF.search(event.transcript):
+                return None
+    return person
 
 
 def _sentences(text: str) -> list[str]:

@@ -1354,6 +1354,12 @@ def voices_named_in(asked: str, entries: Sequence[Event]) -> set[str]:
     return {v for v in voices if _gave_one_name(v, given)}
 
 
+def named_voices(entries: Sequence[Event]) -> dict[str, str]:
+    """Each voice that gave itself exactly one name, with that name (lower-case, as Whisper heard it)."""
+    given = _names_given(entries)
+    return {voice: name for name, voices in given.items() for voice in voices if _gave_one_name(voice, given)}
+
+
 def _gave_one_name(voice: str, given: Mapping[str, set[str]]) -> bool:
     """Whether ``voice`` gave itself exactly one of the names ``given`` (`_names_given`): a label that gave itself
     two is two people given one label, and names neither."""

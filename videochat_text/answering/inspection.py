@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..timeline import Description
-from .attribution import a_job_another_name_has, something_of_another_time
+from .attribution import a_job_another_name_has, something_of_another_time, what_another_voice_said_of_itself
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
@@ -180,6 +180,9 @@ class Inspector:
         then = something_of_another_time(text, asked.search_as, self._prepared.entries)
         if then:
             return f"it gives {then!r}, which the lines tie to another time than the one asked about"
+        someone_else = what_another_voice_said_of_itself(text, asked.search_as, self._prepared.entries)
+        if someone_else:
+            return f"it gives {someone_else} what another voice says of itself"
         unfounded = words_no_entry_holds(text, asked.everything_asked, self._described) if asked.language == "en" else []
         if unfounded:
             return f"most of what it adds ({', '.join(unfounded)}) is in no entry"
