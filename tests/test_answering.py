@@ -805,6 +805,14 @@ def test_a_where_answered_with_only_a_number_or_a_time_is_a_flaw():
     assert a_where_answered_with_a_time("In the morning.", "Where is the cat?")
     assert not a_where_answered_with_a_time("The forecast is for Leeds on Saturday.", "Which city is the forecast for?")
     assert not a_where_answered_with_a_time("The forecast is for Saturday.", "Which day is the forecast for?")
+    # asked in French, Spanish or German (fresh25, read: "…stop at the harbour for lunch", "…leaves the harbour at 3")
+    assert a_where_answered_with_a_time("S'arrêtent-ils pour déjeuner à 3.", "Où s'arrêtent-ils pour déjeuner ?")
+    assert a_where_answered_with_a_time("Paran para comer a las 3.", "¿Dónde paran para comer?")
+    assert a_where_answered_with_a_time("Sie essen um 3.", "Wo essen sie?")
+    for answer, asked in (("Ils s'arrêtent au port pour déjeuner.", "Où s'arrêtent-ils pour déjeuner ?"),
+                          ("En el puerto.", "¿Dónde paran para comer?"), ("Am Hafen.", "Wo essen sie?"),
+                          ("Sie essen um 3.", "Wann essen sie?")):
+        assert not a_where_answered_with_a_time(answer, asked), answer
 
 
 def test_a_who_answered_with_no_one_is_a_flaw():

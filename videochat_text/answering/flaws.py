@@ -267,8 +267,12 @@ def a_when_answered_without_a_time(answer: str, asked: str) -> bool:
 
 
 _ASKS_WHERE = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:where\b|(?:which|what)\s+(?:city|town|village|country|"
-                         r"place|street|region|state|island|address)\b|in\s+(?:which|what)\s+(?:city|town|country)\b)", re.I)
+                         r"place|street|region|state|island|address)\b|in\s+(?:which|what)\s+(?:city|town|country)\b"
+                         r"|(?:d['’])?où\b|(?:a|de|en)?\s*dónde\b|adónde\b|wo(?:hin|her)?\b)", re.I)
+"""English, and French, Spanish and German "where" (Chinese is left: its words are not split)."""
 _A_WHEN_WORD = re.compile(_WHEN_VALUE, re.I)
+_CLOCK_WORDS_ABROAD = frozenset("la las heure heures hora horas uhr".split())
+"""What a time of day is said with in Spanish, French and German ("a las 3", "à 3 heures", "um 3 Uhr")."""
 
 
 def a_where_answered_with_a_time(answer: str, asked: str) -> bool:
@@ -276,12 +280,13 @@ def a_where_answered_with_a_time(answer: str, asked: str) -> bool:
     number, a day or a time: "Where is Anna going by train?" → "Anna is going by train to six." beside
     "I need them before my train at six." (fresh10), "Which city is the forecast for?" → "The forecast is
     for Saturday." (fresh14; both read after their final runs). A place is words, not a number or a day
-    ("Platform 4" and "room twelve" hold one)."""
+    ("Platform 4" and "room twelve" hold one). In French, Spanish or German too, against the question as asked:
+    "Où s'arrêtent-ils pour déjeuner ?" → "S'arrêtent-ils pour déjeuner à 3." (fresh25, read)."""
     if not _ASKS_WHERE.match(asked) or says_not_told(answer):
         return False
     place = stems(asked)
     added = [w for w in content_words(without_moments(answer)) if not stems(w) <= place]
-    return bool(added) and all(w.startswith("#") or _A_WHEN_WORD.fullmatch(w) for w in added)
+    return bool(added) and all(w.startswith("#") or _A_WHEN_WORD.fullmatch(w) or w in _CLOCK_WORDS_ABROAD for w in added)
 
 
 _SOMEONE = re.compile(r"\b(?:S\d+|I|me|my|mine|you|your|he|him|his|she|her|hers|they|them|their|we|us|our|"

@@ -139,7 +139,7 @@ class Inspector:
             return "it is asked when and does not say"
         if asked.language == "en" and a_who_answered_with_no_one(text, asked.question):
             return "it is asked who and names no one"
-        if asked.language == "en" and a_where_answered_with_a_time(text, asked.question):
+        if asked.language in ("en", "fr", "es", "de") and a_where_answered_with_a_time(text, asked.question):
             return "it is asked where and gives only a number or a time"
         measure = a_measure_asked_and_not_given(text, asked.question) if asked.language == "en" else None
         if measure:
