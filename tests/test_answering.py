@@ -196,6 +196,20 @@ def test_a_number_is_supported_with_its_unit_only_by_an_entry_giving_it_that_uni
     assert unsupported("The coffee costs $3.", hotel) == [] and unsupported("It is room 12.", hotel) == []
 
 
+def test_a_weekday_in_another_language_is_supported_only_by_an_entry_saying_that_day():
+    """fresh24: "Quel jour vont-ils prendre un café ?" → "Le café sera organisé le samedi à 11h." beside "Let's meet
+    for coffee on Sunday."; over the 1,386 saved answers the same finds four more days no entry says (fresh4's
+    "…cada sábado", fresh9's "…el viernes", fresh13's "星期二", fresh20's "…le vendredi"), each a wrong answer."""
+    coffee = Corpus.of([Event(start=22.5, end=26.0, module="speech", text='S1: "Let\'s meet for coffee on Sunday."'),
+                        Event(start=27.5, end=30.0, module="speech", text='S2: "Great, at the cafe by the station, at eleven."')])
+    for invented, day in (("Le café sera organisé le samedi à 11h.", "samedi"), ("Am Samstag um elf.", "Samstag"),
+                          ("El sábado.", "sábado"), ("星期六见面。", "星期六")):
+        assert [f.text for f in unsupported(invented, coffee, names=False) if f.kind == "day"] == [day], invented
+    for told in ("Le café est dimanche à 11 heures.", "Am Sonntag.", "El domingo a las once.", "星期天。", "周日见。",
+                 "On Sunday."):
+        assert unsupported(told, coffee, names=False) == [], told
+
+
 def test_an_age_is_supported_only_by_a_line_that_speaks_of_an_age():
     """fresh24 (asked before it was read): "How old is Raj's daughter?" → "Raj's daughter is 10 years old." beside
     "I haven't seen you in 10 years", and "How old is Paolo?" → "Paolo is 3 weeks old." beside Whisper's "3 weeks

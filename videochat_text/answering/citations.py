@@ -16,7 +16,7 @@ from ..timeline import SUMMARY_MODULE, Event, clock_times
 from .answer import Citation
 from .facts import numbers_in
 from .kinship import family_words
-from .language import WEEKDAYS
+from .language import CHINESE_DAYS, CHINESE_WEEKDAY, WEEKDAYS_ABROAD
 from .questions import ASKS_WHO
 
 MAX_CITATIONS = 5
@@ -67,21 +67,15 @@ def is_content_word(word: str) -> bool:
     return len(word) >= 3 and word not in _STOP
 
 
-_WEEKDAYS = tuple(day.lower() for day in WEEKDAYS)
 _NUMBERS = ("- deux trois quatre cinq six sept huit - dix onze douze",  # ("un" is also "a", "neuf" "new")
             "- zwei drei vier fünf sechs sieben acht neun zehn elf zwölf")
 _IN_ENGLISH = {
-    **{day: english for names in ("montag dienstag mittwoch donnerstag freitag samstag sonntag",
-                                  "lunes martes miércoles jueves viernes sábado domingo",
-                                  "lundi mardi mercredi jeudi vendredi samedi dimanche")
-       for day, english in zip(names.split(), _WEEKDAYS)},
+    **WEEKDAYS_ABROAD,
     **{word: f"#{n}" for words in _NUMBERS for n, word in enumerate(words.split(), start=1) if word != "-"},
 }
 """Weekdays and small numbers in the other languages answers are given in, as an English entry says them: an
 answer "Seit Sonntag" or "…arrive à trois heures." rests on "…since Sunday" or "…at three o'clock" (fresh17 and the
 dev half: both had been given with no citation). (Spanish numbers are `facts.numbers_in`'s.)"""
-_CHINESE_WEEKDAY = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天])")
-_CHINESE_DAYS = dict(zip("一二三四五六日天", _WEEKDAYS + ("sunday",)))
 
 
 def content_words(text: str) -> set[str]:
@@ -94,7 +88,7 @@ def content_words(text: str) -> set[str]:
         if not is_content_word(word):
             continue
         words.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
-    words |= {_CHINESE_DAYS[day] for day in _CHINESE_WEEKDAY.findall(text)}
+    words |= {CHINESE_DAYS[day] for day in CHINESE_WEEKDAY.findall(text)}
     return words | {f"#{n:g}" for n in numbers_in(text)}
 
 

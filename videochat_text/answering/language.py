@@ -104,6 +104,15 @@ def needs_translation(answer: str, language: str) -> bool:
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
+WEEKDAYS_ABROAD: dict[str, str] = {
+    day: english.lower() for names in ("montag dienstag mittwoch donnerstag freitag samstag sonntag",
+                                       "lunes martes miércoles jueves viernes sábado domingo",
+                                       "lundi mardi mercredi jeudi vendredi samedi dimanche")
+    for day, english in zip(names.split(), WEEKDAYS)}
+"""German, Spanish and French weekdays, each with the English one in lower case ("samedi" → "saturday")."""
+CHINESE_WEEKDAY = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天])")
+CHINESE_DAYS = dict(zip("一二三四五六日天", [*(day.lower() for day in WEEKDAYS), "sunday"]))
+"""A Chinese weekday's last character → the English day ("星期六" → "saturday")."""
 _TRANSLATED_NAMES = frozenset(WEEKDAYS + MONTHS)
 """Capitalised English words every language has its own word for: "Sunday" is "Sonntag", not a name to keep."""
 
