@@ -196,7 +196,7 @@ def test_a_number_is_supported_with_its_unit_only_by_an_entry_giving_it_that_uni
     assert unsupported("The coffee costs $3.", hotel) == [] and unsupported("It is room 12.", hotel) == []
 
 
-def test_a_weekday_in_another_language_is_supported_only_by_an_entry_saying_that_day():
+def test_a_weekday_or_month_in_another_language_is_supported_only_by_an_entry_saying_it():
     """fresh24: "Quel jour vont-ils prendre un café ?" → "Le café sera organisé le samedi à 11h." beside "Let's meet
     for coffee on Sunday."; over the 1,386 saved answers the same finds four more days no entry says (fresh4's
     "…cada sábado", fresh9's "…el viernes", fresh13's "星期二", fresh20's "…le vendredi"), each a wrong answer."""
@@ -204,10 +204,15 @@ def test_a_weekday_in_another_language_is_supported_only_by_an_entry_saying_that
                         Event(start=27.5, end=30.0, module="speech", text='S2: "Great, at the cafe by the station, at eleven."')])
     for invented, day in (("Le café sera organisé le samedi à 11h.", "samedi"), ("Am Samstag um elf.", "Samstag"),
                           ("El sábado.", "sábado"), ("星期六见面。", "星期六")):
-        assert [f.text for f in unsupported(invented, coffee, names=False) if f.kind == "day"] == [day], invented
+        assert [f.text for f in unsupported(invented, coffee, names=False) if f.kind == "date"] == [day], invented
     for told in ("Le café est dimanche à 11 heures.", "Am Sonntag.", "El domingo a las once.", "星期天。", "周日见。",
                  "On Sunday."):
         assert unsupported(told, coffee, names=False) == [], told
+    # a month: "¿Qué día deben volver?" → "…el 10 de mayo" where no month is said (fresh16, session 14's note)
+    assert [f.text for f in unsupported("Deben volver el 10 de mayo.", coffee, names=False) if f.kind == "date"] == ["mayo"]
+    moved = Corpus.of([Event(start=11.0, end=15.0, module="speech", text='S1: "No, I moved to Cardiff in March."')])
+    for told in ("Elle a déménagé en mars.", "Im März.", "En marzo."):
+        assert unsupported(told, moved, names=False) == [], told
 
 
 def test_an_age_is_supported_only_by_a_line_that_speaks_of_an_age():

@@ -2,14 +2,14 @@
 
 A small chat model invents plausible specifics: "the van arrives at 12:30 PM in
 Amsterdam" when the narration said three o'clock, or "the car is red" when no module
-reports colour. Every number (digits or words), clock time, name, weekday and attribute (a
+reports colour. Every number (digits or words), clock time, name, weekday, month and attribute (a
 colour, material, age, mood or size: `ATTRIBUTES`) an answer states can be looked for in
 the timeline's text, its times and the question; `unsupported` lists those found nowhere.
 An attribute is supported only by an entry (a caption, a spoken line), never by the
 question alone: "Is the van red?" does not make "Yes, the van is red" true. Attribute
 words are known in English, Spanish, French, German and Chinese and stand for one
-English concept, so "rouge" in an answer is supported by "red" in a transcript; so is a weekday
-("samedi" by "Saturday": English weekdays are capitalised, so checked as names).
+English concept, so "rouge" in an answer is supported by "red" in a transcript; so is a weekday or a
+month ("samedi" by "Saturday", "mayo" by "May": English ones are capitalised, so checked as names).
 Names are only checked where a capitalised word is a name (the caller says: not in
 German, whose nouns are all capitalised, nor in Chinese); numbers and times in every
 language.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..timeline import SUMMARY_MODULE, Event, clock_times, format_timestamp
-from .language import CHINESE_DAYS, CHINESE_WEEKDAY, WEEKDAYS_ABROAD
+from .language import CHINESE_DAYS, CHINESE_WEEKDAY, MONTHS_ABROAD, WEEKDAYS_ABROAD
 
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
           "sixteen seventeen eighteen nineteen").split()
@@ -150,8 +150,8 @@ def attributes_in(text: str) -> dict[str, str]:
 class Fact:
     kind: str
     """``number``, ``time`` (a clock time), ``name``, ``attribute``, ``kind`` (of person), ``age``
-    (``1 year old``), ``quantity`` (a number with its unit: ``1 year``, ``20 minutes``) or ``day`` (a weekday in
-    German, Spanish, French or Chinese: ``samedi``)."""
+    (``1 year old``), ``quantity`` (a number with its unit: ``1 year``, ``20 minutes``) or ``date`` (a weekday in
+    German, Spanish, French or Chinese, or a month in the first three: ``samedi``, ``mayo``)."""
     text: str
     """As written in the answer."""
 
@@ -183,19 +183,20 @@ def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
     facts += [Fact("age", m.group()) for m in _AGE.finditer(text)]
     facts += [Fact("quantity", m.group()) for m in _QUANTITY.finditer(text) if not _AGE.match(text, m.start())]
     facts += [Fact("quantity", m.group()) for m in _MONEY.finditer(text)]
-    facts += [Fact("day", m.group()) for m in _DAY_ABROAD.finditer(text)]
-    facts += [Fact("day", m.group()) for m in CHINESE_WEEKDAY.finditer(text)]
+    facts += [Fact("date", m.group()) for m in _DATE_ABROAD.finditer(text)]
+    facts += [Fact("date", m.group()) for m in CHINESE_WEEKDAY.finditer(text)]
     return facts
 
 
-_DAY_ABROAD = re.compile(r"(?<![\w-])(?:" + "|".join(WEEKDAYS_ABROAD) + r")(?![\w-])", re.I)
+_IN_ENGLISH = WEEKDAYS_ABROAD | MONTHS_ABROAD
+_DATE_ABROAD = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(_IN_ENGLISH, key=len, reverse=True)) + r")(?![\w-])", re.I)
 """fresh24: "Quel jour vont-ils prendre un café ?" → "Le café sera organisé le samedi à 11h." beside "Let's meet for
 coffee on Sunday.": no entry says Saturday, and a lower-case "samedi" had not been looked for as a name is."""
 
 
-def _english_day(said: str) -> str:
+def _in_english(said: str) -> str:
     chinese = CHINESE_WEEKDAY.fullmatch(said)
-    return CHINESE_DAYS[chinese.group(1)] if chinese else WEEKDAYS_ABROAD[said.lower()]
+    return CHINESE_DAYS[chinese.group(1)] if chinese else _IN_ENGLISH[said.lower()]
 
 
 _UNIT = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour", "minute": "minute",
@@ -299,8 +300,8 @@ class Corpus:
             return bool(quantities_in(fact.text) & self.ages) or any(said in text for text in self.aged)
         if fact.kind == "quantity":
             return bool(quantities_in(fact.text) & self.quantities)
-        if fact.kind == "day":
-            return _english_day(fact.text) in self.words or fact.text.lower() in self.words
+        if fact.kind == "date":
+            return _in_english(fact.text) in self.words or fact.text.lower() in self.words
         if fact.kind == "name":
             word = fact.text.lower()
             return word in self.words or word.rstrip("s") in self.words or f"{word}s" in self.words

@@ -110,6 +110,14 @@ WEEKDAYS_ABROAD: dict[str, str] = {
                                        "lundi mardi mercredi jeudi vendredi samedi dimanche")
     for day, english in zip(names.split(), WEEKDAYS)}
 """German, Spanish and French weekdays, each with the English one in lower case ("samedi" → "saturday")."""
+MONTHS_ABROAD: dict[str, str] = {
+    month: english.lower() for names in ("januar februar märz april mai juni juli august september oktober november dezember",
+                                         "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+                                         "diciembre",
+                                         "janvier février mars avril mai juin juillet août septembre octobre novembre "
+                                         "décembre")
+    for month, english in zip(names.split(), MONTHS)}
+"""German, Spanish and French months, each with the English one in lower case ("mayo" → "may")."""
 CHINESE_WEEKDAY = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天])")
 CHINESE_DAYS = dict(zip("一二三四五六日天", [*(day.lower() for day in WEEKDAYS), "sunday"]))
 """A Chinese weekday's last character → the English day ("星期六" → "saturday")."""
