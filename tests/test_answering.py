@@ -24,6 +24,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_l
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_value_said_of_something_else, a_video_time_for_a_time_of_day,
+                                           a_number_from_an_unrelated_line,
                                            a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer,
                                            the_opposite_of_what_a_line_says,
                                            a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
@@ -1064,6 +1065,29 @@ def test_a_one_word_answer_from_a_line_without_the_questions_words_is_a_flaw_whe
     talk = moment_words([_said("Hi, I'm Sam.", 0.5, 2.0, "S1"), _said("And I'm Omar.", 10.0, 11.0, "S3"),
                          _said("I teach music at the school on King Street.", 13.0, 16.0, "S3")])
     assert not another_line_says_it("Omar", "Who teaches music?", talk)
+
+
+def test_a_number_only_lines_about_something_else_say_is_a_flaw():
+    """fresh25 (read): "What time will they meet the guide?" → "The guide will meet Lucy at 3." — Whisper lost
+    "ten o'clock" from the guide's line; the 3 is the coach's. Over 1,154 saved English answers it fires on
+    that one alone ("how many" is left out: a count of people comes from the voice labels)."""
+    coach = [_said("My name is Coffee and I'm your drive at a day.", 2.1, 5.3, "S1"),
+             _said("Our guide, Lucy, will meet or set the castle at day the clock.", 6.1, 10.4, "S1"),
+             _said("Decokes leaves the hammer at 3.", 28.6, 30.9, "S1")]
+    moments, said = moment_words(coach), [e.transcript for e in coach]
+    asked = "What time will they meet the guide?"
+    assert a_number_from_an_unrelated_line("The guide will meet Lucy at 3.", asked, moments, said) == 3
+    assert a_number_from_an_unrelated_line("At 3.", asked, moments, said) == 3
+    for answer, question in (("The coach leaves the harbour at 3.", "When does the coach leave the harbour?"),
+                             ("The video description does not say.", asked),
+                             ("They meet Lucy at the castle.", asked)):
+        assert a_number_from_an_unrelated_line(answer, question, moments, said) is None, answer
+    # a line that may refer back to the thing asked, and the number said on the line about it
+    shop = [_said("The museum opens on Monday.", 0.5, 2.5, "S1"), _said("It closes at 5.", 3.0, 4.5, "S1")]
+    assert a_number_from_an_unrelated_line("The museum closes at 5.", "When does the museum close?",
+                                           moment_words(shop), [e.transcript for e in shop]) is None
+    both = [_said("We meet the guide at 10.", 0.5, 2.5, "S1"), _said("The coach leaves at 10.", 3.0, 4.5, "S1")]
+    assert a_number_from_an_unrelated_line("At 10.", asked, moment_words(both), [e.transcript for e in both]) is None
 
 
 def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_about_the_thing_asked():

@@ -611,6 +611,30 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     return None
 
 
+_ASKS_A_NUMBER = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what\s+time|when|how\s+(?:much|long|old|far))\b", re.I)
+"""Questions a number answers ("how many" is left: a count of people comes from the voice labels, not a line)."""
+
+
+def a_number_from_an_unrelated_line(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str]) -> float | None:
+    """A number a "what time / when / how much / how long…?" answer gives that only lines holding no word of the
+    question say (nor a word referring back to something), while the lines about what is asked hold no such
+    number — or None. fresh25 (read): "What time will they meet the guide?" → "The guide will meet Lucy at 3."
+    beside "Our guide, Lucy, will meet or set the castle at day the clock." (Whisper lost "ten o'clock") and
+    "Decokes leaves the hammer at 3.": the 3 is the coach's."""
+    if not _ASKS_A_NUMBER.match(asked) or says_not_told(answer):
+        return None
+    question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK_STEMS
+    related = [i for i, moment in enumerate(moments) if question & moment.words]
+    if not question or not related:
+        return None
+    for number in sorted(numbers_in(without_moments(answer)) - numbers_in(asked)):
+        holding = [i for i, text in enumerate(said) if number in numbers_in(text)]
+        if holding and not any(question & moments[i].words or _REFERS_BACK.search(said[i]) for i in holding) \
+                and not any(number in numbers_in(said[i]) for i in related):
+            return number
+    return None
+
+
 def _asks_a_value(asked: str) -> bool:
     return any(question.match(asked) for question in _ASKS_MEASURE.values())
 

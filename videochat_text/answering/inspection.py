@@ -13,7 +13,7 @@ from .attribution import a_job_another_name_has, something_of_another_time, what
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_doer_the_line_speaks_to,
+from .flaws import (Moment, a_count_no_line_gives, a_number_from_an_unrelated_line, a_detail_no_line_states, a_doer_the_line_speaks_to,
                     a_label_for_what_no_module_reports, a_line_given_to_another_voice,
                     a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
                     a_measure_asked_and_not_given, a_name_given_what_its_voice_said_of_another,
@@ -129,6 +129,9 @@ class Inspector:
         borrowed = a_value_said_of_something_else(text, asked.search_as, self._moments, self._moment_texts)
         if borrowed:
             return f"it says of the {borrowed} what a line says of something else"
+        number = a_number_from_an_unrelated_line(text, asked.search_as, self._moments, self._moment_texts)
+        if number is not None:
+            return f"it gives {number:g}, which only lines about something else say"
         if a_video_time_for_a_time_of_day(text, asked.search_as, asked.as_asked):
             return "it answers a time of day with a moment of the video"
         if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (
