@@ -164,3 +164,15 @@ def test_what_another_voice_says_of_itself_is_not_given_to_the_one_asked_about()
     # a voice that gave itself no name may be Tom's, split off by the labels
     unnamed = [e for e in BIKE_HIRE if e.speaker != "S2"] + [_said("Now I live among the shop with my brother.", 19.3, "S4")]
     assert what_another_voice_said_of_itself("Tom lives among the shop with his brother now.", asked, unnamed) is None
+
+
+def test_what_another_voice_says_of_itself_is_not_given_though_the_voice_asked_about_gave_itself_two_names():
+    """fresh26 (read): "What is Priya's job?" → "Priya works in London as a teacher." — Sam's line; Priya's voice's
+    "Her name is Pepper." (the cat's) came out of Whisper as "The name is Pepper.", a second name for it."""
+    viewing = [_said("Hi, I'm all in from Hillletting.", 0.2, "S1"), _said("You must be Priya and Sam.", 3.4, "S1"),
+               _said("Yes, I'm Priya.", 6.1, "S2"), _said("We live in a tiny flat in Christ on the moment.", 8.0, "S2"),
+               _said("And I'm Sam.", 11.5, "S1"), _said("I grew up in Jamaica, but I work in London all as a teacher.", 13.0, "S1"),
+               _said("Can we keep my card?", 24.1, "S2"), _said("The name is Pepper.", 26.0, "S2")]
+    assert what_another_voice_said_of_itself("Priya works in London as a teacher.", "What is Priya's job?", viewing) == "Priya"
+    assert what_another_voice_said_of_itself("Sam works in London as a teacher.", "What is Sam's job?", viewing) is None
+    assert what_another_voice_said_of_itself("Priya lives in a tiny flat.", "Where does Priya live now?", viewing) is None

@@ -18,7 +18,7 @@ from typing import NamedTuple, Sequence
 from ..timeline import Event
 from .checks import introduced_names, stems
 from .citations import content_words, says_not_told
-from .flaws import A_ROLE, named_voices, same_name
+from .flaws import A_ROLE, named_voices, same_name, voices_named
 from .language import MONTHS, WEEKDAYS
 
 _JOB_ASKED = re.compile(
@@ -138,15 +138,18 @@ def what_another_voice_said_of_itself(answer: str, asked: str, entries: Sequence
     """The name an answer opens with when what it adds to the question is held only by lines another voice says
     of itself ("I", "my"), a voice that gave itself another name — or None. "Where does Tom live now?" → "Tom lives
     among the shop with his brother now." beside the other voice's "Now I live among the shop with my brother."
-    and Tom's voice's "My name is Tom." (fresh25). Any word of a line of the named voice's own leaves it alone,
-    and so does a voice whose name is not known from its own words (labels may split or merge voices)."""
+    and Tom's voice's "My name is Tom." (fresh25); "What is Priya's job?" → "Priya works in London as a teacher."
+    beside "And I'm Sam." and, in Sam's voice, "…but I work in London all as a teacher." (fresh26; Priya's voice
+    also "gave itself" Whisper's "The name is Pepper."). Any word of a line of the named voice's own leaves it
+    alone, and so does a line of a voice that did not give itself one other name (labels may split or merge
+    voices)."""
     opens = _OPENS_WITH_NAME.match(answer)
     if not opens or says_not_told(answer) or opens.group(1) not in asked:
         return None
     person = opens.group(1)
     named = named_voices(entries)
-    own = {voice for voice, name in named.items() if same_name(name, person)}
-    if len(own) != 1:
+    own = voices_named(person, entries)
+    if not own:
         return None
     asked_words = stems(asked)
     added = [w for w in content_words(answer[opens.end():]) if not w.startswith("#") and not stems(w) <= asked_words]
@@ -157,7 +160,7 @@ def what_another_voice_said_of_itself(answer: str, asked: str, entries: Sequence
         if not holding or any(e.speaker in own for e in holding):
             return None
         for event in holding:
-            if event.speaker not in named or not _OF_ONESELF.search(event.transcript):
+            if event.speaker not in named or same_name(named[event.speaker], person) or not _OF_ONESELF.search(event.transcript):
                 return None
     return person
 

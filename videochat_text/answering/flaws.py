@@ -1389,6 +1389,11 @@ def named_voices(entries: Sequence[Event]) -> dict[str, str]:
     return {voice: name for name, voices in given.items() for voice in voices if _gave_one_name(voice, given)}
 
 
+def voices_named(name: str, entries: Sequence[Event]) -> set[str]:
+    """The voices that gave themselves ``name`` (with any other name too), as Whisper may spell it."""
+    return _voices_of(name, _names_given(entries))
+
+
 def _gave_one_name(voice: str, given: Mapping[str, set[str]]) -> bool:
     """Whether ``voice`` gave itself exactly one of the names ``given`` (`_names_given`): a label that gave itself
     two is two people given one label, and names neither."""
