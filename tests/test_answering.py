@@ -431,6 +431,8 @@ def test_a_yes_restating_the_question_is_an_answer_not_an_echo(described, fake_c
     ("Le chat est un chat.", "Quel est le chat ?"),
     ("El café.", "¿Cómo se llama el café?"),  # a user's first try (session 5): the thing asked for, no name
     ("Le chat.", "Comment s'appelle le chat ?"), ("Die Katze heißt die Katze.", "Wie heißt die Katze?"),
+    ("Lehrer ist ein Lehrer.", "Wer ist Lehrer?"),  # fresh26, read: German articles are no words either
+    ("Es una profesora.", "¿Quién es profesora?"),
 ])
 def test_an_answer_that_only_restates_a_wh_question_says_nothing_new(answer, question):
     assert says_nothing_new(answer, question)
@@ -444,6 +446,7 @@ def test_an_answer_that_only_restates_a_wh_question_says_nothing_new(answer, que
     ("Whiskers.", "¿Cómo se llama el gato?"),
     # fresh14 (read after its run): the voice that said the line, whose digit stems() reads as the question's "one"
     ("S1", "Who says that one of them doesn't eat meat?"),
+    ("Sam ist ein Lehrer.", "Wer ist Lehrer?"),
 ])
 def test_an_answer_that_adds_something_is_not_a_restatement(answer, question):
     assert not says_nothing_new(answer, question)

@@ -121,9 +121,14 @@ def says_nothing_new(answer: str, question: str) -> bool:
         return False
     if voice_labels_only(answer):  # "S1" names a voice (its digit is no "one" of the question); see names_a_voice_label
         return False
-    said = stems(answer)
+    said = stems(answer) - _ARTICLES_ABROAD
     return bool(said) and said <= stems(question)
 
+
+_ARTICLES_ABROAD = frozenset("ein eine einen einem einer eines der die das den dem des una uno unos unas los las del "
+                             "une des les".split())
+"""German, Spanish and French articles (the short ones are no words already): "Wer ist Lehrer?" → "Lehrer ist ein
+Lehrer." (fresh26, read) holds nothing the question does not."""
 
 def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tuple[str, str]]) -> bool:
     """Whether the answer says what an earlier answer of the conversation said (the same words),
