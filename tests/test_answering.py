@@ -784,6 +784,10 @@ def test_a_when_answered_without_saying_when_is_a_flaw():
     ("How long does the trip take?", "£12", "a length of time"),
     ("How far is the airport?", "Twenty euros by taxi.", "a distance"),
     ("How long does the trip take?", "Forty minutes, and it costs 5 pounds.", None),
+    # how long something has gone on is no age (fresh26, read)
+    ("How old is Rosa?", "Rosa runs this bakery for 12 years.", "an age"),
+    ("How old is Rosa?", "Rosa is 40; she has run it for 12 years.", None),
+    ("How old is the bakery?", "It has been open for 12 years.", None),  # a thing's age
     # answers that give one, or say that the video does not
     ("How old is Priya?", "She is 30.", None),
     ("How old is the dog?", "The dog is two years old.", None),

@@ -357,6 +357,13 @@ _A_PRICE_AS_A_TIME = re.compile(rf"(?:\b(?:at|by|after|before|until|till|from|ar
 """Money with the word that would make it a time ("after 15 pounds"): no time."""
 
 
+_FOR_SO_LONG = re.compile(r"\b(?:for|since|in|over)\s+(?:the\s+(?:last|past)\s+)?[\w.,]+\s+(?:years?|months?|weeks?|days?)\b"
+                          r"(?!\s+old)", re.I)
+"""A length of time something has gone on ("for 12 years", "in 10 years"): no one's age (a bakery "open for 12 years"
+is 12 years old)."""
+_ASKS_A_PERSONS_AGE = re.compile(r"\b(?i:how\s+old\s+(?:is|was))\s+[A-Z][a-z]+\b(?!['’])")
+
+
 def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
     """The measure an English "how old / how much … cost / how far / how long / how deep / how fast…?" asks for, when
     the answer gives no number and no word for one and does not say the description does not tell, or None.
@@ -382,6 +389,8 @@ def a_measure_asked_and_not_given(answer: str, asked: str) -> str | None:
             given = _A_TIME_OF_DAY.sub(" ", given)
         if measure in ("a length of time", "a distance"):  # "The repair will take 90 pounds." (fresh20)
             given = _MONEY.sub(" ", given)
+        if measure == "an age" and _ASKS_A_PERSONS_AGE.search(asked):  # "Rosa runs this bakery for 12 years."
+            given = _FOR_SO_LONG.sub(" ", given)  # (fresh26): how long she has done it, not how old she is
         if numbers_in(given):
             return None  # "She is 30.", "Two hours.", "Twelve."
         return measure
