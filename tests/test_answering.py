@@ -24,7 +24,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_l
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_value_said_of_something_else, a_video_time_for_a_time_of_day,
-                                           a_number_from_an_unrelated_line,
+                                           a_number_from_an_unrelated_line, a_yes_or_no_about_what_no_entry_mentions,
                                            a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer,
                                            the_opposite_of_what_a_line_says,
                                            a_line_given_to_whom_it_addresses, two_voices_said_to_be_one,
@@ -1072,6 +1072,22 @@ def test_a_one_word_answer_from_a_line_without_the_questions_words_is_a_flaw_whe
     talk = moment_words([_said("Hi, I'm Sam.", 0.5, 2.0, "S1"), _said("And I'm Omar.", 10.0, 11.0, "S3"),
                          _said("I teach music at the school on King Street.", 13.0, 16.0, "S3")])
     assert not another_line_says_it("Omar", "Who teaches music?", talk)
+
+
+def test_a_yes_or_no_about_what_no_entry_mentions_is_a_flaw():
+    """fresh26 (read): "Are pets allowed?" → "No pets are allowed." where Whisper heard "Yes, pets are fine, but the
+    garden is shared…" as "Yes, that's fine, but…": no entry says pets or allowed. Over 127 saved English yes/no
+    answers it fires on that one only (one-word questions are left: "Can I take pictures?" → "Yes…" beside
+    "Photos are allowed")."""
+    described = stems("Yes, that's fine, but the garden is shared with the neighbors. The rent is £100 a month. 1 cat")
+    assert a_yes_or_no_about_what_no_entry_mentions("No pets are allowed.", "Are pets allowed?", described)
+    assert a_yes_or_no_about_what_no_entry_mentions("Yes, pets are allowed.", "Are pets allowed?", described)
+    for answer, asked in (("The video description does not say.", "Are pets allowed?"),
+                          ("Yes, it is shared.", "Is the garden shared?"),  # a line holds its words
+                          ("No, there is no dog.", "Is there a dog?"),  # the detector's question
+                          ("No, nobody mentions pets.", "Does anyone mention pets?"),  # what the video says
+                          ("Yes.", "Can I smoke?")):  # one word: too little to tell
+        assert not a_yes_or_no_about_what_no_entry_mentions(answer, asked, described), answer
 
 
 def test_a_number_only_lines_about_something_else_say_is_a_flaw():

@@ -21,7 +21,7 @@ from typing import Mapping, NamedTuple, Sequence
 
 from ..detections import singular
 from ..timeline import Event
-from .checks import addressed_names, all_said, introduced_names, stems
+from .checks import addressed_names, all_said, introduced_names, parse_question, stems
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in, numbers_in
 from .language import MONTHS, WEEKDAYS
@@ -1274,6 +1274,24 @@ def the_one_done_to_as_the_doer(answer: str, asked: str) -> str | None:
 _YES = re.compile(r"^\W*yes\b", re.I)
 _DOES_WHERE = re.compile(r"\b([a-z]+)\s+(in|at|to|from)\s+([A-Z][a-z]+)")
 """A verb and the place it is put in: "live in Berlin", "moved to Toronto"."""
+
+
+_ASKS_YES_OR_NO = re.compile(r"^\W*(?:(?:and|so)\W+)?(?:is|are|was|were|does|do|did|can|could|will|would|has|have|had|"
+                             r"should|must|may)\b", re.I)
+
+
+def a_yes_or_no_about_what_no_entry_mentions(answer: str, asked: str, described: set[str]) -> bool:
+    """Whether a yes/no question about the world (not what the video shows or says) got a yes or a no while no
+    entry holds any of its words (two or more): "Are pets allowed?" → "No pets are allowed." where Whisper had
+    heard "Yes, pets are fine, …" as "Yes, that's fine, …" (fresh26, read). Nothing said either way is no answer;
+    "Is there a dog?" is the detector's, and "Does anyone mention a dog?" is answered by no line mentioning one.
+    ``described``: every entry's words (`stems`)."""
+    if not _ASKS_YES_OR_NO.match(asked) or not _YES_OR_NO.match(answer) or _ABOUT_THE_VIDEO.search(asked):
+        return False
+    if parse_question(asked) is not None:
+        return False
+    question = _word_stems(asked) - _ANSWER_TALK_STEMS
+    return len(question) >= 2 and not question & described
 
 
 def a_yes_a_line_puts_elsewhere(answer: str, asked: str, said: Sequence[str]) -> str | None:

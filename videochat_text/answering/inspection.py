@@ -23,7 +23,8 @@ from .flaws import (Moment, a_count_no_line_gives, a_number_from_an_unrelated_li
                     a_value_said_of_something_else, a_video_time_for_a_time_of_day,
                     a_voice_given_what_it_said_of_another, a_voice_label_no_line_of_it_supports,
                     a_when_answered_without_a_time, a_where_answered_with_a_time, a_who_answered_with_no_one,
-                    a_yes_a_line_puts_elsewhere, an_amount_of_what_no_entry_mentions, an_attribute_of_something_else,
+                    a_yes_a_line_puts_elsewhere, a_yes_or_no_about_what_no_entry_mentions,
+                    an_amount_of_what_no_entry_mentions, an_attribute_of_something_else,
                     another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, the_look_note_as_an_answer,
@@ -156,6 +157,8 @@ class Inspector:
         merged = two_voices_said_to_be_one(text, self._prepared.entries)
         if merged:
             return f"it says {merged!r}, names two voices gave themselves"
+        if a_yes_or_no_about_what_no_entry_mentions(text, asked.search_as, self._described):
+            return "it answers yes or no about something no entry mentions"
         elsewhere = a_yes_a_line_puts_elsewhere(text, asked.search_as, self._moment_texts)
         if elsewhere:
             return f"it says yes where a line says {elsewhere!r}"
