@@ -998,6 +998,22 @@ _GIVES_A_NAME = re.compile(r"\b(?:called|named|name\s+is|name\s+was|name['’]s|
 _QUOTED_WORD = re.compile(r'["“„«\'‘]\s*\w[^"”“„«»\'’]{0,40}["”“»\'’]')
 
 
+_CALLED_WHAT = re.compile(r"\b(?:called|named|name\s+is|name\s+was|known\s+as)\s+(?P<given>[^.,;!?]+)", re.I)
+
+
+def _the_thing_again_as_its_name(answer: str, thing: str) -> bool:
+    """Whether what an answer gives as the name is the thing asked about in lower-case words: "The church is called
+    the church hall." (fresh27), "The school is called the primary school." (fresh23), 'The cafe is called the "cafe
+    by the station."' (fresh24) — each asked before it was read, each where no line names it. A capitalised word
+    ("the Grand Hotel") is a name."""
+    given = _CALLED_WHAT.search(answer)
+    if not given or not thing:
+        return False
+    words = re.findall(r"[A-Za-z]+", given["given"])
+    return bool(words) and not any(w[0].isupper() for w in words) and bool(
+        _word_stems(thing) & _word_stems(given["given"]))
+
+
 def a_name_question_answered_without_one(answer: str, asked: str) -> bool:
     """Whether a question asking for a name got an answer that gives none and does not say the video
     does not tell: it reads as an answer and answers nothing.
@@ -1010,6 +1026,8 @@ def a_name_question_answered_without_one(answer: str, asked: str) -> bool:
         return False
     if _ASKS_WHO_SOMEONE_IS.search(asked):
         return False  # "Who is the guest?" → "An astronaut from Houston.": who they are, where no name is given
+    if _the_thing_again_as_its_name(answer, _name_asked_for(asked) or ""):
+        return True
     if _GIVES_A_NAME.search(answer) or _QUOTED_WORD.search(answer):
         return False
     asked_words = {w.lower() for w in re.findall(r"[A-Za-z]+", asked)}
