@@ -176,3 +176,24 @@ def test_what_another_voice_says_of_itself_is_not_given_though_the_voice_asked_a
     assert what_another_voice_said_of_itself("Priya works in London as a teacher.", "What is Priya's job?", viewing) == "Priya"
     assert what_another_voice_said_of_itself("Sam works in London as a teacher.", "What is Sam's job?", viewing) is None
     assert what_another_voice_said_of_itself("Priya lives in a tiny flat.", "Where does Priya live now?", viewing) is None
+
+
+SCHOOL_GATE = [_said("Morning, I'm Alice, Leo's mum.", 0.1, "S1"), _said("Are you new here?", 3.5, "S1"),
+               _said("Yes, I'm Ben.", 5.5, "S2"), _said("We moved here from Dublin in September.", 7.3, "S2"),
+               _said("Welcome, I drive the school bus, so I know every family.", 11.1, "S1"),
+               _said("My son Max is in Leo's class.", 16.6, "S2")]
+
+
+def test_what_someone_says_they_do_for_a_living_states_a_job(fake_chat):
+    """fresh27 (read): "What is Alice's job?" → "Alice's job is to drive the school bus." had been withheld as a job
+    no entry states, beside Alice's own "Welcome, I drive the school bus, …"."""
+    description = Description(video=VideoInfo(path="school_gate.mp4", duration=32.0, fps=25.0, width=64, height=48),
+                              events=SCHOOL_GATE)
+    job = VideoChat(NO_CACHE, chat_model=fake_chat("Alice's job is to drive the school bus.", "x")).ask(
+        description, "What is Alice's job?")
+    assert job.path == "model" and job.text == "Alice's job is to drive the school bus."
+    # with no such line, a job is still no entry's
+    silent = Description(video=description.video, events=[e for e in SCHOOL_GATE if "drive" not in e.text])
+    guess = VideoChat(NO_CACHE, chat_model=fake_chat("Alice's job is a teacher.", "A teacher.")).ask(
+        silent, "What is Alice's job?")
+    assert guess.path == "extractive"

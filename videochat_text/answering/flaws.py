@@ -884,8 +884,11 @@ _SAYS_WHAT_THEY_ARE = re.compile(
     r"\b(?:I['’]m|I\s+am|[A-Z][a-z]+\s+is|[A-Z][a-z]+,)\s+(?:a|an|the|your|our)\s+(?:[a-z]+\s+)?"
     r"(?!(?:water|other|number|order|letter|corner|summer|winter|dinner|after|member)s?\b)"
     r"(?:[a-z]{3,}(?:er|or|ist|ian)|[a-z]{3,}(?:man|woman)|nurse|chef|guide|host|pilot|vet|mechanic|"
-    r"agent|assistant|attendant|clerk)\b|\bI\s+teach\b")
-"""Someone saying what they are: "I'm a nurse", "I'm Marcus, the new driver", "Owen is the mechanic", "I teach…"."""
+    r"agent|assistant|attendant|clerk)\b|\bI\s+teach\b"
+    r"|\bI\s+(?:drive|run|manage|own|coach|fly|repair|fix|deliver)\s+(?:the|a|an|this|our)\s")
+"""Someone saying what they are: "I'm a nurse", "I'm Marcus, the new driver", "Owen is the mechanic", "I teach…",
+"I drive the school bus" (fresh27, read: "What is Alice's job?" → "Alice's job is to drive the school bus." had been
+withheld beside Alice's own line)."""
 
 
 _NAMED = (r"(?:what|which)(?:\s+is|\s+are|\s+was|\s+were|['’]s)\s+")
