@@ -204,10 +204,11 @@ def test_a_weekday_or_month_in_another_language_is_supported_only_by_an_entry_sa
     coffee = Corpus.of([Event(start=22.5, end=26.0, module="speech", text='S1: "Let\'s meet for coffee on Sunday."'),
                         Event(start=27.5, end=30.0, module="speech", text='S2: "Great, at the cafe by the station, at eleven."')])
     for invented, day in (("Le café sera organisé le samedi à 11h.", "samedi"), ("Am Samstag um elf.", "Samstag"),
-                          ("El sábado.", "sábado"), ("星期六见面。", "星期六")):
+                          ("El sábado.", "sábado"), ("星期六见面。", "星期六"),
+                          ("Abre todos los sábados.", "sábados"), ("Samstags.", "Samstags")):
         assert [f.text for f in unsupported(invented, coffee, names=False) if f.kind == "date"] == [day], invented
     for told in ("Le café est dimanche à 11 heures.", "Am Sonntag.", "El domingo a las once.", "星期天。", "周日见。",
-                 "On Sunday."):
+                 "On Sunday.", "Los domingos.", "Les dimanches.", "Sonntags."):
         assert unsupported(told, coffee, names=False) == [], told
     # a month: "¿Qué día deben volver?" → "…el 10 de mayo" where no month is said (fresh16, session 14's note)
     assert [f.text for f in unsupported("Deben volver el 10 de mayo.", coffee, names=False) if f.kind == "date"] == ["mayo"]

@@ -189,14 +189,18 @@ def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
 
 
 _IN_ENGLISH = WEEKDAYS_ABROAD | MONTHS_ABROAD
-_DATE_ABROAD = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(_IN_ENGLISH, key=len, reverse=True)) + r")(?![\w-])", re.I)
+_DATE_ABROAD = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(_IN_ENGLISH, key=len, reverse=True)) + r")s?(?![\w-])", re.I)
 """fresh24: "Quel jour vont-ils prendre un café ?" → "Le café sera organisé le samedi à 11h." beside "Let's meet for
-coffee on Sunday.": no entry says Saturday, and a lower-case "samedi" had not been looked for as a name is."""
+coffee on Sunday.": no entry says Saturday, and a lower-case "samedi" had not been looked for as a name is. Every
+week's day too: "todos los sábados", "samstags", "les samedis" (fresh4: "El mercado abre todos los sábados a las 8.")."""
 
 
 def _in_english(said: str) -> str:
     chinese = CHINESE_WEEKDAY.fullmatch(said)
-    return CHINESE_DAYS[chinese.group(1)] if chinese else _IN_ENGLISH[said.lower()]
+    if chinese:
+        return CHINESE_DAYS[chinese.group(1)]
+    said = said.lower()
+    return _IN_ENGLISH.get(said) or _IN_ENGLISH[said[:-1]]  # "sábados", "samstags": every Saturday
 
 
 _UNIT = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour", "minute": "minute",
