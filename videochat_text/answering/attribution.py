@@ -160,7 +160,8 @@ def what_another_voice_said_of_itself(answer: str, asked: str, entries: Sequence
         if not holding or any(e.speaker in own for e in holding):
             return None
         for event in holding:
-            if event.speaker not in named or same_name(named[event.speaker], person) or not _OF_ONESELF.search(event.transcript):
+            another = event.speaker in named and not same_name(named[event.speaker], person)
+            if not another or not _OF_ONESELF.search(event.transcript):
                 return None
     return person
 

@@ -188,11 +188,12 @@ def facts_in(text: str, *, openers_are_names: bool = True) -> list[Fact]:
     return facts
 
 
-_IN_ENGLISH = WEEKDAYS_ABROAD | MONTHS_ABROAD
-_DATE_ABROAD = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(_IN_ENGLISH, key=len, reverse=True)) + r")s?(?![\w-])", re.I)
+_DATES_IN_ENGLISH = WEEKDAYS_ABROAD | MONTHS_ABROAD
+_DATE_ABROAD = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted(_DATES_IN_ENGLISH, key=len, reverse=True)) + r")s?(?![\w-])", re.I)
 """fresh24: "Quel jour vont-ils prendre un café ?" → "Le café sera organisé le samedi à 11h." beside "Let's meet for
 coffee on Sunday.": no entry says Saturday, and a lower-case "samedi" had not been looked for as a name is. Every
-week's day too: "todos los sábados", "samstags", "les samedis" (fresh4: "El mercado abre todos los sábados a las 8.")."""
+week's day too: "todos los sábados", "samstags", "les samedis" (fresh4: "El mercado abre todos los sábados…")."""
 
 
 def _in_english(said: str) -> str:
@@ -200,7 +201,7 @@ def _in_english(said: str) -> str:
     if chinese:
         return CHINESE_DAYS[chinese.group(1)]
     said = said.lower()
-    return _IN_ENGLISH.get(said) or _IN_ENGLISH[said[:-1]]  # "sábados", "samstags": every Saturday
+    return _DATES_IN_ENGLISH.get(said) or _DATES_IN_ENGLISH[said[:-1]]  # "sábados", "samstags": every Saturday
 
 
 _UNIT = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour", "minute": "minute",

@@ -25,7 +25,7 @@ from .checks import addressed_names, all_said, introduced_names, parse_question,
 from .citations import content_words, moments_named, says_not_told, without_moments
 from .facts import attributes_in, facts_in, numbers_in
 from .language import MONTHS, WEEKDAYS
-from .questions import ASKS_WHO
+from .questions import ASKS_WHO, ASKS_YES_OR_NO
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -129,6 +129,7 @@ _ARTICLES_ABROAD = frozenset("ein eine einen einem einer eines der die das den d
                              "une des les".split())
 """German, Spanish and French articles (the short ones are no words already): "Wer ist Lehrer?" → "Lehrer ist ein
 Lehrer." (fresh26, read) holds nothing the question does not."""
+
 
 def repeats_an_earlier_answer(answer: str, question: str, earlier: Sequence[tuple[str, str]]) -> bool:
     """Whether the answer says what an earlier answer of the conversation said (the same words),
@@ -353,12 +354,13 @@ _A_TIME_OF_DAY = re.compile(r"\b(?:at|from|until|till|by|before|after)\s+(?:half
 _MONEY = re.compile(r"[$€£¥]\s?\d[\d,.]*|\b[\w.,]+\s+(?:dollars?|euros?|pounds?|cents?|pence|quid|bucks?|yuan|francs?)\b",
                     re.I)
 """An amount of money in an answer ("90 pounds", "£5", "ninety euros"): its number is no length of time."""
-_A_PRICE_AS_A_TIME = re.compile(rf"(?:\b(?:at|by|after|before|until|till|from|around|about)\s+)?(?:{_MONEY.pattern})", re.I)
+_A_PRICE_AS_A_TIME = re.compile(rf"(?:\b(?:at|by|after|before|until|till|from|around|about)\s+)?(?:{_MONEY.pattern})",
+                                re.I)
 """Money with the word that would make it a time ("after 15 pounds"): no time."""
 
 
-_FOR_SO_LONG = re.compile(r"\b(?:for|since|in|over)\s+(?:the\s+(?:last|past)\s+)?[\w.,]+\s+(?:years?|months?|weeks?|days?)\b"
-                          r"(?!\s+old)", re.I)
+_FOR_SO_LONG = re.compile(r"\b(?:for|since|in|over)\s+(?:the\s+(?:last|past)\s+)?[\w.,]+\s+"
+                          r"(?:years?|months?|weeks?|days?)\b(?!\s+old)", re.I)
 """A length of time something has gone on ("for 12 years", "in 10 years"): no one's age (a bakery "open for 12 years"
 is 12 years old)."""
 _ASKS_A_PERSONS_AGE = re.compile(r"\b(?i:how\s+old\s+(?:is|was))\s+[A-Z][a-z]+\b(?!['’])")
@@ -629,7 +631,8 @@ _ASKS_A_NUMBER = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what\s+time|when|how
 """Questions a number answers ("how many" is left: a count of people comes from the voice labels, not a line)."""
 
 
-def a_number_from_an_unrelated_line(answer: str, asked: str, moments: Sequence[Moment], said: Sequence[str]) -> float | None:
+def a_number_from_an_unrelated_line(answer: str, asked: str, moments: Sequence[Moment],
+                                    said: Sequence[str]) -> float | None:
     """A number a "what time / when / how much / how long…?" answer gives that only lines holding no word of the
     question say (nor a word referring back to something), while the lines about what is asked hold no such
     number — or None. fresh25 (read): "What time will they meet the guide?" → "The guide will meet Lucy at 3."
@@ -1297,17 +1300,13 @@ _DOES_WHERE = re.compile(r"\b([a-z]+)\s+(in|at|to|from)\s+([A-Z][a-z]+)")
 """A verb and the place it is put in: "live in Berlin", "moved to Toronto"."""
 
 
-_ASKS_YES_OR_NO = re.compile(r"^\W*(?:(?:and|so)\W+)?(?:is|are|was|were|does|do|did|can|could|will|would|has|have|had|"
-                             r"should|must|may)\b", re.I)
-
-
 def a_yes_or_no_about_what_no_entry_mentions(answer: str, asked: str, described: set[str]) -> bool:
     """Whether a yes/no question about the world (not what the video shows or says) got a yes or a no while no
     entry holds any of its words (two or more): "Are pets allowed?" → "No pets are allowed." where Whisper had
     heard "Yes, pets are fine, …" as "Yes, that's fine, …" (fresh26, read). Nothing said either way is no answer;
     "Is there a dog?" is the detector's, and "Does anyone mention a dog?" is answered by no line mentioning one.
     ``described``: every entry's words (`stems`)."""
-    if not _ASKS_YES_OR_NO.match(asked) or not _YES_OR_NO.match(answer) or _ABOUT_THE_VIDEO.search(asked):
+    if not ASKS_YES_OR_NO.match(asked) or not _YES_OR_NO.match(answer) or _ABOUT_THE_VIDEO.search(asked):
         return False
     if parse_question(asked) is not None:
         return False

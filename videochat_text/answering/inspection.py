@@ -13,8 +13,8 @@ from .attribution import a_job_another_name_has, something_of_another_time, what
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_count_no_line_gives, a_number_from_an_unrelated_line, a_detail_no_line_states, a_doer_the_line_speaks_to,
-                    a_label_for_what_no_module_reports, a_line_given_to_another_voice,
+from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_doer_the_line_speaks_to,
+                    a_label_for_what_no_module_reports, a_number_from_an_unrelated_line, a_line_given_to_another_voice,
                     a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
                     a_measure_asked_and_not_given, a_name_given_what_its_voice_said_of_another,
                     a_name_no_line_gives_it, a_name_question_answered_without_one,

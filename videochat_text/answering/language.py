@@ -111,7 +111,8 @@ WEEKDAYS_ABROAD: dict[str, str] = {
     for day, english in zip(names.split(), WEEKDAYS)}
 """German, Spanish and French weekdays, each with the English one in lower case ("samedi" → "saturday")."""
 MONTHS_ABROAD: dict[str, str] = {
-    month: english.lower() for names in ("januar februar märz april mai juni juli august september oktober november dezember",
+    month: english.lower() for names in ("januar februar märz april mai juni juli august september oktober november "
+                                         "dezember",
                                          "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
                                          "diciembre",
                                          "janvier février mars avril mai juin juillet août septembre octobre novembre "

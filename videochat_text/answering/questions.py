@@ -24,6 +24,8 @@ _CLAUSE_BREAK = re.compile(rf"[,;:]\s*(?:(?:and|but|or|then|so)\s+)?(?:{_WH}|{_A
 """", what colour …", ", and why …", "; is it …": a second question after a clause boundary (when the
 part before it is a question or a "when …" clause itself: "At 12 s, what is said?" is one question)."""
 _ASKS = re.compile(rf"^\s*(?:{_WH}|{_AUX})\b", re.I)
+ASKS_YES_OR_NO = re.compile(rf"^\W*(?:(?:and|so)\W+)?(?:{_AUX}|must|may)\b", re.I)
+"""A question a yes or a no answers ("Are pets allowed?", "And can I park here?")."""
 _JOINED = re.compile(rf"\b(?:and|but|or|also)\s+(?:{_WH})\b", re.I)
 """"… and why does she cry": a second question joined by a conjunction."""
 _INNER_QUESTION = re.compile(rf"(?<!^)\b(?:what|why|who|where|which|how)\s+(?:{_AUX}|colou?r|kind|many|much|old)\b",
