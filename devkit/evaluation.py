@@ -153,6 +153,16 @@ class QASet(BaseModel):
 
     clips: list[ClipSpec]
 
+    @model_validator(mode="after")
+    def _names_unique(self) -> "QASet":
+        # figures per clip are keyed by its name: a second clip of one name would be counted as the first
+        seen: set[str] = set()
+        for clip in self.clips:
+            if clip.name in seen:
+                raise ValueError(f"two clips are named {clip.name!r}: give the second another name")
+            seen.add(clip.name)
+        return self
+
     @classmethod
     def load(cls, path: str | Path) -> "QASet":
         try:

@@ -251,6 +251,14 @@ def test_bad_qa_file_is_a_config_error(tmp_path):
         QASet.load(bad)
 
 
+def test_two_clips_of_one_name_are_a_config_error(tmp_path):
+    clip = "{name: pool, shots: [[horse, 2]], questions: [{type: not_in_video, split: dev, q: Who}]}"
+    twice = tmp_path / "qa.yaml"
+    twice.write_text(f"clips: [{clip}, {clip}]")
+    with pytest.raises(ConfigError, match="two clips are named 'pool'"):
+        QASet.load(twice)
+
+
 def test_side_by_side_photos_make_one_picture():
     single, double = picture("horse"), picture("horse+horse")
     assert double.shape[0] == single.shape[0] and double.shape[1] == 2 * single.shape[1]
