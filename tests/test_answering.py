@@ -853,6 +853,15 @@ def test_a_who_answered_with_no_one_is_a_flaw():
     assert not a_who_answered_with_no_one("The blue one.", "Which car is in bay seven?")
 
 
+def test_a_word_that_only_ends_like_a_doer_names_no_one():
+    """fresh28, read: "Who removed the diving board?" → "The diving board was removed last summer." — "summer"
+    had passed for a doer's word like "driver"."""
+    assert a_who_answered_with_no_one("The diving board was removed last summer.", "Who removed the diving board?")
+    assert a_who_answered_with_no_one("It was left under the water tower.", "Who left it?")
+    for answer in ("The lifeguard removed it last summer.", "The swimming teacher.", "A newspaper."):
+        assert not a_who_answered_with_no_one(answer, "Who removed the diving board?"), answer
+
+
 def test_desk_introductions_roles_and_details_people_ask_for():
     """fresh13, read after its final run: "The name is Lucas Moreno." is a voice naming itself; "the agent" is
     someone named by what they do; a brand no line states; "six books" is no price."""

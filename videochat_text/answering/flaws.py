@@ -913,11 +913,17 @@ def _name_asked_for(asked: str) -> str | None:
 _NAMING_WORDS = frozenset({"name", "call", "named", "nam"})
 """Words every naming line may hold ("my name is", "is called"; "nam" is `stems` of "named", "names"):
 they bind a name to nothing."""
-A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)(?:[a-z]{3,}(?:er|or|ist|ian)s?|"
-                     r"[a-z]{3,}(?:man|men|woman|women)|(?:agent|assistant|attendant|clerk|nurse|chef|guide|host|"
-                     r"pilot|student|patient|client|guest|vet|mechanic)s?)\b", re.I)
+A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)"
+                    r"(?!(?:summer|winter|water|after|under|over|other|never|ever|later|together|number|corner|dinner|"
+                    r"order|river|weather|letter|tower|power|flower|center|computer|matter|silver|finger|error|motor|"
+                    r"floor|door|color|whether|either|neither|rather|further|october|november|december|september)s?\b)"
+                    r"(?:[a-z]{3,}(?:er|or|ist|ian)s?|"
+                    r"[a-z]{3,}(?:man|men|woman|women)|(?:agent|assistant|attendant|clerk|nurse|chef|guide|host|"
+                    r"pilot|student|patient|client|guest|vet|mechanic|(?:life)?guard|coach|cook|staff|boss|captain|crew|chief|police|"
+                    r"judge|surgeon|priest|nanny|maid)s?)\b", re.I)
 """Someone named by what they do ("the music teacher", "the driver", "the fisherman", "the agent"; not a
-relative, not a place)."""
+relative, not a place, not one of the common words that only end like a doer: "…removed last summer." names no
+one (fresh28, read: "Who removed the diving board?")."""
 _ANYONE = frozenset("person people speaker narrator caller voice someone somebody man woman guy host presenter".split())
 """Words for whoever speaks, which a line where a voice names itself ("call me Jo") is about."""
 
