@@ -13,7 +13,7 @@ import pytest
 from openai_stub import OpenAIStub
 
 from videochat_text import VideoChat
-from videochat_text.answering.citations import choose, says_not_told
+from videochat_text.answering.citations import choose, says_not_told, stem
 from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
@@ -1121,6 +1121,23 @@ def test_a_number_only_lines_about_something_else_say_is_a_flaw():
                                            moment_words(shop), [e.transcript for e in shop]) is None
     both = [_said("We meet the guide at 10.", 0.5, 2.5, "S1"), _said("The coach leaves at 10.", 3.0, 4.5, "S1")]
     assert a_number_from_an_unrelated_line("At 10.", asked, moment_words(both), [e.transcript for e in both]) is None
+
+
+def test_a_doubled_consonant_before_ing_is_the_root_word():
+    """fresh28, read: "When are the swimming lessons?" → "The swimming lessons are scheduled for 8 o'clock
+    tonight." — the pool's closing time ("The big pony opened till eight o'clock tonight."); Whisper lost the
+    lessons' line, and "swimming" ("swimm") was no word of "…must swim with an adult.", so no line seemed about
+    the question at all."""
+    assert stem("swimming") == stem("swim") == "swim" and stem("stopped") == "stop" and stem("running") == "run"
+    assert stem("calling") == "call" and stem("missing") == "miss" and stem("added") == "add"
+    pool = [_said("The big pony opened till eight o'clock tonight.", 6.2, 9.2, "S1"),
+            _said("Children on the tin must swim with an adult.", 11.3, 13.7, "S1"),
+            _said("My colleague Tom Runz is leaving this and on Friday.", 26.8, 30.6, "S1")]
+    moments, said = moment_words(pool), [e.transcript for e in pool]
+    asked = "When are the swimming lessons?"
+    assert a_value_said_of_something_else("The swimming lessons are scheduled for 8 o'clock tonight.", asked,
+                                          moments, said)
+    assert not a_value_said_of_something_else("The swimming lessons are on Friday.", asked, moments, said)
 
 
 def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_about_the_thing_asked():

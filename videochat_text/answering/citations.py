@@ -93,8 +93,16 @@ def content_words(text: str) -> set[str]:
 
 
 def stem(word: str) -> str:
-    """A content word cut to a crude stem, so "calling" and "call", "works" and "work" are one word."""
-    return re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word
+    """A content word cut to a crude stem, so "calling" and "call", "works" and "work", "swimming" and "swim" are
+    one word."""
+    if len(word) <= 4:
+        return word
+    cut = re.sub(r"(?:ing|ed|es|s)$", "", word)
+    # a consonant doubled before -ing/-ed is the root's single one ("swimming", "stopped"); "calling" keeps its ll
+    return cut[:-1] if word.endswith(("ing", "ed")) and _DOUBLED.search(cut) else cut
+
+
+_DOUBLED = re.compile(r"([bfgkmnprt])\1$")
 
 
 def citation(entry: Event, video: str | None = None) -> Citation:
