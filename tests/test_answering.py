@@ -18,7 +18,7 @@ from videochat_text.answering.facts import Corpus, facts_in, unsupported
 from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
                                            a_measure_asked_and_not_given, a_where_answered_with_a_time,
-                                           a_who_answered_with_no_one,
+                                           a_who_answered_with_no_one, an_hour_in_the_other_half_of_the_day,
                                            a_yes_a_line_puts_elsewhere, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
@@ -1121,6 +1121,23 @@ def test_a_number_only_lines_about_something_else_say_is_a_flaw():
                                            moment_words(shop), [e.transcript for e in shop]) is None
     both = [_said("We meet the guide at 10.", 0.5, 2.5, "S1"), _said("The coach leaves at 10.", 3.0, 4.5, "S1")]
     assert a_number_from_an_unrelated_line("At 10.", asked, moment_words(both), [e.transcript for e in both]) is None
+
+
+def test_an_hour_put_in_the_other_half_of_the_day_than_its_lines_is_a_flaw():
+    """fresh28, read: "What time does the pool open in the morning?" → "The pool opens at 8 o'clock in the
+    morning." beside "The big pony opened till eight o'clock tonight." — the morning is the question's."""
+    said = ["The big pony opened till eight o'clock tonight.", "Lockers cost one pony and you'll get the coin back."]
+    assert an_hour_in_the_other_half_of_the_day("The pool opens at 8 o'clock in the morning.", said) == 8
+    assert an_hour_in_the_other_half_of_the_day("Lessons are at 8 a.m.", said) == 8
+    for answer in ("The pool is open until 8 o'clock tonight.", "The pool opens at 8 o'clock.",
+                   "The video description does not say when it opens in the morning.",
+                   "It opens at 7 in the morning.", "At 8 in the morning and 8 in the evening."):
+        assert an_hour_in_the_other_half_of_the_day(answer, said) is None, answer
+    # a line that gives the hour both ways, or with no half of the day, may be what the answer read
+    assert an_hour_in_the_other_half_of_the_day("It opens at 8 in the morning.",
+                                                said + ["We open at eight and close at ten."]) is None
+    assert an_hour_in_the_other_half_of_the_day("The cafe opens at 8 in the evening.",
+                                                ["Breakfast is served at eight every morning."]) == 8
 
 
 def test_a_doubled_consonant_before_ing_is_the_root_word():

@@ -252,6 +252,28 @@ def a_time_of_day_question_answered_without_one(answer: str, asked: str) -> bool
     return (only_years or not _VALUES["time"](stems(answer))) and not _PART_OF_DAY.search(answer)
 
 
+_BEFORE_NOON = re.compile(r"\b(?:morning|dawn|sunrise)s?\b|\d\s*am\b|\ba\.m\.", re.I)
+_AFTER_NOON = re.compile(r"\b(?:afternoon|evening|night|tonight|dusk|sunset)s?\b|\d\s*pm\b|\bp\.m\.", re.I)
+"""The halves of the day an hour is put in ("8 am", "8 a.m.", "in the morning"; "I am" is none)."""
+
+
+def an_hour_in_the_other_half_of_the_day(answer: str, said: Sequence[str]) -> float | None:
+    """An hour an answer puts in the morning (or after noon) when every line giving that hour puts it in the other
+    half of the day, or None: "What time does the pool open in the morning?" → "The pool opens at 8 o'clock in the
+    morning." beside "The big pony opened till eight o'clock tonight." (fresh28, read) — the question's "morning" is
+    no ground for a line's evening hour."""
+    stated = without_moments(answer)
+    before, after = bool(_BEFORE_NOON.search(stated)), bool(_AFTER_NOON.search(stated))
+    if before == after or says_not_told(answer):
+        return None
+    for hour in sorted(numbers_in(stated)):
+        holding = [text for text in said if hour in numbers_in(text)]
+        if holding and all(bool(_BEFORE_NOON.search(text)) == after != bool(_AFTER_NOON.search(text))
+                           for text in holding):
+            return hour
+    return None
+
+
 _ASKS_WHEN = re.compile(r"^\W*(?:(?:and|so|then)\W+)?when\b", re.I)
 _WHEN_VALUE = (r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midday|midnight|morning|"
                r"afternoon|evening|night|tonight|today|tomorrow|yesterday|week|weekend|month|year|spring|summer|autumn|"

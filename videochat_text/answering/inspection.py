@@ -25,6 +25,7 @@ from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_do
                     a_when_answered_without_a_time, a_where_answered_with_a_time, a_who_answered_with_no_one,
                     a_yes_a_line_puts_elsewhere, a_yes_or_no_about_what_no_entry_mentions,
                     an_amount_of_what_no_entry_mentions, an_attribute_of_something_else,
+                    an_hour_in_the_other_half_of_the_day,
                     another_line_says_it,
                     contradicts_itself, moment_words, names_a_voice_label, names_the_wrong_video, not_told_though_said,
                     repeats_an_earlier_answer, repeats_question, says_nothing_new, stems, the_look_note_as_an_answer,
@@ -133,6 +134,9 @@ class Inspector:
         number = a_number_from_an_unrelated_line(text, asked.search_as, self._moments, self._moment_texts)
         if number is not None:
             return f"it gives {number:g}, which only lines about something else say"
+        hour = an_hour_in_the_other_half_of_the_day(text, self._moment_texts) if asked.language == "en" else None
+        if hour is not None:
+            return f"it puts {hour:g} o'clock in the other half of the day than every line giving it"
         if a_video_time_for_a_time_of_day(text, asked.search_as, asked.as_asked):
             return "it answers a time of day with a moment of the video"
         if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (
