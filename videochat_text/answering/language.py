@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
@@ -37,6 +37,24 @@ NAMES_CAPITALISED = frozenset({"en", "es", "fr", "it", "pt", "nl"})
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LETTERS = re.compile(r"[^\W\d_]")
+
+
+@functools.cache
+def _between_english_and(language: str) -> Callable[[str], str]:
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(["en", language])
+    return lambda text: identifier.classify(text)[0]
+
+
+def reads_as(text: str, language: str) -> bool:
+    """Whether ``text`` reads as ``language`` rather than English: how a translation of an English answer is told
+    from one left in English. Told among every language, "Anna lebt in Berlin." is English (its names are most of
+    its words); between English and German, German."""
+    if _CJK.search(text) or language in ("zh", "ja"):
+        return bool(_CJK.search(text)) and language in ("zh", "ja")
+    return _between_english_and(language)(text) == language
 
 
 @functools.cache
@@ -93,12 +111,23 @@ def translated(model: "Runnable", prompt: str) -> str:
     return next((line for line in lines if line), "")
 
 
-def needs_translation(answer: str, language: str) -> bool:
-    """Whether an answer to a question in ``language`` is in another language (English, mostly:
-    the 0.5B model answered 60% of Spanish questions in English)."""
-    if language == "en" or len(_LETTERS_WORD.findall(answer)) < MIN_WORDS_TO_TELL:
+def needs_translation(answer: str, language: str, names: frozenset[str] = frozenset()) -> bool:
+    """Whether an answer to a question in ``language`` is in another language (English: the model is asked in
+    English). An answer of fewer words than can be told by needs it unless every word is one of ``names``
+    (`names_in` the video's lines): "Red", "Three dollars", "Monday" are English; "Whiskers", "Eileen Collins" are
+    the same in every language."""
+    if language == "en" or reads_as(answer, language):
         return False
-    return question_language(answer) != language
+    words = _LETTERS_WORD.findall(answer)
+    return len(words) >= MIN_WORDS_TO_TELL or any(word not in names for word in words)
+
+
+def names_in(texts: Iterable[str]) -> frozenset[str]:
+    """The words the texts write only with a capital: names ("Whiskers", "Texas"; not "Red" where a line says "the
+    red van", nor a sentence's first "The")."""
+    words = [w for text in texts for w in _LETTERS_WORD.findall(text)]
+    lower = {w for w in words if w.islower()}
+    return frozenset(w for w in words if w[0].isupper() and w.lower() not in lower)
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -126,10 +155,20 @@ _TRANSLATED_NAMES = frozenset(WEEKDAYS + MONTHS)
 """Capitalised English words every language has its own word for: "Sunday" is "Sonntag", not a name to keep."""
 
 
-def keeps_specifics(original: str, translation: str) -> bool:
+def keeps_specifics(original: str, translation: str, language: str = "") -> bool:
     """Whether a translation kept the original's numbers, times and names ("Whiskers" must not
-    become "Bigotes"; "Sunday" may become "Sonntag")."""
-    return all(s in translation for s in _SPECIFIC.findall(original) if s not in _TRANSLATED_NAMES)
+    become "Bigotes"; "Sunday" may become "Sonntag"). Into Chinese, Japanese or Russian a name is
+    written in their script ("Tom comes from Glasgow." → "汤姆来自格拉斯哥。"): there only the numbers."""
+    if _JOINED.search(translation):  # "Die_piece_beginnt_um_sechsundvierzig_minuten." (fresh19, asked in English)
+        return False
+    kept = _SPECIFIC.findall(original)
+    if language in _OWN_SCRIPT:
+        kept = [s for s in kept if not s[0].isalpha()]
+    return all(s in translation for s in kept if s not in _TRANSLATED_NAMES)
+
+
+_OWN_SCRIPT = frozenset({"zh", "ja", "ru"})
+_JOINED = re.compile(r"[^\W\d_]_[^\W\d_]")
 
 
 _LETTERS_WORD = re.compile(r"[^\W\d_]{2,}")
