@@ -8,11 +8,11 @@ four times the memory and load time; the word-ratio rule it replaces, 46.8% (Fre
 as Spanish or English, German as English).
 
 Timelines are searched with an English embedding model and English word overlap, so a
-question in another language is first translated by the chat model (one short call); the
-answer is given in the question's language (the system prompt asks for it, and answers
-made from the timeline use `phrase`); a model's answer in another language than the question's
-is translated by the chat model (one more short call), kept only if the translation keeps its
-names, numbers and times.
+question in another language is first translated by the chat model (one short call), and the
+model answers that translation (so the answer meets the checks that read English words); the
+answer is translated back by the chat model (one more short call), kept only if the translation
+keeps its names, numbers and times and `reads_as` the question's language. Answers made from the
+timeline use `phrase`.
 """
 
 from __future__ import annotations
