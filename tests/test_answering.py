@@ -37,7 +37,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_l
                                            names_a_voice_label, names_the_wrong_video, not_told_though_said,
                                            repeats_an_earlier_answer, repeats_question, says_nothing_new, stems,
                                            unrelated_sources, words_by_video, words_no_entry_holds)
-from videochat_text.answering.language import PHRASES, keeps_specifics, question_language, reads_as
+from videochat_text.answering.language import PHRASES, is_translation, keeps_specifics, question_language, reads_as
 from videochat_text.answering.scaffolding import strip
 from videochat_text.answering.checks import answer_times, introduced_names
 from videochat_text.answering.questions import with_time_resolved
@@ -550,6 +550,10 @@ def test_an_answer_in_english_to_a_spanish_question_is_translated_keeping_its_na
     assert reads_as("Anna lebt in Berlin.", "de") and not reads_as("Anna lives in Berlin.", "de")
     assert reads_as("汤姆来自格拉斯哥。", "zh") and not reads_as("Tom comes from Glasgow.", "zh")
     assert reads_as("Anna vit à Berlin.", "fr") and not reads_as("汤姆来自格拉斯哥。", "es")
+    # too short to tell a language by, a translation is one when it differs ("Rouge" for "Red", test half)
+    assert is_translation("Red", "Rouge", "fr") and not is_translation("Red", "Red.", "fr")
+    assert is_translation("Anna lives in Berlin.", "Anna lebt in Berlin.", "de")
+    assert not is_translation("Anna lives in Berlin.", "Anna lives in Berlin.", "de")
     stream = VideoChat(NO_CACHE, chat_model=fake_chat("How much is the coffee?", "El café cuesta tres dólares.")).chat(
         described).stream("¿Cuánto cuesta el café?")
     assert list(stream) == ["El café cuesta tres dólares."]  # already in Spanish: one call fewer, given whole

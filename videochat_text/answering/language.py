@@ -167,6 +167,16 @@ def keeps_specifics(original: str, translation: str, language: str = "") -> bool
     return all(s in translation for s in kept if s not in _TRANSLATED_NAMES)
 
 
+def is_translation(original: str, translation: str, language: str) -> bool:
+    """Whether ``translation`` is ``original`` put into ``language``: it keeps its specifics (`keeps_specifics`)
+    and reads as that language (`reads_as`) — or, too short to tell by ("Rouge" for "Red"), differs from it."""
+    if not translation or not keeps_specifics(original, translation, language):
+        return False
+    if len(_LETTERS_WORD.findall(translation)) < MIN_WORDS_TO_TELL:
+        return translation.casefold().strip(" .") != original.casefold().strip(" .")
+    return reads_as(translation, language)
+
+
 _OWN_SCRIPT = frozenset({"zh", "ja", "ru"})
 _JOINED = re.compile(r"[^\W\d_]_[^\W\d_]")
 

@@ -50,8 +50,8 @@ from .context import ContextSelector
 from .facts import clock
 from .flaws import asks_about_the_look, holds_the_value_asked, says_nothing_new, stems, voice_labels_only
 from .inspection import Asked, Inspector
-from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, keeps_specifics, names_in, needs_translation,
-                       phrase, question_language, reads_as, translated)
+from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, is_translation, names_in, needs_translation,
+                       phrase, question_language, translated)
 from .questions import split_question, with_time_resolved
 from .when import find_moments, parse_when
 
@@ -273,8 +273,7 @@ class ChatSession:
         except Exception as exc:  # the answer in English still answers
             log.warning("could not translate the answer (%s)", self._redact(str(exc)))
             return text
-        if (not back or not keeps_specifics(text, back, turn.language) or not reads_as(back, turn.language)
-                or self._flaw(turn, back, translated_back=True)):
+        if not is_translation(text, back, turn.language) or self._flaw(turn, back, translated_back=True):
             log.info("answer %r kept untranslated: %r did not keep it", text, back)
             return text
         return back
