@@ -537,6 +537,11 @@ def test_an_answer_in_english_to_a_spanish_question_is_translated_keeping_its_na
     assert keeps_specifics("The market opens every Sunday at 8.", "Der Markt öffnet jeden Sonntag um 8 Uhr.")
     assert not keeps_specifics("The market opens every Sunday at 8.", "Der Markt öffnet jeden Sonntag um 9 Uhr.")
     assert not keeps_specifics("Grandpa rides to the Market with Omar.", "Opa fährt mit Jan zum Markt.")
+    # that the description does not say is said in our words, not the model's translation ("The aprons are not
+    # mentioned…" came back "Les chaises ne sont pas mentionnées…", fresh29)
+    untold = fake_chat("Where are the aprons?", "The aprons are not mentioned in the video description.")
+    assert VideoChat(NO_CACHE, chat_model=untold).ask(described, "Où sont les tabliers ?").text \
+        == "La description de la vidéo ne le dit pas."
     # a short answer is translated unless it is only names the lines write with a capital
     short = fake_chat("How much does the coffee cost?", "Three dollars", "Drei Dollar")
     assert VideoChat(NO_CACHE, chat_model=short).ask(described, "Wie viel kostet der Kaffee?").text == "Drei Dollar"

@@ -266,6 +266,10 @@ class ChatSession:
             self._names = names_in(e.transcript or e.text for e in self._context.prepared.entries)
         if turn.language == "en" or not self._check_answers or not needs_translation(text, turn.language, self._names):
             return text
+        if cite.says_not_told(text) and len(_SENTENCES.findall(text)) <= 1:
+            # said in our words, not translated: "The aprons are not mentioned…" came back "Les chaises ne sont
+            # pas mentionnées…" (fresh29, read)
+            return phrase("not_told", turn.language)
         turn.on_stage("checking")
         prompt = ANSWER_PROMPT.format(language=LANGUAGE_NAMES.get(turn.language, turn.language), answer=text)
         try:
@@ -548,6 +552,7 @@ QUOTE_CANDIDATES = 5
 """Entries looked at for the one to quote when an answer cannot be shown (the first that is not a summary)."""
 _LETTERS_OR_DIGITS = re.compile(r"[^\W_]")
 _ENDS_A_SENTENCE = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
+_SENTENCES = re.compile(r"[^.!?。！？]+[.!?。！？]*")
 
 
 def check_question(question: str, count_tokens: TokenCounter = estimate_tokens,
