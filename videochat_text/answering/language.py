@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
+    from py3langid.langid import LanguageIdentifier
 
 LANGUAGES = ("en", "zh", "es", "fr", "de", "it", "pt", "ja", "ru", "nl")
 """What questions are identified as: the languages the chat model answers in that users ask in most."""
@@ -39,36 +40,29 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _LETTERS = re.compile(r"[^\W\d_]")
 
 
-@functools.cache
-def _between_english_and(language: str) -> Callable[[str], str]:
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(["en", language])
-    return lambda text: identifier.classify(text)[0]
-
-
 def reads_as(text: str, language: str) -> bool:
     """Whether ``text`` reads as ``language`` rather than English: how a translation of an English answer is told
-    from one left in English. Told among every language, "Anna lebt in Berlin." is English (its names are most of
-    its words); between English and German, German."""
+    from one left in English. Told among every language, "Anna lebt in Berlin." is English at a guess (its names are
+    most of its words); German is still likelier than English."""
     if _CJK.search(text) or language in ("zh", "ja"):
         return bool(_CJK.search(text)) and language in ("zh", "ja")
-    return _between_english_and(language)(text) == language
+    ranked = dict(_identifier().rank(text))
+    return ranked.get(language, 0.0) > ranked["en"]
 
 
 @functools.cache
-def _identifier() -> Callable[[str], str]:
+def _identifier() -> "LanguageIdentifier":
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
+    return identifier
 
-    def identify(text: str) -> str:
-        language, probability = identifier.classify(text)
-        # Unsure ("one?", "Is Maria in Boston?" read as Dutch at 0.30): English, the timeline's language.
-        return language if probability >= UNSURE_BELOW else "en"
-    return identify
+
+def _identify(text: str) -> str:
+    language, probability = _identifier().classify(text)
+    # Unsure ("one?", "Is Maria in Boston?" read as Dutch at 0.30): English, the timeline's language.
+    return language if probability >= UNSURE_BELOW else "en"
 
 
 def question_language(question: str) -> str:
@@ -84,7 +78,7 @@ def question_language(question: str) -> str:
         return "zh"
     if not _LETTERS.search(question):
         return "en"
-    return _identifier()(question)
+    return _identify(question)
 
 
 TRANSLATE_PROMPT = ("Translate this {language} question into English, word for word. Reply with the English question "
