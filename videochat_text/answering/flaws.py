@@ -941,8 +941,8 @@ A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)"
                     r"floor|door|color|whether|either|neither|rather|further|october|november|december|september)s?\b)"
                     r"(?:[a-z]{3,}(?:er|or|ist|ian)s?|"
                     r"[a-z]{3,}(?:man|men|woman|women)|(?:agent|assistant|attendant|clerk|nurse|chef|guide|host|"
-                    r"pilot|student|patient|client|guest|vet|mechanic|(?:life)?guard|coach|cook|staff|boss|captain|crew|chief|police|"
-                    r"judge|surgeon|priest|nanny|maid)s?)\b", re.I)
+                    r"pilot|student|patient|client|guest|vet|mechanic|(?:life)?guard|coach|cook|staff|boss|captain|crew|"
+                    r"chief|police|judge|surgeon|priest|nanny|maid)s?)\b", re.I)
 """Someone named by what they do ("the music teacher", "the driver", "the fisherman", "the agent"; not a
 relative, not a place, not one of the common words that only end like a doer: "…removed last summer." names no
 one (fresh28, read: "Who removed the diving board?")."""

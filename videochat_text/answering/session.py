@@ -166,9 +166,9 @@ class ChatSession:
                                            answer_times)
         # Asked in English, the model's answer meets every check that reads English words, and is translated back
         # (`_in_language`). Over the QA set's 244 questions in Chinese, Spanish, French and German (1.5B model):
-        # 172 right against 165 asked as asked, 41 wrong answers stating something against 60
-        # (the QA set with benchmarks/qa.py, session 18; the Spanish "…en la parte inferior izquierda del edificio." for a tap
-        # "next to the shade, by the gate" had passed unchecked).
+        # 172 right against 165 asked as asked, 41 wrong answers stating something against 60 (benchmarks/qa.py,
+        # session 18; the Spanish "…en la parte inferior izquierda del edificio." for a tap "next to the shade, by
+        # the gate" had passed unchecked).
         in_english = language != "en" and self._check_answers
         return _Turn(question, language, search_as, in_english, on_stage=on_stage or (lambda stage: None))
 
