@@ -32,6 +32,7 @@ Each `Answer` says which path produced it (``model``, ``checked``, ``retried``,
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -150,8 +151,12 @@ class ChatSession:
         self._prompt = chat_prompt(templates)
         self._strict = strict_prompt(templates)
         self._inspector = Inspector(description, context.prepared, nearest=context.nearest)
-        self._names: frozenset[str] | None = None
-        """The words the video's lines write only with a capital (`language.names_in`), once asked for."""
+
+    @functools.cached_property
+    def _names(self) -> frozenset[str]:
+        """The words the video's lines write only with a capital (`language.names_in`), once an answer is to be
+        translated."""
+        return names_in(e.transcript or e.text for e in self._context.prepared.entries)
 
     # --- what the model receives ---------------------------------------------------
     def _recent(self) -> list["BaseMessage"]:
@@ -262,11 +267,9 @@ class ChatSession:
         """The model's ``text`` in the question's language: translated by the model when it is in another,
         and kept as it was unless the translation keeps its names, numbers and times and has no flaw of
         its own."""
-        if self._names is None:
-            self._names = names_in(e.transcript or e.text for e in self._context.prepared.entries)
         if turn.language == "en" or not self._check_answers or not needs_translation(text, turn.language, self._names):
             return text
-        if cite.says_not_told(text) and len(_SENTENCES.findall(text)) <= 1:
+        if cite.says_not_told(text) and len([s for s in _sentences(text) if s.strip()]) <= 1:
             # said in our words, not translated: "The aprons are not mentioned…" came back "Les chaises ne sont
             # pas mentionnées…" (fresh29, read)
             return phrase("not_told", turn.language)
@@ -552,7 +555,6 @@ QUOTE_CANDIDATES = 5
 """Entries looked at for the one to quote when an answer cannot be shown (the first that is not a summary)."""
 _LETTERS_OR_DIGITS = re.compile(r"[^\W_]")
 _ENDS_A_SENTENCE = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
-_SENTENCES = re.compile(r"[^.!?。！？]+[.!?。！？]*")
 
 
 def check_question(question: str, count_tokens: TokenCounter = estimate_tokens,
