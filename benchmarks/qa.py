@@ -8,7 +8,7 @@ keyword where some citation of the answer contains it), the answer paths
 overhead: the latency minus the time inside chat-model calls.
 
 Usage:
-    python benchmarks/qa.py [--split dev|test|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|fresh9|fresh10|fresh11|fresh12|fresh13|fresh14|fresh15|fresh16|fresh17|fresh18|fresh19|fresh20|fresh21|fresh22|fresh23|fresh24|fresh25|fresh26|fresh27|fresh28|fresh29|fresh30|all] [--config F] [--per-clip N]
+    python benchmarks/qa.py [--split dev|test|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|fresh9|fresh10|fresh11|fresh12|fresh13|fresh14|fresh15|fresh16|fresh17|fresh18|fresh19|fresh20|fresh21|fresh22|fresh23|fresh24|fresh25|fresh26|fresh27|fresh28|fresh29|fresh30|all] [--config F] [--per-clip N] [--lang zh,es,fr,de]
                             [--judge-config F] [--json] [-v] [--rescore RUN.json]
 
 ``--config`` evaluates another setup (e.g. ``chat: {model: packaged-qwen}``, or an
@@ -67,6 +67,7 @@ def main() -> int:
     parser.add_argument("--config", help="videochat-text config to evaluate (default: embedded defaults)")
     parser.add_argument("--judge-config", help="config whose chat model grades the answers")
     parser.add_argument("--per-clip", type=int, help="only the first N questions of each clip")
+    parser.add_argument("--lang", default="all", help="only questions in these languages, e.g. zh or zh,es,fr,de")
     parser.add_argument("--media", default=str(ROOT / "benchmarks" / "results" / "qa-media"))
     parser.add_argument("--json", action="store_true", help="print the figures and every answer as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every answer as it comes")
@@ -75,7 +76,7 @@ def main() -> int:
     args = parser.parse_args()
 
     try:
-        qa = QASet.load(args.qa).split(args.split).subset(args.per_clip)
+        qa = QASet.load(args.qa).split(args.split).in_languages(args.lang).subset(args.per_clip)
         vc = VideoChat.from_config(args.config)
         judge = VideoChat.from_config(args.judge_config) if args.judge_config else None
         if args.rescore:

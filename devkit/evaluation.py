@@ -188,6 +188,17 @@ class QASet(BaseModel):
         clips = [c.model_copy(update={"questions": [q for q in c.questions if q.split == name]}) for c in self.clips]
         return QASet(clips=[c for c in clips if c.questions])
 
+    def in_languages(self, languages: str) -> "QASet":
+        """Only the questions asked in these languages (``zh,es,fr,de``; ``all``: every one), to measure a change
+        to how other languages are answered without asking the English majority again."""
+        if languages == "all":
+            return self
+        wanted = {lang.strip() for lang in languages.split(",")}
+        if not wanted <= set(get_args(Language)):
+            raise ConfigError(f"languages {languages!r}: use some of {', '.join(get_args(Language))}, or all")
+        clips = [c.model_copy(update={"questions": [q for q in c.questions if q.lang in wanted]}) for c in self.clips]
+        return QASet(clips=[c for c in clips if c.questions])
+
 
 def _photo(name: str) -> np.ndarray:
     try:

@@ -73,6 +73,17 @@ def test_split_keeps_only_that_half():
         qa.split("train")
 
 
+def test_in_languages_keeps_only_questions_asked_in_them():
+    qa = QASet.load(QA_PATH)
+    chinese = qa.in_languages("zh").questions
+    assert len(chinese) >= 40 and {q.lang for q in chinese} == {"zh"}
+    abroad = qa.in_languages("zh,es,fr,de").questions
+    assert {q.lang for q in abroad} == {"zh", "es", "fr", "de"} and len(abroad) < len(qa.questions)
+    assert qa.in_languages("all").questions == qa.questions
+    with pytest.raises(ConfigError, match="languages"):
+        qa.in_languages("en,xx")
+
+
 @pytest.mark.parametrize(
     ("answer", "right"),
     [("Yes, a horse.", True), ("No, there is no horse.", False), ("The horse lives in TEXAS.", True), ("", False)],
