@@ -10,7 +10,7 @@ saying the description does not tell cites only a line it quotes.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 from ..timeline import SUMMARY_MODULE, Event, clock_times
 from .answer import Citation
@@ -103,6 +103,13 @@ def stem(word: str) -> str:
 
 
 _DOUBLED = re.compile(r"([bfgkmnprt])\1$")
+
+
+def stem_among(word_stem: str, stems: Collection[str]) -> bool:
+    """Whether a stem is among ``stems``, as written or with the root's final e: `stem` cuts "nursing" to "nurs" and
+    "bikes" to "bik" but leaves "nurse" and "bike" whole (fresh30: "What is the sister's job?" → "The sister's job is
+    nursing." beside Whisper's "My sister and I nurse." was withheld as adding a word no entry holds)."""
+    return word_stem in stems or f"{word_stem}e" in stems or (word_stem.endswith("e") and word_stem[:-1] in stems)
 
 
 def citation(entry: Event, video: str | None = None) -> Citation:

@@ -22,7 +22,7 @@ from typing import Mapping, NamedTuple, Sequence
 from ..detections import singular
 from ..timeline import Event
 from .checks import addressed_names, all_said, introduced_names, parse_question, stems
-from .citations import content_words, moments_named, says_not_told, without_moments
+from .citations import content_words, moments_named, says_not_told, stem_among, without_moments
 from .facts import attributes_in, facts_in, numbers_in
 from .language import MONTHS, WEEKDAYS
 from .questions import ASKS_WHO, ASKS_YES_OR_NO
@@ -272,6 +272,26 @@ def an_hour_in_the_other_half_of_the_day(answer: str, said: Sequence[str]) -> fl
                            for text in holding):
             return hour
     return None
+
+
+_DAYS_HOLDING = {day: r"week\s*-?\s*days?" for day in WEEKDAYS[:5]} | {day: r"week\s*-?\s*ends?" for day in WEEKDAYS[5:]}
+"""A weekday → the word for the days it is one of ("weekdays", "weekends")."""
+_EVERY_DAY = re.compile(r"\b(?:every\s*day|daily|each\s+day|(?:seven|7)\s+days|all\s+week)\b", re.I)
+_A_NO = re.compile(r"\b(?:no|not|never|closed|none|only)\b|n['’]t\b", re.I)
+
+
+def a_day_no_line_names(answer: str, asked: str, said: Sequence[str]) -> str | None:
+    """A weekday the question asks about that no line names, nor a word for days it is one of ("weekends", "every
+    day"), in an answer that says neither that the video does not tell nor no — or None: "When does the library open
+    on Sundays?" → "The library opens at 10 on Sundays." beside "The library opens at 10 and closes at 6 on
+    weekdays." (fresh30, unseen): the question's day is no ground for the weekdays' hour."""
+    days = [day for day in WEEKDAYS if re.search(rf"\b{day}s?\b", asked, re.I)]
+    if not days or says_not_told(answer) or _A_NO.search(answer):
+        return None
+    lines = "\n".join(said)
+    if _EVERY_DAY.search(lines):
+        return None
+    return next((day for day in days if not re.search(rf"\b(?:{day}s?|{_DAYS_HOLDING[day]})\b", lines, re.I)), None)
 
 
 _ASKS_WHEN = re.compile(r"^\W*(?:(?:and|so|then)\W+)?when\b", re.I)
@@ -739,7 +759,7 @@ def words_no_entry_holds(answer: str, asked: str, described: set[str]) -> list[s
         if sentence.endswith("?"):  # a question back asks; it claims nothing
             continue
         added = _word_stems(sentence) - question
-        missing = added - described
+        missing = {w for w in added if not stem_among(w, described)}
         if missing and len(missing) > len(added - missing):
             return sorted(missing)
     return []

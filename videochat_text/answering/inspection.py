@@ -13,7 +13,8 @@ from .attribution import a_job_another_name_has, something_of_another_time, what
 from .citations import says_not_told
 from .context import Prepared
 from .facts import Corpus, attributes_in, unsupported
-from .flaws import (Moment, a_count_no_line_gives, a_detail_no_line_states, a_doer_the_line_speaks_to,
+from .flaws import (Moment, a_count_no_line_gives, a_day_no_line_names, a_detail_no_line_states,
+                    a_doer_the_line_speaks_to,
                     a_label_for_what_no_module_reports, a_number_from_an_unrelated_line, a_line_given_to_another_voice,
                     a_line_given_to_whom_it_addresses, a_line_quoted_at_another_time,
                     a_measure_asked_and_not_given, a_name_given_what_its_voice_said_of_another,
@@ -137,6 +138,9 @@ class Inspector:
         hour = an_hour_in_the_other_half_of_the_day(text, self._moment_texts) if asked.language == "en" else None
         if hour is not None:
             return f"it puts {hour:g} o'clock in the other half of the day than every line giving it"
+        day = a_day_no_line_names(text, asked.search_as, self._moment_texts) if asked.language == "en" else None
+        if day:
+            return f"it answers for {day}, a day no line names"
         if a_video_time_for_a_time_of_day(text, asked.search_as, asked.as_asked):
             return "it answers a time of day with a moment of the video"
         if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (

@@ -86,7 +86,7 @@ TRANSLATE_PROMPT = ("Translate this {language} question into English, word for w
 """Naming the question's language helped the embedded 0.5B on the QA set's 18 dev questions in other
 languages: "Wo lebt das Pferd?" came back as "Does the pferd sleep?" without it, "Where does the horse
 live?" with it; none got worse."""
-ANSWER_PROMPT = ("Translate this answer into {language}. Keep every name, number and time exactly as written. "
+ANSWER_PROMPT = ("Translate this answer into {language}. Keep every name, number and time exactly as written{script}. "
                  "Reply with the translation only, nothing else.\n\n{answer}")
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "es": "Spanish", "fr": "French", "de": "German",
                   "it": "Italian", "pt": "Portuguese", "ja": "Japanese", "ru": "Russian", "nl": "Dutch"}
@@ -94,6 +94,13 @@ MIN_WORDS_TO_TELL = 3
 """An answer of fewer words ("Whiskers.", "Texas") is not told a language: names are in every one."""
 _SPECIFIC = re.compile(r"\d+(?:[.:]\d+)*|(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+\b")
 """Numbers, times and capitalised words inside a sentence: what a translation must keep."""
+
+
+def answer_prompt(answer: str, language: str) -> str:
+    """The request to put an English answer into ``language`` (names in Latin letters where it has its own script:
+    the 1.5B kept "Priya" so where it had written "普里亚")."""
+    script = ", names in their Latin letters" if language in _OWN_SCRIPT else ""
+    return ANSWER_PROMPT.format(language=LANGUAGE_NAMES.get(language, language), answer=answer, script=script)
 
 
 def translated(model: "Runnable", prompt: str) -> str:
@@ -149,22 +156,22 @@ _TRANSLATED_NAMES = frozenset(WEEKDAYS + MONTHS)
 """Capitalised English words every language has its own word for: "Sunday" is "Sonntag", not a name to keep."""
 
 
-def keeps_specifics(original: str, translation: str, language: str = "") -> bool:
-    """Whether a translation kept the original's numbers, times and names ("Whiskers" must not
-    become "Bigotes"; "Sunday" may become "Sonntag"). Into Chinese, Japanese or Russian a name is
-    written in their script ("Tom comes from Glasgow." → "汤姆来自格拉斯哥。"): there only the numbers."""
+def keeps_specifics(original: str, translation: str, names: Iterable[str] = ()) -> bool:
+    """Whether a translation kept the original's numbers, times and names as written ("Whiskers" must not become
+    "Bigotes"; "Sunday" may become "Sonntag"); ``names``: the video's (`names_in`), kept also where they open a
+    sentence. Into Chinese, Japanese or Russian too: the chat model's own spelling of a name there is no spelling
+    anyone can check, and it was wrong — "Leeds" came back "莱斯特" (Leicester), "Edinburgh" "爱丁顿", "Hannah"
+    "海伦" (fresh30; answers to try, session 19)."""
     if _JOINED.search(translation):  # "Die_piece_beginnt_um_sechsundvierzig_minuten." (fresh19, asked in English)
         return False
-    kept = _SPECIFIC.findall(original)
-    if language in _OWN_SCRIPT:
-        kept = [s for s in kept if not s[0].isalpha()]
+    kept = set(_SPECIFIC.findall(original)) | (set(_LETTERS_WORD.findall(original)) & set(names))
     return all(s in translation for s in kept if s not in _TRANSLATED_NAMES)
 
 
-def is_translation(original: str, translation: str, language: str) -> bool:
+def is_translation(original: str, translation: str, language: str, names: Iterable[str] = ()) -> bool:
     """Whether ``translation`` is ``original`` put into ``language``: it keeps its specifics (`keeps_specifics`)
     and reads as that language (`reads_as`) — or, too short to tell by ("Rouge" for "Red"), differs from it."""
-    if not translation or not keeps_specifics(original, translation, language):
+    if not translation or not keeps_specifics(original, translation, names):
         return False
     if len(_LETTERS_WORD.findall(translation)) < MIN_WORDS_TO_TELL:
         return translation.casefold().strip(" .") != original.casefold().strip(" .")
@@ -172,6 +179,7 @@ def is_translation(original: str, translation: str, language: str) -> bool:
 
 
 _OWN_SCRIPT = frozenset({"zh", "ja", "ru"})
+"""Languages written in a script of their own: told to keep names in Latin letters (`answer_prompt`)."""
 _JOINED = re.compile(r"[^\W\d_]_[^\W\d_]")
 
 

@@ -51,7 +51,7 @@ from .context import ContextSelector
 from .facts import clock
 from .flaws import asks_about_the_look, holds_the_value_asked, says_nothing_new, stems, voice_labels_only
 from .inspection import Asked, Inspector
-from .language import (ANSWER_PROMPT, LANGUAGE_NAMES, TRANSLATE_PROMPT, is_translation, names_in, needs_translation,
+from .language import (LANGUAGE_NAMES, TRANSLATE_PROMPT, answer_prompt, is_translation, names_in, needs_translation,
                        phrase, question_language, translated)
 from .questions import split_question, with_time_resolved
 from .when import find_moments, parse_when
@@ -274,13 +274,13 @@ class ChatSession:
             # pas mentionnées…" (fresh29, read)
             return phrase("not_told", turn.language)
         turn.on_stage("checking")
-        prompt = ANSWER_PROMPT.format(language=LANGUAGE_NAMES.get(turn.language, turn.language), answer=text)
+        prompt = answer_prompt(text, turn.language)
         try:
             back = scaffolding.strip(translated(self.model, prompt), self._templates.system)
         except Exception as exc:  # the answer in English still answers
             log.warning("could not translate the answer (%s)", self._redact(str(exc)))
             return text
-        if not is_translation(text, back, turn.language) or self._flaw(turn, back, translated_back=True):
+        if not is_translation(text, back, turn.language, self._names) or self._flaw(turn, back, translated_back=True):
             log.info("answer %r kept untranslated: %r did not keep it", text, back)
             return text
         return back
