@@ -648,7 +648,7 @@ def test_one_narrators_next_sentence_is_not_the_context_of_an_answer_but_a_reply
 def test_an_everyday_word_for_a_label_is_the_label_when_words_are_compared():
     """"bike" is "bicycle": a "does not say" beside the line about locking bicycles is not shown."""
     moments = moment_words([_said("Please lock your bicycle near the bakery.", 0.2, 3.3, "S1")])
-    assert stems("my bike") == stems("bicycles") == {"bicycle"}
+    assert stems("my bike") == stems("bicycles") == {stem("bicycle")}
     assert not_told_though_said("The video description does not say.", "Where should I lock my bike?", moments)
 
 
@@ -978,7 +978,7 @@ WEATHER = "What does the speaker say about the weather?"
     (WEATHER, "The speaker says the weather is sunny.", ["sunny"]),  # a user's question about a garden tour
     (WEATHER, 'The speaker says: "Welcome to the garden tour."', []),
     ("Where was the coffee bought?", "The coffee was bought at a restaurant.", ["restaurant"]),  # the 1.5B, QA set
-    ("What colour is the cat?", "The cat is orange and fluffy.", ["fluffy", "orange"]),
+    ("What colour is the cat?", "The cat is orange and fluffy.", ["fluffy", "orang"]),
     ("How much are the tickets?", "He says the tickets cost three dollars.", []),  # most words are the line's
     ("What about the roses?", "She mentions that the roses bloom in June and smell of honey.", []),  # a limit
     (WEATHER, "She mentions that it will rain and the sky turns grey.", ["grey", "rain", "sky", "turn"]),
@@ -1205,6 +1205,25 @@ def test_an_answer_for_a_day_no_line_names_is_a_flaw():
     assert a_day_no_line_names("At 10.", asked, said + ["We are open every day."]) is None
     assert a_day_no_line_names("At 10.", asked, ["It opens at 10 at weekends."]) is None
     assert a_day_no_line_names("At 10.", "When does it open?", said) is None
+
+
+def test_a_root_s_final_e_and_a_past_form_are_the_root_word():
+    """fresh30 (unseen): "What is the sister's job?" → "The sister's job is nursing." beside Whisper's "My sister and I
+    nurse." was withheld as adding a word no entry holds; fresh29 (read): "Why did Pippa run away?" → "…because she
+    saw a small brown dog near the river this morning." passed, the line about running away being "She ran away when
+    the firework started last night."."""
+    assert stem("nursing") == stem("nurse") == stem("nursed") and stem("closing") == stem("close") == stem("closes")
+    assert stem("lived") == stem("live") == stem("living") and stem("made") == stem("make") == stem("making")
+    assert stem("ran") == stem("run") == stem("running") and stem("drove") == stem("drive") == stem("driven")
+    assert stem("left") != stem("leave") and stem("bed") == "bed" and stem("use") == "use"
+    lines = [_said("Excuse me, have you seen a small brown dog? I'm Hannah.", 0.5, 5.0, "S1"),
+             _said("Hello Hannah, I'm George. I saw one near the river this morning.", 5.5, 10.5, "S2"),
+             _said("Not steeper. She ran away when the firework started last night.", 11.0, 16.0, "S1")]
+    asked = "Why did Pippa run away?"
+    assert a_reason_no_line_gives("Pippa ran away because she saw a small brown dog near the river this morning.",
+                                  asked, moment_words(lines))
+    assert not a_reason_no_line_gives("She ran away because the firework started last night.", asked,
+                                      moment_words(lines))
 
 
 def test_a_doubled_consonant_before_ing_is_the_root_word():
@@ -1718,7 +1737,7 @@ def test_a_why_answered_with_a_reason_no_line_gives_is_a_flaw(described, fake_ch
     moments = moment_words(lines)
     plates = "Why did Grace move the plates?"
     assert a_reason_no_line_gives("Grace moved the plates to the table because she needed space for the new valve.",
-                                  plates, moments) == "need, new, space, valve"
+                                  plates, moments) == "need, new, spac, valv"
     assert a_reason_no_line_gives("The shower is slow because it is very slow.", "Why is the shower slow?",
                                   moments) == "the question's own words"
     assert a_reason_no_line_gives("How come it is slow? Because it is slow.", "How come the shower is slow?",

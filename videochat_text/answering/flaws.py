@@ -22,10 +22,17 @@ from typing import Mapping, NamedTuple, Sequence
 from ..detections import singular
 from ..timeline import Event
 from .checks import addressed_names, all_said, introduced_names, parse_question, stems
-from .citations import content_words, moments_named, says_not_told, stem_among, without_moments
+from .citations import content_words, moments_named, says_not_told, stem, without_moments
 from .facts import attributes_in, facts_in, numbers_in
 from .language import MONTHS, WEEKDAYS
 from .questions import ASKS_WHO, ASKS_YES_OR_NO
+
+
+def _with_stems(words: str) -> frozenset[str]:
+    """The words and their stems (`stem`: "centre" and "centr"): a set a question's or an answer's `stems` are
+    taken from."""
+    return frozenset(w for word in words.split() for w in (word, stem(word)))
+
 
 _YES_OR_NO = re.compile(r"^\W*(?:yes|no|sí|si|oui|non|ja|nein)\b|^\W*(?:是|有|没有|不)", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -496,7 +503,7 @@ def another_line_says_it(answer: str, asked: str, moments: Sequence[Moment]) -> 
 
 
 _WHY = re.compile(r"^\W*(?:(?:and|so|but)\W+)?(?:why|how\s+come|for\s+what\s+reason)\b", re.I)
-_REASON_TALK = frozenset("because since so as due reason cause order therefore very really".split())
+_REASON_TALK = _with_stems("because since so as due reason cause order therefore very really")
 """Words any reason may be told in, whatever it is."""
 
 
@@ -510,7 +517,8 @@ def a_reason_no_line_gives(answer: str, asked: str, moments: Sequence[Moment]) -
     half of them, that no spoken or read line holds make it a reason no line gives; one such word is
     the model's wording ("…a cap to protect their hair from blocking the filters" beside "…because long
     hair blocks the filters"). A reason a line gives in other words than "because" ("…reopens next
-    Monday after repairs", "A bird built a nest in my gutter and the water spills over") is held.
+    Monday after repairs", "A bird built a nest in my gutter and the water spills over") is held. Where lines hold
+    the question's words, only they and the lines next to them are looked in.
 
     Args:
         asked: the question in English; moments: what was said or read (`moment_words`).
@@ -522,7 +530,12 @@ def a_reason_no_line_gives(answer: str, asked: str, moments: Sequence[Moment]) -
              if not any(w.startswith(q) or q.startswith(w) for q in question)}  # "moved" ("mov"), "move"
     if not added:
         return "the question's own words"
-    unsaid = added - {w for moment in moments for w in moment.words}
+    # where lines hold the question, its reason is theirs or a neighbour's: "Why did Pippa run away?" → "…because she
+    # saw a small brown dog near the river this morning." (the question's line: "She ran away when the firework
+    # started last night."; fresh29, read) took the dog from the first line
+    holding = _holding_the_question(question, moments)
+    near = {j for i in holding for j in (i - 1, i, i + 1) if 0 <= j < len(moments)} or range(len(moments))
+    unsaid = added - {w for i in near for w in moments[i].words}
     return ", ".join(sorted(unsaid)) if len(unsaid) >= 2 or 2 * len(unsaid) > len(added) else None
 
 
@@ -630,7 +643,7 @@ answer may use them)."""
 _REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|here|I|me|my|"
                           r"we|us|our|you|your)\b|['’](?:m|re|ve|ll|d)\b", re.I)
 """Words by which a line may be about something it does not name ("I can fix it by Thursday")."""
-_VALUE_WORDS = frozenset("time day date year month week price cost much many long old far often".split())
+_VALUE_WORDS = _with_stems("time day date year month week price cost much many long old far often")
 
 
 def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Moment],
@@ -642,7 +655,7 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     value ("1 pound" for "How much is a lesson?") is of the one thing asked about: it is said of something
     else when every line it comes from gives it to another thing it names ("Lockers cost 1 pound…") and
     another line is about the thing."""
-    question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK - _word_stems(" ".join(_DONE.findall(asked)))
+    question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK_STEMS - _word_stems(" ".join(_DONE.findall(asked)))
     if not question or says_not_told(answer) or _CJK.search(answer):
         return None
     # sentence by sentence: "The cat is called Whiskers. The coffee costs three dollars." takes each
@@ -723,7 +736,7 @@ its run: "The wind comes from the north." was withheld because "the sun comes ou
 def _taken_from(answer: str, asked: str, moments: Sequence[Moment]) -> list[int]:
     """The moments holding the most of what ``answer`` adds to the question (numbers too: "opens at 4.30"
     from the cafe's line), none when it adds nothing a moment holds."""
-    added = stems(answer) - stems(asked) - _ANSWER_TALK
+    added = stems(answer) - stems(asked) - _ANSWER_TALK_STEMS
     held = [len(added & moment.words) for moment in moments]
     most = max(held, default=0)
     return [i for i, n in enumerate(held) if n and n == most]
@@ -759,7 +772,7 @@ def words_no_entry_holds(answer: str, asked: str, described: set[str]) -> list[s
         if sentence.endswith("?"):  # a question back asks; it claims nothing
             continue
         added = _word_stems(sentence) - question
-        missing = {w for w in added if not stem_among(w, described)}
+        missing = added - described
         if missing and len(missing) > len(added - missing):
             return sorted(missing)
     return []
@@ -796,7 +809,7 @@ _THINGS_TOO = frozenset(stems("camera screen picture image frame"))
 """Words answers use of the video ("on camera") that are also things with a colour ("What colour is the
 camera?" → "The camera is red." beside "This motorcycle is red": the garage, asked as a new user)."""
 _ASKS_FOR_A_THING = re.compile(r"^\W*(?:(?:and|so|then)\W+)?(?:what|which|where)\b", re.I)
-_POSITIONS = frozenset("left right center centre top bottom middle".split())
+_POSITIONS = _with_stems("left right center centre top bottom middle")
 _GENERIC = frozenset("""animal vehicle object thing item food furniture pet creature device kind type sort appear
 shown visible first last next present there colour color""".split())
 """Question words a label answers by itself ("What animal is shown?" → "A cat.")."""
@@ -966,7 +979,7 @@ A_ROLE = re.compile(r"\b(?!(?:brother|mother|father|sister|daughter)s?\b)"
 """Someone named by what they do ("the music teacher", "the driver", "the fisherman", "the agent"; not a
 relative, not a place, not one of the common words that only end like a doer: "…removed last summer." names no
 one (fresh28, read: "Who removed the diving board?")."""
-_ANYONE = frozenset("person people speaker narrator caller voice someone somebody man woman guy host presenter".split())
+_ANYONE = _with_stems("person people speaker narrator caller voice someone somebody man woman guy host presenter")
 """Words for whoever speaks, which a line where a voice names itself ("call me Jo") is about."""
 
 
