@@ -19,6 +19,7 @@ from videochat_text.answering.facts import attributes_in
 from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_line_gives, a_person_for_a_thing, the_look_note_as_an_answer, a_detail_no_line_states, a_when_answered_without_a_time,
                                            a_measure_asked_and_not_given, a_where_answered_with_a_time,
                                            a_who_answered_with_no_one, an_hour_in_the_other_half_of_the_day, a_day_no_line_names,
+                                           a_video_moment_where_a_line_says_when,
                                            a_yes_a_line_puts_elsewhere, holds_the_value_asked, a_label_for_what_no_module_reports,
                                            a_name_no_line_gives_it, a_name_question_answered_without_one,
                                            a_time_of_day_question_answered_without_one,
@@ -1201,6 +1202,19 @@ def test_an_answer_for_a_day_no_line_names_is_a_flaw():
     assert a_day_no_line_names("At 10.", asked, said + ["We are open every day."]) is None
     assert a_day_no_line_names("At 10.", asked, ["It opens at 10 at weekends."]) is None
     assert a_day_no_line_names("At 10.", "When does it open?", said) is None
+
+
+def test_a_moment_of_the_video_for_when_a_line_says_a_thing_happens_is_a_flaw():
+    """fresh31 (unseen): "When does the dancing start?" → "The dancing starts at 0:00:29.1 in the video." beside
+    Whisper's "The dancing starts at it, I think." (it lost the hour): the line tells when in the world."""
+    heard = [_said("I'm you and I work with the room at the bank.", 7.5, 11.0, "S1"),
+             _said("The dancing starts at it, I think.", 29.1, 31.0, "S1")]
+    moments = moment_words(heard)
+    asked = "When does the dancing start?"
+    assert a_video_moment_where_a_line_says_when("The dancing starts at 0:00:29.1 in the video.", asked, moments)
+    assert not a_video_moment_where_a_line_says_when("The dancing starts at 8, said at 0:00:29.1.", asked, moments)
+    assert not a_video_moment_where_a_line_says_when("At 0:00:29.1.", "When is the dancing mentioned?", moments)
+    assert not a_video_moment_where_a_line_says_when("At 0:00:05.", "When does the horse run?", moments)
 
 
 def test_a_root_s_final_e_and_a_past_form_are_the_root_word():

@@ -241,6 +241,22 @@ def a_video_time_for_a_time_of_day(answer: str, asked: str, as_asked: str = "") 
     return not _VALUES["time"](rest)
 
 
+_ASKS_WHEN_IT_HAPPENS = re.compile(r"^\W*(?:(?:and|so)\W+)?when\s+(?:does|do|did|will|is|are|was|were|should|must)\b", re.I)
+
+
+def a_video_moment_where_a_line_says_when(answer: str, asked: str, moments: Sequence[Moment]) -> bool:
+    """Whether a "when does X happen?" about the world is answered only with a moment of the video while a spoken or
+    read line holds every word of the question: that line tells when, even where Whisper lost the time — "When
+    does the dancing start?" → "The dancing starts at 0:00:29.1 in the video." beside "The dancing starts at it, I
+    think." (fresh31, unseen). "When is the horse shown?" asks for the video's moment."""
+    if not _ASKS_WHEN_IT_HAPPENS.match(asked) or _ABOUT_THE_VIDEO.search(asked) or not moments_named(answer):
+        return False
+    if _VALUES["time"](stems(without_moments(answer))):
+        return False
+    question = _word_stems(asked)
+    return len(question) >= 2 and any(question <= moment.words for moment in moments)
+
+
 _PART_OF_DAY = re.compile(r"\b(?:noon|midday|midnight|morning|afternoon|evening|night|tonight|o['’]?clock|dawn|dusk"
                          r"|sunrise|sunset|[ap]\.?m\b)", re.I)
 

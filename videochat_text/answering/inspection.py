@@ -21,7 +21,8 @@ from .flaws import (Moment, a_count_no_line_gives, a_day_no_line_names, a_detail
                     a_name_no_line_gives_it, a_name_question_answered_without_one,
                     a_person_for_a_thing, a_place_name_no_entry_holds, a_reason_no_line_gives,
                     a_time_of_day_question_answered_without_one,
-                    a_value_said_of_something_else, a_video_time_for_a_time_of_day,
+                    a_value_said_of_something_else, a_video_moment_where_a_line_says_when,
+                    a_video_time_for_a_time_of_day,
                     a_voice_given_what_it_said_of_another, a_voice_label_no_line_of_it_supports,
                     a_when_answered_without_a_time, a_where_answered_with_a_time, a_who_answered_with_no_one,
                     a_yes_a_line_puts_elsewhere, a_yes_or_no_about_what_no_entry_mentions,
@@ -143,6 +144,8 @@ class Inspector:
             return f"it answers for {day}, a day no line names"
         if a_video_time_for_a_time_of_day(text, asked.search_as, asked.as_asked):
             return "it answers a time of day with a moment of the video"
+        if a_video_moment_where_a_line_says_when(text, asked.search_as, self._moments):
+            return "it answers with a moment of the video where a line says when"
         if asked.language == "en" and a_time_of_day_question_answered_without_one(text, asked.question) and (
                 whole or not says_nothing_new(text, asked.question)):
             return "it is asked for a time of day and gives none"
