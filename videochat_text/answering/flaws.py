@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Mapping, NamedTuple, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from ..detections import singular
 from ..timeline import Event
@@ -210,6 +210,13 @@ def not_told_though_said(answer: str, asked: str, moments: Sequence[Moment]) -> 
     values = _VALUES[kind.group(1).lower()] if kind else None
     if values is not None:
         question -= stems(kind.group(1))
+    return _a_moment_says_all(question, moments, values)
+
+
+def _a_moment_says_all(question: set[str], moments: Sequence[Moment],
+                       values: Callable[[set[str]], bool] | None = None) -> bool:
+    """Whether a spoken or read moment holds every word of the question (two or more), and, given ``values``, a value
+    of the kind asked for."""
     return len(question) >= 2 and any(question <= moment.words and (values is None or values(moment.words))
                                       for moment in moments)
 
@@ -253,8 +260,7 @@ def a_video_moment_where_a_line_says_when(answer: str, asked: str, moments: Sequ
         return False
     if _VALUES["time"](stems(without_moments(answer))):
         return False
-    question = _word_stems(asked)
-    return len(question) >= 2 and any(question <= moment.words for moment in moments)
+    return _a_moment_says_all(_word_stems(asked), moments)
 
 
 _PART_OF_DAY = re.compile(r"\b(?:noon|midday|midnight|morning|afternoon|evening|night|tonight|o['’]?clock|dawn|dusk"
@@ -850,7 +856,7 @@ def a_label_for_what_no_module_reports(answer: str, asked: str, labels: set[str]
     unknown = question - described - _GENERIC_STEMS
     # or a line says it: "What is on the second floor?" → "The second floor is showing a dining table."
     # beside "The cafe on the second floor closes at four thirty."
-    said = len(question) >= 2 and any(question <= moment.words for moment in moments)
+    said = _a_moment_says_all(question, moments)
     naming = {w for moment in moments if moment.words & question for w in moment.words}
     added = _word_stems(answer) - question - naming - _HOLDING_STEMS
     label_words = _label_stems(labels) | _POSITIONS
