@@ -185,8 +185,7 @@ class QASet(BaseModel):
             return self
         if name not in SPLITS:
             raise ConfigError(f"split {name!r}: use {', '.join(SPLITS)} or all")
-        clips = [c.model_copy(update={"questions": [q for q in c.questions if q.split == name]}) for c in self.clips]
-        return QASet(clips=[c for c in clips if c.questions])
+        return self._keeping(lambda q: q.split == name)
 
     def in_languages(self, languages: str) -> "QASet":
         """Only the questions asked in these languages (``zh,es,fr,de``; ``all``: every one), to measure a change
@@ -196,7 +195,11 @@ class QASet(BaseModel):
         wanted = {lang.strip() for lang in languages.split(",")}
         if not wanted <= set(get_args(Language)):
             raise ConfigError(f"languages {languages!r}: use some of {', '.join(get_args(Language))}, or all")
-        clips = [c.model_copy(update={"questions": [q for q in c.questions if q.lang in wanted]}) for c in self.clips]
+        return self._keeping(lambda q: q.lang in wanted)
+
+    def _keeping(self, wanted: Callable[[Question], bool]) -> "QASet":
+        """Only the questions ``wanted`` keeps; clips left without questions are dropped."""
+        clips = [c.model_copy(update={"questions": [q for q in c.questions if wanted(q)]}) for c in self.clips]
         return QASet(clips=[c for c in clips if c.questions])
 
 
