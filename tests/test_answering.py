@@ -1418,6 +1418,13 @@ def test_a_voice_label_given_what_that_voice_said_someone_else_does_is_a_flaw():
     assert a_voice_given_what_it_said_of_another("S2 moved to Toronto last spring.", CALL) is None  # "I moved"
     assert a_voice_given_what_it_said_of_another('S1 says: "She loves the island."', ferry) is None
     assert a_voice_given_what_it_said_of_another("Grandma loves the island.", ferry) is None
+    # an answer that is only a label does what the question asks about (a new user's try, session 19)
+    roses = [_said("I'm Priya, the manager.", 3.6, 5.4, "S1"),
+             _said("On Sunday my brother Sam gives a free talk about roses.", 23.2, 26.4, "S1")]
+    assert a_voice_given_what_it_said_of_another("S1", roses, "Who gives the talk about roses?") == "S1"
+    assert a_voice_given_what_it_said_of_another("S1", roses, "Who is the manager?") is None
+    mine = roses + [_said("I give the tours myself.", 27.0, 29.0, "S1")]
+    assert a_voice_given_what_it_said_of_another("S1", mine, "Who gives the tours?") is None
 
 
 def test_a_name_given_what_its_voice_said_of_another_is_a_flaw():

@@ -1308,14 +1308,20 @@ _SAID_OF = 3
 """How many words before its verb a line may name who does it ("She really loves…", "I also teach…")."""
 
 
-def a_voice_given_what_it_said_of_another(answer: str, entries: Sequence[Event]) -> str | None:
+def a_voice_given_what_it_said_of_another(answer: str, entries: Sequence[Event], asked: str = "") -> str | None:
     """A voice label the answer says does what that voice said someone else does, or None.
 
     fresh6: "Who loves the island?" → "S1 loves the island." beside S1's "Can Grandma come too? She
     loves the island.": a label is who spoke, and "she" is not the speaker. Only when every line of that
     voice holding the verb has someone other than "I" or "we" just before it ("My mother bakes bread"),
-    so "S3 teaches music" beside S3's "I teach music at the school" stands."""
-    for voice, verb in _VOICE_DOES.findall(answer):
+    so "S3 teaches music" beside S3's "I teach music at the school" stands. An answer that is only labels does
+    the deed ``asked`` about: "Who gives the talk about roses?" → "S1" beside S1's "On Sunday my brother Sam gives a
+    free talk about roses." (a new user's try on an unseen clip, session 19)."""
+    deeds = _VOICE_DOES.findall(answer)
+    who_did = _WHO_DID.match(asked)
+    if not deeds and who_did:
+        deeds = [(voice, who_did["verb"]) for voice in voice_labels_only(answer)]
+    for voice, verb in deeds:
         if _said_of_another({voice}, _stem(verb), entries):
             return voice
     return None

@@ -187,7 +187,7 @@ class Inspector:
         spoken_to = a_doer_the_line_speaks_to(text, asked.search_as, self._moments, self._moment_texts)
         if spoken_to:
             return f"it has {spoken_to} do what the line holding it says to {spoken_to}"
-        doer = (a_voice_given_what_it_said_of_another(text, self._prepared.entries)
+        doer = (a_voice_given_what_it_said_of_another(text, self._prepared.entries, asked.search_as)
                 or a_name_given_what_its_voice_said_of_another(text, asked.search_as, self._prepared.entries))
         if doer:
             return f"it has {doer} do what {doer} said someone else does"
