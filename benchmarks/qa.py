@@ -8,7 +8,7 @@ keyword where some citation of the answer contains it), the answer paths
 overhead: the latency minus the time inside chat-model calls.
 
 Usage:
-    python benchmarks/qa.py [--split dev|test|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|fresh9|fresh10|fresh11|fresh12|fresh13|fresh14|fresh15|fresh16|fresh17|fresh18|fresh19|fresh20|fresh21|fresh22|fresh23|fresh24|fresh25|fresh26|fresh27|fresh28|fresh29|fresh30|fresh31|all] [--config F] [--per-clip N] [--lang zh,es,fr,de]
+    python benchmarks/qa.py [--split dev|test|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|fresh9|fresh10|fresh11|fresh12|fresh13|fresh14|fresh15|fresh16|fresh17|fresh18|fresh19|fresh20|fresh21|fresh22|fresh23|fresh24|fresh25|fresh26|fresh27|fresh28|fresh29|fresh30|fresh31|fresh32|all] [--config F] [--per-clip N] [--lang zh,es,fr,de]
                             [--judge-config F] [--json] [-v] [--rescore RUN.json]
 
 ``--config`` evaluates another setup (e.g. ``chat: {model: packaged-qwen}``, or an

@@ -43,9 +43,9 @@ Language = Literal["en", "zh", "es", "fr", "de"]
 Split = Literal["dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
               "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15", "fresh16",
               "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22", "fresh23", "fresh24", "fresh25", "fresh26",
-              "fresh27", "fresh28", "fresh29", "fresh30", "fresh31"]
+              "fresh27", "fresh28", "fresh29", "fresh30", "fresh31", "fresh32"]
 SPLITS: tuple[Split, ...] = get_args(Split)
-"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh31 (2026-12-03/05; fresh4 to fresh31 on
+"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh32 (2026-12-03/05; fresh4 to fresh32 on
 clips of their own): written before any answer to them was read, asked once when that session's changes were done
 (the test half's answers have been read across sessions: a fresh set shows what a user meets)."""
 

@@ -69,6 +69,7 @@ def test_split_keeps_only_that_half():
     assert len(parts["fresh29"]) >= 50
     assert len(parts["fresh30"]) >= 50
     assert len(parts["fresh31"]) >= 50
+    assert len(parts["fresh32"]) >= 50
     assert sum(len(questions) for questions in parts.values()) == len(qa.questions)
     with pytest.raises(ConfigError, match="split"):
         qa.split("train")
