@@ -8,14 +8,16 @@ keyword where some citation of the answer contains it), the answer paths
 overhead: the latency minus the time inside chat-model calls.
 
 Usage:
-    python benchmarks/qa.py [--split dev|test|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|fresh9|fresh10|fresh11|fresh12|fresh13|fresh14|fresh15|fresh16|fresh17|fresh18|fresh19|fresh20|fresh21|fresh22|fresh23|fresh24|fresh25|fresh26|fresh27|fresh28|fresh29|fresh30|fresh31|fresh32|all] [--config F] [--per-clip N] [--lang zh,es,fr,de]
-                            [--judge-config F] [--json] [-v] [--rescore RUN.json]
+    python benchmarks/qa.py [--split dev|test|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|fresh9|fresh10|fresh11|fresh12|fresh13|fresh14|fresh15|fresh16|fresh17|fresh18|fresh19|fresh20|fresh21|fresh22|fresh23|fresh24|fresh25|fresh26|fresh27|fresh28|fresh29|fresh30|fresh31|fresh32|fresh33|all] [--config F] [--per-clip N] [--lang zh,es,fr,de]
+                            [--speech heard|true] [--judge-config F] [--json] [-v] [--rescore RUN.json]
 
 ``--config`` evaluates another setup (e.g. ``chat: {model: packaged-qwen}``, or an
 OpenAI-compatible server); the default is the embedded offline one. ``--judge-config`` adds
 an LLM-judge score from a (stronger) chat model next to the keyword score. ``--rescore``
 scores the answers an earlier ``--json`` run saved again, after a change to the QA set or
-the scoring rules, without asking again. Clips are built once under
+the scoring rules, without asking again. ``--speech true`` asks about each clip's own lines (every word
+heard, every voice told apart) instead of what Whisper heard: the answering measured apart from speech
+recognition. Clips are built once under
 benchmarks/results/qa-media; descriptions come from the config's cache.
 """
 
@@ -69,6 +71,9 @@ def main() -> int:
     parser.add_argument("--per-clip", type=int, help="only the first N questions of each clip")
     parser.add_argument("--lang", default="all", help="only questions in these languages, e.g. zh or zh,es,fr,de")
     parser.add_argument("--media", default=str(ROOT / "benchmarks" / "results" / "qa-media"))
+    parser.add_argument("--speech", choices=["heard", "true"], default="heard",
+                        help="true: ask about the clips' own lines instead of what the speech module heard "
+                             "(the answering measured apart from speech recognition and voice labels)")
     parser.add_argument("--json", action="store_true", help="print the figures and every answer as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every answer as it comes")
     parser.add_argument("--rescore", metavar="JSON",
@@ -85,7 +90,7 @@ def main() -> int:
                 for result in report.results:
                     show(result)
         else:
-            report = evaluate(qa, vc, Path(args.media), judge=judge, warm_up=True,
+            report = evaluate(qa, vc, Path(args.media), judge=judge, warm_up=True, speech=args.speech,
                               on_result=show if args.verbose else lambda r: None)
     except VideoChatError as exc:
         print(f"error: {exc}", file=sys.stderr)

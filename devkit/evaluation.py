@@ -28,6 +28,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from videochat_text.chat_models import token_counter
+from videochat_text.payloads import SpeechData
+from videochat_text.summary import MergeSummarizer
+from videochat_text.timeline import Description, Event
 from videochat_text.errors import ConfigError
 from .invented import Grounds, video_times
 from .synthetic import Line, Shot, fit_image, make_clip
@@ -43,9 +46,9 @@ Language = Literal["en", "zh", "es", "fr", "de"]
 Split = Literal["dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
               "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15", "fresh16",
               "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22", "fresh23", "fresh24", "fresh25", "fresh26",
-              "fresh27", "fresh28", "fresh29", "fresh30", "fresh31", "fresh32"]
+              "fresh27", "fresh28", "fresh29", "fresh30", "fresh31", "fresh32", "fresh33"]
 SPLITS: tuple[Split, ...] = get_args(Split)
-"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh32 (2026-12-03/05; fresh4 to fresh32 on
+"""dev: tune on it; test: only measure it; fresh (2026-12-02), fresh2 … fresh33 (2026-12-03/05; fresh4 to fresh33 on
 clips of their own): written before any answer to them was read, asked once when that session's changes were done
 (the test half's answers have been read across sessions: a fresh set shows what a user meets)."""
 
@@ -232,6 +235,36 @@ def build_clip(spec: ClipSpec, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         make_clip(path, [Shot(picture(n), s) for n, s in spec.shots], [Line(*line) for line in spec.lines])
     return path
+
+
+Speech = Literal["heard", "true"]
+"""What the questions are asked about: the speech module's events as it heard them, or the clip's own lines."""
+
+
+def with_true_speech(description: Description, spec: ClipSpec) -> Description:
+    """The description with its speech events replaced by what the clip says: one event per sentence, as the
+    speech module makes them, a line's stretch (its start to the next line's, the QA set's `times`) shared among
+    its sentences by length, labelled S1, S2… by voice in order of first line; and the summary made again from
+    them (merge). What a perfect speech module and voice labeller would report: the answering measured apart
+    from Whisper's mishearings and the labels' splits and merges."""
+    voices: dict[str, str] = {}
+    events = [e for e in description.events if e.module != "speech"]
+    said: list[Event] = []
+    for k, (start, line, *voice) in enumerate(spec.lines):
+        label = voices.setdefault(voice[0] if voice else "en-us", f"S{len(voices) + 1}")
+        following = spec.lines[k + 1][0] if k + 1 < len(spec.lines) else description.video.duration
+        end = max(start, min(following - 0.3, description.video.duration))
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", line.strip()) if s]
+        at, per_letter = start, (end - start) / sum(len(s) for s in sentences)
+        for sentence in sentences:
+            until = round(at + per_letter * len(sentence), 3)
+            said.append(Event(start=round(at, 3), end=until, module="speech", text=f'{label}: "{sentence}"',
+                              id=f"speech-{len(said) + 1}", data=SpeechData(
+                                  transcript=sentence, language="en", language_probability=1.0, speaker=label)))
+            at = until
+    events = sorted(events + said, key=lambda e: (e.start, e.end))
+    summary = MergeSummarizer().summarize(events, description.video, description.modules)
+    return description.model_copy(update={"events": events, "summary": summary})
 
 
 class ModelClock:
@@ -523,18 +556,23 @@ def evaluate(
     judge: VideoChat | None = None,
     warm_up: bool = False,
     on_result: Callable[[Result], None] = lambda r: None,
+    speech: Speech = "heard",
 ) -> Report:
     """Describe each clip once, ask its questions (follow-ups in one chat), and score the answers.
 
     Args:
         warm_up: ask one unscored question first, so the timed answers find every model
             (chat, embeddings) loaded, as a user's second question does.
+        speech: "true" asks about the clip's own lines in place of what the speech module heard
+            (`with_true_speech`).
     """
     clock = ModelClock()
     report = Report(model_timed=clock.attach(vc.chat_model))
     count = token_counter(vc.chat_model)
     for n, spec in enumerate(qa.clips):
         description = vc.describe(build_clip(spec, media_dir))
+        if speech == "true":
+            description = with_true_speech(description, spec)
         report.clip_seconds[spec.name] = description.video.duration
         grounds = Grounds.of(description)
         if warm_up and n == 0:

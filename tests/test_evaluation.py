@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 
 from videochat_text import ConfigError, VideoChat
-from videochat_text.timeline import Description, Event, Summary, VideoInfo
-from devkit.evaluation import SPLITS, ModelClock, Question, QASet, Report, Result, evaluate, picture, rescore
+from videochat_text.timeline import Description, Event, ModuleRecord, Summary, VideoInfo
+from devkit.evaluation import (SPLITS, ClipSpec, ModelClock, Question, QASet, Report, Result, evaluate, picture, rescore,
+                               with_true_speech)
 from devkit.invented import Grounds
 from videochat_text.answering.citations import says_not_told
 
@@ -70,6 +71,7 @@ def test_split_keeps_only_that_half():
     assert len(parts["fresh30"]) >= 50
     assert len(parts["fresh31"]) >= 50
     assert len(parts["fresh32"]) >= 50
+    assert len(parts["fresh33"]) >= 50
     assert sum(len(questions) for questions in parts.values()) == len(qa.questions)
     with pytest.raises(ConfigError, match="split"):
         qa.split("train")
@@ -142,6 +144,28 @@ def test_when_answers_are_right_when_they_name_a_time_in_the_stretch(answer, rig
 def _description(*lines: tuple[float, float, str, str]) -> Description:
     info = VideoInfo(path="clip.mp4", duration=180.0, fps=25.0, width=640, height=480, has_audio=True)
     return Description(video=info, events=[Event(start=a, end=b, module=m, text=t) for a, b, m, t in lines])
+
+
+def test_true_speech_puts_the_clips_own_lines_in_place_of_what_was_heard():
+    """`benchmarks/qa.py --speech true`: the answering measured apart from Whisper (campsite, fresh32: "…the tent
+    pegs, so we borrowed some from the warden" was heard "…the tent eggs, … from the garden")."""
+    spec = ClipSpec(name="campsite", shots=[("rocket", 10.0)], questions=[], lines=[
+        (0.5, "Evening! I'm Tom.", "en-gb-x-gbcwmd+m1"),
+        (6.0, "My son forgot the tent pegs, so we borrowed some from the warden.", "en-gb-scotland+m8"),
+        (11.5, "The shop closes at six.", "en-gb-x-gbcwmd+m1")])
+    heard = Description(video=VideoInfo(path="campsite.mp4", duration=14.0, fps=25.0, width=64, height=48, has_audio=True),
+                        events=[Event(start=6.3, end=9.9, module="speech", text='S2: "My son forgot the tent eggs."'),
+                                Event(start=0.0, end=10.0, module="objects", text="1 cup (center)")],
+                        modules={"speech": ModuleRecord(evidence="heard"), "objects": ModuleRecord(evidence="seen")})
+    described = with_true_speech(heard, spec)
+    said = [e for e in described.events if e.module == "speech"]
+    assert [(e.text, e.speaker) for e in said] == [
+        ('S1: "Evening!"', "S1"), ('S1: "I\'m Tom."', "S1"),
+        ('S2: "My son forgot the tent pegs, so we borrowed some from the warden."', "S2"),
+        ('S1: "The shop closes at six."', "S1")]
+    assert said[0].start == 0.5 and said[1].end == 5.7 and said[-1].end == 13.7  # to 0.3 s before the next line, or the end
+    assert [e.module for e in described.events].count("objects") == 1  # what was seen is kept
+    assert "warden" in described.summary.text and "eggs" not in described.summary.text
 
 
 TOUR = _description((50.2, 52.9, "speech", "The delivery van arrives at three o'clock."),
