@@ -310,8 +310,10 @@ class Corpus:
         if fact.kind == "name":
             word = fact.text.lower()
             # a name said with its possessive: "Ruth Reed" beside Whisper's "…Ruth Reed's story is to the children"
-            # (fresh30: the name had been found in no entry)
-            return any(said in self.words for said in (word, word.rstrip("s"), f"{word}s", f"{word}'s", f"{word}’s"))
+            # (fresh30: the name had been found in no entry), and the other way round: "Graham's son forgot…" beside
+            # "…I'm Graham" (fresh32: "Whose son forgot the tent pegs?" had been withheld)
+            bare = re.sub(r"['’]s$", "", word)
+            return any(said in self.words for said in (word, bare, word.rstrip("s"), f"{word}s", f"{word}'s", f"{word}’s"))
         if fact.kind == "time":
             (seconds,) = clock_times(fact.text) or [None]
             if seconds is not None and any(abs(seconds - t) <= slack_s for t in self.times):

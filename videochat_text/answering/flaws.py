@@ -714,17 +714,21 @@ def a_number_from_an_unrelated_line(answer: str, asked: str, moments: Sequence[M
     question say (nor a word referring back to something), while the lines about what is asked hold no such
     number — or None. fresh25 (read): "What time will they meet the guide?" → "The guide will meet Lucy at 3."
     beside "Our guide, Lucy, will meet or set the castle at day the clock." (Whisper lost "ten o'clock") and
-    "Decokes leaves the hammer at 3.": the 3 is the coach's."""
+    "Decokes leaves the hammer at 3.": the 3 is the coach's. An answer saying what the number's line is about
+    shows whose number it is, and is left alone: "When do the ski courses start?" (a German question put in
+    English) → "Lessons start at nine every morning and finish at noon." beside that very line (fresh32)."""
     if not _ASKS_A_NUMBER.match(asked) or says_not_told(answer):
         return None
     question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK_STEMS
     related = [i for i, moment in enumerate(moments) if question & moment.words]
     if not question or not related:
         return None
+    added = _word_stems(without_moments(answer)) - question - _ANSWER_TALK_STEMS
     for number in sorted(numbers_in(without_moments(answer)) - numbers_in(asked)):
         holding = [i for i, text in enumerate(said) if number in numbers_in(text)]
         if holding and not any(question & moments[i].words or _REFERS_BACK.search(said[i]) for i in holding) \
-                and not any(number in numbers_in(said[i]) for i in related):
+                and not any(number in numbers_in(said[i]) for i in related) \
+                and not any(len(added & moments[i].words) >= 2 for i in holding):
             return number
     return None
 
@@ -1090,17 +1094,21 @@ _QUOTED_WORD = re.compile(r'["“„«\'‘]\s*\w[^"”“„«»\'’]{0,40}["�
 _CALLED_WHAT = re.compile(r"\b(?:called|named|name\s+is|name\s+was|known\s+as)\s+(?P<given>[^.,;!?]+)", re.I)
 
 
-def _the_thing_again_as_its_name(answer: str, thing: str) -> bool:
-    """Whether what an answer gives as the name is the thing asked about in lower-case words: "The church is called
-    the church hall." (fresh27), "The school is called the primary school." (fresh23), 'The cafe is called the "cafe
-    by the station."' (fresh24) — each asked before it was read, each where no line names it. A capitalised word
-    ("the Grand Hotel") is a name."""
+def _a_common_noun_as_its_name(answer: str, thing: str) -> bool:
+    """Whether what an answer gives as the name is lower-case words that are the thing asked about again or a
+    thing after an article: "The church is called the church hall." (fresh27), "The school is called the primary
+    school." (fresh23), 'The cafe is called the "cafe by the station."' (fresh24); "The campsite is called the
+    garden." and "The ski resort is called the shop next to the chatlift." (fresh32, beside Whisper's "…borrowed
+    some from the garden" and "…the shop next to the chatlift") — each asked before it was read, each where no
+    line names it. A capitalised word ("the Grand Hotel") is a name, and so is a bare lower-case word ("called
+    whiskers": Whisper writes some lines in lower case)."""
     given = _CALLED_WHAT.search(answer)
     if not given or not thing:
         return False
     words = re.findall(r"[A-Za-z]+", given["given"])
-    return bool(words) and not any(w[0].isupper() for w in words) and bool(
-        _word_stems(thing) & _word_stems(given["given"]))
+    if not words or any(w[0].isupper() for w in words):
+        return False
+    return words[0] in ("the", "a", "an") or bool(_word_stems(thing) & _word_stems(given["given"]))
 
 
 def a_name_question_answered_without_one(answer: str, asked: str) -> bool:
@@ -1115,7 +1123,7 @@ def a_name_question_answered_without_one(answer: str, asked: str) -> bool:
         return False
     if _ASKS_WHO_SOMEONE_IS.search(asked):
         return False  # "Who is the guest?" → "An astronaut from Houston.": who they are, where no name is given
-    if _the_thing_again_as_its_name(answer, _name_asked_for(asked) or ""):
+    if _a_common_noun_as_its_name(answer, _name_asked_for(asked) or ""):
         return True
     if _GIVES_A_NAME.search(answer) or _QUOTED_WORD.search(answer):
         return False
@@ -1398,6 +1406,17 @@ def a_yes_or_no_about_what_no_entry_mentions(answer: str, asked: str, described:
     if not ASKS_YES_OR_NO.match(asked) or not _YES_OR_NO.match(answer) or _ABOUT_THE_VIDEO.search(asked):
         return False
     if parse_question(asked) is not None:
+        return False
+    question = _word_stems(asked) - _ANSWER_TALK_STEMS
+    return len(question) >= 2 and not question & described
+
+
+def a_who_about_what_no_entry_mentions(answer: str, asked: str, described: set[str]) -> bool:
+    """Whether a "who…?" got someone while no entry holds any word of the question (two or more): "Who lent them
+    some pegs?" → "Graham lent them some pegs." where Whisper had heard "…forgot the tent pegs, so we borrowed some
+    from the warden" as "…the tent eggs, so we borrowed some from the garden" (fresh32, asked before it was read):
+    no line speaks of lending or of pegs, so nothing says who. ``described``: every entry's words (`stems`)."""
+    if not ASKS_WHO.match(asked) or says_not_told(answer) or _CJK.search(answer):
         return False
     question = _word_stems(asked) - _ANSWER_TALK_STEMS
     return len(question) >= 2 and not question & described
