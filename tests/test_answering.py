@@ -698,6 +698,16 @@ def test_an_answer_that_is_only_a_voice_label_gets_the_line_where_that_voice_say
     assert answer.text == ('Anna, going by the voice labels: At 0:00:00.0 S1 says: "Hello everyone, my name is Anna."'
                            ' At 0:00:06.0 S1 says: "I was born in Lisbon, but these days I live in Berlin."')
     assert {c.start for c in answer.citations} >= {0.0, 6.0}
+    # "whose": the thing and "mine" in one sentence are the speaker's (fresh33, asked before it was read)
+    said = [("S1", "Hi, I'm looking for some blue paint."), ("S2", "Sure, I'm Victor. The paint is in aisle four."),
+            ("S1", "Thanks, Victor. My name's Dylan."), ("S1", "Great, I also need a ladder, mine broke last week.")]
+    events = [Event(start=3.0 * i, end=3.0 * i + 2, module="speech", text=f'{who}: "{words}"',
+                    data=SpeechData(speaker=who, transcript=words)) for i, (who, words) in enumerate(said)]
+    shop = Description(video=VideoInfo(path="shop.mp4", duration=12.0, fps=25.0, width=64, height=48), events=events)
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("S1's ladder broke.")).ask(shop, "Whose ladder broke?")
+    assert answer.text.startswith("Dylan, going by the voice labels:") and "mine broke" in answer.text
+    answer = VideoChat(NO_CACHE, chat_model=fake_chat("Victor's.")).ask(shop, "Whose paint is in aisle four?")
+    assert answer.text == "Victor's."  # no line says "my paint" or "mine": left to the model
 
 
 def test_a_not_told_answer_while_a_spoken_line_holds_every_word_of_the_question_is_not_shown(described, fake_chat):

@@ -705,6 +705,13 @@ _STANDS_FOR_SOMEONE = re.compile(r"\b(?:him|her|them|it)\b", re.I)
 _NAME_IN_LINE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 
 
+def _says_mine(thing: str) -> re.Pattern[str]:
+    """A sentence saying ``thing`` is the speaker's: "my dog", or the thing and "mine" ("I also need a ladder, mine
+    broke last week": fresh33, "Whose ladder broke?" → "S1's ladder broke.", asked before it was read)."""
+    it = re.escape(thing)
+    return re.compile(rf"\bmy\s+{it}\b|\b{it}s?\b.*\bmine\b|\bmine\b.*\b{it}s?\b", re.I)
+
+
 def _review_who(question: Question, answer: str, evidence: Evidence, language: str) -> Review:
     """"Who moved in upstairs?" where a voice says "I just moved in upstairs" and the same voice label
     says "I'm Sam" (in that line, or nearest before it): unless the answer names Sam, the model's
@@ -713,7 +720,7 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
     The embedded model reads "I" as whoever it last saw named: "Who grew up in Cardiff?" → "Omar"
     beside Lucy's "I'm Lucy. I grew up in Cardiff" (fresh5), "Whose dog ate chapter ten?" → "Victor"
     (fresh7). The line must say the whole of what was asked in the first person ("I" for who, "my
-    dog" for whose dog); a third person ("She loves the island") binds no voice, and is left to the
+    dog" or "a dog, mine" for whose dog); a third person ("She loves the island") binds no voice, and is left to the
     model. The name is only as right as the voice labels (0.87 of speech time on the QA set's
     conversations), which is why both lines are quoted."""
     wanted = stems(question.asked) | ({question.thing} if question.thing else set())
@@ -731,8 +738,7 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
         if line.speaker is None:
             continue
         for sentence in re.split(r"(?<=[.!?])\s+", said):
-            first_person = (re.search(rf"\bmy\s+{re.escape(question.thing)}\b", sentence, re.I) if question.thing
-                            else _SAYS_I.search(sentence))
+            first_person = (_says_mine(question.thing).search(sentence) if question.thing else _SAYS_I.search(sentence))
             meant = _WOULD_LIKE.sub(" want", sentence)  # "I'd like to see a dentist": who wants to
             by_pronoun = names_asked and wanted - names_asked and _STANDS_FOR_SOMEONE.search(sentence)
             needed = wanted - names_asked if by_pronoun else wanted
