@@ -1541,6 +1541,9 @@ def test_a_name_question_answered_with_no_name_is_a_flaw():
                              ("The ski resort is called the shop next to the chatlift.", "What is the ski resort called?")):
         assert a_name_question_answered_without_one(answer, question), answer
     assert not a_name_question_answered_without_one("The dog is called biscuit.", "What is the dog called?")
+    # a title alone is no name (fresh33: "Doctor Patel sees children on Wednesday afternoons.")
+    assert a_name_question_answered_without_one("Dr.", "What is Doctor Patel's first name?")
+    assert not a_name_question_answered_without_one("Dr. Anil Patel", "What is Doctor Patel's first name?")
     # the video does not tell, said so; a question's own name is not an answer to it
     assert not a_name_question_answered_without_one("The video does not say what the cafe is called.", asked)
     assert a_name_question_answered_without_one("Ruth's dog ate chapter ten of the book.",
