@@ -264,7 +264,9 @@ def with_true_speech(description: Description, spec: ClipSpec) -> Description:
             at = until
     events = sorted(events + said, key=lambda e: (e.start, e.end))
     summary = MergeSummarizer().summarize(events, description.video, description.modules)
-    return description.model_copy(update={"events": events, "summary": summary})
+    # a new description, not a copy: copies share what answering derived from the original (`Description.memo`)
+    fields = {name: getattr(description, name) for name in Description.model_fields}
+    return Description(**(fields | {"events": events, "summary": summary}))
 
 
 class ModelClock:

@@ -9,6 +9,7 @@ from devkit.evaluation import (SPLITS, ClipSpec, ModelClock, Question, QASet, Re
                                with_true_speech)
 from devkit.invented import Grounds
 from videochat_text.answering.citations import says_not_told
+from videochat_text.answering.context import prepared
 
 QA_PATH = Path(__file__).parent / "data" / "qa" / "qa.yaml"
 CITED_TYPES = {"spoken_fact", "at_time", "when", "when_said"}
@@ -157,7 +158,9 @@ def test_true_speech_puts_the_clips_own_lines_in_place_of_what_was_heard():
                         events=[Event(start=6.3, end=9.9, module="speech", text='S2: "My son forgot the tent eggs."'),
                                 Event(start=0.0, end=10.0, module="objects", text="1 cup (center)")],
                         modules={"speech": ModuleRecord(evidence="heard"), "objects": ModuleRecord(evidence="seen")})
+    prepared(heard)  # asked about as heard first, in the same process (a new user's try did)
     described = with_true_speech(heard, spec)
+    assert "warden" in " ".join(e.text for e in prepared(described).entries)
     said = [e for e in described.events if e.module == "speech"]
     assert [(e.text, e.speaker) for e in said] == [
         ('S1: "Evening!"', "S1"), ('S1: "I\'m Tom."', "S1"),
