@@ -1317,6 +1317,23 @@ def test_a_value_a_line_gives_something_else_is_a_flaw_when_another_line_is_abou
             _said("I can repair it by Friday.", 14.0, 15.7, "S2")]
     assert a_value_said_of_something_else("The laptop will be ready on Friday.", "When will the laptop be ready?",
                                           moment_words(shop), [e.transcript for e in shop]) is None
+    # "I", "we", "you" and "our" stand for people, not for the thing asked about (a new user's try, session 20; fresh33)
+    centre = [_said("Our tomato plants are half price until Sunday.", 6.5, 10.0, "S1"),
+              _said("On Saturday my husband Luis runs a free workshop on pruning roses.", 17.0, 22.0, "S1")]
+    assert a_value_said_of_something_else("The roses are half price until Sunday.", "How much are the roses?",
+                                          moment_words(centre), [e.transcript for e in centre]) is not None
+    store = [_said("Hi, I'm looking for some blue paint for my kitchen.", 0.5, 5.0, "S1"),
+             _said("We deliver free on Tuesdays if you spend over fifty pounds.", 17.5, 22.0, "S2")]
+    assert a_value_said_of_something_else("The paint costs fifty pounds.", "How much does the paint cost?",
+                                          moment_words(store), [e.transcript for e in store]) == "paint"
+    # ...but "she" may be an animal, and a question about someone may be answered by their own "I"
+    cat = [_said("This is my cat.", 4.5, 6.0, "S1"), _said("She likes milk.", 6.2, 7.5, "S1")]
+    assert a_value_said_of_something_else("The cat likes milk.", "What does the cat like?",
+                                          moment_words(cat), [e.transcript for e in cat]) is None
+    route = [_said("Our driver today is Frank.", 6.0, 9.0, "S1"), _said("I've driven this route for ten years.", 12.0, 15.0, "S2")]
+    assert a_value_said_of_something_else("Frank has driven this route for ten years.",
+                                          "How long has Frank driven this route?",
+                                          moment_words(route), [e.transcript for e in route]) is None
     # what the thing does is no thing: "come" is in another line, the wind and its value in this one (fresh14)
     weather = [_said("In the afternoon the sun comes out and it reaches 90 degrees.", 10.0, 15.0, "S1"),
                _said("Sunday brings heavy rain and strong winds from the north.", 16.5, 21.0, "S1")]

@@ -665,6 +665,21 @@ answer may use them)."""
 _REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|here|I|me|my|"
                           r"we|us|our|you|your)\b|['’](?:m|re|ve|ll|d)\b", re.I)
 """Words by which a line may be about something it does not name ("I can fix it by Thursday")."""
+_REFERS_BACK_TO_A_THING = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|"
+                                     r"here)\b", re.I)
+"""The words of `_REFERS_BACK` that may stand for a thing or an animal ("This is my cat. She likes milk."): "I", "we",
+"you" stand for people, and "our" in "Our tomato plants are half price" is whose the named plants are."""
+
+
+def _refers_back(asked: str) -> re.Pattern[str]:
+    """The words by which a line may be about what ``asked`` asks about: any pronoun when it asks about someone (a
+    name, a role, a person: "How long has Frank driven this route?" beside "I've driven it for ten years"), only
+    those that may stand for a thing otherwise ("How much are the roses?" → "…half price…" from "Our tomato plants
+    are half price until Sunday." is not about the roses: a new user's try, session 20; fresh33's "How much does the
+    paint cost?" → "…fifty pounds." from "We deliver free … if you spend over fifty pounds")."""
+    about_someone = (re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked.strip()) or _SOMEONE.search(asked)
+                     or A_ROLE.search(asked))
+    return _REFERS_BACK if about_someone else _REFERS_BACK_TO_A_THING
 _VALUE_WORDS = _with_stems("time day date year month week price cost much many long old far often")
 
 
@@ -693,7 +708,7 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
                     thing not in moments[i].words and _another_things_value(said[i], thing, values) for i in sources):
                 return thing
             continue
-        if any(_REFERS_BACK.search(said[i]) for i in sources):
+        if any(_refers_back(asked).search(said[i]) for i in sources):
             continue
         if any(question & moments[i].words for i in sources):
             continue  # "the swimming pool" asked, "The pool opens at half past six" the line: of the pool
@@ -726,7 +741,7 @@ def a_number_from_an_unrelated_line(answer: str, asked: str, moments: Sequence[M
     added = _word_stems(without_moments(answer)) - question - _ANSWER_TALK_STEMS
     for number in sorted(numbers_in(without_moments(answer)) - numbers_in(asked)):
         holding = [i for i, text in enumerate(said) if number in numbers_in(text)]
-        if holding and not any(question & moments[i].words or _REFERS_BACK.search(said[i]) for i in holding) \
+        if holding and not any(question & moments[i].words or _refers_back(asked).search(said[i]) for i in holding) \
                 and not any(number in numbers_in(said[i]) for i in related) \
                 and not any(len(added & moments[i].words) >= 2 for i in holding):
             return number
