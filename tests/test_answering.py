@@ -25,7 +25,7 @@ from videochat_text.answering.flaws import (a_count_no_line_gives, a_reason_no_l
                                            a_time_of_day_question_answered_without_one,
                                            a_line_given_to_another_voice, a_place_name_no_entry_holds,
                                            a_value_said_of_something_else, a_video_time_for_a_time_of_day,
-                                           a_number_from_an_unrelated_line, a_yes_or_no_about_what_no_entry_mentions,
+                                           a_number_from_an_unrelated_line, a_yes_or_no_about_what_no_entry_mentions, a_yes_a_line_says_not_there,
                                            a_who_about_what_no_entry_mentions,
                                            a_voice_label_no_line_of_it_supports, the_one_done_to_as_the_doer,
                                            the_opposite_of_what_a_line_says,
@@ -1162,6 +1162,18 @@ def test_a_yes_or_no_about_what_no_entry_mentions_is_a_flaw():
         assert not a_yes_or_no_about_what_no_entry_mentions(answer, asked, described), answer
 
 
+def test_a_yes_a_line_says_not_there_and_a_no_is_no_word_of_its_own():
+    """A new user's try (session 20, the clip's own lines): "Can I bring my dog to the cafe?" → "No, you cannot bring
+    your dog to the cafe." was withheld for "cannot", found in no entry, and the second try said "Yes, …"."""
+    said = ["Dogs are welcome in the shop, but not in the cafe.", "The cafe now opens at nine."]
+    asked = "Can I bring my dog to the cafe?"
+    assert a_yes_a_line_says_not_there("Yes, you can bring your dog to the cafe.", asked, said) == "not in the cafe"
+    assert a_yes_a_line_says_not_there("No, dogs are not allowed in the cafe.", asked, said) is None
+    assert a_yes_a_line_says_not_there("Yes.", "Can I bring my dog to the shop?", said) is None
+    assert a_yes_a_line_says_not_there("Yes, at nine.", "Is the cafe open in the morning?", said) is None
+    assert words_no_entry_holds("No, you cannot bring your dog to the cafe.", asked, stems(" ".join(said))) == []
+
+
 def test_a_who_about_what_no_entry_mentions_is_a_flaw():
     """fresh32 (asked before it was read): "Who lent them some pegs?" → "Graham lent them some pegs." where Whisper
     had heard "…forgot the tent pegs, so we borrowed some from the warden" as "…tent eggs, …from the garden"."""
@@ -1558,6 +1570,10 @@ def test_a_name_question_answered_with_no_name_is_a_flaw():
                              ("The ski resort is called the shop next to the chatlift.", "What is the ski resort called?")):
         assert a_name_question_answered_without_one(answer, question), answer
     assert not a_name_question_answered_without_one("The dog is called biscuit.", "What is the dog called?")
+    # a name followed by the thing's own words names it, also after "from" (a new user's try, session 20)
+    centre = [Event(start=0.5, end=5.0, module="speech", text='S1: "Hello, this is Rosa from Greenfield Garden Centre."',
+                    data=SpeechData(speaker="S1", transcript="Hello, this is Rosa from Greenfield Garden Centre."))]
+    assert a_name_no_line_gives_it("Greenfield Garden Centre", "What is the garden centre called?", centre) is None
     # a title alone is no name (fresh33: "Doctor Patel sees children on Wednesday afternoons.")
     assert a_name_question_answered_without_one("Dr.", "What is Doctor Patel's first name?")
     assert not a_name_question_answered_without_one("Dr. Anil Patel", "What is Doctor Patel's first name?")

@@ -16,6 +16,7 @@ again, then answers from the timeline (`session`).
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from typing import Callable, Mapping, NamedTuple, Sequence
 
@@ -793,6 +794,13 @@ towards once briefly several few one two three four five six seven eight nine te
 """Words any answer may use about the video and its times, whatever its entries say."""
 
 
+_NEGATION_STEMS = _with_stems("cannot can't won't don't doesn't didn't isn't aren't wasn't weren't shouldn't mustn't "
+                               "never nobody nothing none neither nor")
+"""Words that say no, which an answer may use whatever the entries say: "No, you cannot bring your dog to the cafe."
+beside "Dogs are welcome in the shop, but not in the cafe." had been withheld for "cannot", and the model's second
+try said yes (a new user's try, session 20)."""
+
+
 def words_no_entry_holds(answer: str, asked: str, described: set[str]) -> list[str]:
     """The words a sentence of the answer adds to the question that no entry holds, when they are
     most of what it adds; else []. For English answers (entries are English).
@@ -808,7 +816,7 @@ def words_no_entry_holds(answer: str, asked: str, described: set[str]) -> list[s
     """
     if _CJK.search(answer) or says_not_told(answer):
         return []
-    question = _word_stems(asked) | _ANSWER_TALK_STEMS
+    question = _word_stems(asked) | _ANSWER_TALK_STEMS | _NEGATION_STEMS
     for sentence in _SENTENCE.findall(answer):
         if sentence.endswith("?"):  # a question back asks; it claims nothing
             continue
@@ -1175,7 +1183,11 @@ def _names_it(lines: Sequence[tuple[Event, set[str]]], i: int, name: str, about:
     for sentence in _SENTENCE.findall(said):
         words = re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence)
         for k, word in enumerate(words):
-            if word.lower() != name.lower() or (k and words[k - 1].lower() in _PLACE_OR_TIME):
+            if word.lower() != name.lower():
+                continue
+            if stems(" ".join(itertools.takewhile(lambda w: w[0].isupper(), words[k + 1:k + 4]))) & about:
+                return True  # "…this is Rosa from Greenfield Garden Centre": the garden centre's name, after "from" too
+            if k and words[k - 1].lower() in _PLACE_OR_TIME:
                 continue
             near = words[max(0, k - NAME_REACH_WORDS):k] + words[k + 1:k + 1 + NAME_REACH_WORDS]
             if stems(" ".join(near)) & about:
@@ -1458,6 +1470,26 @@ def a_yes_a_line_puts_elsewhere(answer: str, asked: str, said: Sequence[str]) ->
                  if _forms(v) & wanted and pre == preposition]
         if found and all(p != place for p, _ in found):
             return found[0][1]
+    return None
+
+
+_NOT_THERE = re.compile(r"\b(?:not|never|no)\s+(?:allowed\s+|permitted\s+)?(?:in|at|on|inside|into)\s+(?:the\s+|our\s+)?"
+                        r"([a-z]+)\b", re.I)
+"""A line keeping something out of a place: "Dogs are welcome in the shop, but not in the cafe."."""
+
+
+def a_yes_a_line_says_not_there(answer: str, asked: str, said: Sequence[str]) -> str | None:
+    """A "yes" to a question about a place when a line holding the question's other words says "not in" that place,
+    or None: "Can I bring my dog to the cafe?" → "Yes, you can bring your dog to the cafe." beside "Dogs are welcome in
+    the shop, but not in the cafe." (a new user's try, session 20). What the line says, as "not in the cafe"."""
+    if not _YES.match(answer):
+        return None
+    question = _word_stems(asked) - _ANSWER_TALK_STEMS
+    for text in said:
+        for kept_out in _NOT_THERE.finditer(text):
+            place = stems(kept_out.group(1))
+            if place and place <= question and (question - place) & stems(text):
+                return kept_out.group(0)
     return None
 
 

@@ -25,7 +25,7 @@ from .flaws import (Moment, a_count_no_line_gives, a_day_no_line_names, a_detail
                     a_video_time_for_a_time_of_day,
                     a_voice_given_what_it_said_of_another, a_voice_label_no_line_of_it_supports,
                     a_when_answered_without_a_time, a_where_answered_with_a_time, a_who_answered_with_no_one,
-                    a_yes_a_line_puts_elsewhere, a_yes_or_no_about_what_no_entry_mentions,
+                    a_yes_a_line_puts_elsewhere, a_yes_a_line_says_not_there, a_yes_or_no_about_what_no_entry_mentions,
                     a_who_about_what_no_entry_mentions,
                     an_amount_of_what_no_entry_mentions, an_attribute_of_something_else,
                     an_hour_in_the_other_half_of_the_day,
@@ -173,7 +173,8 @@ class Inspector:
             return "it answers yes or no about something no entry mentions"
         if asked.language == "en" and a_who_about_what_no_entry_mentions(text, asked.search_as, self._described):
             return "it says who, about something no entry mentions"
-        elsewhere = a_yes_a_line_puts_elsewhere(text, asked.search_as, self._moment_texts)
+        elsewhere = (a_yes_a_line_puts_elsewhere(text, asked.search_as, self._moment_texts)
+                     or a_yes_a_line_says_not_there(text, asked.search_as, self._moment_texts))
         if elsewhere:
             return f"it says yes where a line says {elsewhere!r}"
         person = a_person_for_a_thing(text, asked.search_as, self._moment_texts)
