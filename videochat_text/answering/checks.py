@@ -733,12 +733,13 @@ def _review_who(question: Question, answer: str, evidence: Evidence, language: s
     # a name the question holds may be "him" or "her" in the line: "Whose son can take Max to the park?" beside
     # "My son can take him to the park after school." (fresh21, read after its runs)
     names_asked = wanted & {w for line in lines for w in stems(" ".join(_NAME_IN_LINE.findall(line.transcript or "")))}
+    says_mine = _says_mine(question.thing) if question.thing else None
     for k, line in enumerate(lines):
         said = line.transcript or _unquoted(line.text)
         if line.speaker is None:
             continue
         for sentence in re.split(r"(?<=[.!?])\s+", said):
-            first_person = (_says_mine(question.thing).search(sentence) if question.thing else _SAYS_I.search(sentence))
+            first_person = (says_mine or _SAYS_I).search(sentence)
             meant = _WOULD_LIKE.sub(" want", sentence)  # "I'd like to see a dentist": who wants to
             by_pronoun = names_asked and wanted - names_asked and _STANDS_FOR_SOMEONE.search(sentence)
             needed = wanted - names_asked if by_pronoun else wanted

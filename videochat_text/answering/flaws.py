@@ -681,6 +681,8 @@ def _refers_back(asked: str) -> re.Pattern[str]:
     about_someone = (re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", asked.strip()) or _SOMEONE.search(asked)
                      or A_ROLE.search(asked))
     return _REFERS_BACK if about_someone else _REFERS_BACK_TO_A_THING
+
+
 _VALUE_WORDS = _with_stems("time day date year month week price cost much many long old far often")
 
 
@@ -696,6 +698,7 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
     question = _word_stems(asked) - _VALUE_WORDS - _ANSWER_TALK_STEMS - _word_stems(" ".join(_DONE.findall(asked)))
     if not question or says_not_told(answer) or _CJK.search(answer):
         return None
+    refers_back = _refers_back(asked)
     # sentence by sentence: "The cat is called Whiskers. The coffee costs three dollars." takes each
     # from its own line, and the second does not say the coffee's price is the cat's
     for sentence in _SENTENCE.findall(answer) or [answer]:
@@ -709,7 +712,7 @@ def a_value_said_of_something_else(answer: str, asked: str, moments: Sequence[Mo
                     thing not in moments[i].words and _another_things_value(said[i], thing, values) for i in sources):
                 return thing
             continue
-        if any(_refers_back(asked).search(said[i]) for i in sources):
+        if any(refers_back.search(said[i]) for i in sources):
             continue
         if any(question & moments[i].words for i in sources):
             continue  # "the swimming pool" asked, "The pool opens at half past six" the line: of the pool
@@ -739,10 +742,11 @@ def a_number_from_an_unrelated_line(answer: str, asked: str, moments: Sequence[M
     related = [i for i, moment in enumerate(moments) if question & moment.words]
     if not question or not related:
         return None
-    added = _word_stems(without_moments(answer)) - question - _ANSWER_TALK_STEMS
-    for number in sorted(numbers_in(without_moments(answer)) - numbers_in(asked)):
+    plain, refers_back = without_moments(answer), _refers_back(asked)
+    added = _word_stems(plain) - question - _ANSWER_TALK_STEMS
+    for number in sorted(numbers_in(plain) - numbers_in(asked)):
         holding = [i for i, text in enumerate(said) if number in numbers_in(text)]
-        if holding and not any(question & moments[i].words or _refers_back(asked).search(said[i]) for i in holding) \
+        if holding and not any(question & moments[i].words or refers_back.search(said[i]) for i in holding) \
                 and not any(number in numbers_in(said[i]) for i in related) \
                 and not any(len(added & moments[i].words) >= 2 for i in holding):
             return number
@@ -1442,6 +1446,11 @@ def a_yes_or_no_about_what_no_entry_mentions(answer: str, asked: str, described:
         return False
     if parse_question(asked) is not None:
         return False
+    return _no_entry_holds_the_question(asked, described)
+
+
+def _no_entry_holds_the_question(asked: str, described: set[str]) -> bool:
+    """Whether no entry holds any word of the question, which has two or more (fewer: too little to tell)."""
     question = _word_stems(asked) - _ANSWER_TALK_STEMS
     return len(question) >= 2 and not question & described
 
@@ -1453,8 +1462,7 @@ def a_who_about_what_no_entry_mentions(answer: str, asked: str, described: set[s
     no line speaks of lending or of pegs, so nothing says who. ``described``: every entry's words (`stems`)."""
     if not ASKS_WHO.match(asked) or says_not_told(answer) or _CJK.search(answer):
         return False
-    question = _word_stems(asked) - _ANSWER_TALK_STEMS
-    return len(question) >= 2 and not question & described
+    return _no_entry_holds_the_question(asked, described)
 
 
 def a_yes_a_line_puts_elsewhere(answer: str, asked: str, said: Sequence[str]) -> str | None:
